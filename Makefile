@@ -1,0 +1,92 @@
+# sre.oom — developer entry points. The README's quick start is `make report`
+# and `make test`; everything else here is what those two are made of.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+# The real interpreter behind any shim (pyenv's shim costs ~65 ms a start).
+PYTHON ?= $(shell python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+PYVER := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+COLLECTIONS := $(CURDIR)/build/collections
+# The `ansible` wheel on PyPI is the only source of community.docker and
+# ansible.posix here (no Galaxy server); only those two are unpacked from it.
+ANSIBLE_BUNDLE := ansible==12.3.0
+MATRIX := 2.17 2.18
+CORE_2.17 := ansible-core==2.17.14
+CORE_2.18 := ansible-core==2.18.19
+INVENTORY ?= inventory/localhost.yml
+MOLECULE_SCENARIOS ?= integration default oom_event unprivileged
+
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+
+.PHONY: help setup report test test-matrix lint sanity units integration molecule \
+        molecule-infra bench changelog build clean
+
+help:
+	@echo "make report       gather OOM facts and write the fleet report (read-only)"
+	@echo "make test         every test: lint, sanity, units, integration, molecule"
+	@echo "make test-matrix  sanity and units on ansible-core $(MATRIX)"
+	@echo "make setup        create .venv and the collection link tree only"
+	@echo "make bench        run the benchmarks under bench/"
+
+setup: $(VENV)/.stamp $(COLLECTIONS)/ansible_collections/sre/oom
+
+$(VENV)/.stamp: requirements.txt scripts/setup-venv.sh
+	scripts/setup-venv.sh "$(PYTHON)" $(VENV) requirements.txt "" "$(ANSIBLE_BUNDLE)"
+	touch $@
+
+$(COLLECTIONS)/ansible_collections/sre/oom:
+	mkdir -p $(dir $@)
+	ln -sfn ../../../.. $@
+
+report: setup
+	ansible-playbook -i $(INVENTORY) playbooks/report.yml $(REPORT_ARGS)
+
+test: setup lint sanity units integration molecule
+
+lint: setup
+	yamllint -s .
+	ansible-lint --profile production --offline
+	antsibull-changelog lint
+
+sanity: setup
+	scripts/ansible-test.sh $(VENV) sanity --python $(PYVER)
+
+units: setup
+	scripts/ansible-test.sh $(VENV) units --python $(PYVER)
+
+integration: setup
+	ansible-playbook -i tests/integration/inventory.yml tests/integration/localhost.yml
+
+molecule-infra:
+	molecule/scripts/infra.sh
+
+molecule: setup molecule-infra
+	for s in $(MOLECULE_SCENARIOS); do \
+	  [ -d molecule/$$s ] || continue; \
+	  echo "== molecule test -s $$s"; molecule test -s $$s; done
+
+test-matrix: $(foreach v,$(MATRIX),matrix-$(v))
+
+matrix-%:
+	scripts/setup-venv.sh "$(PYTHON)" $(VENV)-$* requirements.txt "$(CORE_$*)" ""
+	@echo "== ansible-core $*: sanity"
+	scripts/ansible-test.sh $(VENV)-$* sanity --python $(PYVER)
+	@echo "== ansible-core $*: units"
+	scripts/ansible-test.sh $(VENV)-$* units --python $(PYVER)
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+changelog: setup
+	antsibull-changelog release
+
+build: setup
+	mkdir -p build/dist
+	ansible-galaxy collection build --force --output-path build/dist .
+
+clean:
+	rm -rf build $(VENV) $(VENV)-* .pytest_cache tests/output
