@@ -1,0 +1,394 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, sre.oom contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Internal to the sre.oom collection: sysctl files and /proc/sys. Not a public API.
+
+Everything here is a pure function of its arguments except the few helpers named
+``read_*``/``write_*``, which take the filesystem root as an argument so tests can
+point them at a fake tree.
+"""
+
+from __future__ import annotations
+
+import errno
+import fnmatch
+import os
+import re
+
+from ansible_collections.sre.oom.plugins.module_utils import _managed
+
+# The directories systemd-sysctl and `sysctl --system` read, highest priority
+# first: for files of the same basename, the one in the earlier directory wins.
+SYSCTL_DIRS = (
+    "/etc/sysctl.d",
+    "/run/sysctl.d",
+    "/usr/local/lib/sysctl.d",
+    "/usr/lib/sysctl.d",
+    "/lib/sysctl.d",
+)
+# `sysctl --system` applies this file after every sysctl.d file.
+SYSCTL_CONF = "/etc/sysctl.conf"
+DEFAULT_PATH = "/etc/sysctl.d/60-sre-oom.conf"
+
+# Module option -> (sysctl key, kind, allowed). ``kind`` is "int" or "bool";
+# ``allowed`` is a tuple of accepted ints, a (min, max) range as a dict, or None.
+OPTIONS = (
+    ("panic_on_oom", "vm.panic_on_oom", "int", {"choices": (0, 1, 2)}),
+    ("panic", "kernel.panic", "int", {"min": -2147483648, "max": 2147483647}),
+    ("oom_kill_allocating_task", "vm.oom_kill_allocating_task", "bool", {}),
+    ("oom_dump_tasks", "vm.oom_dump_tasks", "bool", {}),
+    ("overcommit_memory", "vm.overcommit_memory", "int", {"choices": (0, 1, 2)}),
+    ("overcommit_ratio", "vm.overcommit_ratio", "int", {"min": 0, "max": 2147483647}),
+)
+OPTION_TO_KEY = dict((o[0], o[1]) for o in OPTIONS)
+KEY_ORDER = tuple(o[1] for o in OPTIONS)
+
+_INT_RE = re.compile(r"^[+-]?[0-9]+$")
+_TRUE = ("yes", "on", "1", "true", "y", "t")
+_FALSE = ("no", "off", "0", "false", "n", "f")
+
+
+class SysctlError(Exception):
+    """A problem a person can act on; the message says what and what was expected."""
+
+
+def normalize_key(key):
+    """Return a sysctl key in dotted form (``vm/panic_on_oom`` -> ``vm.panic_on_oom``).
+
+    sysctl.d(5): if the first separator is a slash, slashes and dots are swapped.
+    """
+    key = key.strip()
+    first = re.search(r"[./]", key)
+    if first and first.group(0) == "/":
+        key = key.translate(str.maketrans("./", "/."))
+    return key
+
+
+def key_to_proc_path(key, root="/"):
+    """``vm.panic_on_oom`` -> ``<root>/proc/sys/vm/panic_on_oom``."""
+    return os.path.join(root, "proc/sys", *key.split("."))
+
+
+def coerce_int(option, value, rule):
+    """Validate one integer option; return the int or raise SysctlError.
+
+    Booleans are refused even though Python counts them as ints: ``panic_on_oom:
+    true`` is almost certainly a mistake, not a request for 1.
+    """
+    if isinstance(value, bool) or value is None:
+        ok = False
+    elif isinstance(value, int):
+        ok = True
+    elif isinstance(value, str) and _INT_RE.match(value.strip()):
+        value, ok = int(value.strip()), True
+    else:
+        ok = False
+    if ok and "choices" in rule and value not in rule["choices"]:
+        ok = False
+    if ok and "min" in rule and not rule["min"] <= value <= rule["max"]:
+        ok = False
+    if not ok:
+        if "choices" in rule:
+            expected = "one of %s" % ", ".join(str(c) for c in rule["choices"])
+        elif rule.get("min") == 0:
+            expected = "an integer >= 0"
+        else:
+            expected = "an integer"
+        raise SysctlError("%s must be %s, got %r (%s)" % (
+            option, expected, value, type(value).__name__))
+    return value
+
+
+def coerce_bool(option, value):
+    """Validate one boolean option; return 0 or 1 (the sysctl's value)."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+        return 1 if value.strip().lower() in _TRUE else 0
+    if isinstance(value, int) and value in (0, 1):
+        return value
+    raise SysctlError("%s must be a boolean (true/false), got %r" % (option, value))
+
+
+def desired_from_params(params):
+    """Map module options to ``{sysctl key: int}`` for the options that were given."""
+    desired = {}
+    for option, key, kind, rule in OPTIONS:
+        value = params.get(option)
+        if value is None:
+            continue
+        if kind == "bool":
+            desired[key] = coerce_bool(option, value)
+        else:
+            desired[key] = coerce_int(option, value, rule)
+    return desired
+
+
+def validate_path(path):
+    """Refuse a managed-file path that cannot work; return it normalised."""
+    if not path or not os.path.isabs(path):
+        raise SysctlError("path must be an absolute path ending in .conf, got %r" % (path,))
+    if not path.endswith(".conf") or os.path.basename(path) == ".conf":
+        raise SysctlError("path must end in .conf (systemd-sysctl and sysctl --system read only *.conf), got %r" % (path,))
+    if os.path.isdir(path):
+        raise SysctlError("path %s is a directory; it must name a file ending in .conf" % path)
+    return os.path.normpath(path)
+
+
+def loaded_at_boot(path):
+    """True when ``path`` sits in one of the directories read at boot."""
+    return os.path.dirname(os.path.normpath(path)) in SYSCTL_DIRS
+
+
+# --- file content -------------------------------------------------------------
+
+def parse_assignments(text):
+    """Parse sysctl.d text into a list of ``(key, value, is_glob)``.
+
+    Comments (``#``, ``;``), blank lines, the ignore-failure ``-`` prefix and the
+    ``/`` separator are handled as systemd-sysctl does. Lines without ``=`` (glob
+    exclusions such as ``-net.ipv4.conf.lo.rp_filter``) set nothing and are skipped.
+    """
+    out = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line[0] in "#;":
+            continue
+        if "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        key = key.strip()
+        if key.startswith("-"):
+            key = key[1:].strip()
+        if not key:
+            continue
+        key = normalize_key(key)
+        out.append((key, value.strip(), any(c in key for c in "*?[")))
+    return out
+
+
+def parse_managed(text):
+    """Return ``{key: value}`` of a file sre.oom wrote (later lines win)."""
+    values = {}
+    for key, value, is_glob in parse_assignments(text or ""):
+        if not is_glob:
+            values[key] = value
+    return values
+
+
+def values_equal(a, b):
+    """Numeric, whitespace-insensitive comparison of two sysctl values."""
+    if a is None or b is None:
+        return a is b
+    sa, sb = str(a).split(), str(b).split()
+    if len(sa) != len(sb):
+        return False
+    for x, y in zip(sa, sb):
+        if _INT_RE.match(x) and _INT_RE.match(y):
+            if int(x) != int(y):
+                return False
+        elif x != y:
+            return False
+    return True
+
+
+def render_managed(values):
+    """Render the managed file: the marker header, then ``key = value`` lines."""
+    lines = [_managed.header("sre.oom.oom_policy")]
+    for key in sorted(values, key=_key_sort):
+        lines.append("%s = %s\n" % (key, values[key]))
+    return "".join(lines)
+
+
+def _key_sort(key):
+    return (KEY_ORDER.index(key) if key in KEY_ORDER else len(KEY_ORDER), key)
+
+
+def merge(current, desired, state):
+    """The managed file's values after applying ``desired`` in ``state``."""
+    result = dict(current)
+    for key, value in desired.items():
+        if state == "present":
+            result[key] = str(value)
+        else:
+            result.pop(key, None)
+    return result
+
+
+# --- shadowing ------------------------------------------------------------------
+
+def boot_order(root="/"):
+    """Return the sysctl files applied at boot, in the order they are applied.
+
+    Files are sorted by basename across SYSCTL_DIRS; of two files with the same
+    basename only the one in the higher-priority directory is read (a link to
+    /dev/null masks). SYSCTL_CONF comes last. Paths are returned without ``root``.
+    """
+    chosen = {}
+    seen_dirs = set()
+    for d in SYSCTL_DIRS:
+        real = os.path.realpath(os.path.join(root, d.lstrip("/")))
+        if real in seen_dirs or not os.path.isdir(real):
+            continue
+        seen_dirs.add(real)
+        try:
+            names = os.listdir(real)
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".conf") and name not in chosen:
+                chosen[name] = os.path.join(d, name)
+    order = [chosen[name] for name in sorted(chosen)]
+    conf = os.path.join(root, SYSCTL_CONF.lstrip("/"))
+    if os.path.isfile(conf):
+        order.append(SYSCTL_CONF)
+    return order
+
+
+def shadowing(keys, managed_path, managed_text, root="/"):
+    """For each of ``keys``, the file that would set it at boot if not ours.
+
+    ``managed_text`` is the managed file's content after the change (so a file
+    about to be written counts). Explicit assignments beat glob ones whatever the
+    order (systemd-sysctl), and a later file beats an earlier one. Returns
+    ``{key: path}`` for the keys another file wins; keys nobody else sets, or that
+    our file wins, are left out.
+    """
+    order = boot_order(root)
+    managed_path = os.path.normpath(managed_path)
+    masked = []
+    if managed_path not in order and loaded_at_boot(managed_path):
+        # The file does not exist yet (or is masked): place it where it would go.
+        base = os.path.basename(managed_path)
+        rank = SYSCTL_DIRS.index(os.path.dirname(managed_path))
+        same = [p for p in order if os.path.basename(p) == base and p != SYSCTL_CONF]
+        masked = [p for p in same if SYSCTL_DIRS.index(os.path.dirname(p)) < rank]
+        if not masked:
+            # Ours hides a same-named file in a lower-priority directory.
+            order = [p for p in order if p not in same] + [managed_path]
+            order.sort(key=lambda p: (p == SYSCTL_CONF, os.path.basename(p)))
+    winners = {}
+    for path in order:
+        if path == managed_path:
+            text = managed_text
+        else:
+            text = _read_quiet(os.path.join(root, path.lstrip("/")))
+        for key, _value, is_glob in parse_assignments(text or ""):
+            for wanted in keys:
+                if is_glob:
+                    if not fnmatch.fnmatchcase(wanted, key):
+                        continue
+                    if winners.get(wanted, (None, False))[1]:
+                        continue  # an explicit key beats any glob
+                    winners[wanted] = (path, False)
+                elif key == wanted:
+                    winners[wanted] = (path, True)
+    result = dict((k, p) for k, (p, _explicit) in winners.items() if p != managed_path)
+    if masked:
+        # A file of the same name in a higher-priority directory hides ours whole.
+        for key in keys:
+            result.setdefault(key, masked[0])
+    return result
+
+
+def _read_quiet(path):
+    try:
+        with open(path, "r", encoding="utf-8", errors="replace") as f:
+            return f.read()
+    except (OSError, IOError):
+        return ""
+
+
+# --- cross-key checks -------------------------------------------------------------
+
+def cross_key_warnings(desired, live, kubelet_running):
+    """Warnings about combinations that surprise operators.
+
+    ``desired`` holds the keys being set, ``live`` the current live values (ints or
+    None). The effective value of a key is the desired one when given, else live.
+    """
+    def effective(key):
+        return desired[key] if key in desired else live.get(key)
+
+    warnings = []
+    pan = effective("vm.panic_on_oom")
+    panic = effective("kernel.panic")
+    if "vm.panic_on_oom" in desired or "kernel.panic" in desired:
+        if pan not in (None, 0) and panic == 0:
+            warnings.append(
+                "vm.panic_on_oom=%s with kernel.panic=0: after an OOM panic the host stays down "
+                "until someone power-cycles it; set panic (seconds before reboot) to reboot instead" % pan)
+    if desired.get("vm.panic_on_oom") == 2:
+        warnings.append(
+            "vm.panic_on_oom=2 panics on every OOM, including memory-cgroup and cpuset OOMs: "
+            "any container or service hitting its own memory limit brings the whole host down")
+    touched = [k for k in ("vm.panic_on_oom", "vm.overcommit_memory") if k in desired]
+    if kubelet_running and touched:
+        warnings.append(
+            "a kubelet runs on this host: it resets %s to its own values when it starts "
+            "(see its --protect-kernel-defaults)" % " and ".join(touched))
+    return warnings
+
+
+# --- live values ------------------------------------------------------------------
+
+def read_live(key, root="/"):
+    """Return the live value of ``key`` as a string, or None when unreadable."""
+    try:
+        with open(key_to_proc_path(key, root), "r") as f:
+            return f.read().strip()
+    except (OSError, IOError):
+        return None
+
+
+def live_write_blocker(keys, root="/"):
+    """Why live values cannot be written, or None when they can.
+
+    Checks without writing: the key must exist, and /proc/sys must not be mounted
+    read-only (an unprivileged container) nor the file unwritable.
+    """
+    for key in keys:
+        path = key_to_proc_path(key, root)
+        if not os.path.exists(path):
+            return "%s does not exist on this kernel (%s)" % (key, path)
+        try:
+            if os.statvfs(path).f_flag & os.ST_RDONLY:
+                return "%s is on a read-only filesystem (an unprivileged container?)" % os.path.dirname(path)
+        except OSError as e:
+            return "cannot stat %s: %s" % (path, e.strerror)
+        if not os.access(path, os.W_OK):
+            return "%s is not writable by this user" % path
+    return None
+
+
+def write_live(key, value, root="/"):
+    """Write one value to /proc/sys and read it back. Raise SysctlError on failure."""
+    path = key_to_proc_path(key, root)
+    try:
+        with open(path, "w") as f:
+            f.write("%s\n" % value)
+    except (OSError, IOError) as e:
+        reason = errno.errorcode.get(e.errno, str(e.errno)) if e.errno else "error"
+        raise SysctlError("the kernel rejected %s = %s: %s (%s)" % (key, value, e.strerror or e, reason))
+    after = read_live(key, root)
+    if not values_equal(after, value):
+        raise SysctlError("wrote %s = %s but the kernel reads back %r" % (key, value, after))
+    return after
+
+
+def kubelet_running(root="/"):
+    """True when a process named kubelet runs (it resets some vm.* sysctls)."""
+    proc = os.path.join(root, "proc")
+    try:
+        pids = [p for p in os.listdir(proc) if p.isdigit()]
+    except OSError:
+        return False
+    for pid in pids:
+        try:
+            with open(os.path.join(proc, pid, "comm"), "r") as f:
+                if f.read().strip() == "kubelet":
+                    return True
+        except (OSError, IOError):
+            continue
+    return False
