@@ -7,8 +7,12 @@ set -euo pipefail
 venv=$(cd "${1:?usage: $0 VENV COMMAND [ARGS...]}" && pwd); shift
 cmd=${1:?}; shift
 root=$(cd "$(dirname "$0")/.." && pwd)
-dest="$root/build/ansible-test/$(basename "$venv")/ansible_collections/sre/oom"
-rm -rf "$dest"; mkdir -p "$dest"
+# A private copy per run, so parallel runs (and the matrix venvs) never collide.
+mkdir -p "$root/build/ansible-test"
+work=$(mktemp -d "$root/build/ansible-test/$(basename "$venv").XXXXXX")
+trap 'rm -rf "$work"' EXIT
+dest="$work/ansible_collections/sre/oom"
+mkdir -p "$dest"
 # Copy what git would ship (tracked + untracked-not-ignored); without git, everything
 # but the local build products.
 if git -C "$root" rev-parse --git-dir >/dev/null 2>&1; then
@@ -22,8 +26,15 @@ fi
 "$root/scripts/prepare-ansible-test.sh" "$venv"
 cd "$dest"
 export PATH="$venv/bin:$PATH"
+rc=0
 case "$cmd" in
-    sanity) exec ansible-test sanity --color no --requirements "$@" ;;
-    units)  exec ansible-test units --color no --requirements "$@" ;;
-    *)      exec ansible-test "$cmd" "$@" ;;
+    sanity) ansible-test sanity --color no --requirements "$@" || rc=$? ;;
+    units)  ansible-test units --color no --requirements "$@" || rc=$? ;;
+    *)      ansible-test "$cmd" "$@" || rc=$? ;;
 esac
+# Keep the reports where a person can find them after the copy is removed.
+if [ -d "$dest/tests/output" ]; then
+    mkdir -p "$root/tests/output"
+    cp -r "$dest/tests/output/." "$root/tests/output/"
+fi
+exit $rc
