@@ -8,8 +8,9 @@ venv=$(cd "${1:?usage: $0 VENV COMMAND [ARGS...]}" && pwd); shift
 cmd=${1:?}; shift
 root=$(cd "$(dirname "$0")/.." && pwd)
 # A private copy per run, so parallel runs (and the matrix venvs) never collide.
-mkdir -p "$root/build/ansible-test"
-work=$(mktemp -d "$root/build/ansible-test/$(basename "$venv").XXXXXX")
+# Outside the checkout: inside it, ansible-test would ask git for the file list
+# and find the copy ignored.
+work=$(mktemp -d "${TMPDIR:-/tmp}/sre-oom-ansible-test.$(basename "$venv").XXXXXX")
 trap 'rm -rf "$work"' EXIT
 dest="$work/ansible_collections/sre/oom"
 mkdir -p "$dest"

@@ -157,7 +157,7 @@ def parse_assignments(text):
             continue
         if "=" not in line:
             continue
-        key, _, value = line.partition("=")
+        key, _sep, value = line.partition("=")
         key = key.strip()
         if key.startswith("-"):
             key = key[1:].strip()

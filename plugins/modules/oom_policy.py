@@ -27,7 +27,7 @@ description:
     (see O(on_shadowed)), and warns about risky combinations
     (C(panic_on_oom) without C(kernel.panic), C(panic_on_oom=2), a kubelet on the host).
 author:
-  - sre.oom contributors
+  - sre.oom maintainers (@sre-oom)
 attributes:
   check_mode:
     support: full
@@ -36,7 +36,9 @@ attributes:
     support: full
     description: Returns the managed file before and after, and the live values before and after.
   platform:
+    support: full
     platforms: linux
+    description: Linux only (C(/proc/sys), sysctl.d).
 options:
   panic_on_oom:
     description:
@@ -44,7 +46,7 @@ options:
         unless the OOM is constrained to a memory cgroup, cpuset or mempolicy;
         V(2) always panics, also when a single container or service hits its own
         memory limit.
-      - Booleans are refused: give the number.
+      - Booleans are refused; give the number.
     type: int
     choices: [0, 1, 2]
   panic:
