@@ -484,4 +484,3 @@ def has_cap_sys_resource(root="/"):
             except ValueError:
                 return None
     return None
-

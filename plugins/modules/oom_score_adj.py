@@ -23,7 +23,7 @@ description:
     it starts a process.
   - Never overwrites or removes a file it did not write (see O(force)).
 author:
-  - sre.oom maintainers
+  - sre.oom maintainers (@sre-oom)
 options:
   name:
     description:
@@ -130,7 +130,6 @@ notes:
     (use O(restart)); the module does not guess a value to put back.
   - Check mode runs only read-only commands (C(systemctl show)); RV(units.effective) then
     shows what systemd uses now, before the change.
-extends_documentation_fragment: []
 attributes:
   check_mode:
     support: full
@@ -139,7 +138,8 @@ attributes:
     support: full
     description: Before and after text of each changed drop-in, with its path.
   platform:
-    platforms: posix
+    support: full
+    platforms: linux
     description: Linux with systemd. Drop-ins are also written where systemd is not PID 1.
 seealso:
   - name: systemd.exec(5) OOMScoreAdjust=
