@@ -1,0 +1,833 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, sre.oom contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: oom_facts
+short_description: Gather facts about the Linux OOM killer and the OOM kills in the kernel log
+version_added: 0.1.0
+description:
+  - Returns, under C(ansible_facts.oom), what an operator asks after an out-of-memory
+    kill; which process was killed, when, in which cgroup, systemd unit, container
+    or Kubernetes pod, who triggered it and how much memory it held; plus the OOM
+    sysctls, the kernel's OOM counters, the processes most likely to be killed
+    next, and the systemd units with an OOM setting or an OOM-killed last run.
+  - Events are parsed from the kernel log of any kernel era (2.6 to 6.x) and in any
+    usual log format (raw and C(dmesg -T) output in any locale, printk caller ids,
+    C(/dev/kmsg) records, RFC 3164 and RFC 3339 syslog, C(journalctl) short
+    formats, bare messages). Each line's format is detected by itself.
+  - An event is anchored on the kernel's C(Killed process) line, which is never
+    rate-limited; the C(invoked oom-killer) header, the C(oom-kill:) summary, the
+    older C(Task in ... killed as a result of limit of) and C(Kill process ...
+    or sacrifice child) lines and the C(oom_reaper) line add to it when present.
+    A header printed after a kill belongs to the next kill.
+  - The same kill seen through two sources (for example C(/var/log/kern.log) and
+    C(/var/log/syslog)) is reported once.
+  - Log files are streamed in large chunks and only the lines that matter are
+    decoded, so memory stays bounded whatever the size of the log.
+  - Changes nothing on the host.
+author:
+  - sre.oom maintainers (@sre-oom)
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads; it behaves the same in check mode.
+  diff_mode:
+    support: none
+  facts:
+    support: full
+  platform:
+    support: full
+    platforms: linux
+    description: Linux only (C(/proc), C(/sys/fs/cgroup), the kernel log).
+options:
+  gather_subset:
+    description:
+      - Which facts to gather, with the grammar of M(ansible.builtin.setup).
+        V(all), names, and names prefixed with V(!) to leave them out
+        (V(!all) leaves out everything not named).
+      - Names are V(sysctl), V(counters), V(events), V(processes) and V(services).
+        An unknown name fails the task.
+    type: list
+    elements: str
+    default: [all]
+  sources:
+    description:
+      - Where to read the kernel log from, for the V(events) subset.
+      - V(journal) runs C(journalctl -k); V(kmsg) reads C(/dev/kmsg) without
+        blocking; V(dmesg) runs C(dmesg); V(file) reads O(path).
+      - V(auto) takes the first that works; the journal when it holds kernel
+        messages of the current boot, else C(/dev/kmsg), else C(dmesg), else the
+        usual files C(/var/log/kern.log), C(/var/log/messages) and
+        C(/var/log/syslog). A source that exists but is empty or cannot be read
+        does not count (on a host without systemd C(journalctl -k) finds no
+        journal at all).
+      - V(auto) cannot be combined with other sources. Several named sources are
+        all read and their events merged.
+    type: list
+    elements: str
+    default: [auto]
+  path:
+    description:
+      - Log files for the V(file) source. Shell wildcards are expanded; rotated
+        files compressed with gzip (C(.gz)) are read too. Files are read oldest
+        first (by modification time).
+      - Only used with O(sources=[file]); when not given, the usual files are read.
+    type: list
+    elements: path
+  since:
+    description:
+      - Which events to report.
+      - V(boot), the current boot; V(all), everything the sources hold; a relative
+        time such as V(-24h), V(-30m), V(-7d) or V(-2w); or an ISO 8601 time such
+        as V(2026-11-28T17:00:00Z) (without an offset, the host's local time).
+      - Events whose time the log does not tell (a raw C(dmesg) dump saved to a
+        file) are kept.
+    type: str
+    default: boot
+  max_events:
+    description:
+      - How many events to return; the most recent are kept. RV(ansible_facts.oom.event_count)
+        still counts them all.
+    type: int
+    default: 100
+  top_processes:
+    description: How many of the processes most likely to be killed next to return.
+    type: int
+    default: 10
+notes:
+  - Syslog lines in RFC 3164 carry no year; the year is the latest one that does not
+    put the line more than a day after the file's modification time.
+  - Times without an offset (RFC 3164, C(dmesg -T)) are read in the host's local
+    time zone. Uptimes are turned into times only for the current boot
+    (C(/dev/kmsg), C(dmesg)).
+  - C(kernel.dmesg_restrict=1) makes C(/dev/kmsg) and C(dmesg) need CAP_SYSLOG;
+    without it they appear in RV(ansible_facts.oom.source_errors) as V(dmesg_restrict).
+  - Sources that fail in V(auto) mode are listed in RV(ansible_facts.oom.source_errors)
+    without a warning; a warning is given when a source named in O(sources) fails, or
+    when no source at all could be read.
+seealso:
+  - module: ansible.builtin.setup
+"""
+
+EXAMPLES = r"""
+- name: Gather OOM facts (events of the current boot, sysctls, counters, processes, services)
+  sre.oom.oom_facts:
+
+- name: Show what the OOM killer killed
+  ansible.builtin.debug:
+    msg: "{{ item.time }} {{ item.victim.comm }} ({{ item.victim.pid }}) in {{ item.unit | default('-', true) }}"
+  loop: "{{ ansible_facts.oom.events }}"
+
+- name: OOM kills of the last 7 days from the rotated kernel logs
+  sre.oom.oom_facts:
+    gather_subset: [events]
+    sources: [file]
+    path:
+      - /var/log/kern.log*
+    since: -7d
+
+- name: Everything but the process table and the systemd units
+  sre.oom.oom_facts:
+    gather_subset: ['!processes', '!services']
+
+- name: Fail when a host killed something in the last day
+  ansible.builtin.assert:
+    that: ansible_facts.oom.event_count == 0
+    fail_msg: "{{ ansible_facts.oom.event_count }} OOM kill(s), last: {{ ansible_facts.oom.last_event.victim.comm }}"
+"""
+
+RETURN = r"""
+ansible_facts:
+  description: Facts to add to ansible_facts.
+  returned: always
+  type: complex
+  contains:
+    oom:
+      description: Everything this module gathers; subsets not gathered are absent.
+      returned: always
+      type: dict
+      contains:
+        gather_subset:
+          description: The subsets gathered, after resolving O(gather_subset).
+          returned: always
+          type: list
+          elements: str
+          sample: [counters, events, processes, services, sysctl]
+        sysctl:
+          description: OOM-related sysctls as integers; null where unreadable.
+          returned: when sysctl is gathered
+          type: dict
+          sample: {panic_on_oom: 0, panic: 0, oom_kill_allocating_task: 0, oom_dump_tasks: 1,
+                   overcommit_memory: 0, overcommit_ratio: 50}
+        counters:
+          description:
+            - C(oom_kill), the kernel's count of OOM kills since boot (C(/proc/vmstat);
+              null on kernels without it).
+            - C(cgroups), the memory cgroups with a non-zero count; cgroup v2
+              C(memory.events) (C(oom), C(oom_kill); these counts include
+              descendants) and cgroup v1 C(memory.oom_control) (C(oom_kill);
+              C(oom) is null). C(path) is relative to the cgroup mount.
+          returned: when counters is gathered
+          type: dict
+          sample: {oom_kill: 3, cgroups: [{path: /system.slice/hog.service, version: 2, oom: 1, oom_kill: 1}]}
+        events:
+          description:
+            - The OOM kills found, oldest first, at most O(max_events) (the most recent).
+            - Fields the log does not give are null. C(time) is ISO 8601 UTC;
+              C(uptime) is in seconds since boot. C(kind) is one of V(memcg),
+              V(global), V(cpuset), V(mempolicy) or V(unknown). C(memcg) is the
+              killed task's memory cgroup, C(oom_memcg) the cgroup whose limit was
+              hit. C(unit), C(container_id) and C(pod_uid) come from the cgroup
+              path. C(invoker) is the task whose allocation started the OOM.
+              C(source) names where the event was read (several, comma-separated,
+              when seen in more than one).
+          returned: when events is gathered
+          type: list
+          elements: dict
+          sample:
+            - time: "2026-11-28T19:01:23.562773Z"
+              uptime: 383.562773
+              kind: memcg
+              constraint: CONSTRAINT_MEMCG
+              victim: {pid: 6999, comm: "my (weird) hog", uid: 0, total_vm_kb: 540860, anon_rss_kb: 65280,
+                       file_rss_kb: 6688, shmem_rss_kb: 0, pgtables_kb: 192, oom_score_adj: 0}
+              memcg: /system.slice/hog.service
+              oom_memcg: /system.slice/hog.service
+              unit: hog.service
+              container_id: null
+              pod_uid: null
+              invoker: {comm: "my (weird) hog", pid: 6999, gfp_mask: "0xcc0(GFP_KERNEL)", order: 0, oom_score_adj: 0}
+              reaped: false
+              source: kmsg
+        event_count:
+          description: How many events were found (after O(since)), also those beyond O(max_events).
+          returned: when events is gathered
+          type: int
+          sample: 1
+        last_event:
+          description: The most recent event (same fields as in C(events)), or null.
+          returned: when events is gathered
+          type: dict
+          sample: null
+        source:
+          description: The sources that were read, comma-separated (V(journal), V(kmsg), V(dmesg), V(file)); null when none could be.
+          returned: when events is gathered
+          type: str
+          sample: kmsg
+        source_errors:
+          description:
+            - Sources that could not be read and why; the key is the source name
+              (C(file:PATH) for a file), the value one of V(missing), V(permission),
+              V(dmesg_restrict), V(empty), or C(error; ...) with the detail.
+          returned: when events is gathered
+          type: dict
+          sample: {journal: missing, dmesg: dmesg_restrict}
+        processes:
+          description:
+            - The O(top_processes) processes with the highest C(oom_score), most
+              likely killed next. C(rss_kb) is the resident set; C(unit) the
+              systemd unit of the process's cgroup.
+          returned: when processes is gathered
+          type: list
+          elements: dict
+          sample: [{pid: 812, comm: java, oom_score: 688, oom_score_adj: 0, rss_kb: 5523300, unit: app.service}]
+        protected:
+          description: Processes with C(oom_score_adj) -1000, which the OOM killer never picks.
+          returned: when processes is gathered
+          type: list
+          elements: dict
+          sample: [{pid: 412, comm: sshd, oom_score: 0, oom_score_adj: -1000, rss_kb: 7420, unit: ssh.service}]
+        services:
+          description:
+            - systemd units (services and scopes) with an C(OOMScoreAdjust) other
+              than 0, an C(OOMPolicy) other than the default, or whose last
+              C(Result) was V(oom-kill).
+          returned: when services is gathered
+          type: list
+          elements: dict
+          sample: [{unit: postgresql.service, oom_score_adjust: -900, oom_policy: stop, result: success}]
+        services_error:
+          description: Why units could not be listed (no systemd as init, C(systemctl) failed), or null.
+          returned: when services is gathered
+          type: str
+          sample: null
+"""
+
+import errno
+import glob
+import gzip
+import os
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.sre.oom.plugins.module_utils import _oom_log
+
+SUBSETS = ("sysctl", "counters", "events", "processes", "services")
+SOURCES = ("auto", "journal", "kmsg", "dmesg", "file")
+DEFAULT_FILES = ("/var/log/kern.log", "/var/log/messages", "/var/log/syslog")
+SYSCTLS = (
+    ("panic_on_oom", "/proc/sys/vm/panic_on_oom"),
+    ("panic", "/proc/sys/kernel/panic"),
+    ("oom_kill_allocating_task", "/proc/sys/vm/oom_kill_allocating_task"),
+    ("oom_dump_tasks", "/proc/sys/vm/oom_dump_tasks"),
+    ("overcommit_memory", "/proc/sys/vm/overcommit_memory"),
+    ("overcommit_ratio", "/proc/sys/vm/overcommit_ratio"),
+)
+# journalctl filters the kernel messages itself when it can (--grep, systemd 237+):
+# only the lines the parser uses come back.
+JOURNAL_GREP = ("Killed process|invoked oom-killer|oom-kill:|reaped process|sacrifice child|or a child"
+                "|killed as a result of limit|PID: [0-9]+ Comm: |Pid: [0-9]+, comm: ")
+C_LOCALE = {"LC_ALL": "C"}
+
+
+class SourceError(Exception):
+    """A log source that cannot be read; ``reason`` is the short fact value."""
+
+    def __init__(self, reason):
+        Exception.__init__(self, reason)
+        self.reason = reason
+
+
+class Host(object):
+    """Every access to the managed host goes through here (the tests' one seam)."""
+
+    def __init__(self, module):
+        self.module = module
+
+    def now(self):
+        return time.time()
+
+    def read(self, path):
+        """Text of a small file, or None when it cannot be read."""
+        try:
+            with open(path, "r", encoding="utf-8", errors="replace") as f:
+                return f.read()
+        except (IOError, OSError):
+            return None
+
+    def listdir(self, path):
+        try:
+            return os.listdir(path)
+        except OSError:
+            return []
+
+    def walk(self, top):
+        for dirpath, dirnames, filenames in os.walk(top, onerror=lambda e: None):
+            yield dirpath, dirnames, filenames
+
+    def exists(self, path):
+        return os.path.exists(path)
+
+    def glob(self, pattern):
+        return glob.glob(pattern)
+
+    def mtime(self, path):
+        try:
+            return os.stat(path).st_mtime
+        except OSError:
+            return None
+
+    def open_log(self, path):
+        """A binary file object for a log file (gzip is uncompressed on the fly)."""
+        if path.endswith(".gz"):
+            return gzip.open(path, "rb")
+        return open(path, "rb")
+
+    def which(self, name):
+        return self.module.get_bin_path(name)
+
+    def run(self, argv):
+        return self.module.run_command(argv, environ_update=C_LOCALE)
+
+    def kmsg_records(self):
+        """Yield the records of /dev/kmsg without blocking; raises OSError."""
+        fd = os.open("/dev/kmsg", os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            while True:
+                try:
+                    rec = os.read(fd, 16384)
+                except OSError as e:
+                    if e.errno == errno.EAGAIN:
+                        return
+                    if e.errno == errno.EPIPE:   # overwritten while reading: go on
+                        continue
+                    if e.errno == errno.EINVAL:  # a record longer than the buffer
+                        continue
+                    raise
+                if not rec:
+                    return
+                yield rec
+        finally:
+            os.close(fd)
+
+
+# ---------------------------------------------------------------------------
+# Options
+
+def resolve_subset(requested):
+    """setup's gather_subset grammar -> sorted list of subset names; ValueError on bad names."""
+    include, exclude = set(), set()
+    positive = False
+    exclude_all = False
+    for raw in requested:
+        item = str(raw).strip()
+        neg = item.startswith("!")
+        name = item[1:].strip() if neg else item
+        if name == "all":
+            if neg:
+                exclude_all = True
+            else:
+                positive = True
+                include.update(SUBSETS)
+            continue
+        if name not in SUBSETS:
+            raise ValueError("gather_subset: unknown subset %r; valid: all, %s (prefix with ! to leave one out)"
+                             % (item, ", ".join(SUBSETS)))
+        if neg:
+            exclude.add(name)
+        else:
+            positive = True
+            include.add(name)
+    if not positive and not exclude_all:
+        include.update(SUBSETS)
+    return sorted(include - exclude)
+
+
+def validate(params, now, boot_time):
+    """Check every option; return (subsets, sources, since_mode, since_epoch) or raise ValueError."""
+    subsets = resolve_subset(params["gather_subset"] or ["all"])
+    sources = [str(s).strip() for s in (params["sources"] or ["auto"])]
+    bad = [s for s in sources if s not in SOURCES]
+    if bad:
+        raise ValueError("sources: unknown source(s) %s; valid: %s" % (", ".join(bad), ", ".join(SOURCES)))
+    if "auto" in sources and len(sources) > 1:
+        raise ValueError("sources: auto cannot be combined with other sources (got %s)" % ", ".join(sources))
+    if len(set(sources)) != len(sources):
+        raise ValueError("sources: a source is listed twice (%s)" % ", ".join(sources))
+    if params["path"] and "file" not in sources:
+        raise ValueError("path is only read by the file source; add file to sources (sources: [file])")
+    if params["max_events"] < 0:
+        raise ValueError("max_events must be 0 or more, got %d" % params["max_events"])
+    if params["top_processes"] < 0:
+        raise ValueError("top_processes must be 0 or more, got %d" % params["top_processes"])
+    mode, epoch = _oom_log.parse_since(params["since"], now, boot_time)
+    return subsets, sources, mode, epoch
+
+
+# ---------------------------------------------------------------------------
+# Subsets
+
+def _int_or_none(text):
+    if text is None:
+        return None
+    try:
+        return int(text.strip().split()[0])
+    except (ValueError, IndexError):
+        return None
+
+
+def gather_sysctl(host):
+    return dict((name, _int_or_none(host.read(path))) for name, path in SYSCTLS)
+
+
+def _cgroup_mounts(host):
+    """[(mount point, version)] of cgroup2 mounts and cgroup v1 memory mounts."""
+    out = []
+    text = host.read("/proc/self/mounts") or ""
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) < 4:
+            continue
+        if parts[2] == "cgroup2":
+            out.append((parts[1], 2))
+        elif parts[2] == "cgroup" and "memory" in parts[3].split(","):
+            out.append((parts[1], 1))
+    return out
+
+
+def gather_counters(host):
+    vmstat = host.read("/proc/vmstat") or ""
+    oom_kill = None
+    for line in vmstat.splitlines():
+        if line.startswith("oom_kill "):
+            oom_kill = _int_or_none(line[9:])
+    groups = []
+    for mount, version in _cgroup_mounts(host):
+        fname = "memory.events" if version == 2 else "memory.oom_control"
+        for dirpath, _dirs, files in host.walk(mount):
+            if fname not in files:
+                continue
+            text = host.read(os.path.join(dirpath, fname))
+            if not text:
+                continue
+            values = {}
+            for line in text.splitlines():
+                kv = line.split()
+                if len(kv) == 2:
+                    values[kv[0]] = _int_or_none(kv[1])
+            oom = values.get("oom") if version == 2 else None
+            kills = values.get("oom_kill")
+            if oom or kills:
+                rel = dirpath[len(mount):] or "/"
+                groups.append({"path": rel, "version": version, "oom": oom, "oom_kill": kills})
+    groups.sort(key=lambda g: (g["path"], g["version"]))
+    return {"oom_kill": oom_kill, "cgroups": groups}
+
+
+def _proc_unit(host, pid):
+    text = host.read("/proc/%s/cgroup" % pid) or ""
+    paths = {}
+    for line in text.splitlines():
+        parts = line.split(":", 2)
+        if len(parts) == 3:
+            if parts[0] == "0" and parts[1] == "":
+                paths["v2"] = parts[2]
+            elif "name=systemd" in parts[1].split(","):
+                paths["systemd"] = parts[2]
+            elif "memory" in parts[1].split(","):
+                paths["memory"] = parts[2]
+    for key in ("systemd", "v2", "memory"):
+        unit = _oom_log.cgroup_unit(paths.get(key))
+        if unit:
+            return unit
+    return None
+
+
+def gather_processes(host, top):
+    page_kb = 4
+    try:
+        page_kb = os.sysconf("SC_PAGE_SIZE") // 1024
+    except (ValueError, OSError, AttributeError):
+        pass
+    procs = []
+    for name in host.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        statm = host.read("/proc/%s/statm" % name)
+        if not statm:
+            continue
+        fields = statm.split()
+        rss_kb = int(fields[1]) * page_kb if len(fields) > 1 and fields[1].isdigit() else 0
+        if rss_kb == 0:
+            continue   # kernel threads have no memory of their own
+        score = _int_or_none(host.read("/proc/%s/oom_score" % name))
+        adj = _int_or_none(host.read("/proc/%s/oom_score_adj" % name))
+        if score is None:
+            continue
+        comm = (host.read("/proc/%s/comm" % name) or "").rstrip("\n")
+        procs.append({"pid": int(name), "comm": comm, "oom_score": score, "oom_score_adj": adj,
+                      "rss_kb": rss_kb, "unit": None})
+    procs.sort(key=lambda p: (-p["oom_score"], -p["rss_kb"], p["pid"]))
+    chosen = procs[:top]
+    protected = sorted((p for p in procs if p["oom_score_adj"] == -1000), key=lambda p: p["pid"])
+    for p in chosen + protected:
+        if p["unit"] is None:
+            p["unit"] = _proc_unit(host, p["pid"])
+    return chosen, protected
+
+
+def _show_blocks(text):
+    """Parse `systemctl show` output (blocks separated by blank lines) into dicts."""
+    blocks, cur = [], {}
+    for line in text.splitlines():
+        if not line.strip():
+            if cur:
+                blocks.append(cur)
+                cur = {}
+            continue
+        key, sep, value = line.partition("=")
+        if sep:
+            cur[key] = value
+    if cur:
+        blocks.append(cur)
+    return blocks
+
+
+def gather_services(host):
+    """Return (list of units, error or None)."""
+    if not host.exists("/run/systemd/system"):
+        return [], "systemd is not the init system here (no /run/systemd/system)"
+    systemctl = host.which("systemctl")
+    if not systemctl:
+        return [], "systemctl not found"
+    rc, out, err = host.run([systemctl, "show", "-p", "DefaultOOMPolicy"])
+    default_policy = "stop"
+    if rc == 0:
+        for blk in _show_blocks(out):
+            default_policy = blk.get("DefaultOOMPolicy") or default_policy
+    rc, out, err = host.run([systemctl, "list-units", "--all", "--type=service,scope", "--no-legend",
+                             "--no-pager", "--plain"])
+    if rc != 0:
+        return [], "systemctl list-units failed (rc=%d): %s" % (rc, (err or out).strip())
+    units = []
+    for line in out.splitlines():
+        parts = line.split()
+        if parts and (parts[0].endswith(".service") or parts[0].endswith(".scope")):
+            units.append(parts[0])
+    found = []
+    for i in range(0, len(units), 200):
+        batch = units[i:i + 200]
+        rc, out, err = host.run([systemctl, "show", "-p", "Id", "-p", "OOMScoreAdjust", "-p", "OOMPolicy",
+                                 "-p", "Delegate", "-p", "Result", "--"] + batch)
+        if rc != 0:
+            return found, "systemctl show failed (rc=%d): %s" % (rc, (err or out).strip())
+        for blk in _show_blocks(out):
+            unit = blk.get("Id")
+            if not unit:
+                continue
+            adj = _int_or_none(blk.get("OOMScoreAdjust")) or 0
+            policy = blk.get("OOMPolicy") or None
+            result = blk.get("Result") or None
+            usual = {default_policy}
+            if blk.get("Delegate") == "yes":
+                usual.add("continue")
+            if adj != 0 or (policy is not None and policy not in usual) or result == "oom-kill":
+                found.append({"unit": unit, "oom_score_adjust": adj, "oom_policy": policy, "result": result})
+    found.sort(key=lambda u: u["unit"])
+    return found, None
+
+
+# ---------------------------------------------------------------------------
+# Log sources
+
+def boot_time_of(host):
+    """Epoch of the current boot (now - /proc/uptime), or None."""
+    text = host.read("/proc/uptime")
+    try:
+        return host.now() - float(text.split()[0])
+    except (AttributeError, ValueError, IndexError):
+        return None
+
+
+def _restricted(host):
+    return (host.read("/proc/sys/kernel/dmesg_restrict") or "").strip() == "1"
+
+
+def _os_reason(host, exc):
+    if exc.errno in (errno.EPERM, errno.EACCES):
+        return "dmesg_restrict" if _restricted(host) else "permission"
+    if exc.errno in (errno.ENOENT, errno.ENXIO, errno.ENODEV):
+        return "missing"
+    return "error: %s" % (exc.strerror or exc)
+
+
+def _journal_text(out):
+    """journalctl output without its '-- No entries --' / '-- Boot ... --' marker lines."""
+    if "\n-- " not in "\n" + out:
+        return out
+    return "\n".join(line for line in out.splitlines() if not line.startswith("-- "))
+
+
+def read_journal(host, collector, since_mode, since_epoch, check_boot):
+    """Feed `journalctl -k` into the collector; True when the journal has kernel messages."""
+    journalctl = host.which("journalctl")
+    if not journalctl:
+        raise SourceError("missing")
+    base = [journalctl, "-k", "-q", "--no-pager"]
+    if check_boot:
+        # auto: the journal counts only when it holds kernel messages of this boot
+        rc, out, err = host.run(base + ["-b", "-n", "1", "-o", "short"])
+        if rc != 0:
+            raise SourceError("error: %s" % (err or out).strip()[:200])
+        if not _journal_text(out).strip():
+            raise SourceError("missing" if "No journal files" in err else "empty")
+    argv = base + ["-o", "short-iso"]
+    if since_mode == "boot":
+        argv.append("-b")
+    elif since_mode == "time":
+        argv += ["--since", "@%d" % int(since_epoch)]
+    rc, out, err = host.run(argv + ["--grep", JOURNAL_GREP])
+    if rc != 0 and ("pattern" in err.lower() or "grep" in err.lower() or "unrecognized" in err.lower()):
+        rc, out, err = host.run(argv)     # journalctl without pattern support
+    if rc != 0:
+        if "No entries" in out or (not out.strip() and "--grep" in argv and rc == 1):
+            out = ""
+        else:
+            reason = (err or out).strip()
+            if "permission" in reason.lower() or "not seeing messages" in reason.lower():
+                raise SourceError("permission")
+            raise SourceError("error: %s" % reason[:200])
+    parser = _oom_log.OomLogParser(collector, source="journal", reference_time=host.now())
+    for line in _journal_text(out).splitlines():
+        parser.feed(line)
+    parser.flush()
+    return True
+
+
+def read_kmsg(host, collector, boot_time):
+    parser = _oom_log.OomLogParser(collector, source="kmsg", boot_time=boot_time, reference_time=host.now())
+    n = 0
+    try:
+        for rec in host.kmsg_records():
+            n += 1
+            for line in rec.split(b"\n"):
+                if line:
+                    parser.feed(line)
+    except OSError as e:
+        raise SourceError(_os_reason(host, e))
+    parser.flush()
+    if n == 0:
+        raise SourceError("empty")
+
+
+def read_dmesg(host, collector, boot_time):
+    dmesg = host.which("dmesg")
+    if not dmesg:
+        raise SourceError("missing")
+    rc, out, err = host.run([dmesg])
+    if rc != 0:
+        text = (err or out).lower()
+        if "not permitted" in text or "permission" in text:
+            raise SourceError("dmesg_restrict" if _restricted(host) else "permission")
+        raise SourceError("error: %s" % (err or out).strip()[:200])
+    if not out.strip():
+        raise SourceError("empty")
+    parser = _oom_log.OomLogParser(collector, source="dmesg", boot_time=boot_time, reference_time=host.now())
+    for line in out.splitlines():
+        parser.feed(line)
+    parser.flush()
+
+
+def expand_paths(host, patterns):
+    """Expand wildcards; keep literal paths that match nothing (their error is reported)."""
+    out = []
+    for pat in patterns:
+        if any(c in pat for c in "*?["):
+            out.extend(host.glob(pat))
+        else:
+            out.append(pat)
+    seen, uniq = set(), []
+    for p in out:
+        if p not in seen:
+            seen.add(p)
+            uniq.append(p)
+    return sorted(uniq, key=lambda p: (host.mtime(p) or 0, p))
+
+
+def read_file(host, collector, path):
+    """Feed one log file; raises SourceError."""
+    try:
+        f = host.open_log(path)
+    except (IOError, OSError) as e:
+        if e.errno in (errno.EPERM, errno.EACCES):
+            raise SourceError("permission")
+        if e.errno == errno.ENOENT:
+            raise SourceError("missing")
+        raise SourceError("error: %s" % (e.strerror or e))
+    parser = _oom_log.OomLogParser(collector, source="file", reference_time=host.mtime(path) or host.now())
+    try:
+        with f:
+            parser.feed_file(f)
+    except (IOError, OSError, EOFError, ValueError) as e:
+        # a truncated .gz or a read error: keep what was parsed up to there
+        parser.flush()
+        raise SourceError("error: %s" % e)
+    if parser.lines == 0:
+        raise SourceError("empty")
+
+
+def gather_events(host, sources, paths, since_mode, since_epoch, max_events, boot_time):
+    """Return (facts dict, warnings)."""
+    cutoff = since_epoch if since_mode in ("boot", "time") else None
+    collector = _oom_log.EventCollector(max_events=max_events, since=cutoff)
+    errors = {}
+    used = []
+    warnings = []
+    auto = sources == ["auto"]
+    order = ["journal", "kmsg", "dmesg", "file"] if auto else sources
+
+    for src in order:
+        if auto and used:
+            break
+        try:
+            if src == "journal":
+                read_journal(host, collector, since_mode, since_epoch, check_boot=auto)
+                used.append(src)
+            elif src == "kmsg":
+                read_kmsg(host, collector, boot_time)
+                used.append(src)
+            elif src == "dmesg":
+                read_dmesg(host, collector, boot_time)
+                used.append(src)
+            elif src == "file":
+                files = expand_paths(host, paths or list(DEFAULT_FILES))
+                ok = False
+                if not files:
+                    errors["file"] = "missing"
+                for path in files:
+                    try:
+                        read_file(host, collector, path)
+                        ok = True
+                    except SourceError as e:
+                        errors["file:" + path] = e.reason
+                if ok:
+                    used.append(src)
+        except SourceError as e:
+            errors[src] = e.reason
+    if not auto:
+        for key, reason in sorted(errors.items()):
+            warnings.append("oom_facts: source %s could not be read: %s" % (key, reason))
+    elif not used:
+        warnings.append("oom_facts: no kernel log source could be read (%s)"
+                        % ", ".join("%s: %s" % kv for kv in sorted(errors.items())))
+    events = collector.events()
+    return {
+        "events": events,
+        "event_count": collector.count,
+        "last_event": events[-1] if events else None,
+        "source": ",".join(used) if used else None,
+        "source_errors": errors,
+    }, warnings
+
+
+# ---------------------------------------------------------------------------
+
+def run_module(module, host):
+    params = module.params
+    now = host.now()
+    boot_time = boot_time_of(host)
+    try:
+        subsets, sources, since_mode, since_epoch = validate(params, now, boot_time)
+    except ValueError as e:
+        module.fail_json(msg=str(e))
+    facts = {"gather_subset": subsets}
+    if "sysctl" in subsets:
+        facts["sysctl"] = gather_sysctl(host)
+    if "counters" in subsets:
+        facts["counters"] = gather_counters(host)
+    if "events" in subsets:
+        ev, warnings = gather_events(host, sources, params["path"], since_mode, since_epoch,
+                                     params["max_events"], boot_time)
+        facts.update(ev)
+        for w in warnings:
+            module.warn(w)
+    if "processes" in subsets:
+        facts["processes"], facts["protected"] = gather_processes(host, params["top_processes"])
+    if "services" in subsets:
+        facts["services"], facts["services_error"] = gather_services(host)
+    module.exit_json(changed=False, ansible_facts={"oom": facts})
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            gather_subset=dict(type="list", elements="str", default=["all"]),
+            sources=dict(type="list", elements="str", default=["auto"]),
+            path=dict(type="list", elements="path"),
+            since=dict(type="str", default="boot"),
+            max_events=dict(type="int", default=100),
+            top_processes=dict(type="int", default=10),
+        ),
+        supports_check_mode=True,
+    )
+    run_module(module, Host(module))
+
+
+if __name__ == "__main__":
+    main()
