@@ -5,11 +5,12 @@
 # usage: build-image.sh SUITE [--force]
 #   SRE_OOM_DEBIAN_MIRROR  Debian mirror (default: the one apt on this machine uses)
 #   SRE_OOM_BUILD_TMP      where the root filesystem is assembled (default /var/tmp)
+#   SRE_OOM_IMAGE          image name without the tag (default localhost/sre-oom-debian)
 set -euo pipefail
 
 suite=${1:?usage: build-image.sh SUITE [--force]}
 force=${2:-}
-image=localhost/sre-oom-debian:$suite
+image=${SRE_OOM_IMAGE:-localhost/sre-oom-debian}:$suite
 packages=python3,python3-apt,systemd,systemd-sysv,dbus,procps,util-linux
 say() { echo "build-image[$suite]: $*"; }
 die() { echo "build-image[$suite]: ERROR: $*" >&2; exit 1; }
