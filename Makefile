@@ -49,8 +49,10 @@ test: setup lint sanity units integration molecule
 
 lint: setup
 	yamllint -s .
+	ruff check .
 	ansible-lint --profile production --offline
 	antsibull-changelog lint
+	scripts/check-build.sh
 
 sanity: setup
 	scripts/ansible-test.sh $(VENV) sanity --python $(PYVER)
@@ -87,6 +89,7 @@ changelog: setup
 build: setup
 	mkdir -p build/dist
 	ansible-galaxy collection build --force --output-path build/dist .
+	@ls -l build/dist/*.tar.gz
 
 clean:
 	rm -rf build $(VENV) $(VENV)-* .pytest_cache tests/output

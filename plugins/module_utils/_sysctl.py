@@ -41,7 +41,7 @@ OPTIONS = (
     ("overcommit_memory", "vm.overcommit_memory", "int", {"choices": (0, 1, 2)}),
     ("overcommit_ratio", "vm.overcommit_ratio", "int", {"min": 0, "max": 2147483647}),
 )
-OPTION_TO_KEY = dict((o[0], o[1]) for o in OPTIONS)
+OPTION_TO_KEY = {o[0]: o[1] for o in OPTIONS}
 KEY_ORDER = tuple(o[1] for o in OPTIONS)
 
 _INT_RE = re.compile(r"^[+-]?[0-9]+$")
@@ -284,7 +284,7 @@ def shadowing(keys, managed_path, managed_text, root="/"):
                     winners[wanted] = (path, False)
                 elif key == wanted:
                     winners[wanted] = (path, True)
-    result = dict((k, p) for k, (p, _explicit) in winners.items() if p != managed_path)
+    result = {k: p for k, (p, _explicit) in winners.items() if p != managed_path}
     if masked:
         # A file of the same name in a higher-priority directory hides ours whole.
         for key in keys:
@@ -370,7 +370,7 @@ def write_live(key, value, root="/"):
             f.write("%s\n" % value)
     except (OSError, IOError) as e:
         reason = errno.errorcode.get(e.errno, str(e.errno)) if e.errno else "error"
-        raise SysctlError("the kernel rejected %s = %s: %s (%s)" % (key, value, e.strerror or e, reason))
+        raise SysctlError("the kernel rejected %s = %s: %s (%s)" % (key, value, e.strerror or e, reason)) from e
     after = read_live(key, root)
     if not values_equal(after, value):
         raise SysctlError("wrote %s = %s but the kernel reads back %r" % (key, value, after))

@@ -250,7 +250,7 @@ def plan(params, root=ROOT):
         "current_text": current_text,
         "new_text": new_text,
         "file_changed": new_text != current_text,
-        "persisted": dict((k, _as_int(v)) for k, v in new_values.items()),
+        "persisted": {k: _as_int(v) for k, v in new_values.items()},
         "loaded_at_boot": _sysctl.loaded_at_boot(path),
         "shadowed_by": {},
         "warnings": [],
@@ -267,9 +267,9 @@ def plan(params, root=ROOT):
         p["live_skipped_reason"] = "state=absent leaves live values as they are"
         return p
 
-    live_before = dict((k, _sysctl.read_live(k, root)) for k in desired)
+    live_before = {k: _sysctl.read_live(k, root) for k in desired}
     p["shadowed_by"] = _sysctl.shadowing(sorted(desired), path, new_text or "", root)
-    live_ints = dict((k, _as_int(v)) for k, v in live_before.items())
+    live_ints = {k: _as_int(v) for k, v in live_before.items()}
     p["warnings"].extend(_sysctl.cross_key_warnings(
         desired, dict(live_ints, **{"kernel.panic": _as_int(_sysctl.read_live("kernel.panic", root))}),
         _sysctl.kubelet_running(root) if ("vm.panic_on_oom" in desired or "vm.overcommit_memory" in desired) else False))
@@ -329,8 +329,8 @@ def run(module):
             {"before_header": p["path"], "after_header": p["path"],
              "before": p["current_text"] or "", "after": p["new_text"] or ""},
             {"before_header": "live /proc/sys", "after_header": "live /proc/sys",
-             "before": _live_text(dict((k, v["before"]) for k, v in p["live"].items())),
-             "after": _live_text(dict((k, v["after"]) for k, v in p["live"].items()))},
+             "before": _live_text({k: v["before"] for k, v in p["live"].items()}),
+             "after": _live_text({k: v["after"] for k, v in p["live"].items()})},
         ]
     if module.check_mode or not changed:
         module.exit_json(**result)
