@@ -477,6 +477,21 @@ def _prefix_kind(prefix):
     return "global"
 
 
+# A header more than this many seconds before a kill was not that kill's header.
+_HEADER_MAX_AGE = 120.0
+
+
+def _stale(at, info):
+    up, epoch = at
+    if up is not None and info.uptime is not None:
+        return not (0 <= info.uptime - up <= _HEADER_MAX_AGE)
+    if epoch is not None:
+        now = info.epoch
+        if now is not None:
+            return not (-1 <= now - epoch <= _HEADER_MAX_AGE)
+    return False
+
+
 class OomLogParser(object):
     """Streaming state machine: feed lines (or a binary file), receive events.
 
@@ -495,6 +510,7 @@ class OomLogParser(object):
         self.reference_time = reference_time if reference_time is not None else time.time()
         self.utc_offset = utc_offset
         self.lines = 0
+        self.errors = 0            # lines dropped because of a parser bug (tests assert 0)
         self._pending = {}
         self._await_pid = 0
         self._recent = collections.deque(maxlen=256)
@@ -509,6 +525,7 @@ class OomLogParser(object):
             self._feed(raw)
         except Exception:  # pylint: disable=broad-except
             # A parser bug must never fail a fact gathering: drop the line.
+            self.errors += 1
             self._held = None
 
     def _feed(self, raw):
@@ -540,7 +557,7 @@ class OomLogParser(object):
             try:
                 self._message(held)
             except Exception:  # pylint: disable=broad-except
-                pass
+                self.errors += 1
 
     close = flush
 
@@ -612,7 +629,7 @@ class OomLogParser(object):
             except ValueError:
                 pid = None
         # A header opens a new OOM: whatever context was pending is dropped.
-        self._pending = {"invoker": {
+        self._pending = {"at": (info.uptime, info.epoch), "invoker": {
             "comm": m.group("comm").strip() or None,
             "pid": pid,
             "gfp_mask": m.group("gfp"),
@@ -624,6 +641,9 @@ class OomLogParser(object):
     def _killed(self, m, info):
         ev = new_event()
         pending, self._pending = self._pending, {}
+        if "at" in pending and _stale(pending["at"], info):
+            # a header long before this kill was an OOM that killed nothing
+            pending = dict((k, v) for k, v in pending.items() if k not in ("invoker", "task_in"))
         self._await_pid = 0
         v = ev["victim"]
         v["pid"] = int(m.group("pid"))
@@ -725,13 +745,16 @@ class OomLogParser(object):
     _LOOKBACK = 4 << 20        # how far before a kill its OOM header may sit
     _NEAR = 8192               # how far before a kill a lone summary may sit
 
-    def _context(self, buf, lo, hi, out):
+    def _context(self, buf, lo, hi, out, tail=False, first=False):
         """Add the starts of the lines in buf[lo:hi] that describe the next kill.
 
         Right before a kill that came with an OOM report sits the end of that
         report: the summary (5.0+), the "Kill process ... child" line (older) or
         the header itself in a filtered log. Only then is the header looked for
-        further back; a rate-limited kill costs a few small searches.
+        further back; a rate-limited kill costs a few small searches. ``tail``
+        (the end of a chunk, whose kill is in the next chunk) always looks back;
+        ``first`` (the first kill of a chunk) may complete a header seen in the
+        previous chunk.
         """
         find, rfind = buf.find, buf.rfind
         near = max(lo, hi - self._NEAR)
@@ -741,28 +764,39 @@ class OomLogParser(object):
             if t >= 0:
                 found.append(t)
         h = rfind(b"invoked oom-killer", near, hi)
-        if h < 0 and found:
+        if h < 0 and (found or tail):
             h = rfind(b"invoked oom-killer", max(lo, hi - self._LOOKBACK), near + 32)
+        task_from = None
         if h >= 0:
             hs = max(rfind(b"\n", lo, h) + 1, lo)
             out.append(hs)
             # the stack dump's "CPU: .. PID: .. Comm:" line follows the header
-            p = find(b"\n", h, hi) + 1
-            for _ in range(6):
-                if p <= 0 or p >= hi:
-                    break
-                q = find(b"\n", p, hi)
-                q = hi if q < 0 else q
-                if find(b"PID: ", p, q) >= 0 or find(b"Pid: ", p, q) >= 0:
-                    out.append(p)
-                    break
-                p = q + 1
-            t = find(b"killed as a result of limit", hs, hi)
+            nl = find(b"\n", h, hi)
+            if nl >= 0:
+                self._pid_line(buf, nl + 1, hi, out)
+            task_from = hs
+            found = [t for t in found if t > hs]
+        elif first and "invoker" in self._pending:
+            task_from = lo
+        if task_from is not None:
+            t = find(b"killed as a result of limit", task_from, hi)
             if t >= 0:
                 out.append(max(rfind(b"\n", lo, t) + 1, lo))
-            found = [t for t in found if t > hs]
         for t in found:
             out.append(max(rfind(b"\n", lo, t) + 1, lo))
+
+    def _pid_line(self, buf, p, hi, out):
+        """Add the first "PID: .. Comm:" line among the 6 lines from p."""
+        find = buf.find
+        for _ in range(6):
+            if p >= hi:
+                return
+            q = find(b"\n", p, hi)
+            q = hi if q < 0 else q
+            if find(b"PID: ", p, q) >= 0 or find(b"Pid: ", p, q) >= 0:
+                out.append(p)
+                return
+            p = q + 1
 
     def _scan(self, buf, start, end):
         """Find and feed the interesting lines of buf[start:end] (whole lines)."""
@@ -770,6 +804,10 @@ class OomLogParser(object):
         anchor = self._ANCHOR
         starts = []
         prev = start
+        if self._await_pid:
+            # a header at the very end of the previous chunk
+            self._pid_line(buf, start, end, starts)
+        first = True
         pos = find(anchor, start, end)
         while pos >= 0:
             ls = rfind(b"\n", start, pos) + 1 or start
@@ -777,7 +815,8 @@ class OomLogParser(object):
             le = find(b"\n", pos, end)
             le = end if le < 0 else le
             if find(b"Killed process", ls, le) >= 0:
-                self._context(buf, prev, ls, starts)
+                self._context(buf, prev, ls, starts, first=first)
+                first = False
                 starts.append(ls)
                 prev = le + 1
             elif find(b"reaped process", ls, le) >= 0:
@@ -785,10 +824,13 @@ class OomLogParser(object):
             pos = find(anchor, le, end)
         # Context after the last kill belongs to a kill in the next chunk.
         if prev < end:
-            self._context(buf, prev, end, starts)
+            self._context(buf, prev, end, starts, tail=True, first=first)
         if not starts:
             return
+        done = start     # lines before this offset were fed already (joined continuations)
         for ls in sorted(set(starts)):
+            if ls < done:
+                continue
             le = find(b"\n", ls, end)
             le = end if le < 0 else le
             if buf[ls:ls + 1] in (b" ", b"\t") and ls > start:
@@ -801,11 +843,23 @@ class OomLogParser(object):
                         break
                 first_end = find(b"\n", ps, end)
                 if ps < ls and split_prefix(bytes(buf[ps:first_end]).decode("utf-8", "replace")).fmt in _JOURNALISH:
-                    self._held_kind = None
-                    self.feed(bytes(buf[ps:le]).replace(b"\n", b" "))
-                    continue
+                    ls = ps
+            # a journal message continues on the indented lines that follow it
+            nxt = le + 1
+            if nxt < end and buf[nxt:nxt + 1] in (b" ", b"\t") and buf[ls:ls + 1] not in (b" ", b"\t"):
+                first_line = bytes(buf[ls:le]).decode("utf-8", "replace")
+                if split_prefix(first_line).fmt in _JOURNALISH:
+                    while nxt < end and buf[nxt:nxt + 1] in (b" ", b"\t") and nxt - ls < 65536:
+                        q = find(b"\n", nxt, end)
+                        le = end if q < 0 else q
+                        nxt = le + 1
+            done = le + 1
             self._held_kind = None
-            self.feed(bytes(buf[ls:le]))
+            parts = bytes(buf[ls:le]).split(b"\n")
+            if len(parts) > 1:
+                # joined as journalctl's reader would: one space per line break
+                parts = [parts[0].rstrip()] + [p.strip() for p in parts[1:]]
+            self.feed(b" ".join(parts))
         self.flush()
 
 
@@ -815,12 +869,12 @@ class OomLogParser(object):
 
 def _close(a, b):
     """True when two events with the same victim key are one kill seen twice."""
-    ta, tb = a.get("_epoch"), b.get("_epoch")
-    if ta is not None and tb is not None:
-        return abs(ta - tb) <= 600
     ua, ub = a.get("uptime"), b.get("uptime")
     if ua is not None and ub is not None:
         return abs(ua - ub) <= 2
+    ta, tb = a.get("_epoch"), b.get("_epoch")
+    if ta is not None and tb is not None:
+        return abs(ta - tb) <= 600
     return True
 
 
