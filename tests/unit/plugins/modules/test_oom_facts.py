@@ -1,0 +1,456 @@
+# Copyright (c) 2026, sre.oom contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""oom_facts with /proc, /sys, log files, /dev/kmsg and commands faked at one seam:
+the module's Host class. Every command's argv is asserted exactly."""
+
+from __future__ import annotations
+
+import calendar
+import errno
+import fnmatch
+import gzip
+import io
+import os
+import posixpath
+
+import pytest
+
+from ansible_collections.sre.oom.plugins.modules import oom_facts
+
+FIX = os.path.join(os.path.dirname(__file__), "..", "module_utils", "fixtures", "oom")
+NOW = calendar.timegm((2026, 11, 28, 20, 0, 0, 0, 0, 0))
+UPTIME = 3600.0
+BOOT = NOW - UPTIME
+JCTL = "/usr/bin/journalctl"
+SYSTEMCTL = "/usr/bin/systemctl"
+DMESG = "/usr/bin/dmesg"
+J_CHECK = [JCTL, "-k", "-q", "--no-pager", "-b", "-n", "1", "-o", "short"]
+J_BOOT = [JCTL, "-k", "-q", "--no-pager", "-o", "short-iso", "-b", "--grep", oom_facts.JOURNAL_GREP]
+LIST_UNITS = [SYSTEMCTL, "list-units", "--all", "--type=service,scope", "--no-legend", "--no-pager", "--plain"]
+SHOW_DEFAULT = [SYSTEMCTL, "show", "-p", "DefaultOOMPolicy"]
+SHOW_UNITS = [SYSTEMCTL, "show", "-p", "Id", "-p", "OOMScoreAdjust", "-p", "OOMPolicy", "-p", "Delegate",
+              "-p", "Result", "--"]
+
+
+def fixture_bytes(name):
+    with open(os.path.join(FIX, name), "rb") as f:
+        return f.read()
+
+
+KMSG_RECORDS = [r + b"\n" for r in fixture_bytes("real-6.18-kmsg.txt").splitlines()
+                if r[:1].isdigit()]
+DMESG_TEXT = fixture_bytes("real-6.18-dmesg.txt").decode("utf-8")
+
+
+class FakeHost(oom_facts.Host):
+    """The host as the module sees it; configure through class attributes per test."""
+
+    files = {}
+    errors = {}
+    kmsg = None          # list of records, or an OSError to raise
+    responses = {}
+    bins = {"journalctl": JCTL, "systemctl": SYSTEMCTL, "dmesg": DMESG}
+    calls = []
+
+    def now(self):
+        return NOW
+
+    def read(self, path):
+        value = self.files.get(path)
+        if value is None:
+            return None
+        return value.decode("utf-8") if isinstance(value, bytes) else value
+
+    def listdir(self, path):
+        prefix = path.rstrip("/") + "/"
+        names = set()
+        for p in self.files:
+            if p.startswith(prefix):
+                names.add(p[len(prefix):].split("/")[0])
+        return sorted(names)
+
+    def walk(self, top):
+        dirs = {}
+        for p in self.files:
+            if p.startswith(top.rstrip("/") + "/"):
+                d, name = posixpath.split(p)
+                dirs.setdefault(d, []).append(name)
+        for d in sorted(dirs):
+            yield d, [], dirs[d]
+
+    def exists(self, path):
+        return path in self.files or any(p.startswith(path.rstrip("/") + "/") for p in self.files)
+
+    def glob(self, pattern):
+        return [p for p in self.files if fnmatch.fnmatch(p, pattern)]
+
+    mtimes = {}
+
+    def mtime(self, path):
+        if path in self.mtimes:
+            return self.mtimes[path]
+        return NOW if path in self.files else None
+
+    def open_log(self, path):
+        if path in self.errors:
+            raise OSError(self.errors[path], os.strerror(self.errors[path]), path)
+        if path not in self.files:
+            raise OSError(errno.ENOENT, "No such file or directory", path)
+        data = self.files[path]
+        data = data if isinstance(data, bytes) else data.encode("utf-8")
+        if path.endswith(".gz"):
+            return gzip.GzipFile(fileobj=io.BytesIO(data))
+        return io.BytesIO(data)
+
+    def which(self, name):
+        return self.bins.get(name)
+
+    def run(self, argv):
+        FakeHost.calls.append(list(argv))
+        key = tuple(argv)
+        if key not in self.responses:
+            raise AssertionError("unexpected command: %r" % (argv,))
+        return self.responses[key]
+
+    def kmsg_records(self):
+        if isinstance(self.kmsg, OSError):
+            raise self.kmsg
+        if self.kmsg is None:
+            raise OSError(errno.ENOENT, "No such file or directory")
+        for rec in self.kmsg:
+            yield rec
+
+
+BASE_FILES = {
+    "/proc/uptime": "%.2f 100.00\n" % UPTIME,
+    "/proc/sys/vm/panic_on_oom": "0\n",
+    "/proc/sys/kernel/panic": "10\n",
+    "/proc/sys/vm/oom_kill_allocating_task": "0\n",
+    "/proc/sys/vm/oom_dump_tasks": "1\n",
+    "/proc/sys/vm/overcommit_memory": "2\n",
+    "/proc/sys/vm/overcommit_ratio": "80\n",
+    "/proc/sys/kernel/dmesg_restrict": "1\n",
+    "/proc/vmstat": "nr_free_pages 5\noom_kill 8\npgfault 9\n",
+    "/proc/self/mounts": (
+        "cgroup2 /sys/fs/cgroup/unified cgroup2 rw,nosuid 0 0\n"
+        "cgroup /sys/fs/cgroup/memory cgroup rw,nosuid,memory 0 0\n"
+        "cgroup /sys/fs/cgroup/cpu cgroup rw,nosuid,cpu 0 0\n"),
+    "/sys/fs/cgroup/unified/system.slice/hog.service/memory.events":
+        "low 0\nhigh 0\nmax 12\noom 2\noom_kill 1\noom_group_kill 0\n",
+    "/sys/fs/cgroup/unified/system.slice/calm.service/memory.events":
+        "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\noom_group_kill 0\n",
+    "/sys/fs/cgroup/memory/memory.oom_control": "oom_kill_disable 0\nunder_oom 0\noom_kill 8\n",
+    "/sys/fs/cgroup/memory/quiet/memory.oom_control": "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n",
+    # processes: a kernel thread, two ordinary ones, a protected one
+    "/proc/2/statm": "0 0 0 0 0 0 0\n", "/proc/2/oom_score": "0\n", "/proc/2/oom_score_adj": "0\n",
+    "/proc/2/comm": "kthreadd\n",
+    "/proc/100/statm": "5000 2500 10 1 0 100 0\n", "/proc/100/oom_score": "700\n",
+    "/proc/100/oom_score_adj": "500\n", "/proc/100/comm": "my (weird) hog\n",
+    "/proc/100/cgroup": "12:memory:/system.slice/hog.service\n1:name=systemd:/system.slice/hog.service\n"
+                        "0::/system.slice/hog.service\n",
+    "/proc/200/statm": "9000 4000 10 1 0 100 0\n", "/proc/200/oom_score": "30\n",
+    "/proc/200/oom_score_adj": "0\n", "/proc/200/comm": "java\n", "/proc/200/cgroup": "0::/user.slice\n",
+    "/proc/300/statm": "900 100 10 1 0 100 0\n", "/proc/300/oom_score": "0\n",
+    "/proc/300/oom_score_adj": "-1000\n", "/proc/300/comm": "sshd\n",
+    "/proc/300/cgroup": "0::/system.slice/ssh.service\n",
+}
+
+
+@pytest.fixture
+def host(monkeypatch):
+    FakeHost.files = dict(BASE_FILES)
+    FakeHost.errors = {}
+    FakeHost.kmsg = list(KMSG_RECORDS)
+    FakeHost.responses = {tuple(J_CHECK): (0, "", "")}
+    FakeHost.calls = []
+    FakeHost.mtimes = {}
+    FakeHost.bins = {"journalctl": JCTL, "systemctl": SYSTEMCTL, "dmesg": DMESG}
+    monkeypatch.setattr(oom_facts, "Host", FakeHost)
+    monkeypatch.setattr(os, "sysconf", lambda name: 4096)
+    return FakeHost
+
+
+def facts(result):
+    assert result["failed"] is False, result
+    assert result["changed"] is False
+    assert list(result["ansible_facts"]) == ["oom"]
+    return result["ansible_facts"]["oom"]
+
+
+# ---------------------------------------------------------------------------
+
+def test_defaults_gather_everything_without_systemd(host, run_module):
+    oom = facts(run_module(oom_facts.main, {}))
+    assert oom["gather_subset"] == ["counters", "events", "processes", "services", "sysctl"]
+    assert oom["sysctl"] == {"panic_on_oom": 0, "panic": 10, "oom_kill_allocating_task": 0, "oom_dump_tasks": 1,
+                             "overcommit_memory": 2, "overcommit_ratio": 80}
+    assert oom["counters"] == {"oom_kill": 8, "cgroups": [
+        {"path": "/", "version": 1, "oom": None, "oom_kill": 8},
+        {"path": "/system.slice/hog.service", "version": 2, "oom": 2, "oom_kill": 1},
+    ]}
+    # auto: the journal holds nothing of this boot, /dev/kmsg is read
+    assert host.calls == [J_CHECK]
+    assert oom["source"] == "kmsg"
+    assert oom["source_errors"] == {"journal": "empty"}
+    assert oom["event_count"] == 8
+    assert [e["victim"]["pid"] for e in oom["events"]] == [6844, 6999, 7000, 7001, 7002, 7003, 7004, 7005]
+    last = oom["last_event"]
+    assert last == oom["events"][-1]
+    assert last["unit"] == "session-3.scope" and last["source"] == "kmsg"
+    # kmsg uptimes become times with the boot time (now - /proc/uptime)
+    assert last["uptime"] == 384.526892
+    assert last["time"] == "2026-11-28T19:06:24.526892Z"
+    assert oom["processes"] == [
+        {"pid": 100, "comm": "my (weird) hog", "oom_score": 700, "oom_score_adj": 500, "rss_kb": 10000,
+         "unit": "hog.service"},
+        {"pid": 200, "comm": "java", "oom_score": 30, "oom_score_adj": 0, "rss_kb": 16000, "unit": None},
+        {"pid": 300, "comm": "sshd", "oom_score": 0, "oom_score_adj": -1000, "rss_kb": 400, "unit": "ssh.service"},
+    ]
+    assert oom["protected"] == [oom["processes"][2]]
+    assert oom["services"] == []
+    assert oom["services_error"] == "systemd is not the init system here (no /run/systemd/system)"
+
+
+def test_check_mode_reports_the_same(host, run_module):
+    normal = facts(run_module(oom_facts.main, {"gather_subset": ["events", "sysctl"]}))
+    host.calls[:] = []
+    checked = facts(run_module(oom_facts.main, {"gather_subset": ["events", "sysctl"]}, check_mode=True))
+    assert checked == normal
+    assert host.calls == [J_CHECK]
+
+
+SUBSET_ROWS = [
+    ("all", ["all"], ["counters", "events", "processes", "services", "sysctl"]),
+    ("one", ["events"], ["events"]),
+    ("two", ["sysctl", "counters"], ["counters", "sysctl"]),
+    ("not-one", ["!events"], ["counters", "processes", "services", "sysctl"]),
+    ("not-two", ["!processes", "!services"], ["counters", "events", "sysctl"]),
+    ("not-all-but", ["!all", "sysctl"], ["sysctl"]),
+    ("not-all", ["!all"], []),
+    ("all-but", ["all", "!events"], ["counters", "processes", "services", "sysctl"]),
+]
+
+
+@pytest.mark.parametrize("rid,subset,expected", SUBSET_ROWS, ids=[r[0] for r in SUBSET_ROWS])
+def test_gather_subset_grammar(host, run_module, rid, subset, expected):
+    oom = facts(run_module(oom_facts.main, {"gather_subset": subset}))
+    assert oom["gather_subset"] == expected
+    keys = {"sysctl": ["sysctl"], "counters": ["counters"],
+            "events": ["events", "event_count", "last_event", "source", "source_errors"],
+            "processes": ["processes", "protected"], "services": ["services", "services_error"]}
+    want = {"gather_subset"}
+    for name in expected:
+        want.update(keys[name])
+    assert set(oom) == want
+    if "events" not in expected:
+        assert host.calls == []
+
+
+BAD_ROWS = [
+    ("unknown-subset", {"gather_subset": ["hardware"]},
+     "gather_subset: unknown subset 'hardware'; valid: all, sysctl, counters, events, processes, services "
+     "(prefix with ! to leave one out)"),
+    ("unknown-negated", {"gather_subset": ["!min"]},
+     "gather_subset: unknown subset '!min'; valid: all, sysctl, counters, events, processes, services "
+     "(prefix with ! to leave one out)"),
+    ("unknown-source", {"sources": ["syslog"]},
+     "sources: unknown source(s) syslog; valid: auto, journal, kmsg, dmesg, file"),
+    ("auto-plus", {"sources": ["auto", "kmsg"]},
+     "sources: auto cannot be combined with other sources (got auto, kmsg)"),
+    ("twice", {"sources": ["kmsg", "kmsg"]}, "sources: a source is listed twice (kmsg, kmsg)"),
+    ("path-without-file", {"path": ["/var/log/kern.log"]},
+     "path is only read by the file source; add file to sources (sources: [file])"),
+    ("since", {"since": "yesterday"},
+     "since: 'yesterday' is not understood; use 'boot', 'all', a relative time such as '-24h', '-30m' or '-7d', "
+     "or an ISO 8601 time such as '2026-11-28T17:00:00Z'"),
+    ("max-events", {"max_events": -1}, "max_events must be 0 or more, got -1"),
+    ("top", {"top_processes": -5}, "top_processes must be 0 or more, got -5"),
+]
+
+
+@pytest.mark.parametrize("rid,args,msg", BAD_ROWS, ids=[r[0] for r in BAD_ROWS])
+def test_bad_input_fails_before_touching_the_host(host, run_module, rid, args, msg):
+    result = run_module(oom_facts.main, args)
+    assert result["failed"] is True
+    assert result["msg"] == msg
+    assert host.calls == []
+
+
+def test_auto_prefers_the_journal_when_it_holds_this_boot(host, run_module):
+    journal = fixture_bytes("real-6.18-journal-short-iso.txt").decode("utf-8")
+    host.responses[tuple(J_CHECK)] = (0, "Nov 28 19:30:11 vm kernel: Linux version 6.18.44\n", "")
+    host.responses[tuple(J_BOOT)] = (0, journal, "")
+    oom = facts(run_module(oom_facts.main, {"gather_subset": ["events"]}))
+    assert host.calls == [J_CHECK, J_BOOT]
+    assert oom["source"] == "journal" and oom["source_errors"] == {}
+    assert oom["event_count"] == 8 and oom["events"][0]["time"] == "2026-11-28T19:30:11Z"
+
+
+def test_journal_without_pattern_support_is_read_unfiltered(host, run_module):
+    journal = fixture_bytes("036-codescout-journal-global.log").decode("utf-8")
+    plain = J_BOOT[:6]
+    host.responses[tuple(plain + ["--grep", oom_facts.JOURNAL_GREP])] = (
+        1, "", "Compiled without pattern matching support")
+    host.responses[tuple(plain)] = (0, journal, "")
+    oom = facts(run_module(oom_facts.main, {"gather_subset": ["events"], "sources": ["journal"],
+                                            "since": "all"}))
+    assert host.calls == [J_BOOT[:6] + ["--grep", oom_facts.JOURNAL_GREP], J_BOOT[:6]]
+    assert oom["source"] == "journal" and oom["event_count"] == 1
+
+
+def test_journal_since_relative_passes_an_epoch(host, run_module):
+    argv = J_BOOT[:6] + ["--since", "@%d" % (NOW - 86400), "--grep", oom_facts.JOURNAL_GREP]
+    host.responses[tuple(argv)] = (0, "", "")
+    oom = facts(run_module(oom_facts.main, {"gather_subset": ["events"], "sources": ["journal"], "since": "-24h"}))
+    assert host.calls == [argv]
+    assert oom["source"] == "journal" and oom["event_count"] == 0 and oom["last_event"] is None
+
+
+def test_restricted_kmsg_and_dmesg_fall_back_to_files(host, run_module):
+    host.kmsg = OSError(errno.EPERM, "Operation not permitted")
+    host.responses[(DMESG,)] = (1, "", "dmesg: read kernel buffer failed: Operation not permitted\n")
+    host.files["/var/log/kern.log"] = fixture_bytes("030-centos8-grep-oom.log")
+    host.files["/var/log/syslog"] = fixture_bytes("030-centos8-grep-oom.log")
+    result = run_module(oom_facts.main, {"gather_subset": ["events"], "since": "all"})
+    oom = facts(result)
+    assert host.calls == [J_CHECK, [DMESG]]
+    assert oom["source"] == "file"
+    assert oom["source_errors"] == {"journal": "empty", "kmsg": "dmesg_restrict", "dmesg": "dmesg_restrict",
+                                    "file:/var/log/messages": "missing"}
+    # kern.log and syslog hold the same kernel lines: each kill once
+    assert oom["event_count"] == 3
+    # RFC 3164 has no year: 2026, as none is after the files' time; oldest first
+    assert [e["victim"]["pid"] for e in oom["events"]] == [11948, 2092, 633552]
+    assert result["warnings"] == []
+
+
+def test_since_boot_drops_file_events_of_earlier_boots(host, run_module):
+    host.kmsg = []
+    host.responses[(DMESG,)] = (0, "", "")
+    host.files["/var/log/kern.log"] = fixture_bytes("030-centos8-grep-oom.log")
+    oom = facts(run_module(oom_facts.main, {"gather_subset": ["events"]}))
+    assert oom["source"] == "file"
+    assert oom["source_errors"]["kmsg"] == "empty" and oom["source_errors"]["dmesg"] == "empty"
+    assert oom["event_count"] == 0
+
+
+def test_no_source_at_all_warns(host, run_module):
+    host.kmsg = OSError(errno.ENOENT, "No such file or directory")
+    host.bins = {"journalctl": None, "dmesg": None}
+    result = run_module(oom_facts.main, {"gather_subset": ["events"]})
+    oom = facts(result)
+    assert oom["source"] is None and oom["events"] == [] and oom["event_count"] == 0
+    assert oom["source_errors"] == {"journal": "missing", "kmsg": "missing", "dmesg": "missing",
+                                    "file:/var/log/kern.log": "missing", "file:/var/log/messages": "missing",
+                                    "file:/var/log/syslog": "missing"}
+    assert result["warnings"] == [
+        "oom_facts: no kernel log source could be read (dmesg: missing, file:/var/log/kern.log: missing, "
+        "file:/var/log/messages: missing, file:/var/log/syslog: missing, journal: missing, kmsg: missing)"]
+
+
+def test_named_sources_are_merged_and_deduplicated(host, run_module):
+    host.responses[(DMESG,)] = (0, DMESG_TEXT, "")
+    oom = facts(run_module(oom_facts.main, {"gather_subset": ["events"], "sources": ["kmsg", "dmesg"]}))
+    assert host.calls == [[DMESG]]
+    assert oom["source"] == "kmsg,dmesg"
+    assert oom["event_count"] == 8
+    assert {e["source"] for e in oom["events"]} == {"kmsg,dmesg"}
+
+
+def test_named_source_failure_warns(host, run_module):
+    host.kmsg = OSError(errno.EACCES, "Permission denied")
+    host.files["/proc/sys/kernel/dmesg_restrict"] = "0\n"
+    result = run_module(oom_facts.main, {"gather_subset": ["events"], "sources": ["kmsg"]})
+    oom = facts(result)
+    assert oom["source"] is None and oom["source_errors"] == {"kmsg": "permission"}
+    assert result["warnings"] == ["oom_facts: source kmsg could not be read: permission"]
+
+
+def test_file_source_globs_gzip_and_missing_paths(host, run_module):
+    host.files["/var/log/kern.log.2.gz"] = gzip.compress(fixture_bytes("030-centos8-grep-oom.log"))
+    host.mtimes = {"/var/log/kern.log.2.gz": NOW - 2 * 86400, "/var/log/kern.log.1": NOW - 86400}
+    host.files["/var/log/kern.log.1"] = fixture_bytes("033-memeater-rfc3339-callerid.log")
+    host.files["/var/log/secret.log"] = b"x\n"
+    host.errors["/var/log/secret.log"] = errno.EACCES
+    result = run_module(oom_facts.main, {"gather_subset": ["events"], "sources": ["file"], "since": "all",
+                                         "max_events": 2,
+                                         "path": ["/var/log/kern.log.*", "/var/log/none.log", "/var/log/secret.log"]})
+    oom = facts(result)
+    assert host.calls == []
+    assert oom["source"] == "file"
+    assert oom["source_errors"] == {"file:/var/log/none.log": "missing", "file:/var/log/secret.log": "permission"}
+    assert oom["event_count"] == 5
+    # read oldest file first (by mtime): the two kills of kern.log.1 are the most recent
+    assert [e["victim"]["pid"] for e in oom["events"]] == [10521, 10522]
+    assert result["warnings"] == ["oom_facts: source file:/var/log/none.log could not be read: missing",
+                                  "oom_facts: source file:/var/log/secret.log could not be read: permission"]
+
+
+def test_max_events_zero_still_counts(host, run_module):
+    oom = facts(run_module(oom_facts.main, {"gather_subset": ["events"], "max_events": 0}))
+    assert oom["events"] == [] and oom["event_count"] == 8 and oom["last_event"] is None
+
+
+def test_top_processes_limits_the_list(host, run_module):
+    oom = facts(run_module(oom_facts.main, {"gather_subset": ["processes"], "top_processes": 1}))
+    assert [p["pid"] for p in oom["processes"]] == [100]
+    assert [p["pid"] for p in oom["protected"]] == [300]
+
+
+SHOW_OUT = (
+    "Id=postgresql.service\nOOMScoreAdjust=-900\nOOMPolicy=stop\nDelegate=no\nResult=success\n\n"
+    "Id=plain.service\nOOMScoreAdjust=0\nOOMPolicy=stop\nDelegate=no\nResult=success\n\n"
+    "Id=hog.service\nOOMScoreAdjust=0\nOOMPolicy=stop\nDelegate=no\nResult=oom-kill\n\n"
+    "Id=batch.service\nOOMScoreAdjust=0\nOOMPolicy=kill\nDelegate=no\nResult=success\n\n"
+    "Id=user@1000.service\nOOMScoreAdjust=100\nOOMPolicy=continue\nDelegate=yes\nResult=success\n\n"
+    "Id=session-3.scope\nOOMScoreAdjust=0\nOOMPolicy=continue\nDelegate=yes\nResult=success\n"
+)
+
+
+def test_services_with_oom_settings_or_oom_kill_result(host, run_module):
+    host.files["/run/systemd/system/.keep"] = ""
+    units = ["postgresql.service", "plain.service", "hog.service", "batch.service", "user@1000.service",
+             "session-3.scope"]
+    host.responses[tuple(SHOW_DEFAULT)] = (0, "DefaultOOMPolicy=stop\n", "")
+    host.responses[tuple(LIST_UNITS)] = (0, "".join("%s loaded active running x\n" % u for u in units), "")
+    host.responses[tuple(SHOW_UNITS + units)] = (0, SHOW_OUT, "")
+    oom = facts(run_module(oom_facts.main, {"gather_subset": ["services"]}))
+    assert host.calls == [SHOW_DEFAULT, LIST_UNITS, SHOW_UNITS + units]
+    assert oom["services_error"] is None
+    assert oom["services"] == [
+        {"unit": "batch.service", "oom_score_adjust": 0, "oom_policy": "kill", "result": "success"},
+        {"unit": "hog.service", "oom_score_adjust": 0, "oom_policy": "stop", "result": "oom-kill"},
+        {"unit": "postgresql.service", "oom_score_adjust": -900, "oom_policy": "stop", "result": "success"},
+        {"unit": "user@1000.service", "oom_score_adjust": 100, "oom_policy": "continue", "result": "success"},
+    ]
+
+
+def test_services_command_failure_is_reported(host, run_module):
+    host.files["/run/systemd/system/.keep"] = ""
+    host.responses[tuple(SHOW_DEFAULT)] = (0, "DefaultOOMPolicy=stop\n", "")
+    host.responses[tuple(LIST_UNITS)] = (1, "", "Failed to connect to bus: No such file or directory\n")
+    oom = facts(run_module(oom_facts.main, {"gather_subset": ["services"]}))
+    assert oom["services"] == []
+    assert oom["services_error"] == ("systemctl list-units failed (rc=1): Failed to connect to bus: "
+                                     "No such file or directory")
+
+
+def test_unreadable_sysctls_are_null(host, run_module):
+    del host.files["/proc/sys/vm/panic_on_oom"]
+    host.files["/proc/vmstat"] = "nr_free_pages 5\n"
+    oom = facts(run_module(oom_facts.main, {"gather_subset": ["sysctl", "counters"]}))
+    assert oom["sysctl"]["panic_on_oom"] is None and oom["sysctl"]["panic"] == 10
+    assert oom["counters"]["oom_kill"] is None
+
+
+def test_real_host_run_uses_c_locale():
+    calls = []
+
+    class M(object):
+        def run_command(self, argv, environ_update=None):
+            calls.append((argv, environ_update))
+            return 0, "", ""
+
+    oom_facts.Host(M()).run(["/usr/bin/dmesg"])
+    assert calls == [(["/usr/bin/dmesg"], {"LC_ALL": "C"})]
