@@ -788,7 +788,7 @@ class OomLogParser(object):
     def _pid_line(self, buf, p, hi, out):
         """Add the first "PID: .. Comm:" line among the 6 lines from p."""
         find = buf.find
-        for _ in range(6):
+        for dummy in range(6):
             if p >= hi:
                 return
             q = find(b"\n", p, hi)

@@ -39,8 +39,10 @@ attributes:
     description: The module only reads; it behaves the same in check mode.
   diff_mode:
     support: none
+    description: Nothing changes, so there is nothing to show.
   facts:
     support: full
+    description: Returns its results under C(ansible_facts.oom).
   platform:
     support: full
     platforms: linux

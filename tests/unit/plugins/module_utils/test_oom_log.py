@@ -639,3 +639,21 @@ if HAVE_HYPOTHESIS:
     @given(st.binary(max_size=5000), st.integers(16, 2048))
     def test_random_bytes_never_raise(data, chunk):
         _checked_parse(data, chunk)
+
+
+CONTAINER_ID = "d502ffdbb77ea1205aa5a56fc16bc4c7cedb5f552b4d34696b75ff6ca18842ec"
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name,time0,up0", [
+    ("real-6.18-container-journal-short-iso.txt", "2026-11-28T19:40:28Z", None),
+    ("real-6.18-container-journal-short-monotonic.txt", None, 1761.89808),
+], ids=["short-iso", "short-monotonic"])
+def test_real_journal_of_a_systemd_container(name, time0, up0, mode):
+    [ev] = parse(name, mode)
+    unit = "sre-oom-facts-hog-6615b5849472e.service"
+    assert ev["victim"]["pid"] == 12155 and ev["victim"]["comm"] == "python3"
+    assert ev["kind"] == "memcg" and ev["unit"] == unit and ev["container_id"] == CONTAINER_ID
+    assert ev["memcg"] == "/docker/%s/system.slice/%s" % (CONTAINER_ID, unit)
+    assert ev["invoker"]["pid"] == 12155
+    assert (ev["time"], ev["uptime"]) == (time0, up0)
