@@ -31,7 +31,6 @@ _CONSTRAINT_KIND = {
 # because comm may hold spaces, parentheses and slashes.
 
 _KILLED_RE = re.compile(
-    r"(?:(?P<prefix>Memory cgroup out of memory|Out of memory(?: \([^)]*\))?): )?"
     r"Killed process (?P<pid>\d+)"
     r"(?:, UID (?P<uid_el6>\d+),)?"
     r" \((?P<comm>.*)\)"
@@ -42,7 +41,6 @@ _KILLED_RE = re.compile(
 )
 # Oldest kernels print only "Killed process N (comm)".
 _KILLED_BARE_RE = re.compile(
-    r"(?:(?P<prefix>Memory cgroup out of memory|Out of memory(?: \([^)]*\))?): )?"
     r"Killed process (?P<pid>\d+)(?:, UID (?P<uid_el6>\d+),)? \((?P<comm>.*)\)(?:, UID (?P<uid_el7>\d+))?\.?\s*$"
 )
 _HEADER_RE = re.compile(
@@ -88,6 +86,12 @@ _FULL_RE = re.compile(
 _BSD_RE = re.compile(
     r"^(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) {1,2}(?P<d>\d{1,2}) "
     r"(?P<H>\d{2}):(?P<M>\d{2}):(?P<S>\d{2})(?P<frac>\.\d+)?\s+"
+)
+# The commonest file line, /var/log/kern.log with the kernel's stamp, in one match.
+_BSD_KERNEL_RE = re.compile(
+    r"^(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) {1,2}(?P<d>\d{1,2}) "
+    r"(?P<H>\d{2}):(?P<M>\d{2}):(?P<S>\d{2})(?P<frac>\.\d+)? (?:[^\s\[\]:]+ )?kernel: "
+    r"(?:\[\s*(?P<up>\d+\.\d+)\](?:\s?\[\s*(?P<caller>[TC]\d+)\])? ?)?"
 )
 _IDENT_RE = re.compile(r"^[^\s\[\]:]+(?:\[\d+\])?: ")
 _HEX_ESC_RE = re.compile(rb"\\x([0-9a-fA-F]{2})")
@@ -409,6 +413,11 @@ def split_prefix(line, reference_time=None, utc_offset=None):
             line = line[m.end():]
             first = line[:1]
     elif first.isalpha():
+        m = _BSD_KERNEL_RE.match(line)
+        if m:
+            up = m.group("up")
+            return Line("syslog", m, float(up) if up else None, m.group("caller"), line[m.end():], True,
+                        reference_time, utc_offset)
         m = _BSD_RE.match(line)
         if m:
             kernel, msg = _ident(line[m.end():])
@@ -469,6 +478,19 @@ def _int(text):
     return int(text) if text is not None else None
 
 
+def _killed_prefix(before):
+    """The "Out of memory..." / "Memory cgroup out of memory" prefix ending ``before``, or None."""
+    if not before.endswith(": "):
+        return None
+    if before.endswith("Memory cgroup out of memory: "):
+        return "Memory cgroup out of memory"
+    k = before.rfind("Out of memory")
+    if k >= 0 and (k == 0 or before[k - 1] == " ") and (
+            before.endswith("Out of memory: ") or before[k + 13:k + 15] == " ("):
+        return before[k:-2]
+    return None
+
+
 def _prefix_kind(prefix):
     if not prefix:
         return None
@@ -482,13 +504,13 @@ _HEADER_MAX_AGE = 120.0
 
 
 def _stale(at, info):
-    up, epoch = at
-    if up is not None and info.uptime is not None:
-        return not (0 <= info.uptime - up <= _HEADER_MAX_AGE)
-    if epoch is not None:
-        now = info.epoch
-        if now is not None:
-            return not (-1 <= now - epoch <= _HEADER_MAX_AGE)
+    """True when the header line ``at`` is too long before the kill line ``info``."""
+    if at.uptime is not None and info.uptime is not None:
+        return not (0 <= info.uptime - at.uptime <= _HEADER_MAX_AGE)
+    if at.stamp is not None and info.stamp is not None:
+        then, now = at.epoch, info.epoch
+        if then is not None and now is not None:
+            return not (-1 <= now - then <= _HEADER_MAX_AGE)
     return False
 
 
@@ -550,6 +572,21 @@ class OomLogParser(object):
             self._held_kind = None
         self._held = info if info.kernel else None
 
+    def _feed_whole(self, raw):
+        """Feed one complete message line (continuations already joined)."""
+        self.flush()
+        self._held_kind = None
+        self.lines += 1
+        try:
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            if "\x00" in line:
+                line = line.replace("\x00", "")
+            info = split_prefix(line, self.reference_time, self.utc_offset)
+            if info.kernel:
+                self._message(info)
+        except Exception:  # pylint: disable=broad-except
+            self.errors += 1
+
     def flush(self):
         """Process the held line (call at the end of input)."""
         held, self._held = self._held, None
@@ -573,13 +610,15 @@ class OomLogParser(object):
 
     def _message(self, info):
         msg = info.msg
-        if "Killed process" in msg:
-            m = _KILLED_RE.search(msg) or _KILLED_BARE_RE.search(msg)
+        at = msg.find("Killed process ")
+        if at >= 0:
+            m = _KILLED_RE.match(msg, at) or _KILLED_BARE_RE.match(msg, at)
             if m:
-                self._killed(m, info)
+                self._killed(m, info, _killed_prefix(msg[:at]))
                 return
-        if "invoked oom-killer" in msg:
-            m = _HEADER_RE.search(msg)
+        at = msg.find(" invoked oom-killer: gfp_mask=")
+        if at >= 0:
+            m = _HEADER_RE.match(msg)
             if m:
                 self._header(m, info)
                 return
@@ -629,7 +668,7 @@ class OomLogParser(object):
             except ValueError:
                 pid = None
         # A header opens a new OOM: whatever context was pending is dropped.
-        self._pending = {"at": (info.uptime, info.epoch), "invoker": {
+        self._pending = {"at": info, "invoker": {
             "comm": m.group("comm").strip() or None,
             "pid": pid,
             "gfp_mask": m.group("gfp"),
@@ -638,7 +677,7 @@ class OomLogParser(object):
         }}
         self._await_pid = 6
 
-    def _killed(self, m, info):
+    def _killed(self, m, info, prefix):
         ev = new_event()
         pending, self._pending = self._pending, {}
         if "at" in pending and _stale(pending["at"], info):
@@ -646,9 +685,9 @@ class OomLogParser(object):
             pending = dict((k, v) for k, v in pending.items() if k not in ("invoker", "task_in"))
         self._await_pid = 0
         v = ev["victim"]
-        v["pid"] = int(m.group("pid"))
-        v["comm"] = m.group("comm")
         gd = m.groupdict()
+        v["pid"] = int(gd["pid"])
+        v["comm"] = gd["comm"]
         v["total_vm_kb"] = _int(gd.get("total_vm"))
         v["anon_rss_kb"] = _int(gd.get("anon"))
         v["file_rss_kb"] = _int(gd.get("file"))
@@ -656,7 +695,7 @@ class OomLogParser(object):
         v["pgtables_kb"] = _int(gd.get("pgtables"))
         v["oom_score_adj"] = _int(gd.get("adj"))
         v["uid"] = _int(gd.get("uid") or gd.get("uid_el6") or gd.get("uid_el7"))
-        kind = _prefix_kind(m.group("prefix"))
+        kind = _prefix_kind(prefix)
 
         kill = pending.get("kill")
         if kill is not None:
@@ -684,9 +723,10 @@ class OomLogParser(object):
         if inv is not None:
             ev["invoker"].update(inv)
         path = ev["memcg"] or ev["oom_memcg"]
-        ev["unit"] = cgroup_unit(path)
-        ev["container_id"] = cgroup_container_id(path)
-        ev["pod_uid"] = cgroup_pod_uid(path)
+        if path:
+            ev["unit"] = cgroup_unit(path)
+            ev["container_id"] = cgroup_container_id(path)
+            ev["pod_uid"] = cgroup_pod_uid(path)
         ev["uptime"] = info.uptime
         epoch = self._time_of(info)
         ev["time"] = iso_utc(epoch)
@@ -743,7 +783,7 @@ class OomLogParser(object):
     # follow it: one search for their common tail finds both.
     _ANCHOR = b"ed process"
     _LOOKBACK = 4 << 20        # how far before a kill its OOM header may sit
-    _NEAR = 8192               # how far before a kill a lone summary may sit
+    _NEAR = 4096               # how far before a kill its summary / "Kill process" line may sit
 
     def _context(self, buf, lo, hi, out, tail=False, first=False):
         """Add the starts of the lines in buf[lo:hi] that describe the next kill.
@@ -759,10 +799,12 @@ class OomLogParser(object):
         find, rfind = buf.find, buf.rfind
         near = max(lo, hi - self._NEAR)
         found = []
-        for needle in (b"oom-kill:", b"sacrifice child", b" or a child"):
-            t = rfind(needle, near, hi)
-            if t >= 0:
-                found.append(t)
+        t = rfind(b"oom-kill:", near, hi)
+        if t >= 0:
+            found.append(t)
+        t = rfind(b" child", near, hi)   # "... or sacrifice child" / "... or a child"
+        if t >= 0:
+            found.append(t)
         h = rfind(b"invoked oom-killer", near, hi)
         if h < 0 and (found or tail):
             h = rfind(b"invoked oom-killer", max(lo, hi - self._LOOKBACK), near + 32)
@@ -814,12 +856,13 @@ class OomLogParser(object):
             ls = max(ls, start)
             le = find(b"\n", pos, end)
             le = end if le < 0 else le
-            if find(b"Killed process", ls, le) >= 0:
+            before = buf[pos - 4:pos]
+            if before == b"Kill":
                 self._context(buf, prev, ls, starts, first=first)
                 first = False
                 starts.append(ls)
                 prev = le + 1
-            elif find(b"reaped process", ls, le) >= 0:
+            elif before == b"reap":
                 starts.append(ls)
             pos = find(anchor, le, end)
         # Context after the last kill belongs to a kill in the next chunk.
@@ -854,13 +897,12 @@ class OomLogParser(object):
                         le = end if q < 0 else q
                         nxt = le + 1
             done = le + 1
-            self._held_kind = None
-            parts = bytes(buf[ls:le]).split(b"\n")
-            if len(parts) > 1:
+            raw = bytes(buf[ls:le])
+            if b"\n" in raw:
                 # joined as journalctl's reader would: one space per line break
-                parts = [parts[0].rstrip()] + [p.strip() for p in parts[1:]]
-            self.feed(b" ".join(parts))
-        self.flush()
+                parts = raw.split(b"\n")
+                raw = b" ".join([parts[0].rstrip()] + [p.strip() for p in parts[1:]])
+            self._feed_whole(raw)
 
 
 # ---------------------------------------------------------------------------

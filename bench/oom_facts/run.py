@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+# Copyright (c) 2026, sre.oom contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Benchmark of oom_facts' file source against grep, and of oom_facts against setup.
+
+1. Generates bench/data/kern.log (>= 200 MB, >= 2M lines, >= 2000 OOM kills) unless
+   it exists, and bench/data/kern-no-oom.log (a log without any OOM).
+2. Runs, interleaved, ROUNDS times each:
+   - `LC_ALL=C grep -cE 'Killed process|invoked oom-killer' FILE > OUT` (output to a
+     file: GNU grep stops at the first match when writing to /dev/null), wall time;
+   - parse_once.py FILE in a child process: the module's read_file() on the file;
+     its in-process parse time, CPU time and peak RSS.
+3. Times `ansible.builtin.setup` (gather_subset: [min]) and `sre.oom.oom_facts`
+   (all subsets; file source on the no-OOM log) on localhost, each in a loop in one
+   playbook, through the ansible.posix.profile_tasks callback.
+Writes bench/results/oom_facts.json and prints a summary.
+
+usage: .venv/bin/python bench/oom_facts/run.py [--rounds 7] [--calls 10] [--no-setup]
+"""
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+DATA = os.path.join(ROOT, "bench", "data")
+RESULTS = os.path.join(ROOT, "bench", "results")
+PY = sys.executable
+
+
+def sh(argv, **kw):
+    return subprocess.run(argv, check=True, **kw)
+
+
+def ensure_data():
+    big = os.path.join(DATA, "kern.log")
+    quiet = os.path.join(DATA, "kern-no-oom.log")
+    info = {}
+    if not os.path.exists(big):
+        out = sh([PY, os.path.join(HERE, "generate.py"), "--out", big], stdout=subprocess.PIPE, text=True).stdout
+        print(out.strip())
+    if not os.path.exists(quiet):
+        sh([PY, os.path.join(HERE, "generate.py"), "--out", quiet, "--mb", "20", "--oom", "0", "--seed", "2"],
+           stdout=subprocess.DEVNULL)
+    for name, path in (("kern.log", big), ("kern-no-oom.log", quiet)):
+        size = os.path.getsize(path)
+        with open(path, "rb") as f:
+            lines = sum(buf.count(b"\n") for buf in iter(lambda: f.read(1 << 24), b""))
+        info[name] = {"bytes": size, "lines": lines}
+    return big, quiet, info
+
+
+def time_grep(path, out_path):
+    env = dict(os.environ, LC_ALL="C")
+    with open(out_path, "w") as out:
+        t0 = time.perf_counter()
+        subprocess.run(["grep", "-cE", "Killed process|invoked oom-killer", path], stdout=out, env=env,
+                       check=False)
+        wall = time.perf_counter() - t0
+    with open(out_path) as f:
+        return wall, int(f.read().strip() or 0)
+
+
+def time_parse(path):
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "build", "collections"))
+    t0 = time.perf_counter()
+    out = subprocess.run([PY, os.path.join(HERE, "parse_once.py"), path], stdout=subprocess.PIPE, env=env,
+                         text=True, check=True).stdout
+    proc_wall = time.perf_counter() - t0
+    res = json.loads(out)
+    res["process_s"] = round(proc_wall, 4)
+    return res
+
+
+PLAY = """
+- hosts: localhost
+  gather_facts: false
+  vars:
+    ansible_python_interpreter: "{{ ansible_playbook_python }}"
+  tasks:
+    - name: setup min
+      ansible.builtin.setup:
+        gather_subset: [min]
+      loop: "{{ range(%(calls)d) | list }}"
+    - name: oom_facts all, no OOM in the log
+      sre.oom.oom_facts:
+        sources: [file]
+        path: ["%(quiet)s"]
+        since: all
+      loop: "{{ range(%(calls)d) | list }}"
+    - name: setup min again
+      ansible.builtin.setup:
+        gather_subset: [min]
+      loop: "{{ range(%(calls)d) | list }}"
+    - name: oom_facts all, auto source (this host)
+      sre.oom.oom_facts:
+      loop: "{{ range(%(calls)d) | list }}"
+"""
+
+
+def time_setup_vs_facts(quiet, calls):
+    with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False, dir=DATA) as f:
+        f.write(PLAY % {"calls": calls, "quiet": quiet})
+        play = f.name
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
+               ANSIBLE_CALLBACKS_ENABLED="ansible.posix.profile_tasks", PROFILE_TASKS_SORT_ORDER="none",
+               PROFILE_TASKS_TASK_OUTPUT_LIMIT="all")
+    out = subprocess.run([os.path.join(os.path.dirname(PY), "ansible-playbook"), play], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False).stdout
+    os.unlink(play)
+    times = {}
+    for m in re.finditer(r"^(setup min again|setup min|oom_facts all, no OOM in the log|"
+                         r"oom_facts all, auto source \(this host\)) -+ (\d+\.\d+)s", out, re.M):
+        times[m.group(1)] = float(m.group(2))
+    if len(times) != 4:
+        print(out[-3000:])
+        raise SystemExit("could not read the task times")
+    return {k: round(v / calls, 4) for k, v in times.items()}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--calls", type=int, default=10)
+    ap.add_argument("--no-setup", action="store_true")
+    a = ap.parse_args()
+    os.makedirs(RESULTS, exist_ok=True)
+    big, quiet, info = ensure_data()
+    grep_out = os.path.join(RESULTS, "grep-count.txt")
+    rounds = []
+    for i in range(a.rounds):
+        g, count = time_grep(big, grep_out)
+        p = time_parse(big)
+        rounds.append({"grep_s": round(g, 4), "grep_count": count, **p})
+        print("round %d: grep %.3fs  parse %.3fs (cpu %.3fs, process %.3fs)  ratio %.2f  VmHWM %.1f MiB  events %d"
+              % (i + 1, g, p["parse_s"], p["cpu_s"], p["process_s"], p["parse_s"] / g, p["vmhwm_kb"] / 1024.0,
+                 p["event_count"]))
+    med = lambda k: statistics.median(r[k] for r in rounds)  # noqa: E731
+    summary = {
+        "files": info,
+        "rounds": rounds,
+        "median_grep_s": med("grep_s"),
+        "median_parse_s": med("parse_s"),
+        "median_process_s": med("process_s"),
+        "ratio_of_medians": round(med("parse_s") / med("grep_s"), 3),
+        "median_ratio": round(statistics.median(r["parse_s"] / r["grep_s"] for r in rounds), 3),
+        "peak_vmhwm_mib": round(max(r["vmhwm_kb"] for r in rounds) / 1024.0, 1),
+        "peak_maxrss_mib": round(max(r["maxrss_kb"] for r in rounds) / 1024.0, 1),
+        "event_count": rounds[-1]["event_count"],
+        "load_average": os.getloadavg(),
+    }
+    if not a.no_setup:
+        summary["per_call_s"] = time_setup_vs_facts(quiet, a.calls)
+    with open(os.path.join(RESULTS, "oom_facts.json"), "w") as f:
+        json.dump(summary, f, indent=1)
+    print(json.dumps({k: v for k, v in summary.items() if k != "rounds"}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
