@@ -722,15 +722,10 @@ class OomLogParser(object):
         inv = pending.get("invoker")
         if inv is not None:
             ev["invoker"].update(inv)
-        path = ev["memcg"] or ev["oom_memcg"]
-        if path:
-            ev["unit"] = cgroup_unit(path)
-            ev["container_id"] = cgroup_container_id(path)
-            ev["pod_uid"] = cgroup_pod_uid(path)
+        # time, unit, container_id and pod_uid are derived in public(), for the
+        # events that are kept only
         ev["uptime"] = info.uptime
-        epoch = self._time_of(info)
-        ev["time"] = iso_utc(epoch)
-        ev["_epoch"] = epoch
+        ev["_epoch"] = self._time_of(info)
         ev["source"] = self.source
         self._recent.append(ev)
         self.sink(ev)
@@ -988,8 +983,16 @@ class EventCollector(object):
 
 
 def public(ev):
-    """A copy of an event without the parser's private keys."""
-    return dict((k, v) for k, v in ev.items() if not k.startswith("_"))
+    """A copy of an event without the parser's private keys, its derived fields filled."""
+    out = dict((k, v) for k, v in ev.items() if not k.startswith("_"))
+    if out.get("time") is None:
+        out["time"] = iso_utc(ev.get("_epoch"))
+    path = out.get("memcg") or out.get("oom_memcg")
+    if path:
+        out["unit"] = cgroup_unit(path)
+        out["container_id"] = cgroup_container_id(path)
+        out["pod_uid"] = cgroup_pod_uid(path)
+    return out
 
 
 def parse_lines(lines, **kwargs):
