@@ -1,0 +1,328 @@
+# Copyright: sre.oom maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""sre.oom.report rendering on crafted facts: report.json, index.html, report.md.
+
+The scenarios (see conftest.py) run the role's `render` entry point through
+ansible-playbook, so these tests exercise the real templates with the real
+template engine of the ansible-core in use.
+"""
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from conftest import HOSTILE, THOUSANDS_HOSTS, THOUSANDS_PER_HOST
+
+
+class Page(HTMLParser):
+    """What the tests look at in index.html: elements, text, external refs."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags = []          # (tag, attrs dict)
+        self.text = []
+        self.stack = []
+        self.tables = {}        # class -> list of rows (list of cell texts)
+        self._table = None
+        self._row = None
+        self._cell = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tags.append((tag, a))
+        if tag == 'table':
+            self._table = self.tables.setdefault(a.get('class', ''), [])
+        elif tag == 'tr' and self._table is not None:
+            self._row = []
+        elif tag in ('td', 'th') and self._row is not None:
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ('td', 'th') and self._cell is not None:
+            self._row.append(''.join(self._cell).strip())
+            self._cell = None
+        elif tag == 'tr' and self._row is not None:
+            self._table.append(self._row)
+            self._row = None
+        elif tag == 'table':
+            self._table = None
+
+    def handle_data(self, data):
+        self.text.append(data)
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def count(self, tag, **attrs):
+        return sum(1 for t, a in self.tags if t == tag and all(
+            v in (a.get(k) or '').split() for k, v in attrs.items()))
+
+
+def page(out):
+    p = Page()
+    p.feed((out / 'index.html').read_text(encoding='utf-8'))
+    p.close()
+    return p
+
+
+def load(out):
+    return json.loads((out / 'report.json').read_text(encoding='utf-8'))
+
+
+def hosts_by_name(rep):
+    return {h['name']: h for h in rep['hosts']}
+
+
+# ---------------------------------------------------------------- the fleet
+
+
+@pytest.fixture(scope='module')
+def fleet(report):
+    res = report('fleet', textfile=True)
+    assert (res['dir'] / 'report.json').exists(), res['log'][-4000:]
+    return res
+
+
+def test_fleet_json_schema_and_summary(fleet):
+    rep = load(fleet['dir'])
+    assert rep['schema'] == 'sre.oom.report/1'
+    assert list(rep) == ['schema', 'generated', 'since', 'window', 'summary', 'hosts']
+    assert rep['since'] == '-7d'
+    s = rep['summary']
+    assert s['hosts'] == 7
+    assert s['hosts_reporting'] == 4
+    assert s['hosts_without_data'] == 3
+    assert s['hosts_with_kills'] == 2
+    assert s['kills'] == 4
+    assert s['events_listed'] == 4
+    assert s['hosts_log_unreadable'] == 1
+    assert s['last_kill']['host'] == 'web-1'
+    assert s['last_kill']['comm'] == 'my (weird) hog'
+    assert s['last_kill']['unit'] == 'batch.service'
+    assert rep['window']['start'] < rep['window']['end']
+
+
+def test_fleet_every_host_is_listed_with_its_status(fleet):
+    hosts = hosts_by_name(load(fleet['dir']))
+    assert set(hosts) == {'web-1', 'db-1', 'quiet-1', 'blind-1', 'broken-1', 'gone-1', 'early-1'}
+    status = {n: h['status'] for n, h in hosts.items()}
+    assert status == {'web-1': 'ok', 'db-1': 'ok', 'quiet-1': 'ok', 'blind-1': 'ok',
+                      'broken-1': 'failed', 'gone-1': 'unreachable', 'early-1': 'no_data'}
+    assert 'crafted failure' in hosts['broken-1']['error']
+    assert 'gone-1.invalid' in hosts['gone-1']['error']
+    assert hosts['early-1']['error'].startswith('no result')
+    for n in ('broken-1', 'gone-1', 'early-1'):
+        assert hosts[n]['kills'] is None and hosts[n]['events'] == []
+
+
+@pytest.mark.parametrize('host, expected', [
+    ('web-1', ['panic_on_oom_no_reboot']),
+    ('db-1', ['panic_on_oom_always', 'protected_top_memory_user']),
+    ('quiet-1', []),
+    ('blind-1', ['kernel_log_unreadable']),
+], ids=['panic-no-reboot', 'panic-always-and-protected-top', 'clean', 'log-unreadable'])
+def test_fleet_risk_flags(fleet, host, expected):
+    h = hosts_by_name(load(fleet['dir']))[host]
+    assert [f['id'] for f in h['flags']] == expected
+    assert all(f['severity'] in ('critical', 'warning') and f['message'] for f in h['flags'])
+
+
+def test_fleet_host_fields(fleet):
+    hosts = hosts_by_name(load(fleet['dir']))
+    web = hosts['web-1']
+    assert web['kills'] == 3 and web['events_listed'] == 3
+    assert web['oom_kill_since_boot'] == 12
+    assert web['sysctl']['panic_on_oom'] == 1 and web['sysctl']['panic'] == 0
+    assert [e['victim']['pid'] for e in web['events']] == [101, 102, 103]   # as gathered
+    assert web['next_victims'][0]['comm'] == 'postgres'
+    assert hosts['db-1']['protected'] == ['mysql.service']
+    assert hosts['db-1']['top_memory']['comm'] == 'mysqld'
+    assert hosts['blind-1']['kills'] is None and hosts['blind-1']['log_readable'] is False
+    assert hosts['quiet-1']['kills'] == 0 and hosts['quiet-1']['last_kill'] is None
+
+
+def test_fleet_hostile_strings_kept_verbatim_in_json(fleet):
+    web = hosts_by_name(load(fleet['dir']))['web-1']
+    ev = web['events'][0]
+    assert ev['victim']['comm'] == HOSTILE
+    assert ev['unit'] == HOSTILE + '.service'
+    assert ev['invoker']['comm'] == '{{ 7*7 }}'     # never templated
+
+
+def test_fleet_html_escapes_everything(fleet):
+    raw = (fleet['dir'] / 'index.html').read_text(encoding='utf-8')
+    assert '<script' not in raw.lower()
+    assert '<img' not in raw                              # from broken-1's error
+    assert 'crafted failure &lt;img src=x onerror=alert(1)&gt;&amp;amp;' in raw
+    assert '&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;' in raw
+    assert '{{ 7*7 }}' in raw and '>49 (' not in raw
+    p = page(fleet['dir'])
+    assert p.count('script') == 0
+    text = ''.join(p.text)
+    assert HOSTILE in text                                # shown as text, not markup
+    # the hostile cgroup path, in an attribute
+    assert ('title="memcg /system.slice/&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;'
+            '&amp;&#34;q&#39;.service') in raw
+
+
+def test_fleet_html_is_self_contained(fleet):
+    raw = (fleet['dir'] / 'index.html').read_text(encoding='utf-8')
+    p = page(fleet['dir'])
+    for tag, a in p.tags:
+        for attr in ('src', 'href', 'srcset', 'action'):
+            assert attr not in a, (tag, a)
+    assert p.count('link') == 0 and p.count('img') == 0 and p.count('iframe') == 0
+    assert not re.search(r'url\(|@import|https?://', raw)
+
+
+def test_fleet_html_tables_and_charts(fleet):
+    p = page(fleet['dir'])
+    events = p.tables['events'][1:]
+    assert len(events) == 4
+    assert [r[1] for r in events] == ['web-1', 'web-1', 'web-1', 'db-1']      # newest first
+    assert events[0][2].startswith('my (weird) hog')
+    assert events[1][5].startswith('container abababababab')
+    policy = {r[0]: r for r in p.tables['policy'][1:]}
+    assert set(policy) == {'web-1', 'db-1', 'quiet-1', 'blind-1'}
+    assert policy['blind-1'][6] == 'unknown'
+    nodata = {r[0]: r[1] for r in p.tables['nodata'][1:]}
+    assert nodata == {'broken-1': 'gathering failed', 'gone-1': 'unreachable', 'early-1': 'no data'}
+    assert p.count('rect', **{'class': 'bar'}) == 2                 # kills per host
+    assert p.count('rect', **{'class': 'tl'}) >= 3                  # timeline
+    assert len(p.tables['victims'][1:]) == 8
+
+
+def test_fleet_markdown(fleet):
+    md = (fleet['dir'] / 'report.md').read_text(encoding='utf-8')
+    assert md.startswith('# OOM report: 4 kills on 2 of 7 hosts')
+    assert '<script' not in md and '<img' not in md
+    assert '&lt;script&gt;' in md
+    assert '| gone-1 | unreachable |' in md
+    assert '| early-1 | no data |' in md
+    # every table row has the same number of cells as its header
+    for block in re.findall(r'((?:^\|.*\|\n)+)', md, re.M):
+        widths = {len(re.findall(r'(?<!\\)\|', line)) for line in block.splitlines()}
+        assert len(widths) == 1, block
+
+
+PROM_LINE = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"'
+                       r'(,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*")*\})? -?[0-9.e+]+$')
+
+
+def test_fleet_textfiles(fleet):
+    tdir = fleet['base'] / 'textfile'
+    written = sorted(p.parent.name for p in tdir.glob('*/sre_oom.prom'))
+    assert written == ['blind-1', 'db-1', 'quiet-1', 'web-1']      # none for failed hosts
+    for host in written:
+        d = tdir / host
+        # nothing else in the directory but the (empty) staging subdirectory
+        assert sorted(x.name for x in d.iterdir()) == ['.sre-oom-tmp', 'sre_oom.prom']
+        assert list((d / '.sre-oom-tmp').iterdir()) == []
+    metrics = {}
+    for host in written:
+        text = (tdir / host / 'sre_oom.prom').read_text(encoding='utf-8')
+        assert text.endswith('\n')
+        typed = set()
+        for line in text.splitlines():
+            if line.startswith('# TYPE '):
+                typed.add(line.split()[2])
+            elif line.startswith('#'):
+                continue
+            else:
+                assert PROM_LINE.match(line), line
+                assert re.match(r'[a-z_]+', line).group(0) in typed, line
+                metrics.setdefault(host, {})[line.rsplit(' ', 1)[0]] = float(line.rsplit(' ', 1)[1])
+    web = metrics['web-1']
+    assert web['sre_oom_kills_total'] == 12
+    assert web['sre_oom_window_kills{since="-7d"}'] == 3
+    assert web['sre_oom_panic_on_oom'] == 1
+    assert web['sre_oom_risk{check="panic_on_oom_no_reboot"}'] == 1
+    assert web['sre_oom_last_kill_timestamp_seconds'] > 1.7e9
+    assert metrics['db-1']['sre_oom_risk{check="protected_top_memory_user"}'] == 1
+    assert metrics['quiet-1']['sre_oom_last_kill_timestamp_seconds'] == 0
+    assert metrics['blind-1']['sre_oom_kernel_log_readable{source=""}'] == 0
+    assert 'sre_oom_window_kills{since="-7d"}' not in metrics['blind-1']
+
+
+# ---------------------------------------------------------------- quiet fleet
+
+
+def test_quiet_fleet(report):
+    res = report('quiet')
+    assert res['rc'] == 0, res['log'][-4000:]
+    rep = load(res['dir'])
+    assert rep['summary']['kills'] == 0
+    assert rep['summary']['hosts_with_kills'] == 0
+    assert rep['summary']['last_kill'] is None
+    assert [h['status'] for h in rep['hosts']] == ['ok', 'ok']
+    p = page(res['dir'])
+    text = ' '.join(''.join(p.text).split())
+    assert 'No OOM kills on any reporting host in the window.' in text
+    assert 'No OOM kill with a known time in the window.' in text
+    assert 'No OOM kills listed in the window.' in text
+    assert 'events' not in p.tables and 'nodata' not in p.tables
+    assert len(p.tables['policy']) == 3
+    md = (res['dir'] / 'report.md').read_text(encoding='utf-8')
+    assert md.startswith('# OOM report: 0 kills on 0 of 2 hosts')
+
+
+# ---------------------------------------------------------------- nobody home
+
+
+def test_every_host_unreachable(report):
+    res = report('down')
+    assert res['rc'] == 0, res['log'][-4000:]
+    out = res['dir']
+    assert not (out / 'index.html').exists()          # oom_report_formats: [json, md]
+    rep = load(out)
+    assert [(h['name'], h['status']) for h in rep['hosts']] == [('down-1', 'unreachable'),
+                                                              ('down-2', 'unreachable')]
+    assert rep['summary']['hosts_reporting'] == 0
+    assert rep['summary']['hosts_without_data'] == 2
+    md = (out / 'report.md').read_text(encoding='utf-8')
+    assert '| down-1 | unreachable |' in md and '| down-2 | unreachable |' in md
+
+
+# ---------------------------------------------------------------- thousands
+
+
+@pytest.fixture(scope='module')
+def thousands(report):
+    res = report('thousands')
+    assert res['rc'] == 0, res['log'][-4000:]
+    return res
+
+
+def test_thousands_json_complete(thousands):
+    rep = load(thousands['dir'])
+    total = THOUSANDS_HOSTS * THOUSANDS_PER_HOST
+    assert rep['summary']['events_listed'] == total
+    assert rep['summary']['kills'] == THOUSANDS_HOSTS * (THOUSANDS_PER_HOST + 500)
+    assert sum(len(h['events']) for h in rep['hosts']) == total
+
+
+def test_thousands_html_capped(thousands):
+    html_file = thousands['dir'] / 'index.html'
+    assert html_file.stat().st_size < 1_000_000
+    raw = html_file.read_text(encoding='utf-8')
+    assert '<script' not in raw.lower()
+    p = page(thousands['dir'])
+    rows = p.tables['events'][1:]
+    assert len(rows) == 500
+    times = [r[0] for r in rows]
+    assert times == sorted(times, reverse=True)
+    text = ' '.join(''.join(p.text).split())
+    assert '5,500 more not shown' in text
+    assert '1,500 more were counted' in text
+    assert p.count('rect', **{'class': 'bar'}) == THOUSANDS_HOSTS
+    assert p.count('rect', **{'class': 'tl'}) > 50
+
+
+def test_thousands_markdown_capped(thousands):
+    md = (thousands['dir'] / 'report.md').read_text(encoding='utf-8')
+    assert '5,950 more not shown' in md
+    assert md.count('| bulk-') < 100
+    assert len(md) < 50_000
