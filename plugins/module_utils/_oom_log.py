@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import calendar
 import collections
-import datetime
 import re
 import time
 
 # This file is pure: text or bytes in, event dicts out. No host access happens here
 # apart from reading a file object handed in by the caller.
-
-UTC = datetime.timezone.utc
 
 KINDS = ("memcg", "global", "cpuset", "mempolicy", "unknown")
 _CONSTRAINT_KIND = {
@@ -330,17 +327,26 @@ class Line(object):
             return _epoch_local(int(m.group("Y")), mon, int(m.group("day")), int(m.group("H")),
                                 int(m.group("M")), int(m.group("S")), 0.0, self.off)
         if fmt == "syslog":
-            mon = _EN_MONTHS.index(m.group("mon").lower()) + 1
+            mon_s, day_s, hour_s, minute_s, sec_s, frac_s = m.group("mon", "d", "H", "M", "S", "frac")
             ref = self.ref if self.ref is not None else time.time()
-            year = _year_of(ref)
-            args = (mon, int(m.group("d")), int(m.group("H")), int(m.group("M")), int(m.group("S")),
-                    _frac(m.group("frac")), self.off)
-            epoch = _epoch_local(year, *args)
-            # RFC 3164 has no year: take the latest year that does not put the line
-            # more than a day after the reference time (file mtime or now).
-            if epoch is not None and epoch > ref + 86400:
-                epoch = _epoch_local(year - 1, *args)
-            return epoch
+            key = ("bsd", mon_s, day_s, hour_s, ref, self.off)
+            base = _EPOCH_CACHE.get(key)
+            if base is None:
+                mon = _EN_MONTHS.index(mon_s.lower()) + 1
+                year = _year_of(ref)
+                args = (mon, int(day_s), int(hour_s), 0, 0, 0.0, self.off)
+                base = _epoch_local(year, *args)
+                # RFC 3164 has no year: take the latest year that does not put the
+                # line more than a day after the reference time (file mtime or now).
+                if base is not None and base > ref + 86400:
+                    base = _epoch_local(year - 1, *args)
+                if base is None:
+                    return None
+                _EPOCH_CACHE[key] = base
+            minute, sec = int(minute_s), int(sec_s)
+            if minute > 59 or sec > 61:
+                return None
+            return base + minute * 60 + sec + (float(frac_s) if frac_s else 0.0)
         args = (int(m.group("Y")), int(m.group("m")), int(m.group("d")),
                 int(m.group("H")), int(m.group("M")), int(m.group("S")))
         frac = _frac(m.group("frac"))
@@ -688,13 +694,15 @@ class OomLogParser(object):
         gd = m.groupdict()
         v["pid"] = int(gd["pid"])
         v["comm"] = gd["comm"]
-        v["total_vm_kb"] = _int(gd.get("total_vm"))
-        v["anon_rss_kb"] = _int(gd.get("anon"))
-        v["file_rss_kb"] = _int(gd.get("file"))
-        v["shmem_rss_kb"] = _int(gd.get("shmem"))
-        v["pgtables_kb"] = _int(gd.get("pgtables"))
-        v["oom_score_adj"] = _int(gd.get("adj"))
-        v["uid"] = _int(gd.get("uid") or gd.get("uid_el6") or gd.get("uid_el7"))
+        get = gd.get
+        for key, group in (("total_vm_kb", "total_vm"), ("anon_rss_kb", "anon"), ("file_rss_kb", "file"),
+                           ("shmem_rss_kb", "shmem"), ("pgtables_kb", "pgtables"), ("oom_score_adj", "adj")):
+            text = get(group)
+            if text is not None:
+                v[key] = int(text)
+        uid = get("uid") or get("uid_el6") or get("uid_el7")
+        if uid is not None:
+            v["uid"] = int(uid)
         kind = _prefix_kind(prefix)
 
         kill = pending.get("kill")
