@@ -106,7 +106,9 @@ notes:
   - Syslog lines in RFC 3164 carry no year; the year is the latest one that does not
     put the line more than a day after the file's modification time.
   - Times without an offset (RFC 3164, C(dmesg -T)) are read in the host's local
-    time zone. Uptimes are turned into times only for the current boot
+    time zone. C(dmesg -T) month names are known in English, German, French, Spanish,
+    Italian, Portuguese, Dutch, Polish, Czech, Russian, Chinese, Japanese and Korean;
+    with another locale the event's C(time) is null. Uptimes are turned into times only for the current boot
     (C(/dev/kmsg), C(dmesg)).
   - C(kernel.dmesg_restrict=1) makes C(/dev/kmsg) and C(dmesg) need CAP_SYSLOG;
     without it they appear in RV(ansible_facts.oom.source_errors) as V(dmesg_restrict).
