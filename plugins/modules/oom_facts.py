@@ -18,7 +18,7 @@ description:
     sysctls, the kernel's OOM counters, the processes most likely to be killed
     next, and the systemd units with an OOM setting or an OOM-killed last run.
   - Events are parsed from the kernel log of any kernel era (2.6 to 6.x) and in any
-    usual log format (raw and C(dmesg -T) output in any locale, printk caller ids,
+    usual log format (raw and C(dmesg -T) output, also localized, printk caller ids,
     C(/dev/kmsg) records, RFC 3164 and RFC 3339 syslog, C(journalctl) short
     formats, bare messages). Each line's format is detected by itself.
   - An event is anchored on the kernel's C(Killed process) line, which is never
