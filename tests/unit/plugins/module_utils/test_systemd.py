@@ -321,3 +321,14 @@ def test_has_cap_sys_resource(tmp_path, capeff, has):
     if capeff:
         write(tmp_path, "/proc/self/status", "Name:\tx\nCapEff:\t%s\n" % capeff)
     assert _systemd.has_cap_sys_resource(str(tmp_path)) is has
+
+
+def test_parse_show_real_bookworm_output():
+    # Captured from systemd 252 (Debian bookworm) in a container: empty values are
+    # printed when asked for with -p, and an unknown unit still gets a block.
+    blocks = _systemd.parse_show(fixture("show-bookworm.txt"), 3)
+    assert [(b["Id"], b["LoadState"]) for b in blocks] == [
+        ("ssh.service", "not-found"), ("nothere.service", "not-found"), ("systemd-journald.service", "loaded")]
+    assert blocks[0]["OOMPolicy"] == "" and blocks[0]["ControlGroup"] == ""
+    assert blocks[2]["OOMScoreAdjust"] == "-250"
+    assert blocks[2]["ControlGroup"] == "/system.slice/systemd-journald.service"
