@@ -501,7 +501,10 @@ def run_module(module, host):
     result = {"changed": False, "daemon_reloaded": False, "systemd_running": False, "units": {}}
 
     units, tree_root, std_dir = validate(params)
-    plans = [plan_unit(host, u, tree_root, std_dir, params, warnings) for u in units]
+    try:
+        plans = [plan_unit(host, u, tree_root, std_dir, params, warnings) for u in units]
+    except (IOError, OSError) as e:
+        raise Failure("cannot read the current drop-ins: %s" % e)
     for plan in plans:
         result["units"][plan["unit"]] = unit_result(plan, params)
 
@@ -525,6 +528,9 @@ def run_module(module, host):
             resolved = _systemd.resolve_dropins(dirs, assume=(plan["path"],))
             shadow = _systemd.shadowed_by(plan["path"], keys, plan["unit"], resolved)
             result["units"][plan["unit"]]["shadowed_by"] = shadow
+            if params["value"] is not None and shadow:
+                plan["adj_shadowed"] = bool(_systemd.shadowed_by(
+                    plan["path"], [_systemd.KEY_ADJ], plan["unit"], resolved))
             if shadow:
                 warnings.append("%s: the managed drop-in %s is overridden by %s"
                                 % (plan["unit"], plan["path"], ", ".join(shadow)))
@@ -619,9 +625,10 @@ def finish_live(module, host, plans, result, warnings, any_changed):
     # Apply the value to the processes already running.
     if not (params["apply_live"] and params["state"] == "present" and params["value"] is not None):
         return
+    plans_by_unit = dict((p["unit"], p) for p in plans)
     for unit in queried:
         res = result["units"][unit]
-        if res["shadowed_by"]:
+        if plans_by_unit[unit].get("adj_shadowed"):
             continue
         pids = _systemd.cgroup_pids(props[unit].get("ControlGroup"), host.root)
         if not pids:

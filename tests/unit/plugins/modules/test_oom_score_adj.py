@@ -418,3 +418,19 @@ def test_command_failures(fake, run_module, verb, answer, msg):
     assert r["rc"] == answer[0] and r["stderr"] == answer[2]
     assert r["cmd"][:2] == [SYSTEMCTL, verb]
     assert r["changed"] is True and "worker.service" in r["units"]
+
+
+def test_policy_shadowed_still_applies_value_live(fake, run_module):
+    other = write(fake.root, "/%s/worker.service.d/90-other.conf" % ETC, "[Service]\nOOMPolicy=continue\n")
+    r = run(run_module, {"name": "worker", "value": 300, "oom_policy": "kill"})
+    u = r["units"]["worker.service"]
+    assert u["shadowed_by"] == [str(other)]
+    assert u["effective"] == {"oom_score_adj": 300, "oom_policy": "continue"}
+    assert u["live"] == {"updated": [101, 102], "failed": {}} and proc(fake, 101) == "300"
+
+
+def test_unreadable_dropin_location_fails_cleanly(fake, run_module):
+    write(fake.root, "/%s/worker.service.d" % ETC, "not a directory\n")
+    r = run(run_module, {"name": "worker", "value": 5})
+    assert r["failed"] is True and r["msg"].startswith("cannot read the current drop-ins: [Errno 20] Not a directory")
+    assert fake.calls == []
