@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -60,12 +61,15 @@ def ensure_data():
 def time_grep(path, out_path):
     env = dict(os.environ, LC_ALL="C")
     with open(out_path, "w") as out:
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         subprocess.run(["grep", "-cE", "Killed process|invoked oom-killer", path], stdout=out, env=env,
                        check=False)
         wall = time.perf_counter() - t0
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     with open(out_path) as f:
-        return wall, int(f.read().strip() or 0)
+        return wall, cpu, int(f.read().strip() or 0)
 
 
 def time_parse(path):
@@ -136,12 +140,13 @@ def main():
     grep_out = os.path.join(RESULTS, "grep-count.txt")
     rounds = []
     for i in range(a.rounds):
-        g, count = time_grep(big, grep_out)
+        g, gcpu, count = time_grep(big, grep_out)
         p = time_parse(big)
-        rounds.append({"grep_s": round(g, 4), "grep_count": count, **p})
-        print("round %d: grep %.3fs  parse %.3fs (cpu %.3fs, process %.3fs)  ratio %.2f  VmHWM %.1f MiB  events %d"
-              % (i + 1, g, p["parse_s"], p["cpu_s"], p["process_s"], p["parse_s"] / g, p["vmhwm_kb"] / 1024.0,
-                 p["event_count"]))
+        rounds.append({"grep_s": round(g, 4), "grep_cpu_s": round(gcpu, 4), "grep_count": count, **p})
+        print("round %d: grep %.3fs (cpu %.3fs)  parse %.3fs (cpu %.3fs, whole process %.3fs)  ratio %.2f "
+              "(cpu %.2f)  VmHWM %.1f MiB  events %d"
+              % (i + 1, g, gcpu, p["parse_s"], p["cpu_s"], p["process_s"], p["parse_s"] / g, p["cpu_s"] / gcpu,
+                 p["vmhwm_kb"] / 1024.0, p["event_count"]))
     med = lambda k: statistics.median(r[k] for r in rounds)  # noqa: E731
     summary = {
         "files": info,
@@ -151,6 +156,9 @@ def main():
         "median_process_s": med("process_s"),
         "ratio_of_medians": round(med("parse_s") / med("grep_s"), 3),
         "median_ratio": round(statistics.median(r["parse_s"] / r["grep_s"] for r in rounds), 3),
+        "median_grep_cpu_s": med("grep_cpu_s"),
+        "median_parse_cpu_s": med("cpu_s"),
+        "cpu_ratio_of_medians": round(med("cpu_s") / med("grep_cpu_s"), 3),
         "peak_vmhwm_mib": round(max(r["vmhwm_kb"] for r in rounds) / 1024.0, 1),
         "peak_maxrss_mib": round(max(r["maxrss_kb"] for r in rounds) / 1024.0, 1),
         "event_count": rounds[-1]["event_count"],

@@ -646,12 +646,14 @@ def read_journal(host, collector, since_mode, since_epoch, check_boot):
         argv.append("-b")
     elif since_mode == "time":
         argv += ["--since", "@%d" % int(since_epoch)]
+    grep = True
     rc, out, err = host.run(argv + ["--grep", JOURNAL_GREP])
     if rc != 0 and ("pattern" in err.lower() or "grep" in err.lower() or "unrecognized" in err.lower()):
+        grep = False
         rc, out, err = host.run(argv)     # journalctl without pattern support
     if rc != 0:
-        if "No entries" in out or (not out.strip() and "--grep" in argv and rc == 1):
-            out = ""
+        if grep and rc == 1 and not _journal_text(out).strip() and not err.strip():
+            out = ""                      # --grep matched nothing
         else:
             reason = (err or out).strip()
             if "permission" in reason.lower() or "not seeing messages" in reason.lower():

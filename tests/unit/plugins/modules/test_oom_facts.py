@@ -454,3 +454,22 @@ def test_real_host_run_uses_c_locale():
 
     oom_facts.Host(M()).run(["/usr/bin/dmesg"])
     assert calls == [(["/usr/bin/dmesg"], {"LC_ALL": "C"})]
+
+
+def test_journal_grep_without_match_is_no_event_not_an_error(host, run_module):
+    host.responses[tuple(J_CHECK)] = (0, "Nov 28 19:30:11 vm kernel: Linux version 6.18.44\n", "")
+    host.responses[tuple(J_BOOT)] = (1, "", "")
+    result = run_module(oom_facts.main, {"gather_subset": ["events"]})
+    oom = facts(result)
+    assert host.calls == [J_CHECK, J_BOOT]
+    assert oom["source"] == "journal" and oom["event_count"] == 0 and oom["source_errors"] == {}
+    assert result["warnings"] == []
+
+
+def test_journal_failure_is_an_error_entry(host, run_module):
+    host.responses[tuple(J_BOOT)] = (1, "", "Failed to open journal: Input/output error\n")
+    result = run_module(oom_facts.main, {"gather_subset": ["events"], "sources": ["journal"]})
+    oom = facts(result)
+    assert oom["source_errors"] == {"journal": "error: Failed to open journal: Input/output error"}
+    assert result["warnings"] == [
+        "oom_facts: source journal could not be read: error: Failed to open journal: Input/output error"]
