@@ -160,6 +160,10 @@ SCENARIOS = {
 
 
 def ansible_playbook():
+    # ANSIBLE_PLAYBOOK=/path/to/ansible-playbook runs the scenarios on another
+    # ansible-core (e.g. a `make test-matrix` venv).
+    if os.environ.get('ANSIBLE_PLAYBOOK'):
+        return os.environ['ANSIBLE_PLAYBOOK']
     exe = Path(sys.executable).with_name('ansible-playbook')
     if exe.exists():
         return str(exe)
