@@ -81,6 +81,9 @@ options:
     description:
       - Run C(systemctl daemon-reload) once per task when a drop-in changed, or when one
         of the units reports C(NeedDaemonReload=yes). Only where systemd runs as PID 1.
+      - In the second case nothing is known to need a reload until C(systemctl show) has
+        answered, so C(systemctl show) runs once more after that reload to read the new
+        values; otherwise a task runs it once.
       - With V(false), systemd keeps using the old values until something reloads it;
         RV(units.effective) then shows the old values and a warning says so.
     type: bool
@@ -411,7 +414,7 @@ def apply_files(module, plans):
                     raise
 
 
-def run_checked(host, argv, what, result):
+def run_checked(host, argv, what):
     rc, out, err = host.run(argv)
     if rc != 0 or err.strip():
         raise Failure("%s failed (rc=%d): %s" % (what, rc, err.strip() or out.strip()),
@@ -570,7 +573,7 @@ def finish_live(module, host, plans, result, warnings, any_changed):
     reloaded = False
     if any_changed and params["daemon_reload"]:
         if not check:
-            run_checked(host, [systemctl, "daemon-reload"], "systemctl daemon-reload", result)
+            run_checked(host, [systemctl, "daemon-reload"], "systemctl daemon-reload")
         reloaded = True
     elif any_changed:
         warnings.append("daemon_reload=false: systemd keeps the old values until the next "
@@ -580,7 +583,7 @@ def finish_live(module, host, plans, result, warnings, any_changed):
             and any(p.get("NeedDaemonReload") == "yes" for p in props.values())):
         reloaded = True
         if not check:
-            run_checked(host, [systemctl, "daemon-reload"], "systemctl daemon-reload", result)
+            run_checked(host, [systemctl, "daemon-reload"], "systemctl daemon-reload")
             props = show(host, systemctl, queried, warnings)
     result["daemon_reloaded"] = reloaded
     result["changed"] = result["changed"] or reloaded
@@ -617,7 +620,7 @@ def finish_live(module, host, plans, result, warnings, any_changed):
         if targets:
             verb = "restart" if params["restart"] == "always" else "try-restart"
             if not check:
-                run_checked(host, [systemctl, verb, "--"] + targets, "systemctl %s" % verb, result)
+                run_checked(host, [systemctl, verb, "--"] + targets, "systemctl %s" % verb)
             for unit in targets:
                 result["units"][unit]["restarted"] = True
             result["changed"] = True

@@ -434,3 +434,20 @@ def test_unreadable_dropin_location_fails_cleanly(fake, run_module):
     r = run(run_module, {"name": "worker", "value": 5})
     assert r["failed"] is True and r["msg"].startswith("cannot read the current drop-ins: [Errno 20] Not a directory")
     assert fake.calls == []
+
+
+def test_absent_check_mode_and_diff(fake, run_module):
+    run(run_module, {"name": "worker", "value": 5})
+    text = dropin(fake).read_text()
+    fake.calls[:] = []
+    r = run(run_module, {"name": "worker", "state": "absent"}, check_mode=True, diff=True)
+    assert r["changed"] is True and r["daemon_reloaded"] is True and dropin(fake).read_text() == text
+    assert r["diff"] == [{"before_header": str(dropin(fake)), "after_header": str(dropin(fake)),
+                          "before": text, "after": ""}]
+    assert fake.calls == [SHOW + ["worker.service"]]
+
+
+def test_socket_unit_gets_socket_section(fake, run_module):
+    r = run(run_module, {"name": "api.socket", "value": 100})
+    assert dropin(fake, "api.socket").read_text().endswith("[Socket]\nOOMScoreAdjust=100\n")
+    assert r["warnings"] == ["api.socket is not installed; its drop-in takes effect once it is"]
