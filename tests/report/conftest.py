@@ -99,7 +99,7 @@ def scenario_fleet():
                       memcg='/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1b2c3d4e_5f60'
                             '.slice/cri-containerd-' + 'ab' * 32 + '.scope',
                       container_id='ab' * 32, pod_uid='1b2c3d4e-5f60', invoker='kworker/u8:2'),
-                event(now - 1 * h, pid=103, comm='my (weird) hog', unit='batch.service'),
+                event(now - 1 * h, pid=103, comm='{{ 7*7 }} (weird)', unit='batch.service'),
             ],
             panic_on_oom=1, panic=0, oom_kill=12),
         # panic_on_oom=2, a protected process that is the top memory user

@@ -50,7 +50,7 @@ def test_fleet_json_schema_and_summary(fleet):
     assert s['events_listed'] == 4
     assert s['hosts_log_unreadable'] == 1
     assert s['last_kill']['host'] == 'web-1'
-    assert s['last_kill']['comm'] == 'my (weird) hog'
+    assert s['last_kill']['comm'] == '{{ 7*7 }} (weird)'      # read back, never templated
     assert s['last_kill']['unit'] == 'batch.service'
     assert rep['window']['start'] < rep['window']['end']
 
@@ -108,7 +108,8 @@ def test_fleet_html_escapes_everything(fleet):
     assert '<img' not in raw                              # from broken-1's error
     assert 'crafted failure &lt;img src=x onerror=alert(1)&gt;&amp;amp;' in raw
     assert '&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;' in raw
-    assert '{{ 7*7 }}' in raw and '>49 (' not in raw
+    assert '{{ 7*7 }} (weird)' in raw and '{{ 7*7 }} (102)' in raw      # comm, invoker
+    assert '49 (weird)' not in raw and '49 (102)' not in raw
     p = page(fleet['dir'])
     assert p.count('script') == 0
     text = ''.join(p.text)
@@ -133,7 +134,7 @@ def test_fleet_html_tables_and_charts(fleet):
     events = p.tables['events'][1:]
     assert len(events) == 4
     assert [r[1] for r in events] == ['web-1', 'web-1', 'web-1', 'db-1']      # newest first
-    assert events[0][2].startswith('my (weird) hog')
+    assert events[0][2] == '{{ 7*7 }} (weird)'
     assert events[1][5].startswith('container abababababab')
     policy = {r[0]: r for r in p.tables['policy'][1:]}
     assert set(policy) == {'web-1', 'db-1', 'quiet-1', 'blind-1'}
