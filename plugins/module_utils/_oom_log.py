@@ -537,7 +537,8 @@ class OomLogParser(object):
         self.boot_time = boot_time
         self.reference_time = reference_time if reference_time is not None else time.time()
         self.utc_offset = utc_offset
-        self.lines = 0
+        self.lines = 0             # lines fed to the state machine
+        self.bytes = 0             # bytes read by feed_file
         self.errors = 0            # lines dropped because of a parser bug (tests assert 0)
         self._pending = {}
         self._await_pid = 0
@@ -766,6 +767,7 @@ class OomLogParser(object):
                     buf[have:have + n] = data
                 if not n:
                     break
+                self.bytes += n
                 total = have + n
                 cut = buf.rfind(b"\n", have, total)
                 if cut < 0:

@@ -734,7 +734,7 @@ def read_file(host, collector, path):
         # a truncated .gz or a read error: keep what was parsed up to there
         parser.flush()
         raise SourceError("error: %s" % e)
-    if parser.lines == 0:
+    if parser.bytes == 0:
         raise SourceError("empty")
 
 

@@ -473,3 +473,13 @@ def test_journal_failure_is_an_error_entry(host, run_module):
     assert oom["source_errors"] == {"journal": "error: Failed to open journal: Input/output error"}
     assert result["warnings"] == [
         "oom_facts: source journal could not be read: error: Failed to open journal: Input/output error"]
+
+
+def test_a_log_without_oom_is_read_not_empty(host, run_module):
+    host.files["/var/log/kern.log"] = b"Nov 28 10:00:00 h kernel: [ 1.0] usb 1-1: new device\n" * 50
+    host.files["/var/log/empty.log"] = b""
+    result = run_module(oom_facts.main, {"gather_subset": ["events"], "sources": ["file"], "since": "all",
+                                         "path": ["/var/log/kern.log", "/var/log/empty.log"]})
+    oom = facts(result)
+    assert oom["source"] == "file" and oom["event_count"] == 0
+    assert oom["source_errors"] == {"file:/var/log/empty.log": "empty"}
