@@ -24,6 +24,7 @@ import json
 import os
 import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -122,13 +123,13 @@ def build_payloads(quiet):
     if len(payloads) != 2:
         print(out[-3000:])
         raise SystemExit("could not capture the AnsiballZ payloads")
-    return payloads
+    return payloads, tmp
 
 
 def time_setup_vs_facts(quiet, calls):
     """Run each module's AnsiballZ payload directly, interleaved, ``calls`` times each:
     the cost of the module on the host, without Ansible's controller side."""
-    payloads = build_payloads(quiet)
+    payloads, tmp = build_payloads(quiet)
     python = "/root/.pyenv/versions/3.11.7/bin/python3"
     python = python if os.path.exists(python) else PY
     times = dict((k, []) for k in payloads)
@@ -139,8 +140,16 @@ def time_setup_vs_facts(quiet, calls):
             times[name].append(time.perf_counter() - t0)
             if res.returncode != 0:
                 raise SystemExit("%s failed: %s" % (name, res.stdout[-500:] + res.stderr[-500:]))
-    return dict((k, {"median_s": round(statistics.median(v), 4), "min_s": round(min(v), 4)})
-                for k, v in times.items())
+            if name.startswith("oom_facts") and "check" not in times:
+                oom = json.loads(res.stdout)["ansible_facts"]["oom"]
+                times["check"] = {"source": oom["source"], "event_count": oom["event_count"],
+                                  "source_errors": oom["source_errors"], "gather_subset": oom["gather_subset"]}
+    shutil.rmtree(tmp, ignore_errors=True)
+    check = times.pop("check")
+    out = dict((k, {"median_s": round(statistics.median(v), 4), "min_s": round(min(v), 4)})
+               for k, v in times.items())
+    out["oom_facts_result"] = check
+    return out
 
 
 def main():
