@@ -861,13 +861,13 @@ class OomLogParser(object):
             ls = max(ls, start)
             le = find(b"\n", pos, end)
             le = end if le < 0 else le
-            before = buf[pos - 4:pos]
-            if before == b"Kill":
+            last = buf[pos - 1] if pos > start else 0
+            if last == 108 and buf[pos - 4:pos] == b"Kill":        # 108: "l"
                 self._context(buf, prev, ls, starts, first=first)
                 first = False
                 starts.append(ls)
                 prev = le + 1
-            elif before == b"reap":
+            elif last == 112 and buf[pos - 4:pos] == b"reap":     # 112: "p"
                 starts.append(ls)
             pos = find(anchor, le, end)
         # Context after the last kill belongs to a kill in the next chunk.
@@ -881,23 +881,23 @@ class OomLogParser(object):
                 continue
             le = find(b"\n", ls, end)
             le = end if le < 0 else le
-            if buf[ls:ls + 1] in (b" ", b"\t") and ls > start:
+            if buf[ls] in (32, 9) and ls > start:
                 # Indented: the continuation of a journal message that began on an
                 # earlier line, or just an indented bare line.
                 ps = ls
                 while ps > start and ls - ps < 65536:
                     ps = max(rfind(b"\n", start, ps - 1) + 1, start)
-                    if buf[ps:ps + 1] not in (b" ", b"\t"):
+                    if buf[ps] not in (32, 9):
                         break
                 first_end = find(b"\n", ps, end)
                 if ps < ls and split_prefix(bytes(buf[ps:first_end]).decode("utf-8", "replace")).fmt in _JOURNALISH:
                     ls = ps
             # a journal message continues on the indented lines that follow it
             nxt = le + 1
-            if nxt < end and buf[nxt:nxt + 1] in (b" ", b"\t") and buf[ls:ls + 1] not in (b" ", b"\t"):
+            if nxt < end and buf[nxt] in (32, 9) and buf[ls] not in (32, 9):
                 first_line = bytes(buf[ls:le]).decode("utf-8", "replace")
                 if split_prefix(first_line).fmt in _JOURNALISH:
-                    while nxt < end and buf[nxt:nxt + 1] in (b" ", b"\t") and nxt - ls < 65536:
+                    while nxt < end and buf[nxt] in (32, 9) and nxt - ls < 65536:
                         q = find(b"\n", nxt, end)
                         le = end if q < 0 else q
                         nxt = le + 1
