@@ -5,7 +5,7 @@ import os
 
 import yaml
 
-VARS_FILE = os.path.join(os.path.dirname(__file__), os.pardir, "vars.yml")
+VARS_FILE = os.path.join(os.path.dirname(__file__), os.pardir, "vars", "main.yml")
 with open(VARS_FILE, encoding="utf-8") as f:
     VARS = yaml.safe_load(f)
 AUTO = VARS["sre_oom_test_auto"]
