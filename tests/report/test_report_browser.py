@@ -67,7 +67,7 @@ def decode_png(data):
         elif kind == b'IDAT':
             idat += body
         pos += 12 + length
-    width, height, depth, ctype, _, _, interlace = header
+    width, height, depth, ctype, _compression, _filter, interlace = header
     assert depth == 8 and ctype in (2, 6) and interlace == 0, header
     bpp = 4 if ctype == 6 else 3
     raw = zlib.decompress(idat)

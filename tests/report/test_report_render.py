@@ -229,8 +229,8 @@ def test_every_host_unreachable(report):
     out = res['dir']
     assert not (out / 'index.html').exists()          # oom_report_formats: [json, md]
     rep = load(out)
-    assert [(h['name'], h['status']) for h in rep['hosts']] == [('down-1', 'unreachable'),
-                                                              ('down-2', 'unreachable')]
+    got = [(h['name'], h['status']) for h in rep['hosts']]
+    assert got == [('down-1', 'unreachable'), ('down-2', 'unreachable')]
     assert rep['summary']['hosts_reporting'] == 0
     assert rep['summary']['hosts_without_data'] == 2
     md = (out / 'report.md').read_text(encoding='utf-8')
