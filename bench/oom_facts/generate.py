@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) 2026, sre.oom contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -21,14 +20,16 @@ MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 
 ORDINARY = [
     "EXT4-fs (sda{n}): mounted filesystem with ordered data mode. Quota mode: none.",
-    "audit: type=1400 audit({t}:{k}): apparmor=\"DENIED\" operation=\"open\" profile=\"snap.core\" name=\"/proc/{n}/mounts\" pid={n} comm=\"snapd\" requested_mask=\"r\" denied_mask=\"r\" fsuid=0 ouid=0",
+    "audit: type=1400 audit({t}:{k}): apparmor=\"DENIED\" operation=\"open\" profile=\"snap.core\" "
+    "name=\"/proc/{n}/mounts\" pid={n} comm=\"snapd\" requested_mask=\"r\" denied_mask=\"r\" fsuid=0 ouid=0",
     "IPv6: ADDRCONF(NETDEV_CHANGE): veth{h}: link becomes ready",
     "docker0: port {d}(veth{h}) entered forwarding state",
     "nf_conntrack: nf_conntrack: table full, dropping packet",
     "TCP: request_sock_TCP: Possible SYN flooding on port {n}. Sending cookies.  Check SNMP counters.",
     "usb 1-{d}: new high-speed USB device number {d} using xhci_hcd",
     "device veth{h} entered promiscuous mode",
-    "[UFW BLOCK] IN=eth0 OUT= MAC=52:54:00:12:34:56 SRC=10.0.{d}.{d} DST=10.0.0.1 LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID={n} DF PROTO=TCP SPT={n} DPT=22 WINDOW=64240 RES=0x00 SYN URGP=0",
+    "[UFW BLOCK] IN=eth0 OUT= MAC=52:54:00:12:34:56 SRC=10.0.{d}.{d} DST=10.0.0.1 LEN=60 TOS=0x00 PREC=0x00 TTL=64 "
+    "ID={n} DF PROTO=TCP SPT={n} DPT=22 WINDOW=64240 RES=0x00 SYN URGP=0",
     "perf: interrupt took too long ({n} > {k}), lowering kernel.perf_event_max_sample_rate to {n}",
     "systemd-journald[{n}]: Data hash table of /var/log/journal/system.journal has a fill level at 75.0, suggesting rotation.",
     "sd {d}:0:0:0: [sdb] Synchronizing SCSI cache",
@@ -95,13 +96,14 @@ def oom_lines(rnd, era, pid, comm, full):
             out.append(k)
         out.append("Tasks state (memory values in pages):")
         out.append("[  pid  ]   uid  tgid total_vm      rss pgtables_bytes swapents oom_score_adj name")
-        for _ in range(rnd.randint(2, 6)):
+        for _row in range(rnd.randint(2, 6)):
             q = rnd.randint(100, 99999)
             out.append("[%7d] %5d %5d %8d %8d %8d %8d %13d %s" % (q, 0, q, rnd.randint(1000, 9**6), rnd.randint(10, 9**5), 204800, 0, 0, rnd.choice(COMMS)))
         if era in ("2.6", "3.10", "4.x"):
             out.append("Memory cgroup out of memory: Kill process %d (%s) score %d or sacrifice child" % (pid, comm, rnd.randint(1, 1000)))
         if era in ("5.x", "6.x"):
-            out.append("oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=%s,task_memcg=%s,task=%s,pid=%d,uid=0" % (memcg, memcg, comm, pid))
+            out.append("oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,"
+                       "oom_memcg=%s,task_memcg=%s,task=%s,pid=%d,uid=0" % (memcg, memcg, comm, pid))
     if era == "2.6":
         out.append("Killed process %d, UID 0, (%s) total-vm:%dkB, anon-rss:%dkB, file-rss:%dkB" % (pid, comm, tvm, anon, frss))
     elif era == "3.10":
@@ -109,7 +111,8 @@ def oom_lines(rnd, era, pid, comm, full):
     elif era == "4.x":
         out.append("Killed process %d (%s) total-vm:%dkB, anon-rss:%dkB, file-rss:%dkB, shmem-rss:0kB" % (pid, comm, tvm, anon, frss))
     else:
-        out.append("Memory cgroup out of memory: Killed process %d (%s) total-vm:%dkB, anon-rss:%dkB, file-rss:%dkB, shmem-rss:0kB, UID:0 pgtables:200kB oom_score_adj:0" % (pid, comm, tvm, anon, frss))
+        out.append("Memory cgroup out of memory: Killed process %d (%s) total-vm:%dkB, anon-rss:%dkB, file-rss:%dkB, "
+                   "shmem-rss:0kB, UID:0 pgtables:200kB oom_score_adj:0" % (pid, comm, tvm, anon, frss))
         out.append("oom_reaper: reaped process %d (%s), now anon-rss:0kB, file-rss:0kB, shmem-rss:0kB" % (pid, comm))
     return out
 

@@ -254,7 +254,7 @@ def cgroup_unit(path):
     if not path:
         return None
     for part in reversed(path.split("/")):
-        if part.endswith(".service") or part.endswith(".scope"):
+        if part.endswith((".service", ".scope")):
             if len(part) > 8 and not part.startswith("crio-conmon-"):
                 return part
             if part.startswith("crio-conmon-"):
@@ -689,7 +689,7 @@ class OomLogParser(object):
         pending, self._pending = self._pending, {}
         if "at" in pending and _stale(pending["at"], info):
             # a header long before this kill was an OOM that killed nothing
-            pending = dict((k, v) for k, v in pending.items() if k not in ("invoker", "task_in"))
+            pending = {k: v for k, v in pending.items() if k not in ("invoker", "task_in")}
         self._await_pid = 0
         v = ev["victim"]
         gd = m.groupdict()
@@ -835,7 +835,7 @@ class OomLogParser(object):
     def _pid_line(self, buf, p, hi, out):
         """Add the first "PID: .. Comm:" line among the 6 lines from p."""
         find = buf.find
-        for dummy in range(6):
+        for _dummy in range(6):
             if p >= hi:
                 return
             q = find(b"\n", p, hi)
@@ -994,7 +994,7 @@ class EventCollector(object):
 
 def public(ev):
     """A copy of an event without the parser's private keys, its derived fields filled."""
-    out = dict((k, v) for k, v in ev.items() if not k.startswith("_"))
+    out = {k: v for k, v in ev.items() if not k.startswith("_")}
     if out.get("time") is None:
         out["time"] = iso_utc(ev.get("_epoch"))
     path = out.get("memcg") or out.get("oom_memcg")

@@ -110,7 +110,7 @@ def normalize_unit(name):
     at = stem.find("@")
     if at == 0:
         raise UnitNameError("a unit name cannot start with '@'")
-    bad = sorted(set(ch for ch in stem if ch not in _VALID_CHARS and ch != "@"))
+    bad = sorted({ch for ch in stem if ch not in _VALID_CHARS and ch != "@"})
     if bad:
         raise UnitNameError(
             "invalid character(s) %s; allowed are ASCII letters, digits, ':', '-', '_', '.', "

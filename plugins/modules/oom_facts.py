@@ -437,7 +437,7 @@ def _int_or_none(text):
 
 
 def gather_sysctl(host):
-    return dict((name, _int_or_none(host.read(path))) for name, path in SYSCTLS)
+    return {name: _int_or_none(host.read(path)) for name, path in SYSCTLS}
 
 
 def _cgroup_mounts(host):

@@ -628,7 +628,7 @@ def finish_live(module, host, plans, result, warnings, any_changed):
     # Apply the value to the processes already running.
     if not (params["apply_live"] and params["state"] == "present" and params["value"] is not None):
         return
-    plans_by_unit = dict((p["unit"], p) for p in plans)
+    plans_by_unit = {p["unit"]: p for p in plans}
     for unit in queried:
         res = result["units"][unit]
         if plans_by_unit[unit].get("adj_shadowed"):
