@@ -22,7 +22,7 @@ MOLECULE_SCENARIOS ?= default oom_event unprivileged
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help setup report test test-matrix lint sanity units integration molecule \
+.PHONY: help setup report test test-matrix lint sanity units report-tests integration molecule \
         molecule-infra bench changelog build clean
 
 help:
@@ -45,7 +45,7 @@ $(COLLECTIONS)/ansible_collections/sre/oom:
 report: setup
 	ansible-playbook -i $(INVENTORY) playbooks/report.yml $(REPORT_ARGS)
 
-test: setup lint sanity units integration molecule
+test: setup lint sanity units report-tests integration molecule
 
 lint: setup
 	yamllint -s .
@@ -63,6 +63,11 @@ units: setup
 # Host sysctls that privileged containers (and these tests) can change are
 # recorded before and restored after, whatever the outcome.
 SAFE := molecule/scripts/with-host-sysctls.sh
+
+# The report role rendered on crafted facts, then opened in headless Chromium.
+report-tests: setup
+	tests/report/ensure-chromium.sh >/dev/null
+	SRE_OOM_REQUIRE_BROWSER=1 $(BIN)/python -m pytest tests/report -q -p no:cacheprovider
 
 integration: setup molecule-infra
 	$(SAFE) ansible-playbook -i tests/integration/inventory.yml tests/integration/localhost.yml
@@ -83,9 +88,12 @@ matrix-%:
 	scripts/ansible-test.sh $(VENV)-$* sanity --python $(PYVER)
 	@echo "== ansible-core $*: units"
 	scripts/ansible-test.sh $(VENV)-$* units --python $(PYVER)
+	@echo "== ansible-core $*: report rendering"
+	ANSIBLE_PLAYBOOK=$(CURDIR)/$(VENV)-$*/bin/ansible-playbook $(BIN)/python -m pytest tests/report/test_report_render.py -q -p no:cacheprovider
 
 bench: setup
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/oom_facts/run.py
+	bench/fleet/run.sh
 
 changelog: setup
 	antsibull-changelog release
