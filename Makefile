@@ -93,7 +93,7 @@ matrix-%:
 
 bench: setup
 	$(BIN)/python bench/oom_facts/run.py
-	bench/fleet/run.sh
+	molecule/scripts/with-host-sysctls.sh $(BIN)/python bench/fleet/run.py
 
 changelog: setup
 	antsibull-changelog release
