@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) 2026, sre.oom contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -22,7 +21,6 @@ usage: .venv/bin/python bench/oom_facts/run.py [--rounds 9] [--calls 15] [--no-s
 import argparse
 import json
 import os
-import re
 import resource
 import shutil
 import statistics
@@ -132,8 +130,8 @@ def time_setup_vs_facts(quiet, calls):
     payloads, tmp = build_payloads(quiet)
     python = "/root/.pyenv/versions/3.11.7/bin/python3"
     python = python if os.path.exists(python) else PY
-    times = dict((k, []) for k in payloads)
-    for _ in range(calls):
+    times = {k: [] for k in payloads}
+    for _call in range(calls):
         for name, path in sorted(payloads.items()):
             t0 = time.perf_counter()
             res = subprocess.run([python, path], stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
@@ -146,8 +144,7 @@ def time_setup_vs_facts(quiet, calls):
                                   "source_errors": oom["source_errors"], "gather_subset": oom["gather_subset"]}
     shutil.rmtree(tmp, ignore_errors=True)
     check = times.pop("check")
-    out = dict((k, {"median_s": round(statistics.median(v), 4), "min_s": round(min(v), 4)})
-               for k, v in times.items())
+    out = {k: {"median_s": round(statistics.median(v), 4), "min_s": round(min(v), 4)} for k, v in times.items()}
     out["oom_facts_result"] = check
     return out
 
@@ -170,7 +167,9 @@ def main():
               "(cpu %.2f)  VmHWM %.1f MiB  events %d"
               % (i + 1, g, gcpu, p["parse_s"], p["cpu_s"], p["process_s"], p["parse_s"] / g, p["cpu_s"] / gcpu,
                  p["vmhwm_kb"] / 1024.0, p["event_count"]))
-    med = lambda k: statistics.median(r[k] for r in rounds)  # noqa: E731
+    def med(key):
+        return statistics.median(r[key] for r in rounds)
+
     summary = {
         "files": info,
         "rounds": rounds,

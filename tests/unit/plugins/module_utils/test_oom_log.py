@@ -121,7 +121,7 @@ REAL_FILES = [
 @pytest.mark.parametrize("name,time0,up0", REAL_FILES, ids=[r[0] for r in REAL_FILES])
 def test_real_618_kills_in_every_format(name, time0, up0, mode):
     events = parse(name, mode)
-    assert [(e["victim"]["pid"], e["victim"]["comm"]) for e in events] == [(p, c) for p, c, _ in REAL_618]
+    assert [(e["victim"]["pid"], e["victim"]["comm"]) for e in events] == [(p, c) for p, c, _kind in REAL_618]
     for ev, (pid, comm, extra) in zip(events, REAL_618):
         assert ev["kind"] == "memcg"
         assert ev["constraint"] == "CONSTRAINT_MEMCG"
@@ -183,7 +183,7 @@ def _field(ev, key):
 def test_public_excerpts_of_every_era(name, expected, mode):
     events = parse(name, mode)
     assert [(e["victim"]["pid"], e["victim"]["comm"], e["kind"]) for e in events] == \
-        [(p, c, k) for p, c, k, _ in expected]
+        [(p, c, k) for p, c, k, _rest in expected]
     for ev, (_p, _c, _k, fields) in zip(events, expected):
         for key, want in fields.items():
             assert _field(ev, key) == want, key
@@ -266,7 +266,7 @@ def test_constructed_messages_of_other_eras(rid, messages, expected, mode):
     else:
         events = L.parse_bytes_file(io.BytesIO(text.encode()))
     assert [(e["victim"]["pid"], e["victim"]["comm"], e["kind"]) for e in events] == \
-        [(p, c, k) for p, c, k, _ in expected]
+        [(p, c, k) for p, c, k, _rest in expected]
     for ev, (_p, _c, _k, fields) in zip(events, expected):
         for key, want in fields.items():
             assert _field(ev, key) == want, key

@@ -114,12 +114,11 @@ class FakeHost(oom_facts.Host):
         return self.responses[key]
 
     def kmsg_records(self):
-        if isinstance(self.kmsg, OSError):
-            raise self.kmsg
         if self.kmsg is None:
             raise OSError(errno.ENOENT, "No such file or directory")
-        for rec in self.kmsg:
-            yield rec
+        if isinstance(self.kmsg, OSError):
+            raise self.kmsg
+        yield from self.kmsg
 
 
 BASE_FILES = {
