@@ -180,7 +180,7 @@ def ansible_env(count_out):
         "PATH": venv_bin + os.pathsep + env.get("PATH", ""),
         "ANSIBLE_CONFIG": os.path.join(ROOT, "ansible.cfg"),
         "ANSIBLE_CALLBACK_PLUGINS": os.path.join(HERE, "callback_plugins"),
-        "ANSIBLE_CALLBACKS_ENABLED": "sre_bench_count",
+        "ANSIBLE_CALLBACKS_ENABLED": "sre_bench_count,ansible.posix.profile_tasks",
         "ANSIBLE_PIPELINING": "true",
         "ANSIBLE_FORCE_COLOR": "false",
         "ANSIBLE_NOCOLOR": "true",
