@@ -91,7 +91,7 @@ matrix-%:
 	@echo "== ansible-core $*: report rendering"
 	ANSIBLE_PLAYBOOK=$(CURDIR)/$(VENV)-$*/bin/ansible-playbook $(BIN)/python -m pytest tests/report/test_report_render.py -q -p no:cacheprovider
 
-bench: setup
+bench: setup molecule-infra
 	$(BIN)/python bench/oom_facts/run.py
 	molecule/scripts/with-host-sysctls.sh $(BIN)/python bench/fleet/run.py
 
