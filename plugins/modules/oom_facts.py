@@ -61,8 +61,12 @@ options:
   sources:
     description:
       - Where to read the kernel log from, for the V(events) subset.
-      - V(journal) runs C(journalctl -k); V(kmsg) reads C(/dev/kmsg) without
+      - V(journal) runs C(journalctl -k -o json); V(kmsg) reads C(/dev/kmsg) without
         blocking; V(dmesg) runs C(dmesg); V(file) reads O(path).
+      - Event times from the journal come from the kernel's own timestamp of each
+        message of the current boot, not from when journald read it (which can be
+        much later, for example in a container whose journald replays the ring
+        buffer when it starts).
       - V(auto) takes the first that works; the journal when it holds kernel
         messages of the current boot, else C(/dev/kmsg), else C(dmesg), else the
         usual files C(/var/log/kern.log), C(/var/log/messages) and
@@ -264,6 +268,7 @@ ansible_facts:
 """
 
 import errno
+import json
 import glob
 import gzip
 import os
@@ -628,7 +633,51 @@ def _journal_text(out):
     return "\n".join(line for line in out.splitlines() if not line.startswith("-- "))
 
 
-def read_journal(host, collector, since_mode, since_epoch, check_boot):
+def _journal_lines(out, boot_id, hostname="localhost"):
+    """Parser lines from `journalctl -o json` output.
+
+    journald stamps a kernel message with the time it read it, which can be much
+    later than the kernel printed it (journald started late, or in a container,
+    replayed the whole ring buffer). A record of this boot that carries the kernel's
+    own timestamp (_SOURCE_MONOTONIC_TIMESTAMP, microseconds since boot) becomes a
+    /dev/kmsg-style line, so its time comes from the boot time plus that uptime, as
+    for /dev/kmsg itself. Other records keep journald's realtime stamp.
+    """
+    for raw in out.splitlines():
+        raw = raw.strip()
+        if not raw.startswith("{"):
+            continue
+        try:
+            rec = json.loads(raw)
+        except ValueError:
+            continue
+        if not isinstance(rec, dict):
+            continue
+        msg = rec.get("MESSAGE")
+        if isinstance(msg, list):          # journald's form of a message that is not UTF-8
+            try:
+                msg = bytes(msg).decode("utf-8", "replace")
+            except (TypeError, ValueError):
+                continue
+        if not isinstance(msg, str):
+            continue
+        mono = str(rec.get("_SOURCE_MONOTONIC_TIMESTAMP") or "")
+        if boot_id and rec.get("_BOOT_ID") == boot_id and mono.isdigit():
+            for part in msg.split("\n"):
+                # /dev/kmsg escapes a backslash as \x5c; keep the message literal.
+                yield "6,0,%s,-;%s" % (mono, part.replace("\\", "\\x5c"))
+            continue
+        real = str(rec.get("__REALTIME_TIMESTAMP") or "")
+        stamp = None
+        if real.isdigit():
+            sec, usec = divmod(int(real), 1000000)
+            stamp = "%s.%06d+00:00 %s kernel:" % (time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec)), usec,
+                                                   rec.get("_HOSTNAME") or hostname)
+        for part in msg.split("\n"):
+            yield "%s %s" % (stamp, part) if stamp else part
+
+
+def read_journal(host, collector, since_mode, since_epoch, check_boot, boot_time=None):
     """Feed `journalctl -k` into the collector; True when the journal has kernel messages."""
     journalctl = host.which("journalctl")
     if not journalctl:
@@ -641,7 +690,7 @@ def read_journal(host, collector, since_mode, since_epoch, check_boot):
             raise SourceError("error: %s" % (err or out).strip()[:200])
         if not _journal_text(out).strip():
             raise SourceError("missing" if "No journal files" in err else "empty")
-    argv = base + ["-o", "short-iso"]
+    argv = base + ["-o", "json"]
     if since_mode == "boot":
         argv.append("-b")
     elif since_mode == "time":
@@ -659,8 +708,9 @@ def read_journal(host, collector, since_mode, since_epoch, check_boot):
             if "permission" in reason.lower() or "not seeing messages" in reason.lower():
                 raise SourceError("permission")
             raise SourceError("error: %s" % reason[:200])
-    parser = _oom_log.OomLogParser(collector, source="journal", reference_time=host.now())
-    for line in _journal_text(out).splitlines():
+    parser = _oom_log.OomLogParser(collector, source="journal", boot_time=boot_time, reference_time=host.now())
+    boot_id = (host.read("/proc/sys/kernel/random/boot_id") or "").strip().replace("-", "")
+    for line in _journal_lines(out, boot_id):
         parser.feed(line)
     parser.flush()
     return True
@@ -753,7 +803,7 @@ def gather_events(host, sources, paths, since_mode, since_epoch, max_events, boo
             break
         try:
             if src == "journal":
-                read_journal(host, collector, since_mode, since_epoch, check_boot=auto)
+                read_journal(host, collector, since_mode, since_epoch, check_boot=auto, boot_time=boot_time)
                 used.append(src)
             elif src == "kmsg":
                 read_kmsg(host, collector, boot_time)

@@ -7,6 +7,8 @@ the module's Host class. Every command's argv is asserted exactly."""
 from __future__ import annotations
 
 import calendar
+import time
+import json
 import errno
 import fnmatch
 import gzip
@@ -26,7 +28,7 @@ JCTL = "/usr/bin/journalctl"
 SYSTEMCTL = "/usr/bin/systemctl"
 DMESG = "/usr/bin/dmesg"
 J_CHECK = [JCTL, "-k", "-q", "--no-pager", "-b", "-n", "1", "-o", "short"]
-J_BOOT = [JCTL, "-k", "-q", "--no-pager", "-o", "short-iso", "-b", "--grep", oom_facts.JOURNAL_GREP]
+J_BOOT = [JCTL, "-k", "-q", "--no-pager", "-o", "json", "-b", "--grep", oom_facts.JOURNAL_GREP]
 LIST_UNITS = [SYSTEMCTL, "list-units", "--all", "--type=service,scope", "--no-legend", "--no-pager", "--plain"]
 SHOW_DEFAULT = [SYSTEMCTL, "show", "-p", "DefaultOOMPolicy"]
 SHOW_UNITS = [SYSTEMCTL, "show", "-p", "Id", "-p", "OOMScoreAdjust", "-p", "OOMPolicy", "-p", "Delegate",
@@ -276,8 +278,29 @@ def test_bad_input_fails_before_touching_the_host(host, run_module, rid, args, m
     assert host.calls == []
 
 
+def as_journal_json(text, epoch_of):
+    """`journalctl -o json` records for the kernel lines of a text journal excerpt.
+
+    Each record has journald's realtime stamp (from ``epoch_of(line)``), no kernel
+    timestamp and a boot id of another boot: the module must fall back to realtime.
+    """
+    out = []
+    for line in text.splitlines():
+        if " kernel: " not in line:
+            continue
+        msg = line.split(" kernel: ", 1)[1]
+        out.append(json.dumps({"MESSAGE": msg, "__REALTIME_TIMESTAMP": str(int(epoch_of(line) * 1000000)),
+                               "_BOOT_ID": "0" * 32, "_HOSTNAME": "vm", "_TRANSPORT": "kernel"}))
+    return "\n".join(out) + "\n"
+
+
+def iso_epoch(line):
+    stamp = line.split()[0]
+    return calendar.timegm(time.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S"))
+
+
 def test_auto_prefers_the_journal_when_it_holds_this_boot(host, run_module):
-    journal = fixture_bytes("real-6.18-journal-short-iso.txt").decode("utf-8")
+    journal = as_journal_json(fixture_bytes("real-6.18-journal-short-iso.txt").decode("utf-8"), iso_epoch)
     host.responses[tuple(J_CHECK)] = (0, "Nov 28 19:30:11 vm kernel: Linux version 6.18.44\n", "")
     host.responses[tuple(J_BOOT)] = (0, journal, "")
     oom = facts(run_module(oom_facts.main, {"gather_subset": ["events"]}))
@@ -287,7 +310,7 @@ def test_auto_prefers_the_journal_when_it_holds_this_boot(host, run_module):
 
 
 def test_journal_without_pattern_support_is_read_unfiltered(host, run_module):
-    journal = fixture_bytes("036-codescout-journal-global.log").decode("utf-8")
+    journal = as_journal_json(fixture_bytes("036-codescout-journal-global.log").decode("utf-8"), lambda line: NOW - 60)
     plain = J_BOOT[:6]
     host.responses[tuple(plain + ["--grep", oom_facts.JOURNAL_GREP])] = (
         1, "", "Compiled without pattern matching support")
@@ -296,6 +319,45 @@ def test_journal_without_pattern_support_is_read_unfiltered(host, run_module):
                                             "since": "all"}))
     assert host.calls == [J_BOOT[:6] + ["--grep", oom_facts.JOURNAL_GREP], J_BOOT[:6]]
     assert oom["source"] == "journal" and oom["event_count"] == 1
+
+
+def test_journal_times_come_from_the_kernel_not_from_journald(host, run_module):
+    # Real output of a container whose journald replayed the ring buffer when it
+    # started: two earlier kills carry journald's replay time, ~108 s late.
+    raw = fixture_bytes("real-6.18-container-journal-json.txt").decode("utf-8")
+    uptime = 4325.08
+    host.files["/proc/uptime"] = "%.2f 978.57\n" % uptime
+    host.files["/proc/sys/kernel/random/boot_id"] = "731490c9-bd14-4711-87aa-dbfd147ec6bd\n"
+    host.responses[tuple(J_BOOT)] = (0, raw, "")
+    oom = facts(run_module(oom_facts.main, {"gather_subset": ["events"], "sources": ["journal"]}))
+    by_pid = {e["victim"]["pid"]: e for e in oom["events"]}
+    assert {21402, 21409, 26598} <= set(by_pid)
+    boot = NOW - uptime
+    for pid, mono in ((21402, 4207.642530), (21409, 4207.726453), (26598, 4317.018933)):
+        event = by_pid[pid]
+        assert event["uptime"] == pytest.approx(mono, abs=1e-6)
+        got = calendar.timegm(time.strptime(event["time"][:19], "%Y-%m-%dT%H:%M:%S")) + float("0" + event["time"][19:-1])
+        assert got == pytest.approx(boot + mono, abs=1e-3), (pid, event["time"])
+    assert by_pid[26598]["unit"] == "lead-hog.service" and by_pid[26598]["kind"] == "memcg"
+    # The two replayed kills are 84 ms apart by the kernel, not both "now".
+    assert by_pid[21409]["uptime"] - by_pid[21402]["uptime"] == pytest.approx(0.083923, abs=1e-6)
+
+
+def test_journal_record_of_another_boot_keeps_journald_time(host, run_module):
+    raw = fixture_bytes("real-6.18-container-journal-json.txt").decode("utf-8")
+    host.files["/proc/sys/kernel/random/boot_id"] = "00000000-0000-0000-0000-000000000001\n"
+    host.responses[tuple(J_BOOT)] = (0, raw, "")
+    oom = facts(run_module(oom_facts.main, {"gather_subset": ["events"], "sources": ["journal"]}))
+    by_pid = {e["victim"]["pid"]: e for e in oom["events"]}
+    # __REALTIME_TIMESTAMP 1795897383756453 of the 26598 kill line
+    assert by_pid[26598]["time"].startswith(time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(1795897383)))
+
+
+def test_journal_json_garbage_is_skipped(host, run_module):
+    garbage = '{"MESSAGE": [255, 254, 75, 105, 108, 108]}\nnot json\n{"MESSAGE": 5}\n[1,2]\n{broken\n'
+    host.responses[tuple(J_BOOT)] = (0, garbage, "")
+    oom = facts(run_module(oom_facts.main, {"gather_subset": ["events"], "sources": ["journal"]}))
+    assert oom["source"] == "journal" and oom["event_count"] == 0
 
 
 def test_journal_since_relative_passes_an_epoch(host, run_module):
