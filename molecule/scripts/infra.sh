@@ -78,7 +78,9 @@ esac
 config_changed=
 if [ -n "$need_wrapper" ]; then
     tmp=$(mktemp)
-    sed "s|^RUNC = .*|RUNC = \"$real_runc\"|" "$here/runc-wrapper" > "$tmp"
+    # The installed copy runs on the system Python (no shim on dockerd's PATH can
+    # slow down or break every container start) and execs the runc found here.
+    sed -e "1s|.*|#!$sys_python|" -e "s|^RUNC = .*|RUNC = \"$real_runc\"|" "$here/runc-wrapper" > "$tmp"
     if ! cmp -s "$tmp" "$wrapper_dest"; then
         install -D -m 0755 "$tmp" "$wrapper_dest"
         say "installed $wrapper_dest (CapBnd $bnd; wraps $real_runc)"

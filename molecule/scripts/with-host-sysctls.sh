@@ -29,11 +29,11 @@ done
 
 restored=0
 restore() {
-    local k p now order=()
+    local k p now
     [ "$restored" = 1 ] && return
     restored=1
-    # vm.panic_on_oom first; fs.nr_open before fs.file-max is irrelevant, but
-    # lowering fs.nr_open below a process's open-file limit fails: report, go on.
+    # A key that cannot be written back (e.g. fs.nr_open below a running
+    # process's open-file limit) is reported, and the others still restored.
     for k in "${keys[@]}"; do
         [ -n "${saved[$k]+x}" ] || continue
         p=$(path "$k")

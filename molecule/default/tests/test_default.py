@@ -46,11 +46,11 @@ def test_sysctl_file(host):
     assert f.mode == 0o644
     text = f.content_string
     assert "Managed by sre.oom" in text.splitlines()[0], "no managed-by marker in the header"
-    settings = dict(
-        (k.strip(), v.strip())
+    settings = {
+        k.strip(): v.strip()
         for k, v in (line.split("=", 1) for line in text.splitlines()
                      if "=" in line and not line.lstrip().startswith(("#", ";")))
-    )
+    }
     assert settings == {
         "vm.panic_on_oom": str(VARS["oom_kernel_panic_on_oom"]),
         "kernel.panic": str(VARS["oom_kernel_panic"]),
