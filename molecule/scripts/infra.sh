@@ -111,7 +111,8 @@ if new == doc:
     print("unchanged")
     sys.exit(0)
 os.makedirs(os.path.dirname(path), exist_ok=True)
-if doc is not None and not os.path.exists(path + ".sre-oom.orig"):
+# Keep the user's own file once (not one this script wrote before).
+if doc is not None and name not in (doc.get("runtimes") or {}) and not os.path.exists(path + ".sre-oom.orig"):
     with open(path + ".sre-oom.orig", "w") as f:
         f.write(text)
 tmp = path + ".sre-oom.tmp"
