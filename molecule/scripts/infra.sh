@@ -14,7 +14,8 @@
 #     absent (molecule/scripts/build-image.sh), in parallel; logs under build/molecule-infra/.
 #
 # Environment: SRE_OOM_SUITES (default "bullseye bookworm trixie"),
-#   SRE_OOM_RUNC_WRAPPER=always|auto|never (default auto), SRE_OOM_REBUILD=1 (rebuild images).
+#   SRE_OOM_RUNC_WRAPPER=always|auto|never (default auto), SRE_OOM_REBUILD=1 (rebuild images),
+#   SRE_OOM_DOCKERD_EXTRA_FLAGS (more flags for a dockerd this script starts).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -53,10 +54,12 @@ if [ ${#missing[@]} -gt 0 ]; then
         trap 'rm -f /usr/sbin/policy-rc.d' EXIT
     fi
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq || die "apt-get update failed"
-    apt-get install -y -qq --no-install-recommends \
-        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}" \
-        || die "apt-get install ${missing[*]} failed"
+    mkdir -p "$logdir"
+    apt_log=$logdir/apt.log
+    apt-get update >"$apt_log" 2>&1 || { tail -n 15 "$apt_log" >&2; die "apt-get update failed (log: $apt_log)"; }
+    apt-get install -y --no-install-recommends \
+        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}" >>"$apt_log" 2>&1 \
+        || { tail -n 15 "$apt_log" >&2; die "apt-get install ${missing[*]} failed (log: $apt_log)"; }
     if [ -n "$policy_added" ]; then rm -f /usr/sbin/policy-rc.d; trap - EXIT; fi
 fi
 real_runc=$(command -v runc) || die "runc not found after installing docker.io"
@@ -161,6 +164,8 @@ else
     for kv in ip-forward iptables; do
         grep -q "\"$kv\"" "$daemon_json" 2>/dev/null || flags+=("--$kv=false")
     done
+    # shellcheck disable=SC2206 # extra flags are words on purpose
+    flags+=(${SRE_OOM_DOCKERD_EXTRA_FLAGS:-})
     mkdir -p "$(dirname "$DOCKERD_LOG")"
     say "starting dockerd ${flags[*]} (log: $DOCKERD_LOG)"
     setsid nohup dockerd "${flags[@]}" >>"$DOCKERD_LOG" 2>&1 </dev/null &
