@@ -70,7 +70,8 @@ report-tests: setup
 	SRE_OOM_REQUIRE_BROWSER=1 $(BIN)/python -m pytest tests/report -q -p no:cacheprovider
 
 integration: setup molecule-infra
-	$(SAFE) ansible-playbook -i tests/integration/inventory.yml tests/integration/localhost.yml
+	ANSIBLE_ROLES_PATH=$(CURDIR)/tests/integration/targets \
+	  $(SAFE) ansible-playbook -i tests/integration/inventory.yml tests/integration/localhost.yml
 	$(SAFE) molecule test -s integration
 
 molecule-infra:
