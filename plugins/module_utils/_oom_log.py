@@ -396,6 +396,13 @@ def _ident(rest):
     return None, rest
 
 
+def _stamped(fmt, m, rest, reference_time, utc_offset):
+    """A Line for a time-stamped line (syslog, RFC 3339, journal) whose stamp ``m`` matched."""
+    kernel, msg = _ident(rest)
+    up, caller, msg = _inner(msg)
+    return Line(fmt, m, up, caller, msg, kernel is not False, reference_time, utc_offset)
+
+
 def split_prefix(line, reference_time=None, utc_offset=None):
     """Detect the line's own format and return a Line."""
     first = line[:1]
@@ -410,9 +417,7 @@ def split_prefix(line, reference_time=None, utc_offset=None):
             return Line("kmsg", None, int(m.group("usec")) / 1e6, caller, _kmsg_unescape(m.group("msg")), True)
         m = _ISO_RE.match(line)
         if m:
-            kernel, msg = _ident(line[m.end():])
-            up, caller, msg = _inner(msg)
-            return Line("rfc3339", m, up, caller, msg, kernel is not False, reference_time, utc_offset)
+            return _stamped("rfc3339", m, line[m.end():], reference_time, utc_offset)
     if first == "<":
         m = _PRI_RE.match(line)
         if m:
@@ -426,9 +431,7 @@ def split_prefix(line, reference_time=None, utc_offset=None):
                         reference_time, utc_offset)
         m = _BSD_RE.match(line)
         if m:
-            kernel, msg = _ident(line[m.end():])
-            up, caller, msg = _inner(msg)
-            return Line("syslog", m, up, caller, msg, kernel is not False, reference_time, utc_offset)
+            return _stamped("syslog", m, line[m.end():], reference_time, utc_offset)
         m = _FACLEV_RE.match(line)
         if m:
             line = line[m.end():]
@@ -436,9 +439,7 @@ def split_prefix(line, reference_time=None, utc_offset=None):
         else:
             m = _FULL_RE.match(line)
             if m:
-                kernel, msg = _ident(line[m.end():])
-                up, caller, msg = _inner(msg)
-                return Line("journal-full", m, up, caller, msg, kernel is not False, reference_time, utc_offset)
+                return _stamped("journal-full", m, line[m.end():], reference_time, utc_offset)
     if first == "[":
         m = _UPTIME_RE.match(line)
         if m:
