@@ -167,6 +167,7 @@ def main():
               "(cpu %.2f)  VmHWM %.1f MiB  events %d"
               % (i + 1, g, gcpu, p["parse_s"], p["cpu_s"], p["process_s"], p["parse_s"] / g, p["cpu_s"] / gcpu,
                  p["vmhwm_kb"] / 1024.0, p["event_count"]))
+
     def med(key):
         return statistics.median(r[key] for r in rounds)
 

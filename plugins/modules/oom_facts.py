@@ -671,8 +671,8 @@ def _journal_lines(out, boot_id, hostname="localhost"):
         stamp = None
         if real.isdigit():
             sec, usec = divmod(int(real), 1000000)
-            stamp = "%s.%06d+00:00 %s kernel:" % (time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec)), usec,
-                                                   rec.get("_HOSTNAME") or hostname)
+            iso = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec))
+            stamp = "%s.%06d+00:00 %s kernel:" % (iso, usec, rec.get("_HOSTNAME") or hostname)
         for part in msg.split("\n"):
             yield "%s %s" % (stamp, part) if stamp else part
 

@@ -119,7 +119,7 @@ class FakeHost(oom_facts.Host):
         if self.kmsg is None:
             raise OSError(errno.ENOENT, "No such file or directory")
         if isinstance(self.kmsg, OSError):
-            raise self.kmsg
+            raise OSError(self.kmsg.errno, self.kmsg.strerror)
         yield from self.kmsg
 
 
