@@ -138,7 +138,7 @@ def start_containers(services):
     for suite in SUITES:
         name = PREFIX + suite
         run(["docker", "run", "-d", "--name", name, "--hostname", name,
-             "--privileged", "--cgroupns", "private",
+             "--privileged", "--cgroupns", "private", "--network", "none",
              "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp",
              IMAGE % suite, "/sbin/init"])
     for name in container_names():
