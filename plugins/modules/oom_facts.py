@@ -275,19 +275,13 @@ import os
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.sre.oom.plugins.module_utils import _oom_log
+from ansible_collections.sre.oom.plugins.module_utils import _oom_log, _sysctl
 
 SUBSETS = ("sysctl", "counters", "events", "processes", "services")
 SOURCES = ("auto", "journal", "kmsg", "dmesg", "file")
 DEFAULT_FILES = ("/var/log/kern.log", "/var/log/messages", "/var/log/syslog")
-SYSCTLS = (
-    ("panic_on_oom", "/proc/sys/vm/panic_on_oom"),
-    ("panic", "/proc/sys/kernel/panic"),
-    ("oom_kill_allocating_task", "/proc/sys/vm/oom_kill_allocating_task"),
-    ("oom_dump_tasks", "/proc/sys/vm/oom_dump_tasks"),
-    ("overcommit_memory", "/proc/sys/vm/overcommit_memory"),
-    ("overcommit_ratio", "/proc/sys/vm/overcommit_ratio"),
-)
+# The six OOM sysctls, named as oom_policy's options (one list for the collection).
+SYSCTLS = tuple((option, _sysctl.key_to_proc_path(key)) for option, key, _kind, _rule in _sysctl.OPTIONS)
 # journalctl filters the kernel messages itself when it can (--grep, systemd 237+):
 # only the lines the parser uses come back.
 JOURNAL_GREP = ("Killed process|invoked oom-killer|oom-kill:|reaped process|sacrifice child|or a child"
