@@ -392,11 +392,11 @@ def show_argv(systemctl, props, units):
     return argv
 
 
-def parse_show(text, count):
-    """Split `systemctl show` output for ``count`` units into property dicts.
+def parse_show(text, count=None):
+    """Split `systemctl show` output into property dicts, one per unit.
 
     systemctl prints one block per unit, in the order given, separated by a blank
-    line. Raises ValueError when the number of blocks is not ``count``.
+    line. With ``count``, raises ValueError when the number of blocks differs.
     """
     blocks = []
     current = None
@@ -410,7 +410,7 @@ def parse_show(text, count):
         if "=" in line:
             key, val = line.split("=", 1)
             current[key] = val
-    if len(blocks) != count:
+    if count is not None and len(blocks) != count:
         raise ValueError("expected %d blocks of properties, got %d" % (count, len(blocks)))
     return blocks
 

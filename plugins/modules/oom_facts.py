@@ -275,7 +275,7 @@ import os
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.sre.oom.plugins.module_utils import _oom_log, _sysctl
+from ansible_collections.sre.oom.plugins.module_utils import _oom_log, _sysctl, _systemd
 
 SUBSETS = ("sysctl", "counters", "events", "processes", "services")
 SOURCES = ("auto", "journal", "kmsg", "dmesg", "file")
@@ -535,23 +535,6 @@ def gather_processes(host, top):
     return chosen, protected
 
 
-def _show_blocks(text):
-    """Parse `systemctl show` output (blocks separated by blank lines) into dicts."""
-    blocks, cur = [], {}
-    for line in text.splitlines():
-        if not line.strip():
-            if cur:
-                blocks.append(cur)
-                cur = {}
-            continue
-        key, sep, value = line.partition("=")
-        if sep:
-            cur[key] = value
-    if cur:
-        blocks.append(cur)
-    return blocks
-
-
 def gather_services(host):
     """Return (list of units, error or None)."""
     if not host.exists("/run/systemd/system"):
@@ -562,7 +545,7 @@ def gather_services(host):
     rc, out, err = host.run([systemctl, "show", "-p", "DefaultOOMPolicy"])
     default_policy = "stop"
     if rc == 0:
-        for blk in _show_blocks(out):
+        for blk in _systemd.parse_show(out):
             default_policy = blk.get("DefaultOOMPolicy") or default_policy
     rc, out, err = host.run([systemctl, "list-units", "--all", "--type=service,scope", "--no-legend",
                              "--no-pager", "--plain"])
@@ -576,11 +559,11 @@ def gather_services(host):
     found = []
     for i in range(0, len(units), 200):
         batch = units[i:i + 200]
-        rc, out, err = host.run([systemctl, "show", "-p", "Id", "-p", "OOMScoreAdjust", "-p", "OOMPolicy",
-                                 "-p", "Delegate", "-p", "Result", "--"] + batch)
+        rc, out, err = host.run(_systemd.show_argv(
+            systemctl, ("Id", "OOMScoreAdjust", "OOMPolicy", "Delegate", "Result"), batch))
         if rc != 0:
             return found, "systemctl show failed (rc=%d): %s" % (rc, (err or out).strip())
-        for blk in _show_blocks(out):
+        for blk in _systemd.parse_show(out):
             unit = blk.get("Id")
             if not unit:
                 continue
