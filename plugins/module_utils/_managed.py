@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 
 # Every file sre.oom writes starts with a comment line holding this marker; a file
@@ -26,6 +27,54 @@ def has_marker(text):
         if MARKER in line:
             return True
     return False
+
+
+class ManagedFileError(OSError):
+    """A managed path cannot be read or written safely; str() names the path and why.
+
+    A subclass of OSError so that callers which already report OS errors report
+    these the same way.
+    """
+
+
+def file_state(path):
+    """What is at ``path`` now, without following a symlink there.
+
+    Returns None when nothing is there, else a dict: ``text`` (None unless a regular
+    file), ``mode`` (permission bits), ``uid``, ``gid``, ``kind`` (``file``,
+    ``symlink``, ``dir`` or ``other``).
+    """
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ManagedFileError("cannot inspect %s: %s" % (path, exc.strerror or exc))
+    if stat.S_ISLNK(st.st_mode):
+        kind = "symlink"
+    elif stat.S_ISREG(st.st_mode):
+        kind = "file"
+    elif stat.S_ISDIR(st.st_mode):
+        kind = "dir"
+    else:
+        kind = "other"
+    text = read_text(path) if kind == "file" else None
+    return {"text": text, "mode": stat.S_IMODE(st.st_mode), "uid": st.st_uid, "gid": st.st_gid, "kind": kind}
+
+
+def attrs_drift(state, mode=0o644, uid=0, gid=0):
+    """Human-readable differences between a file_state() and the managed owner/mode.
+
+    An empty list means nothing to fix (or nothing there).
+    """
+    if not state or state["kind"] != "file":
+        return []
+    out = []
+    if state["mode"] != mode:
+        out.append("mode %04o -> %04o" % (state["mode"], mode))
+    if (state["uid"], state["gid"]) != (uid, gid):
+        out.append("owner %d:%d -> %d:%d" % (state["uid"], state["gid"], uid, gid))
+    return out
 
 
 def read_text(path):
