@@ -103,5 +103,28 @@ for name in $toolchain; do
         die "the image carries the development package $name (pip list in $ctx/check.log)"
     fi
 done
+# An AWX-style job in the image: ansible-runner starts the EE as a container
+# with the private data dir mounted at /runner, and report.yml runs in it
+# against the container itself; the report comes back in the data dir.
+job=$ctx/job
+mkdir -p "$job/project" "$job/inventory" "$job/env"
+cp -r playbooks "$job/project/"
+printf 'all:\n  hosts:\n    localhost:\n      ansible_connection: local\n      ansible_python_interpreter: /usr/bin/python3\n' \
+    > "$job/inventory/hosts.yml"
+printf 'oom_report_dir: /runner/report\noom_report_since: -1d\n' > "$job/env/extravars"
+printf 'suppress_ansible_output: true\njob_timeout: 600\n' > "$job/env/settings"
+flock "$lock" env -u ANSIBLE_CONFIG "$bin/ansible-runner" run "$job" -p playbooks/report.yml --ident ee-report \
+    --process-isolation --process-isolation-executable docker --container-image "$image:$version" \
+    --container-option=--network=none > "$ctx/job.log" 2>&1 || true
+status=$(cat "$job/artifacts/ee-report/status" 2>/dev/null || echo none)
+if [ "$status" != successful ] || ! "$bin/python" -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["schema"].startswith("sre.oom.report/") and r["summary"]["hosts"] == 1, r.get("summary")
+' "$job/report/report.json"; then
+    tail -n 30 "$job/artifacts/ee-report/stdout" "$ctx/job.log" >&2 2>/dev/null || true
+    die "report.yml as an ansible-runner job in $image:$version: status $status (data dir $job)"
+fi
+
 size=$(docker image inspect -f '{{.Size}}' "$image:$version")
-say "built $image:$version in $(( $(date +%s) - t0 ))s ($(( size / 1000000 )) MB): sre.oom $version installed, oom_facts runs in it, no toolchain"
+say "built $image:$version in $(( $(date +%s) - t0 ))s ($(( size / 1000000 )) MB): sre.oom $version installed, oom_facts runs in it, report.yml runs in it as an ansible-runner job, no toolchain"
