@@ -72,8 +72,13 @@ docker image inspect "$base" >/dev/null 2>&1 || die "no base image $base (make m
     "${pins[@]}" bindep pyyaml packaging "$init" pip
 # ansible-builder copies wheels/ into the context when it builds.
 say "building $image:$version from $base ($(ls "$ctx/wheels" | wc -l) wheels, no network)"
+# One hold of the docker lock for the build and the checks of the image.
+t_wait=$(date +%s)
+exec {lockfd}>>"$lock"
+flock "$lockfd"
+t_locked=$(date +%s)
 old_id=$(docker image inspect -f '{{.Id}}' "$image:$version" 2>/dev/null || true)
-flock "$lock" "$bin/ansible-builder" build -f "$ctx/execution-environment.yml" -c "$ctx/context" \
+"$bin/ansible-builder" build -f "$ctx/execution-environment.yml" -c "$ctx/context" \
     --container-runtime docker -t "$image:$version" -v 2 \
     --extra-build-cli-args "--network none --build-arg SRE_OOM_OFFLINE=1" \
     > "$ctx/build.log" 2>&1 || { tail -n 30 "$ctx/build.log" >&2; die "ansible-builder build failed (log: $ctx/build.log)"; }
@@ -81,14 +86,14 @@ flock "$lock" "$bin/ansible-builder" build -f "$ctx/execution-environment.yml" -
 new_id=$(docker image inspect -f '{{.Id}}' "$image:$version")
 # The image this tag named before, if any and no longer used (ours only).
 if [ -n "$old_id" ] && [ "$old_id" != "$new_id" ]; then
-    flock "$lock" docker rmi "$old_id" >/dev/null 2>&1 || true
+    docker rmi "$old_id" >/dev/null 2>&1 || true
 fi
 
 # The image: sre.oom is installed where AWX looks, a module runs from it, and
 # no development package came along.
 check() {
     # Through the image's entrypoint, as AWX runs it (it gives uid 1000 a home).
-    flock "$lock" docker run --rm --network none "$image:$version" bash -c '
+    docker run --rm --network none "$image:$version" bash -c '
         set -e
         ansible-galaxy collection list sre.oom 2>/dev/null | grep -E "^sre\.oom +'"$version"'"
         ansible-doc sre.oom.oom_facts | head -n1
@@ -113,7 +118,7 @@ printf 'all:\n  hosts:\n    localhost:\n      ansible_connection: local\n      a
     > "$job/inventory/hosts.yml"
 printf 'oom_report_dir: /runner/report\noom_report_since: -1d\n' > "$job/env/extravars"
 printf 'suppress_ansible_output: true\njob_timeout: 600\n' > "$job/env/settings"
-flock "$lock" env -u ANSIBLE_CONFIG "$bin/ansible-runner" run "$job" -p playbooks/report.yml --ident ee-report \
+env -u ANSIBLE_CONFIG "$bin/ansible-runner" run "$job" -p playbooks/report.yml --ident ee-report \
     --process-isolation --process-isolation-executable docker --container-image "$image:$version" \
     --container-option=--network=none > "$ctx/job.log" 2>&1 || true
 status=$(cat "$job/artifacts/ee-report/status" 2>/dev/null || echo none)
@@ -127,4 +132,8 @@ assert r["schema"].startswith("sre.oom.report/") and r["summary"]["hosts"] == 1,
 fi
 
 size=$(docker image inspect -f '{{.Size}}' "$image:$version")
-say "built $image:$version in $(( $(date +%s) - t0 ))s ($(( size / 1000000 )) MB): sre.oom $version installed, oom_facts runs in it, report.yml runs in it as an ansible-runner job, no toolchain"
+flock -u "$lockfd"
+t_end=$(date +%s)
+say "built and checked $image:$version ($(( size / 1000000 )) MB) in $(( t_end - t_locked ))s holding the docker lock" \
+    "($(( t_locked - t_wait ))s waiting for it, $(( t_end - t0 ))s in all): sre.oom $version installed, oom_facts runs in it," \
+    "report.yml runs in it as an ansible-runner job, no toolchain"
