@@ -8,7 +8,8 @@
 #   build   also the image localhost/sre-oom-ee:<version> (docker, and the base
 #           image from `make molecule-infra`), then smoke-test it.
 # Environment: SRE_OOM_EE_IMAGE (default localhost/sre-oom-ee),
-#   SRE_OOM_DOCKER_LOCK (default /tmp/sre-oom-molecule.lock: one docker user at a time).
+#   SRE_OOM_DOCKER_LOCK (default /tmp/sre-oom-molecule.lock: one docker user at a time),
+#   SRE_OOM_EE_NO_CACHE=1 (build every layer anew).
 set -euo pipefail
 mode=${1:-build}
 case $mode in build|create) ;; *) echo "usage: $0 [build|create]" >&2; exit 2 ;; esac
@@ -77,8 +78,12 @@ t_wait=$(date +%s)
 exec {lockfd}>>"$lock"
 flock "$lockfd"
 t_locked=$(date +%s)
+# The wheels were picked for this venv's Python: the base image must run the same minor version.
+here_py=$("$bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+base_py=$(docker run --rm --network none --entrypoint /usr/bin/python3 "$base" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+[ "$here_py" = "$base_py" ] || die "$base has Python $base_py, the wheels in $ctx/wheels are for $here_py: use a base image with Python $here_py"
 old_id=$(docker image inspect -f '{{.Id}}' "$image:$version" 2>/dev/null || true)
-"$bin/ansible-builder" build -f "$ctx/execution-environment.yml" -c "$ctx/context" \
+"$bin/ansible-builder" build ${SRE_OOM_EE_NO_CACHE:+--no-cache} -f "$ctx/execution-environment.yml" -c "$ctx/context" \
     --container-runtime docker -t "$image:$version" -v 2 \
     --extra-build-cli-args "--network none --build-arg SRE_OOM_OFFLINE=1" \
     > "$ctx/build.log" 2>&1 || { tail -n 30 "$ctx/build.log" >&2; die "ansible-builder build failed (log: $ctx/build.log)"; }
