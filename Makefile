@@ -22,20 +22,21 @@ MOLECULE_SCENARIOS ?= default oom_event unprivileged
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help setup report test test-matrix lint sanity units report-tests integration molecule \
-        molecule-infra bench changelog build clean
+.PHONY: help setup report test test-matrix lint sanity units report-tests runner-tests integration \
+        molecule molecule-infra ee bench changelog build clean
 
 help:
 	@echo "make report       gather OOM facts and write the fleet report (read-only)"
-	@echo "make test         every test: lint, sanity, units, integration, molecule"
+	@echo "make test         every test: lint, sanity, units, runner, integration, molecule, ee"
 	@echo "make test-matrix  sanity and units on ansible-core $(MATRIX)"
 	@echo "make setup        create .venv and the collection link tree only"
+	@echo "make ee           build the execution environment of docs/execution-environment.yml"
 	@echo "make bench        run the benchmarks under bench/"
 
 setup: $(VENV)/.stamp $(COLLECTIONS)/ansible_collections/sre/oom
 
-$(VENV)/.stamp: requirements.txt scripts/setup-venv.sh
-	scripts/setup-venv.sh "$(PYTHON)" $(VENV) requirements.txt "" "$(ANSIBLE_BUNDLE)"
+$(VENV)/.stamp: requirements-dev.txt scripts/setup-venv.sh
+	scripts/setup-venv.sh "$(PYTHON)" $(VENV) requirements-dev.txt "" "$(ANSIBLE_BUNDLE)"
 	touch $@
 
 $(COLLECTIONS)/ansible_collections/sre/oom:
@@ -45,7 +46,7 @@ $(COLLECTIONS)/ansible_collections/sre/oom:
 report: setup
 	ansible-playbook -i $(INVENTORY) playbooks/report.yml $(REPORT_ARGS)
 
-test: setup lint sanity units report-tests integration molecule
+test: setup lint sanity units report-tests runner-tests integration molecule ee
 
 lint: setup
 	yamllint -s .
@@ -53,6 +54,7 @@ lint: setup
 	ansible-lint --profile production --offline
 	antsibull-changelog lint
 	scripts/check-build.sh
+	scripts/build-ee.sh create
 
 sanity: setup
 	scripts/ansible-test.sh $(VENV) sanity --python $(PYVER)
@@ -69,6 +71,11 @@ report-tests: setup
 	tests/report/ensure-chromium.sh >/dev/null
 	SRE_OOM_REQUIRE_BROWSER=1 $(BIN)/python -m pytest tests/report -q -p no:cacheprovider
 
+# The playbooks as AWX runs them: ansible-runner jobs on a private data dir
+# (site.yml in check mode on this machine, report.yml into a temporary dir).
+runner-tests: setup
+	$(BIN)/python -m pytest tests/runner -q -p no:cacheprovider
+
 integration: setup molecule-infra
 	ANSIBLE_ROLES_PATH=$(CURDIR)/tests/integration/targets \
 	  $(SAFE) ansible-playbook -i tests/integration/inventory.yml tests/integration/localhost.yml
@@ -81,10 +88,15 @@ molecule: setup molecule-infra
 	for s in $(MOLECULE_SCENARIOS); do \
 	  echo "== molecule test -s $$s"; $(SAFE) molecule test -s $$s; done
 
+# The execution environment, from the Debian image of molecule-infra, built
+# offline (wheels downloaded here), then smoke-tested (scripts/build-ee.sh).
+ee: setup molecule-infra
+	scripts/build-ee.sh build
+
 test-matrix: $(foreach v,$(MATRIX),matrix-$(v))
 
 matrix-%:
-	scripts/setup-venv.sh "$(PYTHON)" $(VENV)-$* requirements.txt "$(CORE_$*)" ""
+	scripts/setup-venv.sh "$(PYTHON)" $(VENV)-$* requirements-dev.txt "$(CORE_$*)" ""
 	@echo "== ansible-core $*: sanity"
 	scripts/ansible-test.sh $(VENV)-$* sanity --python $(PYVER)
 	@echo "== ansible-core $*: units"

@@ -2,6 +2,7 @@
 # Create (or refresh) a virtualenv for sre.oom's toolchain.
 #
 # usage: scripts/setup-venv.sh PYTHON VENV REQUIREMENTS CORE_PIN BUNDLE
+#   REQUIREMENTS  the pinned toolchain, requirements-dev.txt
 #   CORE_PIN  empty: install REQUIREMENTS as pinned (the main .venv).
 #             "ansible-core==X.Y.Z": a matrix venv with that core and only the
 #             packages sanity and units need, at the versions REQUIREMENTS pins.
