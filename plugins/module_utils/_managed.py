@@ -158,7 +158,7 @@ def file_state(path):
             fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
         except OSError as exc:
             raise _error("read", path, exc)
-        with os.fdopen(fd, "r", encoding="utf-8", errors="surrogateescape") as f:
+        with os.fdopen(fd, "r", encoding="utf-8", errors="surrogateescape", newline="") as f:
             try:
                 text = f.read()
             except OSError as exc:

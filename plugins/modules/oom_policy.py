@@ -22,7 +22,17 @@ description:
   - Persists the values in one managed file (by default
     C(/etc/sysctl.d/60-sre-oom.conf)), written atomically with mode C(0644) and a
     header marking it as managed by sre.oom. The module refuses to overwrite or
-    remove a file at O(path) that does not carry that header.
+    remove a file at O(path) whose first line is not exactly that header line,
+    which names the collection, its version and the module; the header of
+    sre.oom 0.1.0 (without a version) counts too. A file that merely mentions the
+    marker elsewhere is a user's file.
+  - The managed file converges in content, mode C(0644) and owner C(root:root)
+    (when running as root). A file whose mode or owner drifted is rewritten and
+    the task reports a change, with the drift in RV(file_attrs_drift) and the diff.
+  - Every write is prepared first (directories, a temporary file beside the target)
+    and checked before any live value changes. A failure after live values were
+    written (the file cannot be renamed into place) rolls the live values back; the
+    failed result lists what was restored in RV(rolled_back).
   - Tells you when another sysctl file would override the managed value at boot
     (see O(on_shadowed)), and warns about risky combinations
     (C(panic_on_oom) without C(kernel.panic), C(panic_on_oom=2), a kubelet on the host).
@@ -46,14 +56,17 @@ options:
         unless the OOM is constrained to a memory cgroup, cpuset or mempolicy;
         V(2) always panics, also when a single container or service hits its own
         memory limit.
-      - Booleans are refused; give the number.
-    type: int
-    choices: [0, 1, 2]
+      - One of V(0), V(1), V(2), as a number or a string holding only the number.
+        Booleans, floats (V(1.0)) and anything else are refused before anything
+        changes (the option is typed C(raw) so that the module, not Ansible's
+        conversion, decides).
+    type: raw
   panic:
     description:
       - C(kernel.panic), seconds to wait before rebooting after a panic. V(0) keeps
         a panicked host down; a negative value reboots at once.
-    type: int
+      - An integer from -2147483648 to 2147483647; booleans and floats are refused.
+    type: raw
   oom_kill_allocating_task:
     description: C(vm.oom_kill_allocating_task). Kill the task that triggered the OOM instead of scanning for the largest one.
     type: bool
@@ -61,12 +74,15 @@ options:
     description: C(vm.oom_dump_tasks). Print the task table to the kernel log on OOM.
     type: bool
   overcommit_memory:
-    description: C(vm.overcommit_memory). V(0) heuristic, V(1) always overcommit, V(2) strict accounting.
-    type: int
-    choices: [0, 1, 2]
+    description:
+      - C(vm.overcommit_memory). V(0) heuristic, V(1) always overcommit, V(2) strict accounting.
+      - One of V(0), V(1), V(2); booleans and floats are refused.
+    type: raw
   overcommit_ratio:
-    description: C(vm.overcommit_ratio), percent of RAM counted in the commit limit when O(overcommit_memory=2). An integer >= 0.
-    type: int
+    description:
+      - C(vm.overcommit_ratio), percent of RAM counted in the commit limit when O(overcommit_memory=2).
+      - An integer from 0 to 2147483647; booleans and floats are refused.
+    type: raw
   state:
     description:
       - V(present) sets the given keys live and in the managed file.
@@ -78,7 +94,11 @@ options:
     default: present
   path:
     description:
-      - The managed file. Must be an absolute path ending in C(.conf).
+      - The managed file. Must be an absolute path ending in C(.conf), without
+        C(.) or C(..) components or control characters, each name at most 255 bytes.
+      - A symlink at O(path), or as the directory holding it, is refused (never
+        written through, never replaced). A regular file there must start with the
+        sre.oom header line, else it is refused as a user's file.
       - A path outside the sysctl.d directories (C(/etc/sysctl.d), C(/run/sysctl.d),
         C(/usr/local/lib/sysctl.d), C(/usr/lib/sysctl.d), C(/lib/sysctl.d)) is
         allowed but not loaded at boot; the module then returns
@@ -192,14 +212,41 @@ warnings:
   type: list
   elements: str
   sample: ["vm.panic_on_oom=1 with kernel.panic=0: after an OOM panic the host stays down ..."]
+file_attrs_drift:
+  description:
+    - How the managed file's mode or owner differed from C(0644) C(root:root) (fixed,
+      or in check mode to be fixed). Empty when they match or there is no file.
+  returned: always
+  type: list
+  elements: str
+  sample: ["mode 0600 -> 0644"]
+rolled_back:
+  description:
+    - On a failure after something was changed, the live keys and the file paths
+      that were put back as they were. Empty when the failure came before any change.
+  returned: when a write failed
+  type: list
+  elements: str
+  sample: ["vm.panic_on_oom"]
+rollback_failed:
+  description: On a failure, what could not be put back (a live key or a file path).
+  returned: when a write failed after live values were written
+  type: list
+  elements: str
+  sample: []
+option:
+  description: On a file write failure, the option whose file failed (V(path)).
+  returned: when a file write failed
+  type: str
+  sample: path
 diff:
-  description: With C(--diff), the managed file and the live values before and after.
+  description:
+    - With C(--diff), the managed file and the live values before and after; when
+      the file's mode or owner drifted, an entry C(<path> (mode, owner\)) too.
   returned: when diff mode is on
   type: list
   elements: dict
 """
-
-import os
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -207,6 +254,15 @@ from ansible_collections.sre.oom.plugins.module_utils import _managed, _sysctl
 
 # The filesystem root for /proc and the sysctl.d directories; unit tests move it.
 ROOT = "/"
+FILE_MODE = 0o644
+
+
+class PolicyError(Exception):
+    """A refusal found while planning: the message, plus result keys to return."""
+
+    def __init__(self, msg, **extra):
+        super().__init__(msg)
+        self.extra = extra
 
 
 def _as_int(value):
@@ -222,35 +278,78 @@ def _live_text(values):
     return "".join("%s = %s\n" % (k, values[k]) for k in sorted(values))
 
 
+def _attrs_text(state):
+    return "mode %04o\nowner %d:%d\n" % (state["mode"], state["uid"], state["gid"])
+
+
+def plan_file(option, path, state, render, parse, desired, what):
+    """Plan one managed file: read it (never through a symlink) and decide.
+
+    ``render(values)`` gives the file text for a dict of values (None: no file),
+    ``parse(text)`` the values of a file sre.oom wrote. Raises PolicyError when the
+    path holds something that is not sre.oom's regular file.
+    """
+    try:
+        st = _managed.file_state(path)
+    except OSError as e:
+        raise PolicyError("%s: %s. Nothing was changed." % (option, e), option=option, path=path)
+    if st is not None and st["kind"] == "symlink":
+        raise PolicyError(
+            "%s: %s is a symlink; sre.oom never writes through a symlink. Remove the link (or the file it "
+            "points to, if it is yours) or choose another %s. Nothing was changed." % (option, path, option),
+            option=option, path=path)
+    if st is not None and st["kind"] != "file":
+        raise PolicyError("%s: %s exists and is not a regular file (a %s). Nothing was changed." % (
+            option, path, "directory" if st["kind"] == "dir" else "device, socket or fifo"),
+            option=option, path=path)
+    current_text = st["text"] if st else None
+    if current_text is not None and desired and not _managed.has_marker(current_text):
+        raise PolicyError(
+            "%s exists and was not written by sre.oom (its first line is not the '# %s ...' header); "
+            "refusing to %s it. Move it away, or choose another %s." % (
+                path, _managed.MARKER, "overwrite" if state == "present" else "edit", option),
+            option=option, path=path)
+    managed = current_text is not None and _managed.has_marker(current_text)
+    current = parse(current_text) if managed else {}
+    new_values = _sysctl.merge(current, desired, state)
+    same = (set(new_values) == set(current)
+            and all(_sysctl.values_equal(new_values[k], current[k]) for k in current))
+    if not desired or (same and managed):
+        new_text = current_text
+    else:
+        new_text = render(new_values) if new_values else None
+    drift = []
+    if managed and new_text is not None:
+        uid, gid = _managed.wanted_owner(st)
+        drift = _managed.attrs_drift(st, FILE_MODE, uid, gid)
+    return {
+        "option": option,
+        "path": path,
+        "what": what,
+        "state": st,
+        "current_text": current_text,
+        "new_text": new_text,
+        "values": new_values if (managed or new_text is not None) else {},
+        "drift": drift,
+        "changed": new_text != current_text or bool(drift),
+    }
+
+
 def plan(params, root=ROOT):
-    """Read the host and decide everything; touch nothing. Raise SysctlError on bad input."""
+    """Read the host and decide everything; touch nothing. Raise SysctlError/PolicyError on bad input."""
     desired = _sysctl.desired_from_params(params)
     path = _sysctl.validate_path(params["path"])
     state, apply_mode = params["state"], params["apply"]
 
-    current_text = _managed.read_text(path)
-    if current_text is not None and not _managed.has_marker(current_text):
-        raise _sysctl.SysctlError(
-            "%s exists and was not written by sre.oom (no '%s' header); refusing to %s it. "
-            "Move it away, or choose another path." % (
-                path, _managed.MARKER, "overwrite" if state == "present" else "edit"))
-    current = _sysctl.parse_managed(current_text)
-    new_values = _sysctl.merge(current, desired, state)
-    same = (set(new_values) == set(current)
-            and all(_sysctl.values_equal(new_values[k], current[k]) for k in current))
-    if same:
-        new_text = current_text
-    else:
-        new_text = _sysctl.render_managed(new_values) if new_values else None
-
+    sysctl_file = plan_file("path", path, state, _sysctl.render_managed, _sysctl.parse_managed,
+                            desired, "sysctl")
+    new_text = sysctl_file["new_text"]
     p = {
         "path": path,
         "state": state,
         "desired": desired,
-        "current_text": current_text,
-        "new_text": new_text,
-        "file_changed": new_text != current_text,
-        "persisted": {k: _as_int(v) for k, v in new_values.items()},
+        "files": [sysctl_file],
+        "persisted": {k: _as_int(v) for k, v in sysctl_file["values"].items()},
         "loaded_at_boot": _sysctl.loaded_at_boot(path),
         "shadowed_by": {},
         "warnings": [],
@@ -295,12 +394,25 @@ def plan(params, root=ROOT):
     return p
 
 
+def _file_diffs(f):
+    out = [{"before_header": f["path"], "after_header": f["path"],
+            "before": f["current_text"] or "", "after": f["new_text"] or ""}]
+    if f["drift"]:
+        uid, gid = _managed.wanted_owner(f["state"])
+        out.append({"before_header": "%s (mode, owner)" % f["path"], "after_header": "%s (mode, owner)" % f["path"],
+                    "before": _attrs_text(f["state"]),
+                    "after": _attrs_text({"mode": FILE_MODE, "uid": uid, "gid": gid})})
+    return out
+
+
 def run(module):
     params = module.params
     try:
         p = plan(params, ROOT)
     except _sysctl.SysctlError as e:
         module.fail_json(msg=str(e))
+    except PolicyError as e:
+        module.fail_json(msg=str(e), **e.extra)
 
     if p["shadowed_by"] and params["on_shadowed"] == "fail":
         module.fail_json(
@@ -311,7 +423,9 @@ def run(module):
         for k, v in sorted(p["shadowed_by"].items()):
             p["warnings"].append("%s set in %s is overridden at boot by %s" % (k, p["path"], v))
 
-    changed = p["file_changed"] or bool(p["to_write"])
+    files = [f for f in p["files"] if f["changed"]]
+    changed = bool(files) or bool(p["to_write"])
+    sysctl_file = p["files"][0]
     result = {
         "changed": changed,
         "path": p["path"],
@@ -321,19 +435,48 @@ def run(module):
         "live_applied": p["live_applied"],
         "live_skipped_reason": p["live_skipped_reason"],
         "shadowed_by": p["shadowed_by"],
+        "file_attrs_drift": sysctl_file["drift"],
     }
     for warning in p["warnings"]:
         module.warn(warning)
     if module._diff:
-        result["diff"] = [
-            {"before_header": p["path"], "after_header": p["path"],
-             "before": p["current_text"] or "", "after": p["new_text"] or ""},
+        diffs = _file_diffs(sysctl_file)
+        diffs.append(
             {"before_header": "live /proc/sys", "after_header": "live /proc/sys",
              "before": _live_text({k: v["before"] for k, v in p["live"].items()}),
-             "after": _live_text({k: v["after"] for k, v in p["live"].items()})},
-        ]
+             "after": _live_text({k: v["after"] for k, v in p["live"].items()})})
+        for f in p["files"][1:]:
+            diffs.extend(_file_diffs(f))
+        result["diff"] = diffs
     if module.check_mode or not changed:
         module.exit_json(**result)
+    apply_changes(module, p, files, result)
+    module.exit_json(**result)
+
+
+def _fail(module, msg, result, **extra):
+    out = dict(result)
+    out.update(extra)
+    module.fail_json(msg=msg, **out)
+
+
+def apply_changes(module, p, files, result):
+    """Stage every file, write live values, then rename the files into place.
+
+    Everything that can fail before a live value changes (directories, names,
+    temporary files) fails first; a failure after live values were written rolls
+    them back and restores any file already renamed, and the result says so.
+    """
+    staged = []
+    for f in files:
+        if f["new_text"] is None:
+            continue
+        try:
+            staged.append((f, _managed.stage(module, f["path"], f["new_text"], FILE_MODE)))
+        except OSError as e:
+            _abort(staged)
+            _fail(module, "%s: %s. Nothing was changed." % (f["option"], e), result,
+                  option=f["option"], path=f["path"], rolled_back=[])
 
     # Live first: a value the kernel rejects is never persisted.
     written = []
@@ -341,44 +484,82 @@ def run(module):
         try:
             _sysctl.write_live(key, p["desired"][key], ROOT)
         except _sysctl.SysctlError as e:
-            rolled_back = _roll_back(written, p["live"])
-            module.fail_json(
-                msg="%s. Nothing was persisted%s." % (
-                    e, "; restored %s" % ", ".join(rolled_back) if rolled_back else ""),
-                key=key, path=p["path"])
+            _abort(staged)
+            rolled_back, failed = _roll_back(written, p["live"])
+            _fail(module, "%s. Nothing was persisted%s%s." % (
+                e, "; restored %s" % ", ".join(rolled_back) if rolled_back else "",
+                "; could NOT restore %s" % ", ".join(failed) if failed else ""),
+                result, key=key, rolled_back=[r.split("=", 1)[0] for r in rolled_back], rollback_failed=failed)
         written.append(key)
 
-    if p["file_changed"]:
-        if p["new_text"] is None:
-            os.unlink(p["path"])
-        else:
-            _managed.atomic_write(module, p["path"], p["new_text"], mode=0o644)
-    module.exit_json(**result)
+    done = []
+    for f in files:
+        try:
+            if f["new_text"] is None:
+                _managed.remove(f["path"])
+            else:
+                entry = [s for s in staged if s[0] is f][0]
+                staged.remove(entry)
+                entry[1].commit()
+        except OSError as e:
+            _abort(staged)
+            rolled_back, failed = _roll_back(written, p["live"])
+            files_back, files_failed = _restore_files(module, done)
+            what = rolled_back + files_back
+            _fail(module, "%s: %s.%s%s" % (
+                f["option"], e,
+                " Rolled back: %s." % ", ".join(what) if what else " Nothing was changed.",
+                " Could NOT roll back: %s." % ", ".join(failed + files_failed) if failed or files_failed else ""),
+                result, option=f["option"], path=f["path"],
+                rolled_back=[r.split("=", 1)[0] for r in rolled_back] + [x.split(" ", 1)[0] for x in files_back],
+                rollback_failed=failed + files_failed)
+        done.append(f)
+
+
+def _abort(staged):
+    for _f, s in staged:
+        s.abort()
+
+
+def _restore_files(module, done):
+    """Put back the previous content of files already replaced (or remove new ones)."""
+    restored, failed = [], []
+    for f in reversed(done):
+        try:
+            if f["current_text"] is None:
+                _managed.remove(f["path"])
+            else:
+                _managed.atomic_write(module, f["path"], f["current_text"], f["state"]["mode"])
+            restored.append("%s (previous content)" % f["path"])
+        except OSError:
+            failed.append(f["path"])
+    return restored, failed
 
 
 def _roll_back(written, live):
-    restored = []
+    restored, failed = [], []
     for key in reversed(written):
         before = live[key]["before"]
         if before is None:
+            failed.append(key)
             continue
         try:
             _sysctl.write_live(key, before, ROOT)
             restored.append("%s=%s" % (key, before))
         except _sysctl.SysctlError:
-            pass
-    return restored
+            failed.append(key)
+    return restored, failed
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            panic_on_oom=dict(type="int", choices=[0, 1, 2]),
-            panic=dict(type="int"),
+            panic_on_oom=dict(type="raw"),
+            panic=dict(type="raw"),
             oom_kill_allocating_task=dict(type="bool"),
             oom_dump_tasks=dict(type="bool"),
-            overcommit_memory=dict(type="int", choices=[0, 1, 2]),
-            overcommit_ratio=dict(type="int"),
+            overcommit_memory=dict(type="raw"),
+            overcommit_ratio=dict(type="raw"),
             state=dict(type="str", choices=["present", "absent"], default="present"),
             path=dict(type="path", default=_sysctl.DEFAULT_PATH),
             apply=dict(type="str", choices=["auto", "always", "never"], default="auto"),

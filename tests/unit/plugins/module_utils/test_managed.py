@@ -352,7 +352,7 @@ def _race_processes(target, n):
     procs = [ctx.Process(target=run, args=(i,)) for i in range(n)]
     for p in procs:
         p.start()
-    results = [queue.get(timeout=60) for _ in procs]
+    results = [queue.get(timeout=60) for _proc in procs]
     for p in procs:
         p.join()
     return [r for r in results if r]
