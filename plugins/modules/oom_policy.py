@@ -457,6 +457,8 @@ def run(module):
 def _fail(module, msg, result, **extra):
     out = dict(result)
     out.update(extra)
+    # Only what could not be put back is still changed.
+    out["changed"] = bool(extra.get("rollback_failed"))
     module.fail_json(msg=msg, **out)
 
 

@@ -324,7 +324,7 @@ def test_immutable_file_rolls_live_values_back(host, run_module, monkeypatch):
     assert result["msg"] == ("path: cannot write %s: Operation not permitted (EPERM). "
                              "Rolled back: kernel.panic=5, vm.panic_on_oom=0." % path)
     assert result["rolled_back"] == ["kernel.panic", "vm.panic_on_oom"] and result["rollback_failed"] == []
-    assert result["option"] == "path" and result["path"] == path
+    assert result["option"] == "path" and result["path"] == path and result["changed"] is False
     assert live(host, "vm.panic_on_oom") == "0" and live(host, "kernel.panic") == "5"
     assert open(path).read() == before_file
     assert sorted(os.listdir(os.path.dirname(path))) == ["60-sre-oom.conf"]
@@ -345,6 +345,7 @@ def test_rollback_that_fails_is_reported(host, run_module, monkeypatch):
     monkeypatch.setattr(_sysctl, "write_live", write_once)
     result = run_module(oom_policy.main, {"panic_on_oom": 1, "path": path})
     assert result["failed"] is True and result["rollback_failed"] == ["vm.panic_on_oom"]
+    assert result["changed"] is True  # the live value stayed changed
     assert result["msg"].endswith("Nothing was changed. Could NOT roll back: vm.panic_on_oom.")
     assert calls == [("vm.panic_on_oom", 1), ("vm.panic_on_oom", 0)]
 
@@ -371,7 +372,7 @@ def test_failures_before_live_writes_change_nothing(host, run_module, monkeypatc
     monkeypatch.setattr(_managed.os, where, fail)
     result = run_module(oom_policy.main, {"panic_on_oom": 1, "path": path})
     assert_refused(result, before, host, "path: ", fragment, "Nothing was changed.")
-    assert result["rolled_back"] == []
+    assert result["rolled_back"] == [] and result["changed"] is False
 
 
 def test_unreadable_file_is_reported(host, run_module, monkeypatch):
