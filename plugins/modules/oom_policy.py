@@ -485,6 +485,8 @@ def _as_seen_from(root, path):
 def plan_oomd(params, desired, root, systemd_version):
     """Plan the systemd-oomd drop-in; an empty plan when no oomd option is given."""
     path = _sysctl.validate_path(params["oomd_path"], option="oomd_path", reader="systemd-oomd")
+    if desired and path == os.path.normpath(params["path"]):
+        raise _oomd.OomdError("oomd_path and path are both %s; they must name two different files" % path)
     o = {"managed": bool(desired), "path": path, "supported": None, "reasons": [], "warnings": [],
          "shadowed_by": {}, "persisted": {}, "effective": {}, "file": None, "version": None}
     if not desired:

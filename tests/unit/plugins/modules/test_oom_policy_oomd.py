@@ -235,8 +235,10 @@ def test_absent_removes_keys_then_file(host, systemd, run_module):
     ({"oomd_swap_used_limit": "80%", "oomd_path": "/etc/systemd/oomd.conf.d/x.ini"}, "oomd_path must end in .conf"),
     ({"oomd_swap_used_limit": "80%", "oomd_path": "relative.conf"}, "oomd_path must be an absolute path"),
     ({"oomd_swap_used_limit": "80%", "oomd_on_unsupported": "maybe"}, "oomd_on_unsupported"),
+    ({"oomd_swap_used_limit": "80%", "path": "/etc/systemd/oomd.conf.d/60-sre-oom.conf",
+      "oomd_path": "/etc/systemd/oomd.conf.d/60-sre-oom.conf"}, "must name two different files"),
 ], ids=["int", "bool", "injection", "over-100", "word", "under-1s", "bool-duration", "suffix", "relative",
-        "choice"])
+        "choice", "same-path"])
 def test_bad_oomd_input_changes_nothing(host, systemd, run_module, kw, fragment):
     r = run_module(oom_policy.main, dict(args(host), **kw))
     assert r["failed"] is True and fragment in r["msg"]
