@@ -131,6 +131,42 @@ def check_path(path):
                 path[:path.find(part)], part[:40], size, NAME_MAX), path, errno.ENAMETOOLONG)
 
 
+def check_parent(path):
+    """Refuse, without changing anything, a path atomic_write() would refuse.
+
+    Checks the names (check_path), that no existing ancestor is a regular file,
+    that the directory holding ``path`` is not a symlink and that symlinks above it
+    are root's or this user's. Missing directories are fine (they would be created).
+    Raises ManagedFileError; returns None.
+    """
+    check_path(path)
+    walked = ""
+    parts = [p for p in os.path.dirname(path).split("/") if p]
+    for i, name in enumerate(parts):
+        walked += "/" + name
+        try:
+            st = os.lstat(walked)
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise _error("inspect", walked, exc)
+        if stat.S_ISLNK(st.st_mode):
+            if i == len(parts) - 1:
+                raise ManagedFileError(
+                    "refusing to write into %s: it is a symlink (to %s), not a directory; "
+                    "sre.oom never writes through a symlink" % (walked, _readlink(walked, None)), walked, errno.ELOOP)
+            if not _trusted_link(st):
+                raise ManagedFileError(
+                    "refusing to follow %s: a symlink owned by uid %d (only root's or this user's "
+                    "symlinks are followed above a managed file)" % (walked, st.st_uid), walked, errno.ELOOP)
+            if not os.path.isdir(walked):
+                raise ManagedFileError("cannot use %s as a directory: it is a symlink to something that is not "
+                                       "a directory" % walked, walked, errno.ENOTDIR)
+        elif not stat.S_ISDIR(st.st_mode):
+            raise ManagedFileError("cannot use %s as a directory: it exists and is not a directory" % walked,
+                                   walked, errno.ENOTDIR)
+
+
 def file_state(path):
     """What is at ``path`` now, without following a symlink there.
 
@@ -283,6 +319,8 @@ def _open_parent(directory, dir_mode, created):
 
 def _readlink(name, fd):
     try:
+        if fd is None:
+            return os.readlink(name)
         return os.readlink(name, dir_fd=fd)
     except OSError:
         return "?"

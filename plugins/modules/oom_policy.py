@@ -411,6 +411,8 @@ def plan_file(option, path, state, render, parse, desired, what, equal=None):
     sre.oom's regular file. With nothing ``desired`` the file is left as it is.
     """
     try:
+        if desired:
+            _managed.check_parent(path)  # what the write would refuse, refused now (also in check mode)
         st = _managed.file_state(path)
     except OSError as e:
         raise PolicyError("%s: %s. Nothing was changed." % (option, e), option=option, path=path)

@@ -384,3 +384,27 @@ def test_processes_racing_on_the_same_file(tmp_path):
 
 def _write_one(root, index):
     return _write_many((root, index))
+
+
+def test_check_parent_refuses_what_atomic_write_refuses(tmp_path):
+    (tmp_path / "file").write_text("x")
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link.d").symlink_to(tmp_path / "real")
+    (tmp_path / "lib").symlink_to(tmp_path / "real")
+    (tmp_path / "tofile").symlink_to(tmp_path / "file")
+    cases = {
+        str(tmp_path / "file" / "x.conf"): "cannot use %s as a directory" % (tmp_path / "file"),
+        str(tmp_path / "link.d" / "x.conf"): "refusing to write into %s: it is a symlink" % (tmp_path / "link.d"),
+        str(tmp_path / "tofile" / "d" / "x.conf"): "is a symlink to something that is not a directory",
+        str(tmp_path / ("x" * 300)): "is 300 bytes long",
+    }
+    for path, message in cases.items():
+        with pytest.raises(_managed.ManagedFileError) as exc:
+            _managed.check_parent(path)
+        assert message in str(exc.value)
+        with pytest.raises(_managed.ManagedFileError):
+            _managed.atomic_write(None, path, "x\n")
+    # fine: missing directories, a trusted symlink higher up
+    assert _managed.check_parent(str(tmp_path / "new" / "deeper" / "x.conf")) is None
+    assert _managed.check_parent(str(tmp_path / "lib" / "sysctl.d" / "x.conf")) is None
+    assert sorted(os.listdir(str(tmp_path))) == ["file", "lib", "link.d", "real", "tofile"]
