@@ -352,10 +352,22 @@ rollback_failed:
   elements: str
   sample: []
 option:
-  description: On a file write failure, the option whose file failed (V(path)).
-  returned: when a file write failed
+  description:
+    - On a refusal or failure about a file, the option naming it (V(path) or
+      V(oomd_path)); V(oomd_on_unsupported) when that refused the run.
+  returned: when a file was refused or could not be written
   type: str
   sample: path
+rc:
+  description: The exit status of C(systemctl try-restart systemd-oomd.service) when it failed.
+  returned: when restarting systemd-oomd failed
+  type: int
+  sample: 1
+stderr:
+  description: What C(systemctl try-restart systemd-oomd.service) printed on error when it failed.
+  returned: when restarting systemd-oomd failed
+  type: str
+  sample: "Job for systemd-oomd.service failed."
 diff:
   description:
     - With C(--diff), the managed file and the live values before and after; when
