@@ -2,31 +2,86 @@
 # Copyright (c) 2026, sre.oom contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Internal to the sre.oom collection: files that sre.oom manages. Not a public API."""
+"""Internal to the sre.oom collection: files that sre.oom manages. Not a public API.
+
+Ownership marker
+    Every file sre.oom writes starts with the line returned by ``header()``::
+
+        # Managed by sre.oom 0.1.0 (sre.oom.oom_policy). Local edits are overwritten.
+
+    ``has_marker()`` accepts a file as sre.oom's only when its FIRST line is exactly
+    such a line (any collection version, or none for files written by sre.oom 0.1.0,
+    whose header had no version). A file that merely mentions the marker elsewhere,
+    or in another form (``# NOT Managed by sre.oom``), is a user's file.
+
+Writing
+    ``atomic_write()`` never writes through a symlink: a symlink at the target path,
+    or as the directory that holds it, is refused with ManagedFileError. Symlinks
+    further up (``/lib -> usr/lib``, ``/var/run -> /run``) are followed only when
+    owned by root or by the user running the module, as the system's own layout is.
+    The file is created next to the target (``O_EXCL|O_NOFOLLOW``, relative to an
+    open directory descriptor), given its mode (and owner root:root when running as
+    root) before it is renamed over the target, so no reader ever sees a half
+    written file or the wrong mode; a temporary file is never left behind.
+    Missing directories are created one by one, tolerating another process creating
+    the same directory at the same moment. Every OS failure is raised as
+    ManagedFileError naming the path and the reason.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 import stat
-import tempfile
+
+# The collection's version, written into every header. tests/unit checks that it
+# equals galaxy.yml's `version:`; bump both together.
+VERSION = "0.1.0"
 
 # Every file sre.oom writes starts with a comment line holding this marker; a file
-# without it is a user's file and is never overwritten or removed unasked.
+# without it as its exact first line is a user's file and is never overwritten or
+# removed unasked.
 MARKER = "Managed by sre.oom"
+
+# Comment leaders a header may use (systemd unit files and sysctl.d accept both).
+_COMMENTS = ("#", ";")
+_WHAT_RE = re.compile(r"[A-Za-z0-9_.-]+\Z")
+_HEADER_RE = re.compile(
+    r"[#;] Managed by sre\.oom"
+    r"(?: [0-9]+\.[0-9]+\.[0-9]+(?:[-+][0-9A-Za-z.+-]+)?)?"  # absent in 0.1.0's files
+    r" \([A-Za-z0-9_.-]+\)\. Local edits are overwritten\.\Z")
+
+# Linux limits: NAME_MAX for one path component, PATH_MAX for the whole path.
+NAME_MAX = 255
+PATH_MAX = 4095
+
+FILE_MODE = 0o644
+DIR_MODE = 0o755
 
 
 def header(what, comment="#"):
-    """Return the marker header (two comment lines) for a managed file."""
-    return "%s %s (%s). Local edits are overwritten.\n%s Edit the Ansible variables instead.\n" % (
-        comment, MARKER, what, comment)
+    """Return the marker header (two comment lines) for a managed file.
+
+    ``what`` names the writer (``sre.oom.oom_policy``); ``comment`` is ``#`` or ``;``.
+    """
+    if comment not in _COMMENTS:
+        raise ValueError("comment must be one of %s, got %r" % (", ".join(_COMMENTS), comment))
+    if not _WHAT_RE.match(what or ""):
+        raise ValueError("what must be a dotted name such as sre.oom.oom_policy, got %r" % (what,))
+    return "%s %s %s (%s). Local edits are overwritten.\n%s Edit the Ansible variables instead.\n" % (
+        comment, MARKER, VERSION, what, comment)
 
 
 def has_marker(text):
-    """True when ``text`` (a file's content) carries the sre.oom marker in its first lines."""
-    for line in text.splitlines()[:5]:
-        if MARKER in line:
-            return True
-    return False
+    """True only when ``text``'s first line is exactly an sre.oom header line.
+
+    Headers of every sre.oom version count, including 0.1.0's (no version in it).
+    """
+    if not text:
+        return False
+    first = text.split("\n", 1)[0]
+    return _HEADER_RE.match(first) is not None
 
 
 class ManagedFileError(OSError):
@@ -35,6 +90,81 @@ class ManagedFileError(OSError):
     A subclass of OSError so that callers which already report OS errors report
     these the same way.
     """
+
+    def __init__(self, message, path=None, err=None):
+        super().__init__(err if err is not None else errno.EIO, message)
+        self.message = message
+        self.path = path
+
+    def __str__(self):
+        return self.message
+
+
+def _error(action, path, exc):
+    """ManagedFileError for an OSError ``exc`` raised while doing ``action`` on ``path``."""
+    if isinstance(exc, ManagedFileError):
+        return exc
+    reason = exc.strerror or str(exc)
+    code = errno.errorcode.get(exc.errno or 0)
+    if code:
+        reason = "%s (%s)" % (reason, code)
+    return ManagedFileError("cannot %s %s: %s" % (action, path, reason), path, exc.errno)
+
+
+def check_path(path):
+    """Refuse a path no file can have: relative, NUL, a component over NAME_MAX bytes.
+
+    Raises ManagedFileError before anything is touched.
+    """
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise ManagedFileError("%r is not an absolute path" % (path,), path, errno.EINVAL)
+    if "\0" in path:
+        raise ManagedFileError("%r contains a NUL character" % (path,), path, errno.EINVAL)
+    raw = path.encode("utf-8", "surrogateescape")
+    if len(raw) > PATH_MAX:
+        raise ManagedFileError("%s...: the path is %d bytes long, the limit is %d" % (
+            path[:60], len(raw), PATH_MAX), path, errno.ENAMETOOLONG)
+    for part in path.split("/"):
+        size = len(part.encode("utf-8", "surrogateescape"))
+        if size > NAME_MAX:
+            raise ManagedFileError("cannot use the path %s%s...: a name in it is %d bytes long, the limit is %d" % (
+                path[:path.find(part)], part[:40], size, NAME_MAX), path, errno.ENAMETOOLONG)
+
+
+def check_parent(path):
+    """Refuse, without changing anything, a path atomic_write() would refuse.
+
+    Checks the names (check_path), that no existing ancestor is a regular file,
+    that the directory holding ``path`` is not a symlink and that symlinks above it
+    are root's or this user's. Missing directories are fine (they would be created).
+    Raises ManagedFileError; returns None.
+    """
+    check_path(path)
+    walked = ""
+    parts = [p for p in os.path.dirname(path).split("/") if p]
+    for i, name in enumerate(parts):
+        walked += "/" + name
+        try:
+            st = os.lstat(walked)
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise _error("inspect", walked, exc)
+        if stat.S_ISLNK(st.st_mode):
+            if i == len(parts) - 1:
+                raise ManagedFileError(
+                    "refusing to write into %s: it is a symlink (to %s), not a directory; "
+                    "sre.oom never writes through a symlink" % (walked, _readlink(walked, None)), walked, errno.ELOOP)
+            if not _trusted_link(st):
+                raise ManagedFileError(
+                    "refusing to follow %s: a symlink owned by uid %d (only root's or this user's "
+                    "symlinks are followed above a managed file)" % (walked, st.st_uid), walked, errno.ELOOP)
+            if not os.path.isdir(walked):
+                raise ManagedFileError("cannot use %s as a directory: it is a symlink to something that is not "
+                                       "a directory" % walked, walked, errno.ENOTDIR)
+        elif not stat.S_ISDIR(st.st_mode):
+            raise ManagedFileError("cannot use %s as a directory: it exists and is not a directory" % walked,
+                                   walked, errno.ENOTDIR)
 
 
 def file_state(path):
@@ -49,7 +179,7 @@ def file_state(path):
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise ManagedFileError("cannot inspect %s: %s" % (path, exc.strerror or exc))
+        raise _error("inspect", path, exc)
     if stat.S_ISLNK(st.st_mode):
         kind = "symlink"
     elif stat.S_ISREG(st.st_mode):
@@ -58,8 +188,31 @@ def file_state(path):
         kind = "dir"
     else:
         kind = "other"
-    text = read_text(path) if kind == "file" else None
+    text = None
+    if kind == "file":
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+        except OSError as exc:
+            raise _error("read", path, exc)
+        with os.fdopen(fd, "r", encoding="utf-8", errors="surrogateescape", newline="") as f:
+            try:
+                text = f.read()
+            except OSError as exc:
+                raise _error("read", path, exc)
     return {"text": text, "mode": stat.S_IMODE(st.st_mode), "uid": st.st_uid, "gid": st.st_gid, "kind": kind}
+
+
+def wanted_owner(state=None):
+    """The owner a managed file must have: root:root when running as root.
+
+    A module not running as root cannot give files away; there the file's current
+    owner (from ``state``) is accepted.
+    """
+    if os.geteuid() == 0:
+        return 0, 0
+    if state:
+        return state["uid"], state["gid"]
+    return os.geteuid(), os.getegid()
 
 
 def attrs_drift(state, mode=0o644, uid=0, gid=0):
@@ -78,7 +231,11 @@ def attrs_drift(state, mode=0o644, uid=0, gid=0):
 
 
 def read_text(path):
-    """Return the file's text, or None when it does not exist."""
+    """Return the file's text, or None when it does not exist.
+
+    Other failures raise the OSError as it is (callers report it with their own
+    context); use file_state() for a managed path.
+    """
     try:
         with open(path, "r", encoding="utf-8", errors="surrogateescape") as f:
             return f.read()
@@ -86,34 +243,266 @@ def read_text(path):
         return None
 
 
-def atomic_write(module, path, content, mode=0o644, dir_mode=0o755):
-    """Write ``content`` to ``path`` atomically with ``mode``.
+# --- writing ------------------------------------------------------------------------
+
+_O_DIR = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _trusted_link(st):
+    return st.st_uid in (0, os.geteuid())
+
+
+def _open_parent(directory, dir_mode, created):
+    """Open ``directory`` component by component and return its descriptor.
+
+    Missing components are created (and appended to ``created``); a component
+    another process creates at the same moment is simply used. The last component
+    must be a real directory, not a symlink; symlinks above it are followed only
+    when owned by root or by the current user.
+    """
+    parts = [p for p in directory.split("/") if p]
+    fd = os.open("/", _O_DIR)
+    walked = ""
+    try:
+        for i, name in enumerate(parts):
+            walked += "/" + name
+            last = i == len(parts) - 1
+            for _attempt in range(3):
+                try:
+                    st = os.stat(name, dir_fd=fd, follow_symlinks=False)
+                except FileNotFoundError:
+                    try:
+                        os.mkdir(name, dir_mode, dir_fd=fd)
+                    except FileExistsError:
+                        continue  # someone else created it just now: look again
+                    except OSError as exc:
+                        raise _error("create directory", walked, exc)
+                    created.append(walked)
+                    st = os.stat(name, dir_fd=fd, follow_symlinks=False)
+                break
+            else:  # pragma: no cover - appears and disappears three times in a row
+                raise ManagedFileError("cannot create directory %s: it keeps changing" % walked, walked)
+            if stat.S_ISLNK(st.st_mode):
+                if last:
+                    raise ManagedFileError(
+                        "refusing to write into %s: it is a symlink (to %s), not a directory; "
+                        "sre.oom never writes through a symlink" % (walked, _readlink(name, fd)), walked, errno.ELOOP)
+                if not _trusted_link(st):
+                    raise ManagedFileError(
+                        "refusing to follow %s: a symlink owned by uid %d (only root's or this user's "
+                        "symlinks are followed above a managed file)" % (walked, st.st_uid), walked, errno.ELOOP)
+                flags = _O_DIR
+            elif stat.S_ISDIR(st.st_mode):
+                flags = _O_DIR | _O_NOFOLLOW
+            else:
+                raise ManagedFileError("cannot use %s as a directory: it exists and is not a directory" % walked,
+                                       walked, errno.ENOTDIR)
+            try:
+                new = os.open(name, flags, dir_fd=fd)
+            except OSError as exc:
+                raise _error("open directory", walked, exc)
+            os.close(fd)
+            fd = new
+            if walked in created:
+                try:
+                    os.fchmod(fd, dir_mode)  # mkdir's mode went through the umask
+                    if os.geteuid() == 0:
+                        os.fchown(fd, 0, 0)
+                except OSError as exc:
+                    raise _error("set the mode of directory", walked, exc)
+        return fd
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _readlink(name, fd):
+    try:
+        if fd is None:
+            return os.readlink(name)
+        return os.readlink(name, dir_fd=fd)
+    except OSError:
+        return "?"
+
+
+def _remove_created(created):
+    """Remove the directories this call created (innermost first), if still empty."""
+    for d in reversed(created):
+        try:
+            os.rmdir(d)
+        except OSError:
+            break
+
+
+class Staged(object):
+    """A file written next to its target, waiting to be renamed over it.
+
+    ``commit()`` renames it into place; ``abort()`` removes it (and the directories
+    created for it). Exactly one of the two should be called; both are idempotent.
+    """
+
+    def __init__(self, module, path, dir_fd, tmp_name, created):
+        self.module = module
+        self.path = path
+        self.created = created
+        self._fd = dir_fd
+        self._tmp = tmp_name
+        self._base = os.path.basename(path)
+
+    def commit(self):
+        if self._fd is None:
+            raise ManagedFileError("cannot write %s: already committed or aborted" % self.path, self.path)
+        try:
+            try:
+                st = os.stat(self._base, dir_fd=self._fd, follow_symlinks=False)
+            except FileNotFoundError:
+                st = None
+            if st is not None and not stat.S_ISREG(st.st_mode):
+                raise ManagedFileError(
+                    "refusing to replace %s: it is a %s now, not a regular file" % (
+                        self.path, "symlink" if stat.S_ISLNK(st.st_mode) else "directory or special file"),
+                    self.path, errno.EEXIST)
+            os.rename(self._tmp, self._base, src_dir_fd=self._fd, dst_dir_fd=self._fd)
+            self._tmp = None
+            try:
+                os.fsync(self._fd)
+            except OSError:
+                pass  # some filesystems refuse fsync on a directory: the rename is done
+        except OSError as exc:
+            self.abort()
+            raise _error("write", self.path, exc)
+        self._close()
+        self._selinux()
+        return self.created
+
+    def abort(self):
+        if self._fd is None:
+            return
+        if self._tmp is not None:
+            try:
+                os.unlink(self._tmp, dir_fd=self._fd)
+            except OSError:
+                pass
+            self._tmp = None
+        self._close()
+        _remove_created(self.created)
+
+    def _close(self):
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def _selinux(self):
+        module = self.module
+        try:
+            if module is not None and module.selinux_enabled():
+                module.set_context_if_different(self.path, module.selinux_default_context(self.path), False)
+        except Exception as exc:  # the file is written; a context problem is reported, not raised raw
+            raise ManagedFileError("wrote %s but could not set its SELinux context: %s" % (self.path, exc), self.path)
+
+
+def stage(module, path, content, mode=FILE_MODE, dir_mode=DIR_MODE):
+    """Write ``content`` to a temporary file beside ``path``; return a Staged.
+
+    Everything that can be checked before the rename is checked here: the path's
+    names, the directories (created when missing), that nothing but a regular file
+    sits at ``path``. On failure nothing is left behind and ManagedFileError is
+    raised.
+    """
+    check_path(path)
+    directory, base = os.path.split(path)
+    if not base or base in (".", ".."):
+        raise ManagedFileError("%s does not name a file" % path, path, errno.EISDIR)
+    created = []
+    dir_fd = None
+    tmp = None
+    try:
+        dir_fd = _open_parent(directory or "/", dir_mode, created)
+        try:
+            st = os.stat(base, dir_fd=dir_fd, follow_symlinks=False)
+        except FileNotFoundError:
+            st = None
+        except OSError as exc:
+            raise _error("inspect", path, exc)
+        if st is not None and stat.S_ISLNK(st.st_mode):
+            raise ManagedFileError(
+                "refusing to write %s: it is a symlink (to %s); sre.oom never writes through a symlink. "
+                "Remove the link or choose another path." % (path, _readlink(base, dir_fd)), path, errno.ELOOP)
+        if st is not None and not stat.S_ISREG(st.st_mode):
+            raise ManagedFileError("refusing to write %s: it exists and is not a regular file" % path,
+                                   path, errno.EEXIST)
+        data = content.encode("utf-8", "surrogateescape")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+        fd = None
+        for _attempt in range(100):
+            name = ".sre-oom-%s.tmp" % os.urandom(6).hex()
+            try:
+                fd = os.open(name, flags, 0o600, dir_fd=dir_fd)
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                raise _error("create a temporary file in", directory or "/", exc)
+            tmp = name
+            break
+        if fd is None:  # pragma: no cover - 100 random name collisions
+            raise ManagedFileError("cannot create a temporary file in %s" % directory, path)
+        try:
+            view = memoryview(data)
+            while view:
+                n = os.write(fd, view)
+                view = view[n:]
+            if os.geteuid() == 0:
+                os.fchown(fd, 0, 0)
+            os.fchmod(fd, mode)
+            os.fsync(fd)
+        except OSError as exc:
+            raise _error("write", path, exc)
+        finally:
+            os.close(fd)
+        return Staged(module, path, dir_fd, tmp, created)
+    except BaseException:
+        if dir_fd is not None:
+            if tmp is not None:
+                try:
+                    os.unlink(tmp, dir_fd=dir_fd)
+                except OSError:
+                    pass
+            os.close(dir_fd)
+        _remove_created(created)
+        raise
+
+
+def atomic_write(module, path, content, mode=FILE_MODE, dir_mode=DIR_MODE):
+    """Write ``content`` to ``path`` atomically with ``mode`` (owner root:root as root).
 
     The text goes to a temporary file in the target directory, is flushed to disk,
-    then ``module.atomic_move`` replaces the target, so a reader sees the old file or
-    the new one, never half of one. Missing parent directories are created with
-    ``dir_mode``; the list of directories created is returned (outermost first).
+    given its mode and owner, then renamed over the target, so a reader sees the old
+    file or the new one, never half of one. Missing parent directories are created
+    with ``dir_mode``; the list of directories created is returned (outermost first).
+    Raises ManagedFileError (an OSError) on any failure, leaving nothing behind.
     """
-    directory = os.path.dirname(path) or "."
-    created = []
-    probe = directory
-    while probe and not os.path.isdir(probe):
-        created.insert(0, probe)
-        probe = os.path.dirname(probe)
-    for d in created:
-        os.mkdir(d, dir_mode)
-        os.chmod(d, dir_mode)
-    fd, tmp = tempfile.mkstemp(prefix=".sre-oom-", suffix=".tmp", dir=directory)
+    return stage(module, path, content, mode, dir_mode).commit()
+
+
+def remove(path):
+    """Remove the managed regular file at ``path`` (never a symlink or a directory).
+
+    Returns True when a file was removed, False when nothing was there.
+    """
+    check_path(path)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as f:
-            f.write(content)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        module.atomic_move(tmp, path, unsafe_writes=False)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    # atomic_move keeps the mode of a file it replaces; the managed mode is ours.
-    os.chmod(path, mode)
-    return created
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise _error("inspect", path, exc)
+    if not stat.S_ISREG(st.st_mode):
+        raise ManagedFileError("refusing to remove %s: it is not a regular file" % path, path, errno.EEXIST)
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise _error("remove", path, exc)
+    return True

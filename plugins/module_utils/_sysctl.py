@@ -44,7 +44,10 @@ OPTIONS = (
 OPTION_TO_KEY = {o[0]: o[1] for o in OPTIONS}
 KEY_ORDER = tuple(o[1] for o in OPTIONS)
 
-_INT_RE = re.compile(r"^[+-]?[0-9]+$")
+# Full matches only (\Z, never $, which also matches before a trailing newline).
+_INT_RE = re.compile(r"[+-]?[0-9]{1,20}\Z")
+# What a path may not contain: control characters (a newline in a file name, NUL).
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 _TRUE = ("yes", "on", "1", "true", "y", "t")
 _FALSE = ("no", "off", "0", "false", "n", "f")
 
@@ -73,15 +76,17 @@ def key_to_proc_path(key, root="/"):
 def coerce_int(option, value, rule):
     """Validate one integer option; return the int or raise SysctlError.
 
-    Booleans are refused even though Python counts them as ints: ``panic_on_oom:
-    true`` is almost certainly a mistake, not a request for 1.
+    Accepts an int, or a string holding only an integer (surrounding blanks
+    allowed). Booleans are refused even though Python counts them as ints:
+    ``panic_on_oom: true`` is almost certainly a mistake, not a request for 1.
+    Floats (``10.0``, ``1e3``), ``inf``/``nan`` and anything else are refused too.
     """
     if isinstance(value, bool) or value is None:
         ok = False
     elif isinstance(value, int):
         ok = True
-    elif isinstance(value, str) and _INT_RE.match(value.strip()):
-        value, ok = int(value.strip()), True
+    elif isinstance(value, str) and _INT_RE.match(value.strip(" \t")):
+        value, ok = int(value.strip(" \t")), True
     else:
         ok = False
     if ok and "choices" in rule and value not in rule["choices"]:
@@ -95,9 +100,15 @@ def coerce_int(option, value, rule):
             expected = "an integer >= 0"
         else:
             expected = "an integer"
-        raise SysctlError("%s must be %s, got %r (%s)" % (
-            option, expected, value, type(value).__name__))
+        raise SysctlError("%s must be %s, got %s (%s)" % (
+            option, expected, _show(value), type(value).__name__))
     return value
+
+
+def _show(value):
+    """repr() of a bad value, cut short so a huge input makes a short message."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def coerce_bool(option, value):
@@ -108,7 +119,7 @@ def coerce_bool(option, value):
         return 1 if value.strip().lower() in _TRUE else 0
     if isinstance(value, int) and value in (0, 1):
         return value
-    raise SysctlError("%s must be a boolean (true/false), got %r" % (option, value))
+    raise SysctlError("%s must be a boolean (true/false), got %s" % (option, _show(value)))
 
 
 def desired_from_params(params):
@@ -125,20 +136,38 @@ def desired_from_params(params):
     return desired
 
 
-def validate_path(path):
-    """Refuse a managed-file path that cannot work; return it normalised."""
-    if not path or not os.path.isabs(path):
-        raise SysctlError("path must be an absolute path ending in .conf, got %r" % (path,))
-    if not path.endswith(".conf") or os.path.basename(path) == ".conf":
-        raise SysctlError("path must end in .conf (systemd-sysctl and sysctl --system read only *.conf), got %r" % (path,))
+def validate_path(path, option="path", suffix=".conf", reader="systemd-sysctl and sysctl --system"):
+    """Refuse a managed-file path that cannot work; return it normalised.
+
+    Absolute, ending in ``suffix``, no ``..`` or ``.`` component, no control
+    character (a newline in a file name), each name at most 255 bytes. A path
+    that exists as a directory is refused too.
+    """
+    if not isinstance(path, str) or not path or not path.startswith("/"):
+        raise SysctlError("%s must be an absolute path ending in %s, got %s" % (option, suffix, _show(path)))
+    if _CONTROL_RE.search(path):
+        raise SysctlError("%s must not contain control characters (newline, tab, NUL), got %s" % (
+            option, _show(path)))
+    parts = path.split("/")
+    if ".." in parts or "." in parts:
+        raise SysctlError("%s must not contain '.' or '..' components, got %s" % (option, _show(path)))
+    if not path.endswith(suffix) or os.path.basename(path) == suffix:
+        raise SysctlError("%s must end in %s (%s read only *%s), got %s" % (
+            option, suffix, reader, suffix, _show(path)))
+    try:
+        _managed.check_path(path)
+    except _managed.ManagedFileError as e:
+        raise SysctlError("%s: %s" % (option, e))
     if os.path.isdir(path):
-        raise SysctlError("path %s is a directory; it must name a file ending in .conf" % path)
+        raise SysctlError("%s %s is a directory; it must name a file ending in %s" % (option, path, suffix))
     return os.path.normpath(path)
 
 
 def loaded_at_boot(path):
     """True when ``path`` sits in one of the directories read at boot."""
-    return os.path.dirname(os.path.normpath(path)) in SYSCTL_DIRS
+    path = os.path.normpath(path)
+    # systemd-sysctl skips hidden files ("." first) like its other conf_files lists
+    return os.path.dirname(path) in SYSCTL_DIRS and not os.path.basename(path).startswith(".")
 
 
 # --- file content -------------------------------------------------------------
