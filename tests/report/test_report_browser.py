@@ -118,9 +118,11 @@ def test_chromium_parses_charts_and_tables(chromium, fleet_page, tmp_path):
     assert p.count('rect', **{'class': 'bar'}) == 2
     assert p.count('rect', **{'class': 'tl'}) >= 3
     assert len(p.tables['events']) == 1 + 4
-    assert len(p.tables['policy']) == 1 + 4
+    assert len(p.tables['policy']) == 1 + 3                   # one row per distinct policy
+    assert len(p.tables['hosts']) == 1 + 7
     assert len(p.tables['nodata']) == 1 + 3
-    assert p.count('script') == 0        # the hostile comm stayed text
+    assert p.count('script') == 1        # the page's own; the hostile comm stayed text
+    assert ('html', {'lang': 'en', 'class': 'js'}) in p.tags    # and the page's script ran
 
 
 def test_chromium_paints_the_page(chromium, fleet_page, tmp_path):
