@@ -94,6 +94,7 @@ matrix-%:
 
 bench: setup molecule-infra
 	$(BIN)/python bench/oom_facts/run.py
+	$(BIN)/python bench/report/run.py
 	molecule/scripts/with-host-sysctls.sh $(BIN)/python bench/fleet/run.py
 
 changelog: setup

@@ -105,7 +105,7 @@ def main(argv):
     for i, name in enumerate(names):
         cache.set(name, host_facts(i, kills, now, rnd))
     with open(os.path.join(out, 'inventory.yml'), 'w', encoding='utf-8') as f:
-        f.write('all:\n  vars:\n    ansible_connection: local\n  hosts:\n')
+        f.write('---\nall:\n  vars:\n    ansible_connection: local\n  hosts:\n')
         for name in names:
             f.write('    %s:\n' % name)
     return 0
