@@ -14,6 +14,7 @@ contacts a host. The documentation is in plugins/modules/oom_report.py.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleActionFail
@@ -23,6 +24,8 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.sre.oom.plugins.plugin_utils import _render
 from ansible_collections.sre.oom.plugins.plugin_utils import _report
 
+_TEXTFILE = re.compile(r'^[A-Za-z0-9_.-]*-[0-9a-f]{10}\.prom$')
+
 ARGUMENT_SPEC = {
     'dest': {'type': 'path', 'required': True},
     'formats': {'type': 'list', 'elements': 'str', 'choices': ['html', 'json', 'md'],
@@ -31,7 +34,7 @@ ARGUMENT_SPEC = {
     'stale_after': {'type': 'raw', 'default': '1d'},
     'hosts': {'type': 'list', 'elements': 'str'},
     'result_var': {'type': 'str', 'default': '__oom_report_result'},
-    'textfiles': {'type': 'bool', 'default': False},
+    'textfiles_dir': {'type': 'path'},
 }
 
 
@@ -111,20 +114,33 @@ class ActionModule(ActionBase):
                                      stale_after=stale_after)
         files = _render.render_all(report, view, args['formats'])
         dest = os.path.abspath(args['dest'])
+        proms = {}
+        if args['textfiles_dir']:
+            now = view['now']
+            proms = {_render.textfile_name(h['name']): _render.prom(h, args['since'], now)
+                     for h in report['hosts'] if h['status'] == 'ok'}
         written = []
         if not self._task.check_mode:
+            where = dest
             try:
                 os.makedirs(dest, mode=0o755, exist_ok=True)
                 for fname, text in files.items():
                     path = os.path.join(dest, fname)
                     _render.write_atomic(path, text)
                     written.append(path)
+                if proms:
+                    where = os.path.abspath(args['textfiles_dir'])
+                    os.makedirs(where, mode=0o755, exist_ok=True)
+                    for fname, text in proms.items():
+                        _render.write_atomic(os.path.join(where, fname), text)
+                    # A host without data this time must not get last run's file.
+                    for fname in os.listdir(where):
+                        if fname not in proms and _TEXTFILE.match(fname):
+                            os.unlink(os.path.join(where, fname))
             except OSError as e:
                 raise AnsibleActionFail('sre.oom.oom_report: cannot write the report in %s: %s'
-                                        % (dest, e.strerror or e))
+                                        % (where, e.strerror or e))
         result.update(changed=bool(written), dest=dest, files=written, summary=_report.counts(report))
-        if args['textfiles']:
-            now = view['now']
-            result['textfiles'] = {h['name']: _render.prom(h, args['since'], now)
-                                   for h in report['hosts'] if h['status'] == 'ok'}
+        if args['textfiles_dir']:
+            result['textfiles'] = 0 if self._task.check_mode else len(proms)
         return result

@@ -62,13 +62,18 @@ options:
         empty string ignores registered results and uses the known facts only.
     type: str
     default: __oom_report_result
-  textfiles:
+  textfiles_dir:
     description:
-      - Also return, per host with data, the content of its node_exporter textfile
-        (C(sre_oom.prom)) in RV(textfiles); placing it on the hosts is up to the caller
-        (the role does it with M(ansible.builtin.copy)).
-    type: bool
-    default: false
+      - When set, also write, for each host with data, the content of its
+        node_exporter textfile (C(sre_oom.prom)) into this directory on the
+        controller, as C(NAME-SHA1.prom) (NAME with anything but letters, digits,
+        C(_), C(.) and C(-) replaced by C(_); SHA1 the first 10 hex digits of the
+        SHA-1 of the inventory name). Placing the files on the hosts is up to the
+        caller (the role does it with M(ansible.builtin.copy)).
+      - The content is kept in files rather than in the task result, so that a
+        fleet of thousands of hosts does not carry every host's text in every
+        host's variables.
+    type: path
 attributes:
   check_mode:
     support: full
@@ -129,8 +134,8 @@ summary:
            hosts_age_unknown: 0, missed_kills: 2, hosts_missed_kills: 1, hosts_missed_unknown: 1,
            hosts_with_problems: 0, policies: 2}
 textfiles:
-  description: Per host with data, the text of its C(sre_oom.prom).
-  returned: when O(textfiles=true)
-  type: dict
-  sample: {web-1: "# Written by sre.oom.report ...\n"}
+  description: How many textfiles were written into O(textfiles_dir) (0 in check mode).
+  returned: when O(textfiles_dir) is set
+  type: int
+  sample: 3
 """

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import json
 import os
+import re
 import tempfile
 
 from ansible_collections.sre.oom.plugins.plugin_utils import _escape
@@ -460,6 +462,17 @@ def write_atomic(path, text, mode=0o644):
 
 
 FILES = {'html': 'index.html', 'json': 'report.json', 'md': 'report.md'}
+
+
+def textfile_name(host_name):
+    """The staging file name of a host's textfile on the controller.
+
+    Readable and unique whatever the inventory name: the name with anything
+    but [A-Za-z0-9_.-] replaced, then the first 10 hex digits of its SHA-1.
+    The role computes the same name in Jinja (regex_replace and hash('sha1')).
+    """
+    safe = re.sub(r'[^A-Za-z0-9_.-]', '_', host_name)
+    return '%s-%s.prom' % (safe, hashlib.sha1(host_name.encode('utf-8')).hexdigest()[:10])
 
 
 def render_all(report, view, formats):

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from unittest.mock import MagicMock
 
@@ -14,6 +15,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.playbook.play_context import PlayContext
 
 from ansible_collections.sre.oom.plugins.action import oom_report
+from ansible_collections.sre.oom.plugins.plugin_utils import _render
 
 OOM = {'sysctl': {'panic_on_oom': 1, 'panic': 0}, 'counters': {'oom_kill': 3, 'missed': 2},
        'events': [{'time': '2026-11-30T10:00:00Z', 'kind': 'memcg', 'victim': {'comm': '{{ 7*7 }}', 'pid': 5}}],
@@ -76,13 +78,20 @@ def test_check_mode_writes_nothing(tmp_path):
 
 
 def test_hosts_formats_result_var_and_textfiles(tmp_path):
-    res = action({'dest': str(tmp_path), 'formats': ['json'], 'hosts': ['gathered', 'cached'],
-                  'result_var': '', 'textfiles': True}).run(task_vars=task_vars())
+    (tmp_path / 'tf').mkdir()
+    (tmp_path / 'tf' / 'gone-0123456789.prom').write_text('last run')   # a host without data now
+    (tmp_path / 'tf' / 'notes.txt').write_text('not ours')
+    res = action({'dest': str(tmp_path), 'formats': ['json'], 'hosts': ['gathered', 'cached', 'we/ird'],
+                  'result_var': '', 'textfiles_dir': str(tmp_path / 'tf')}).run(task_vars=task_vars())
     rep = json.loads((tmp_path / 'report.json').read_text())
-    assert [(h['name'], h['data_source']) for h in rep['hosts']] == [('gathered', None), ('cached', 'facts')]
+    assert [(h['name'], h['data_source']) for h in rep['hosts']] == [
+        ('gathered', None), ('cached', 'facts'), ('we/ird', None)]
     assert rep['hosts'][0]['status'] == 'no_data'        # registered results ignored, no cached facts
-    assert sorted(res['textfiles']) == ['cached']
-    assert 'sre_oom_kills_total{killer="kernel",kind="memcg"} 1' in res['textfiles']['cached']
+    assert res['textfiles'] == 1
+    name = 'cached-%s.prom' % hashlib.sha1(b'cached').hexdigest()[:10]
+    assert sorted(p.name for p in (tmp_path / 'tf').iterdir()) == [name, 'notes.txt']
+    assert 'sre_oom_kills_total{killer="kernel",kind="memcg"} 1' in (tmp_path / 'tf' / name).read_text()
+    assert _render.textfile_name('we/ird') == 'we_ird-%s.prom' % hashlib.sha1(b'we/ird').hexdigest()[:10]
 
 
 @pytest.mark.parametrize('args, msg', [
