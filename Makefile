@@ -102,10 +102,11 @@ matrix-%:
 	@echo "== ansible-core $*: units"
 	scripts/ansible-test.sh $(VENV)-$* units --python $(PYVER)
 	@echo "== ansible-core $*: report rendering"
-	ANSIBLE_PLAYBOOK=$(CURDIR)/$(VENV)-$*/bin/ansible-playbook $(BIN)/python -m pytest tests/report/test_report_render.py -q -p no:cacheprovider
+	ANSIBLE_PLAYBOOK=$(CURDIR)/$(VENV)-$*/bin/ansible-playbook $(BIN)/python -m pytest tests/report/test_report_render.py tests/report/test_report_cache.py -q -p no:cacheprovider
 
 bench: setup molecule-infra
 	$(BIN)/python bench/oom_facts/run.py
+	$(BIN)/python bench/report/run.py
 	molecule/scripts/with-host-sysctls.sh $(BIN)/python bench/fleet/run.py
 
 changelog: setup

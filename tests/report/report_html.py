@@ -24,7 +24,8 @@ class Page(HTMLParser):
         a = dict(attrs)
         self.tags.append((tag, a))
         if tag == 'table':
-            self._table = self.tables.setdefault(a.get('class', ''), [])
+            # keyed by the table's first class (`events` of `events sortable`)
+            self._table = self.tables.setdefault(((a.get('class') or '').split() or [''])[0], [])
         elif tag == 'tr' and self._table is not None:
             self._row = []
         elif tag in ('td', 'th') and self._row is not None:

@@ -118,9 +118,11 @@ def test_chromium_parses_charts_and_tables(chromium, fleet_page, tmp_path):
     assert p.count('rect', **{'class': 'bar'}) == 2
     assert p.count('rect', **{'class': 'tl'}) >= 3
     assert len(p.tables['events']) == 1 + 4
-    assert len(p.tables['policy']) == 1 + 4
+    assert len(p.tables['policy']) == 1 + 3                   # one row per distinct policy
+    assert len(p.tables['hosts']) == 1 + 7
     assert len(p.tables['nodata']) == 1 + 3
-    assert p.count('script') == 0        # the hostile comm stayed text
+    assert p.count('script') == 1        # the page's own; the hostile comm stayed text
+    assert ('html', {'lang': 'en', 'class': 'js'}) in p.tags    # and the page's script ran
 
 
 def test_chromium_paints_the_page(chromium, fleet_page, tmp_path):
@@ -139,3 +141,38 @@ def test_chromium_paints_the_page(chromium, fleet_page, tmp_path):
     assert counts['bar'] > 1000 * scale * scale, counts      # the kills-per-host bars
     assert counts['memcg'] > 100 * scale * scale, counts     # timeline, memcg kills
     assert counts['global'] + counts['crit'] > 100 * scale * scale, counts  # global kills, red flags
+
+
+@pytest.fixture(scope='module')
+def fleet_5000(tmp_path_factory):
+    """index.html of 5,000 hosts x 20 kills, rendered by the Python core (no playbook run)."""
+    import datetime as dt
+    import random
+    import sys
+
+    from conftest import REPO
+    sys.path[:0] = [str(REPO / 'build' / 'collections'), str(REPO / 'bench' / 'report')]
+    import generate  # pylint: disable=import-error
+    from ansible_collections.sre.oom.plugins.plugin_utils import _render, _report  # pylint: disable=import-error
+
+    rnd = random.Random(5000)
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    inputs = [('node-%05d' % i,) + _report.host_input('node-%05d' % i, facts=generate.host_facts(i, 20, now, rnd)['oom'])
+              for i in range(5000)]
+    report, view = _report.build(inputs, since='-7d')
+    out = tmp_path_factory.mktemp('fleet-5000') / 'index.html'
+    out.write_text(_render.html(report, view), encoding='utf-8')
+    return out
+
+
+def test_chromium_opens_the_5000_host_page(chromium, fleet_5000, tmp_path):
+    assert fleet_5000.stat().st_size <= 10 * 1024 * 1024
+    proc = run_browser(chromium, tmp_path, '--dump-dom', fleet_5000.as_uri())
+    p = Page()
+    p.feed(proc.stdout.decode('utf-8'))
+    p.close()
+    assert len(p.tables['hosts']) == 1 + 5000             # every host, filterable
+    assert len(p.tables['events']) == 1 + 500             # the kills, capped
+    assert len(p.tables['top']) == 1 + 50
+    assert 1 < len(p.tables['policy']) < 10               # grouped by identical policy
+    assert ('html', {'lang': 'en', 'class': 'js'}) in p.tags

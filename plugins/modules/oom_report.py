@@ -1,0 +1,141 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, sre.oom contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: oom_report
+short_description: Write the fleet OOM report on the controller from facts Ansible already holds
+version_added: 0.2.0
+description:
+  - Builds the fleet OOM report (C(index.html), C(report.json), C(report.md)) on the
+    controller and writes the files atomically (a temporary file in the same
+    directory, then a rename) into O(dest).
+  - For each host it takes the registered result of M(sre.oom.oom_facts) named by
+    O(result_var) or, when the host has none, its C(ansible_facts.oom) known to
+    Ansible (gathered earlier in the run or read from the fact cache). Hosts with
+    neither are listed as having no data.
+  - It contacts no host; run it once (C(run_once)). The aggregation is plain
+    Python, so 5,000 hosts take seconds.
+  - One host's malformed data (a time that does not exist, an enormous string,
+    missing keys, wrong types) is listed in that host's C(problems) and never stops
+    the report for the others.
+  - This is an action plugin; it runs on the controller only.
+author:
+  - sre.oom maintainers (@sre-oom)
+options:
+  dest:
+    description: Directory on the controller for the report files; created if missing.
+    type: path
+    required: true
+  formats:
+    description: Which files to write, C(index.html), C(report.json), C(report.md).
+    type: list
+    elements: str
+    choices: [html, json, md]
+    default: [html, json, md]
+  since:
+    description:
+      - The window the facts were gathered with (M(sre.oom.oom_facts) O(sre.oom.oom_facts#module:since));
+        shown on the page and used for the timeline.
+    type: str
+    default: "-7d"
+  stale_after:
+    description:
+      - Facts whose C(gathered_at) is older than this are shown as stale. Seconds, or a
+        number with C(s), C(m), C(h), C(d) or C(w).
+      - Facts without C(gathered_at) (sre.oom 0.1.0) read from the fact cache have an
+        unknown age.
+    type: raw
+    default: 1d
+  hosts:
+    description: The hosts to report on. Default, every host of the play (C(ansible_play_hosts_all)).
+    type: list
+    elements: str
+  result_var:
+    description:
+      - The name each host's M(sre.oom.oom_facts) result was registered under. An
+        empty string ignores registered results and uses the known facts only.
+    type: str
+    default: __oom_report_result
+  textfiles_dir:
+    description:
+      - When set, also write, for each host with data, the content of its
+        node_exporter textfile (C(sre_oom.prom)) into this directory on the
+        controller, as C(NAME-SHA1.prom) (NAME with anything but letters, digits,
+        C(_), C(.) and C(-) replaced by C(_); SHA1 the first 10 hex digits of the
+        SHA-1 of the inventory name). Placing the files on the hosts is up to the
+        caller (the role does it with M(ansible.builtin.copy)).
+      - The content is kept in files rather than in the task result, so that a
+        fleet of thousands of hosts does not carry every host's text in every
+        host's variables.
+    type: path
+attributes:
+  check_mode:
+    support: full
+    description: In check mode the report is computed and the counts returned, but nothing is written.
+  diff_mode:
+    support: none
+    description: The report files are replaced whole; there is no diff.
+  platform:
+    support: full
+    platforms: posix
+    description: Runs on the controller; the managed hosts are never contacted.
+  action:
+    support: full
+    description: Runs on the controller only.
+notes:
+  - The jsonfile fact cache expires entries after C(fact_caching_timeout) (one day by
+    default); expired hosts are reported as having no data.
+seealso:
+  - module: sre.oom.oom_facts
+  - name: The report role
+    description: C(sre.oom.report) gathers and calls this action.
+    link: https://github.com/sre-oom/sre.oom/blob/main/roles/report/README.md
+"""
+
+EXAMPLES = r"""
+- name: Report from the fact cache, contacting no host
+  sre.oom.oom_report:
+    dest: /srv/reports/oom
+    result_var: ""
+  run_once: true
+
+- name: Report from results registered earlier in the play
+  sre.oom.oom_report:
+    dest: "{{ playbook_dir }}/oom-report"
+    since: -24h
+    stale_after: 12h
+  run_once: true
+"""
+
+RETURN = r"""
+dest:
+  description: The directory the report was written to (absolute).
+  returned: always
+  type: str
+  sample: /srv/reports/oom
+files:
+  description: The files written (none in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: [/srv/reports/oom/index.html, /srv/reports/oom/report.json, /srv/reports/oom/report.md]
+summary:
+  description: The integer counts of the report's C(summary) (no string from a host).
+  returned: always
+  type: dict
+  sample: {hosts: 3, hosts_reporting: 2, hosts_without_data: 1, hosts_with_kills: 1, kills: 4,
+           events_listed: 4, hosts_flagged: 1, hosts_log_unreadable: 0, hosts_stale: 0,
+           hosts_age_unknown: 0, missed_kills: 2, hosts_missed_kills: 1, hosts_missed_unknown: 1,
+           hosts_with_problems: 0, policies: 2}
+textfiles:
+  description: How many textfiles were written into O(textfiles_dir) (0 in check mode).
+  returned: when O(textfiles_dir) is set
+  type: int
+  sample: 3
+"""

@@ -1,0 +1,491 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, sre.oom contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Internal to the sre.oom collection: the report's files. Not a public API.
+
+- index.html: Jinja2's own Environment with autoescape on (not Ansible's
+  templar). Host strings reach the template only as data in its context and
+  are escaped when printed; they are never templated.
+- report.md: built in Python; every host string goes through _escape.md.
+- sre_oom.prom: built in Python; label values go through _escape.prom_label.
+- report.json: json.dumps of the report dict.
+- write_atomic: temp file in the target directory, fsync, os.replace.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import json
+import os
+import re
+import tempfile
+
+from ansible_collections.sre.oom.plugins.plugin_utils import _escape
+from ansible_collections.sre.oom.plugins.plugin_utils import _report
+
+LIMITS = {
+    'html_events': 500,         # kill rows on the page
+    'md_events': 50,            # kill rows in report.md
+    'chart_hosts': 25,          # bars in "kills per host"
+    'top_hosts': 50,            # rows in "top hosts by kills"
+    'victim_hosts': 200,        # hosts in "next likely victims"
+    'victims_per_host': 5,
+    'md_hosts': 50,             # rows per host table in report.md
+}
+SHORT = 200                     # characters of a host string shown on a page
+
+FLAG_LABELS = {'panic_on_oom_no_reboot': 'panics, never reboots', 'panic_on_oom_always': 'panics on any OOM',
+               'protected_top_memory_user': 'protected top memory user',
+               'kernel_log_unreadable': 'kernel log unreadable'}
+STATUS = {'unreachable': 'unreachable', 'failed': 'gathering failed', 'no_data': 'no data', 'ok': 'ok'}
+
+
+# --------------------------------------------------------------- formatting (plain text)
+
+def short(x, n=SHORT):
+    s = '' if x is None else (x if isinstance(x, str) else str(x))
+    return s if len(s) <= n else s[:n] + '… (%d chars)' % len(s)
+
+
+def num(n):
+    return '{:,}'.format(n) if _report._is_int(n) else '—'
+
+
+def kb(n):
+    if isinstance(n, bool) or not isinstance(n, (int, float)):
+        return '—'
+    if n >= 1048576:
+        return '%.1f GiB' % (n / 1048576)
+    if n >= 1024:
+        return '%.0f MiB' % (n / 1024)
+    return '%d KiB' % n
+
+
+def when(t):
+    if isinstance(t, (int, float)) and not isinstance(t, bool):
+        t = _report.iso(t)
+    return t[:19].replace('T', ' ') if isinstance(t, str) and t else '—'
+
+
+def _d(v):
+    return v if isinstance(v, dict) else {}
+
+
+def where(ev):
+    parts = []
+    cid, unit = ev.get('container_id'), ev.get('unit')
+    if unit and not (cid and str(cid) in str(unit)):
+        parts.append(short(unit))
+    if cid:
+        parts.append('container ' + str(cid)[:12])
+    if ev.get('pod_uid'):
+        parts.append('pod ' + short(ev.get('pod_uid'), 64))
+    if not parts and ev.get('memcg'):
+        parts.append(short(ev.get('memcg')))
+    if not parts and ev.get('cgroup'):
+        parts.append(short(ev.get('cgroup')))
+    return ' · '.join(parts) if parts else '—'
+
+
+def invoker(ev):
+    i = _d(ev.get('invoker'))
+    if not i.get('comm'):
+        return '—'
+    return short(i['comm'], 64) + (' (%s)' % short(i['pid'], 20) if i.get('pid') is not None else '')
+
+
+def victim(ev):
+    return short(_d(ev.get('victim')).get('comm') or '?', 64)
+
+
+def victim_pid(ev):
+    pid = _d(ev.get('victim')).get('pid')
+    return short(pid, 20) if pid not in (None, '') else '—'
+
+
+def rss(ev):
+    v = _d(ev.get('victim'))
+    parts = [v.get(k) for k in ('anon_rss_kb', 'file_rss_kb', 'shmem_rss_kb')]
+    parts = [p for p in parts if isinstance(p, (int, float)) and not isinstance(p, bool)]
+    return kb(sum(parts)) if parts else '—'
+
+
+def event_time(ev, t):
+    if t is not None:
+        return when(t)
+    up = ev.get('uptime')
+    if isinstance(up, (int, float)) and not isinstance(up, bool):
+        return 'uptime %s s' % up
+    return '—'
+
+
+def killer(ev):
+    k = ev.get('killer')
+    return short(k, 32) if isinstance(k, str) and k else 'kernel'
+
+
+def kind(ev):
+    k = ev.get('kind')
+    return short(k, 32) if isinstance(k, str) and k else 'unknown'
+
+
+def overcommit(s):
+    m = s.get('overcommit_memory')
+    if m == 0:
+        return 'heuristic (0)'
+    if m == 1:
+        return 'always (1)'
+    if m == 2:
+        r = s.get('overcommit_ratio')
+        return 'never (2), ratio %s%%' % (r if r is not None else '?')
+    return '—' if m is None else str(m)
+
+
+def val(x):
+    return '—' if x is None else str(x)
+
+
+def window_text(since):
+    m = _report._REL.match(since.strip()) if isinstance(since, str) else None
+    if m and since.strip().startswith('-'):
+        n = int(m.group(1))
+        name = {'s': 'second', 'm': 'minute', 'h': 'hour', 'd': 'day', 'w': 'week'}[m.group(2)]
+        return 'the last %d %s%s' % (n, name, '' if n == 1 else 's')
+    if since == 'boot':
+        return "each host's current boot"
+    if since == 'all':
+        return "everything in each host's kernel log"
+    return 'since %s' % short(since, 64)
+
+
+def age(secs):
+    if secs is None:
+        return 'unknown'
+    secs = max(0, int(secs))
+    for unit, n in (('d', 86400), ('h', 3600), ('m', 60)):
+        if secs >= n:
+            return '%d%s' % (secs // n, unit)
+    return '%ds' % secs
+
+
+def missed_text(h):
+    if h['status'] != 'ok':
+        return '—'
+    return num(h['missed_kills']) if h['missed_kills'] is not None else 'unknown'
+
+
+# --------------------------------------------------------------- shared view
+
+def kill_rows(report, view, limit):
+    """The newest `limit` kills: (host name, event, epoch or None); untimed last."""
+    hosts = report['hosts']
+    rows = []
+    for t, hi, ei in view['timed'][:limit]:
+        rows.append((hosts[hi]['name'], hosts[hi]['events'][ei], t))
+    for t, hi, ei in view['untimed'][:max(0, limit - len(rows))]:
+        rows.append((hosts[hi]['name'], hosts[hi]['events'][ei], t))
+    return rows
+
+
+def timeline(view):
+    """Kills per hour (windows up to 8 days), day (up to 400) or 30 days."""
+    start, end = view['start'], view['end']
+    span = max(end - start, 3600)
+    if span <= 8 * 86400:
+        secs, name = 3600, 'hour'
+    elif span <= 400 * 86400:
+        secs, name = 86400, 'day'
+    else:
+        secs, name = 30 * 86400, '30 days'
+    bins = {}
+    hosts = view['hosts']
+    for t, hi, ei in view['timed']:
+        b = int(t // secs) * secs
+        memcg = hosts[hi]['events'][ei].get('kind') == 'memcg'
+        entry = bins.setdefault(b, [0, 0])
+        entry[0 if memcg else 1] += 1
+    out = []
+    for b in sorted(bins):
+        m, o = bins[b]
+        out.append({'start': b, 'label': when(b)[:16], 'memcg': m, 'other': o, 'total': m + o})
+    return {'bins': out, 'secs': secs, 'name': name, 'span': span, 'start': start}
+
+
+# --------------------------------------------------------------- HTML
+
+# The page's layout, a file next to this one (inside the collection tarball).
+TEMPLATE = os.path.join(os.path.dirname(os.path.abspath(__file__)), '_report_index.html.j2')
+
+
+@functools.lru_cache(maxsize=1)
+def _template():
+    import jinja2
+    with open(TEMPLATE, encoding='utf-8') as f:
+        source = f.read()
+    # Lenient undefined: a key missing from one host's event prints as nothing.
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.ChainableUndefined,
+                             trim_blocks=True, lstrip_blocks=True)
+    env.filters.update({'num': num, 'kb': kb, 'when': when, 'short': short, 'val': val})
+    env.globals.update({
+        'where': where, 'invoker': invoker, 'victim': victim, 'victim_pid': victim_pid, 'rss': rss,
+        'event_time': event_time, 'killer': killer, 'kind': kind, 'overcommit': overcommit,
+        'window_text': window_text, 'age': age, 'missed_text': missed_text, 'status_text': STATUS,
+        'flag_labels': FLAG_LABELS, 'd': _d,
+    })
+    return env.from_string(source)
+
+
+def html(report, view, limits=None):
+    lim = dict(LIMITS, **(limits or {}))
+    v = dict(view, hosts=report['hosts'])
+    tl = timeline(v)
+    findings = {}
+    for h in report['hosts']:
+        for f in h['flags']:
+            findings.setdefault(f['id'], {'id': f['id'], 'severity': f['severity'], 'message': f['message'],
+                                          'hosts': []})['hosts'].append(h['name'])
+    by_status = {}
+    for h in view['bad']:
+        by_status.setdefault(h['status'], []).append(h['name'])
+    victim_hosts = [h for h in (view['kill_hosts'] + [h for h in view['flagged'] if not h['kills']]
+                                + sorted((h for h in view['ok'] if not h['kills'] and not h['flags']),
+                                         key=lambda h: h['name'])) if h['next_victims']]
+    ctx = {
+        'r': report, 's': report['summary'], 'v': v, 'lim': lim, 'tl': tl,
+        'rows': kill_rows(report, view, lim['html_events']),
+        'bars': view['kill_hosts'][:lim['chart_hosts']],
+        'top': view['kill_hosts'][:lim['top_hosts']],
+        'findings': sorted(findings.values(), key=lambda f: (f['severity'] != 'critical', f['id'])),
+        'by_status': sorted(by_status.items()),
+        'problem_hosts': [h for h in report['hosts'] if h['problems']],
+        'stale_hosts': [h for h in view['ok'] if h['stale']],
+        'victim_hosts': victim_hosts[:lim['victim_hosts']],
+        'victim_hosts_total': len(victim_hosts),
+        'now': view['now'],
+        'parse_time': _report.parse_time,
+    }
+    return _template().render(ctx)
+
+
+# --------------------------------------------------------------- Markdown
+
+def _row(cells):
+    return '| ' + ' | '.join(cells) + ' |'
+
+
+def markdown(report, view, limits=None):
+    lim = dict(LIMITS, **(limits or {}))
+    md = _escape.md
+    s = report['summary']
+    out = ['# OOM report: %s kill%s on %d of %d host%s' % (
+        num(s['kills']), '' if s['kills'] == 1 else 's', s['hosts_with_kills'], s['hosts'],
+        '' if s['hosts'] == 1 else 's'), '']
+    out.append('Window: %s, %s → %s UTC; generated %s UTC.' % (
+        md(window_text(report['since'])), md(when(report['window']['start'])),
+        md(when(report['window']['end'])), md(when(report['generated']))))
+    out.append('')
+    last = s['last_kill']
+    last_text = 'none'
+    if last:
+        last_text = '%s UTC, %s on %s%s' % (
+            md(when(last['time'])), md(short(last['comm'] or '?', 64)), md(last['host']),
+            (', ' + md(short(last['unit']))) if last['unit'] else '')
+    out.append(_row(['Hosts', 'Reporting', 'With kills', 'OOM kills', 'Kills lost by the log', 'Risky settings',
+                     'Without data', 'Stale', 'Last kill']))
+    out.append('|---:|---:|---:|---:|---:|---:|---:|---:|---|')
+    out.append(_row([num(s['hosts']), num(s['hosts_reporting']), num(s['hosts_with_kills']), num(s['kills']),
+                     '%s (%s hosts unknown)' % (num(s['missed_kills']), num(s['hosts_missed_unknown'])),
+                     num(s['hosts_flagged']), num(s['hosts_without_data']), num(s['hosts_stale']), last_text]))
+    if view['bad'] or view['flagged']:
+        out += ['', '## Needs attention', '']
+        for h in view['bad'][:lim['md_hosts']]:
+            out.append('- **%s**: %s: %s' % (
+                md(h['name']), md(STATUS.get(h['status'], h['status'])), md(short(h['error'] or '', 300))))
+        for h in view['flagged'][:lim['md_hosts']]:
+            for f in h['flags']:
+                out.append('- **%s** (%s): %s' % (md(h['name']), f['severity'], md(f['message'])))
+        more = max(0, len(view['bad']) - lim['md_hosts']) + max(0, len(view['flagged']) - lim['md_hosts'])
+        if more:
+            out.append('- … and %s more hosts; all are in report.json.' % num(more))
+    out += ['', '## Kills per host', '']
+    if view['kill_hosts']:
+        out.append(_row(['Host', 'Kills', 'Lost by the log', 'Last kill (UTC)', 'oom_kill since boot']))
+        out.append('|---|---:|---:|---|---:|')
+        for h in view['kill_hosts'][:lim['md_hosts']]:
+            out.append(_row([md(h['name']), num(h['kills']), md(missed_text(h)), md(when(h['last_kill'])),
+                             num(h['oom_kill_since_boot'])]))
+        if len(view['kill_hosts']) > lim['md_hosts']:
+            out += ['', '%s more hosts with kills not shown; all are in report.json.'
+                    % num(len(view['kill_hosts']) - lim['md_hosts'])]
+    else:
+        out.append('No OOM kills on any reporting host in the window.')
+    out += ['', '## OOM kills (newest first)', '']
+    rows = kill_rows(report, view, lim['md_events'])
+    if rows:
+        out.append(_row(['Time (UTC)', 'Host', 'Victim', 'PID', 'RSS at death', 'Unit / container', 'Kind',
+                         'Killer', 'Invoked by']))
+        out.append('|---|---|---|---:|---:|---|---|---|---|')
+        for hn, ev, t in rows:
+            out.append(_row([md(event_time(ev, t)), md(hn), md(victim(ev)), md(victim_pid(ev)), md(rss(ev)),
+                             md(where(ev)), md(kind(ev)), md(killer(ev)), md(invoker(ev))]))
+        if s['events_listed'] > len(rows):
+            out += ['', '%s more not shown: this lists the %s most recent of %s; all are in report.json.' % (
+                num(s['events_listed'] - len(rows)), num(len(rows)), num(s['events_listed']))]
+    else:
+        out.append('No OOM kills listed in the window.')
+    out += ['', '## OOM policies', '']
+    if view['policies']:
+        out.append(_row(['Hosts', 'vm.panic_on_oom', 'kernel.panic', 'Overcommit', 'Kill allocating task',
+                         'Findings', 'Examples']))
+        out.append('|---:|---:|---:|---|---:|---|---|')
+        for p in view['policies'][:lim['md_hosts']]:
+            sc = p['sysctl']
+            ex = ', '.join(md(n) for n in p['hosts'][:5]) + (', …' if len(p['hosts']) > 5 else '')
+            out.append(_row([num(len(p['hosts'])), md(val(sc['panic_on_oom'])), md(val(sc['panic'])),
+                             md(overcommit(sc)), md(val(sc['oom_kill_allocating_task'])),
+                             ', '.join(f['id'].replace('_', ' ') for f in p['flags']) or 'ok', ex]))
+    else:
+        out.append('No host returned its OOM policy.')
+    if view['bad']:
+        out += ['', '## Hosts without data', '', _row(['Host', 'Status', 'Error']), '|---|---|---|']
+        for h in view['bad'][:lim['md_hosts']]:
+            out.append(_row([md(h['name']), md(STATUS.get(h['status'], h['status'])),
+                             md(short(h['error'] or '—', 300))]))
+        if len(view['bad']) > lim['md_hosts']:
+            out += ['', '%s more hosts without data; all are in report.json.' % num(len(view['bad']) - lim['md_hosts'])]
+    problem_hosts = [h for h in report['hosts'] if h['problems']]
+    if problem_hosts:
+        out += ['', '## Malformed data', '', _row(['Host', 'What was wrong']), '|---|---|']
+        for h in problem_hosts[:lim['md_hosts']]:
+            out.append(_row([md(h['name']), md('; '.join(short(p, 300) for p in h['problems'][:10]))]))
+    out += ['', '_Generated by sre.oom.report (%s); the complete data is in report.json._' % report['schema'], '']
+    return '\n'.join(out)
+
+
+# --------------------------------------------------------------- Prometheus
+
+def prom(host, since, now):
+    """One host's node_exporter textfile (None when the host has no data)."""
+    if host['status'] != 'ok':
+        return None
+    lab = _escape.prom_label
+    out = ['# Written by sre.oom.report (Ansible); do not edit: the next report run replaces it.']
+
+    def metric(name, kind_, help_, samples):
+        if not samples:
+            return
+        out.append('# HELP %s %s' % (name, help_))
+        out.append('# TYPE %s %s' % (name, kind_))
+        for labels, value in samples:
+            lbl = ','.join('%s="%s"' % (k, lab(v)) for k, v in labels)
+            out.append('%s%s %s' % (name, '{%s}' % lbl if lbl else '', int(value)))
+
+    metric('sre_oom_report_timestamp_seconds', 'gauge',
+           'When sre.oom.report last wrote this file (Unix time).', [((), now)])
+    gathered = _report.parse_time(host['gathered_at']) if host['gathered_at'] else None
+    if gathered is not None:
+        metric('sre_oom_facts_timestamp_seconds', 'gauge',
+               'When the OOM facts of this report were gathered on this host (Unix time).', [((), gathered)])
+    metric('sre_oom_kernel_log_readable', 'gauge',
+           '1 if a kernel log source could be read, 0 if kills are unknown.',
+           [((('source', host['source'] or ''),), 1 if host['log_readable'] else 0)])
+    samples = []
+    if host['oom_kill_since_boot'] is not None:
+        samples.append(((), host['oom_kill_since_boot']))
+    if host['log_readable']:
+        by = {}
+        for ev in host['events']:
+            key = (killer(ev), kind(ev))
+            by[key] = by.get(key, 0) + 1
+        samples += [((('killer', k), ('kind', d)), n) for (k, d), n in sorted(by.items())]
+    metric('sre_oom_kills_total', 'counter',
+           'OOM kills. Without labels: the kernel\'s oom_kill counter since boot (/proc/vmstat). '
+           'With killer and kind: the kills found in the log in the report window, per killer and kind.',
+           samples)
+    if host['missed_kills'] is not None:
+        metric('sre_oom_missed_kills', 'gauge',
+               'Kernel OOM kills since boot that the kernel log lost (vmstat oom_kill minus kills parsed).',
+               [((), host['missed_kills'])])
+    if host['log_readable']:
+        metric('sre_oom_window_kills', 'gauge', 'OOM kills found in the kernel log in the report window.',
+               [((('since', since),), host['kills'] or 0)])
+        last = _report.parse_time(host['last_kill']) if host['last_kill'] else None
+        metric('sre_oom_last_kill_timestamp_seconds', 'gauge',
+               'Time of the last OOM kill found in the kernel log (Unix time, 0 if none).', [((), last or 0)])
+    for key, name, help_ in (
+            ('panic_on_oom', 'sre_oom_panic_on_oom',
+             'vm.panic_on_oom (0 kill a process, 1 panic on a system-wide OOM, 2 panic on any OOM).'),
+            ('panic', 'sre_oom_kernel_panic_seconds', 'kernel.panic: seconds before rebooting after a panic (0 never reboot).'),
+            ('overcommit_memory', 'sre_oom_overcommit_memory', 'vm.overcommit_memory (0 heuristic, 1 always, 2 never).'),
+            ('overcommit_ratio', 'sre_oom_overcommit_ratio', 'vm.overcommit_ratio (percent).'),
+            ('oom_kill_allocating_task', 'sre_oom_kill_allocating_task', 'vm.oom_kill_allocating_task.'),
+            ('oom_dump_tasks', 'sre_oom_dump_tasks', 'vm.oom_dump_tasks.')):
+        if host['sysctl'][key] is not None:
+            metric(name, 'gauge', help_, [((), host['sysctl'][key])])
+    metric('sre_oom_protected_processes', 'gauge', 'Processes exempt from the OOM killer (oom_score_adj -1000).',
+           [((), host.get('protected_processes', 0))])
+    ids = {f['id'] for f in host['flags']}
+    metric('sre_oom_risk', 'gauge', '1 when the named risky OOM setting is found on this host.',
+           [((('check', c),), 1 if c in ids else 0) for c in _report.FLAG_IDS])
+    return '\n'.join(out) + '\n'
+
+
+# --------------------------------------------------------------- JSON and files
+
+def to_json(report):
+    return json.dumps(report, indent=None, separators=(',', ':'), default=str, ensure_ascii=False) + '\n'
+
+
+def write_atomic(path, text, mode=0o644):
+    """Write `text` to `path`: a temp file in the same directory, fsync, os.replace.
+
+    A reader sees the old file or the new one, never half of one. Raises OSError.
+    """
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), suffix='.tmp', dir=directory)
+    try:
+        with os.fdopen(fd, 'w', encoding='utf-8') as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+FILES = {'html': 'index.html', 'json': 'report.json', 'md': 'report.md'}
+
+
+def textfile_name(host_name):
+    """The staging file name of a host's textfile on the controller.
+
+    Readable and unique whatever the inventory name: the name with anything
+    but [A-Za-z0-9_.-] replaced, then the first 10 hex digits of its SHA-1.
+    The role computes the same name in Jinja (regex_replace and hash('sha1')).
+    """
+    safe = re.sub(r'[^A-Za-z0-9_.-]', '_', host_name)
+    return '%s-%s.prom' % (safe, hashlib.sha1(host_name.encode('utf-8')).hexdigest()[:10])
+
+
+def render_all(report, view, formats):
+    """{file name: text} for the formats asked."""
+    out = {}
+    if 'html' in formats:
+        out['index.html'] = html(report, view)
+    if 'json' in formats:
+        out['report.json'] = to_json(report)
+    if 'md' in formats:
+        out['report.md'] = markdown(report, view)
+    return out
+
+
+def utc_now():
+    return dt.datetime.now(dt.timezone.utc).timestamp()

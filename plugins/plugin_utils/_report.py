@@ -1,0 +1,555 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, sre.oom contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Internal to the sre.oom collection: the fleet report's data. Not a public API.
+
+A pure function of its inputs: `build(hosts, ...)` takes, for each host, its
+registered sre.oom.oom_facts result or its `ansible_facts.oom` (or nothing),
+and returns the report dict (`sre.oom.report/1`, the content of report.json)
+plus what the pages need beyond it. Nothing here reads files or templates
+anything; a host's strings are carried as data, never as templates.
+
+Robustness: every value that comes from a host is checked for its type before
+use. A host whose data is malformed (a time that does not exist, a 10 KB comm,
+missing keys, wrong types) keeps its row; what was wrong is listed in its
+`problems`, and the other hosts are not affected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from ansible_collections.sre.oom.plugins.module_utils import _sysctl
+
+SCHEMA = 'sre.oom.report/1'
+SYSCTLS = ('panic_on_oom', 'panic', 'overcommit_memory', 'overcommit_ratio',
+           'oom_kill_allocating_task', 'oom_dump_tasks')
+FLAG_IDS = ('panic_on_oom_no_reboot', 'panic_on_oom_always', 'protected_top_memory_user',
+            'kernel_log_unreadable')
+KILLERS = ('kernel', 'systemd-oomd', 'earlyoom')
+LONG_STRING = 1024      # longer strings from a host are flagged (and shortened on pages)
+
+_UTC = dt.timezone.utc
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=_UTC)
+_ISO = re.compile(r'^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?'
+                  r'\s*(Z|[+-]\d{2}:?\d{2})?$')
+_REL = re.compile(r'^-?\s*(\d+)\s*([smhdw])$')
+_DAYS = {}
+_UNITS = {'s': 1, 'm': 60, 'h': 3600, 'd': 86400, 'w': 604800}
+
+
+class _Problems(list):
+    """The problems found in one host's data, each said once."""
+
+    def add(self, msg):
+        if msg not in self and len(self) < 50:
+            self.append(msg)
+
+
+def parse_time(value):
+    """An ISO 8601 time (UTC unless it has an offset) -> seconds since the epoch.
+
+    Returns None for anything that is not a real time after 1970 (year 0000,
+    month 13, hour 25, a number, garbage).
+    """
+    if not isinstance(value, str) or len(value) > 64:
+        return None
+    m = _ISO.match(value.strip())
+    if not m:
+        return None
+    y, mo, d, hh, mi, ss, frac, off = m.groups()
+    day = _DAYS.get((y, mo, d))
+    if day is None:
+        try:
+            day = (dt.datetime(int(y), int(mo), int(d), tzinfo=_UTC) - _EPOCH).total_seconds()
+        except ValueError:
+            return None
+        if len(_DAYS) < 100000:
+            _DAYS[(y, mo, d)] = day
+    h, mn, sec = int(hh or 0), int(mi or 0), int(ss or 0)
+    if h > 23 or mn > 59 or sec > 60:
+        return None
+    secs = day + h * 3600 + mn * 60 + sec
+    if frac:
+        secs += int(frac) / 10 ** len(frac)
+    if off and off != 'Z':
+        sign = -1 if off[0] == '-' else 1
+        digits = off[1:].replace(':', '')
+        secs -= sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
+    return secs if secs >= 0 else None
+
+
+def iso(secs):
+    """Seconds since the epoch -> `YYYY-MM-DDTHH:MM:SSZ`."""
+    return dt.datetime.fromtimestamp(int(secs), _UTC).strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
+def duration(value):
+    """`1d`, `12h`, `90m`, `3600` (seconds) or an int -> seconds; None when invalid."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isdigit():
+            return int(text)
+        m = _REL.match(text)
+        if m and not text.startswith('-'):
+            return int(m.group(1)) * _UNITS[m.group(2)]
+    return None
+
+
+def _is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _mapping(v):
+    return v if isinstance(v, dict) else None
+
+
+def _seq(v):
+    return v if isinstance(v, (list, tuple)) else None
+
+
+def _typename(v):
+    return 'null' if v is None else type(v).__name__
+
+
+# --------------------------------------------------------------- input
+
+def host_input(name, result=None, facts=None, has_result=False):
+    """Decide where one host's data comes from.
+
+    `result`: the registered result of sre.oom.oom_facts (when `has_result`);
+    `facts`: the host's `ansible_facts.oom` known to Ansible (fact cache,
+    earlier tasks), used when there is no result. Returns
+    (status, error, oom dict or None, data_source).
+    """
+    if has_result:
+        r = result if isinstance(result, dict) else {}
+        if not isinstance(result, dict):
+            return 'no_data', 'the registered result is a %s, not a dict' % _typename(result), None, 'result'
+        if r.get('unreachable'):
+            return 'unreachable', _text(r.get('msg')) or 'unreachable', None, 'result'
+        if r.get('failed'):
+            return 'failed', _text(r.get('msg')) or 'sre.oom.oom_facts failed', None, 'result'
+        if r.get('skipped'):
+            if isinstance(facts, dict):
+                return 'ok', None, facts, 'facts'
+            return 'no_data', 'skipped: %s' % (_text(r.get('skip_reason')) or 'the gather task was skipped'), None, 'result'
+        af = r.get('ansible_facts')
+        oom = af.get('oom') if isinstance(af, dict) else None
+        if isinstance(oom, dict):
+            return 'ok', None, oom, 'result'
+        if isinstance(facts, dict):
+            return 'ok', None, facts, 'facts'
+        return 'no_data', 'sre.oom.oom_facts returned no ansible_facts.oom', None, 'result'
+    if isinstance(facts, dict):
+        return 'ok', None, facts, 'facts'
+    if facts is not None:
+        return 'no_data', 'ansible_facts.oom is a %s, not a dict' % _typename(facts), None, 'facts'
+    return ('no_data', 'no data: no sre.oom.oom_facts result and no ansible_facts.oom known for this host '
+            '(not gathered, failed or unreachable, or expired from the fact cache)', None, None)
+
+
+def _text(v, limit=4000):
+    if v is None:
+        return ''
+    s = v if isinstance(v, str) else str(v)
+    s = s.strip()
+    return s if len(s) <= limit else s[:limit] + '…'
+
+
+# --------------------------------------------------------------- risk rules
+
+def _policy_flags(sysctl):
+    """The sysctl risk rules, which live once in _sysctl.cross_key_warnings.
+
+    The report reads a host's live values as if they were being set, so the
+    rules that oom_policy applies to a change apply here to the state. Which
+    message is which rule: the `always` rule is the one that still fires when
+    kernel.panic reboots.
+    """
+    pon, panic = sysctl.get('panic_on_oom'), sysctl.get('panic')
+    desired = {}
+    if pon is not None:
+        desired['vm.panic_on_oom'] = pon
+    if panic is not None:
+        desired['kernel.panic'] = panic
+    if not desired:
+        return []
+    messages = _sysctl.cross_key_warnings(desired, {}, False)
+    if not messages:
+        return []
+    always = set()
+    if pon is not None:
+        always = set(_sysctl.cross_key_warnings({'vm.panic_on_oom': pon}, {'kernel.panic': 1}, False))
+    flags = []
+    for msg in messages:
+        fid = 'panic_on_oom_always' if msg in always else 'panic_on_oom_no_reboot'
+        flags.append({'id': fid, 'severity': 'critical', 'message': msg})
+    order = {'panic_on_oom_no_reboot': 0, 'panic_on_oom_always': 1}
+    return sorted(flags, key=lambda f: order[f['id']])
+
+
+def flags_for(sysctl, top, log_readable, status, source_errors):
+    """Every risk rule for one host: [{id, severity, message}]."""
+    flags = _policy_flags(sysctl)
+    if top is not None and top.get('oom_score_adj') == -1000:
+        unit = top.get('unit')
+        flags.append({'id': 'protected_top_memory_user', 'severity': 'warning', 'message': (
+            '%s (pid %s%s) is exempt from the OOM killer (oom_score_adj=-1000) and is the largest '
+            'memory user: everything else is killed first, and the host panics or hangs if it '
+            'keeps growing' % (_text(top.get('comm'), 200) or '?', top.get('pid', '?'),
+                               (', ' + _text(unit, 200)) if unit else ''))})
+    if status == 'ok' and not log_readable:
+        why = '; '.join('%s: %s' % (_text(k, 200), _text(v, 200)) for k, v in source_errors.items())
+        flags.append({'id': 'kernel_log_unreadable', 'severity': 'warning', 'message': (
+            'no kernel log could be read, so kills on this host are unknown%s; run the report with '
+            'become, or give the user access to the journal or dmesg' % ((' (%s)' % why) if why else ''))})
+    return flags
+
+
+# --------------------------------------------------------------- one host
+
+def _dicts(oom, key, problems):
+    v = oom.get(key)
+    if v is None:
+        return []
+    if _seq(v) is None:
+        problems.add('%s is a %s, not a list' % (key, _typename(v)))
+        return []
+    out = [x for x in v if isinstance(x, dict)]
+    if len(out) != len(v):
+        problems.add('%s: %d entries are not dicts (ignored)' % (key, len(v) - len(out)))
+    return out
+
+
+def _long(value, where, problems):
+    """Note a string from a host longer than LONG_STRING (shortened on the pages)."""
+    if isinstance(value, str) and len(value) > LONG_STRING:
+        problems.add('%s is %d characters long (shortened on the page)' % (where, len(value)))
+
+
+_EVENT_STRINGS = ('unit', 'memcg', 'cgroup')
+
+
+def _check_event(i, ev, problems):
+    """Validate one event; returns (epoch or None, killer, kind)."""
+    t = ev.get('time')
+    secs = None
+    if t is not None:
+        secs = parse_time(t)
+        if secs is None:
+            problems.add('event %d: time %r is not a valid time (listed without a time)' % (i, _text(t, 40)))
+    victim = ev.get('victim')
+    if victim is not None and not isinstance(victim, dict):
+        problems.add('event %d: victim is a %s, not a dict' % (i, _typename(victim)))
+    inv = ev.get('invoker')
+    if inv is not None and not isinstance(inv, dict):
+        problems.add('event %d: invoker is a %s, not a dict' % (i, _typename(inv)))
+    for key in _EVENT_STRINGS:
+        v = ev.get(key)
+        if isinstance(v, str) and len(v) > LONG_STRING:
+            _long(v, 'event %d: %s' % (i, key), problems)
+    if isinstance(victim, dict):
+        _long(victim.get('comm'), 'event %d: victim.comm' % i, problems)
+    if isinstance(inv, dict):
+        _long(inv.get('comm'), 'event %d: invoker.comm' % i, problems)
+    killer = ev.get('killer')
+    killer = killer if isinstance(killer, str) and killer else 'kernel'
+    kind = ev.get('kind')
+    kind = kind if isinstance(kind, str) and kind else 'unknown'
+    return secs, killer, kind
+
+
+def host_entry(name, status, error, oom, data_source, now, stale_after):
+    """One host of report.json, plus its events' times (for sorting).
+
+    Returns (host dict with `events`, [epoch or None per event], [(killer, kind) per event]).
+    """
+    problems = _Problems()
+    oom = oom if isinstance(oom, dict) else {}
+    ok = status == 'ok'
+
+    sysctl_in = oom.get('sysctl')
+    if sysctl_in is not None and not isinstance(sysctl_in, dict):
+        problems.add('sysctl is a %s, not a dict' % _typename(sysctl_in))
+    sysctl_in = _mapping(sysctl_in) or {}
+    sysctl = {}
+    for key in SYSCTLS:
+        v = sysctl_in.get(key)
+        if v is not None and not _is_int(v):
+            problems.add('sysctl.%s is %r (a %s), not an integer' % (key, _text(v, 40), _typename(v)))
+            v = None
+        sysctl[key] = v
+
+    counters = oom.get('counters')
+    if counters is not None and not isinstance(counters, dict):
+        problems.add('counters is a %s, not a dict' % _typename(counters))
+    counters = _mapping(counters) or {}
+    oom_kill = counters.get('oom_kill')
+    if oom_kill is not None and not (_is_int(oom_kill) and oom_kill >= 0):
+        problems.add('counters.oom_kill is %r, not a count' % _text(oom_kill, 40))
+        oom_kill = None
+
+    source_errors = oom.get('source_errors')
+    if source_errors is not None and not isinstance(source_errors, dict):
+        problems.add('source_errors is a %s, not a dict' % _typename(source_errors))
+    source_errors = _mapping(source_errors) or {}
+    source = oom.get('source')
+    if source is not None and not isinstance(source, str):
+        problems.add('source is a %s, not a string' % _typename(source))
+        source = str(source)
+
+    events_in = oom.get('events')
+    if events_in is not None and _seq(events_in) is None:
+        problems.add('events is a %s, not a list' % _typename(events_in))
+    events_in = _seq(events_in) or []
+    events, times, kinds = [], [], []
+    for i, ev in enumerate(events_in):
+        if not isinstance(ev, dict):
+            problems.add('event %d is a %s, not a dict (ignored)' % (i, _typename(ev)))
+            continue
+        secs, killer, kind = _check_event(i, ev, problems)
+        events.append(ev)
+        times.append(secs)
+        kinds.append((killer, kind))
+
+    processes = _dicts(oom, 'processes', problems)
+    protected = _dicts(oom, 'protected', problems)
+    services = _dicts(oom, 'services', problems)
+    for lst, what in ((processes, 'processes'), (protected, 'protected')):
+        for i, p in enumerate(lst[:100]):
+            _long(p.get('comm'), '%s %d: comm' % (what, i), problems)
+            _long(p.get('unit'), '%s %d: unit' % (what, i), problems)
+
+    log_readable = ok and source not in (None, '', 'none')
+    event_count = oom.get('event_count')
+    if event_count is not None and not (_is_int(event_count) and event_count >= 0):
+        problems.add('event_count is %r, not a count (the events listed are counted instead)'
+                     % _text(event_count, 40))
+        event_count = None
+    if event_count is None and ok and 'events' in oom:
+        event_count = len(events)
+    kills = (event_count if event_count is not None else len(events)) if log_readable else None
+
+    timed = [t for t in times if t is not None]
+    last_kill = iso(max(timed)) if timed else None
+
+    def rss(p):
+        v = p.get('rss_kb')
+        return v if _is_int(v) or isinstance(v, float) else None
+    ranked = [p for p in processes + protected if rss(p) is not None]
+    top = max(ranked, key=rss) if ranked else None
+
+    names = []
+    for p in protected:
+        n = p.get('unit') or p.get('comm') or '?'
+        names.append(_text(n, LONG_STRING * 4))
+    for s in services:
+        adj = s.get('oom_score_adjust', s.get('OOMScoreAdjust'))
+        if adj is not None and str(adj) == '-1000':
+            names.append(_text(s.get('unit') or s.get('name') or '?', LONG_STRING * 4))
+    protected_names = list(dict.fromkeys(names))
+
+    flags = flags_for(sysctl, top, log_readable, status, source_errors) if ok else []
+
+    # When the facts were gathered, and whether that is too long ago.
+    gathered_raw = oom.get('gathered_at')
+    gathered = parse_time(gathered_raw) if gathered_raw is not None else None
+    if gathered_raw is not None and gathered is None:
+        problems.add('gathered_at %r is not a valid time' % _text(gathered_raw, 40))
+    if not ok:
+        stale = None
+    elif gathered is not None:
+        stale = (now - gathered) > stale_after
+    elif data_source == 'result':
+        stale = False           # gathered by this very run
+    else:
+        stale = None            # facts from before sre.oom 0.2.0: unknown age
+
+    missed, missed_basis = reconcile(counters, oom_kill, problems) if ok else (None, None)
+
+    killer_counts = {}
+    for killer, _kind in kinds:
+        killer_counts[killer] = killer_counts.get(killer, 0) + 1
+
+    host = {
+        'name': name,
+        'status': status,
+        'error': error,
+        'source': source,
+        'source_errors': source_errors,
+        'log_readable': log_readable,
+        'kills': kills,
+        'events_listed': len(events),
+        'last_kill': last_kill,
+        'oom_kill_since_boot': oom_kill,
+        'sysctl': sysctl,
+        'protected': protected_names,
+        'protected_processes': len(protected),
+        'top_memory': top,
+        'next_victims': processes,
+        'services': services,
+        'counters': counters,
+        'flags': flags,
+        # added in sre.oom 0.2.0 (schema keys are only added)
+        'data_source': data_source if ok else None,
+        'gathered_at': iso(gathered) if gathered is not None else None,
+        'stale': stale,
+        'missed_kills': missed,
+        'missed_basis': missed_basis,
+        'kills_by_killer': killer_counts,
+        'scope': oom.get('scope') if isinstance(oom.get('scope'), str) else None,
+        'problems': list(problems),
+        'events': events,
+    }
+    return host, times, kinds
+
+
+def reconcile(counters, oom_kill, problems):
+    """Kills the log lost on one host: (count or None, why).
+
+    The rule: /proc/vmstat `oom_kill` counts every kernel kill since boot.
+    sre.oom.oom_facts (0.2.0 and later) compares it with the kernel kills it
+    parsed for the current boot and returns `counters.missed` only when the
+    events it read cover the whole boot; that number is used as is. Facts
+    without it (sre.oom 0.1.0, or a log that starts after boot) cannot prove
+    the log covers the boot, so the count is unknown (None), never guessed.
+    """
+    missed = counters.get('missed')
+    if _is_int(missed) and missed >= 0:
+        return missed, 'vmstat oom_kill %s - parsed since boot %s' % (
+            oom_kill if oom_kill is not None else '?', counters.get('parsed_since_boot', '?'))
+    if missed is not None:
+        problems.add('counters.missed is %r, not a count' % _text(missed, 40))
+    if oom_kill is None:
+        return None, 'no oom_kill counter'
+    return None, 'the events do not prove they cover the whole boot'
+
+
+# --------------------------------------------------------------- the fleet
+
+def window(since, now, oldest, newest):
+    """(start, end) in seconds: from `since` when it is a time, else the oldest kill."""
+    start = None
+    s = since if isinstance(since, str) else ''
+    m = _REL.match(s.strip())
+    if m and s.strip().startswith('-'):
+        start = now - int(m.group(1)) * _UNITS[m.group(2)]
+    elif parse_time(s) is not None:
+        start = parse_time(s)
+    if start is None:
+        start = oldest if oldest is not None else now - 86400
+    if oldest is not None:
+        start = min(start, oldest)
+    end = max(now, newest) if newest is not None else now
+    return start, end
+
+
+def policy_key(host):
+    return tuple(host['sysctl'][k] for k in SYSCTLS)
+
+
+def build(hosts, since='-7d', now=None, stale_after=86400):
+    """The report from every host's input.
+
+    `hosts`: list of (name, status, error, oom, data_source) as host_input()
+    returns them (after the name). Returns (report, view): `report` is
+    report.json; `view` holds what the pages add (sorted kills as
+    (epoch or None, host index, event index), policy groups, ...).
+    """
+    now = now if now is not None else dt.datetime.now(_UTC).timestamp()
+    report_hosts, timed, untimed, by_killer_kind = [], [], [], {}
+    for hi, (name, status, error, oom, data_source) in enumerate(hosts):
+        try:
+            h, times, kinds = host_entry(name, status, error, oom, data_source, now, stale_after)
+        except Exception as e:  # pylint: disable=broad-except
+            # A bug on one host's data must not take the fleet down.
+            h, times, kinds = host_entry(name, 'no_data', None, None, None, now, stale_after)
+            h['problems'] = ['the report could not read this host\'s data: %s: %s'
+                             % (type(e).__name__, _text(str(e), 300))]
+            h['error'] = h['problems'][0]
+        report_hosts.append(h)
+        for ei, t in enumerate(times):
+            (timed if t is not None else untimed).append((t, hi, ei))
+        for kk in kinds:
+            by_killer_kind[kk] = by_killer_kind.get(kk, 0) + 1
+    timed.sort(key=lambda k: (k[0], -k[1], -k[2]), reverse=True)
+
+    ok = [h for h in report_hosts if h['status'] == 'ok']
+    bad = [h for h in report_hosts if h['status'] != 'ok']
+    kill_hosts = sorted((h for h in ok if h['kills']), key=lambda h: (-h['kills'], h['name']))
+    flagged = [h for h in report_hosts if h['flags']]
+    last = None
+    if timed:
+        t, hi, ei = timed[0]
+        ev = report_hosts[hi]['events'][ei]
+        victim = _mapping(ev.get('victim')) or {}
+        last = {'time': iso(t), 'host': report_hosts[hi]['name'], 'comm': victim.get('comm'),
+                'pid': victim.get('pid'), 'unit': ev.get('unit'), 'container_id': ev.get('container_id')}
+    oldest = timed[-1][0] if timed else None
+    newest = timed[0][0] if timed else None
+    start, end = window(since, now, oldest, newest)
+    missed_known = [h['missed_kills'] for h in ok if h['missed_kills'] is not None]
+
+    groups = {}
+    for h in ok:
+        groups.setdefault(policy_key(h), []).append(h)
+    policies = []
+    for key, members in groups.items():
+        ids = []
+        for h in members:
+            for f in h['flags']:
+                if f['id'] not in ids and f['id'] in ('panic_on_oom_no_reboot', 'panic_on_oom_always'):
+                    ids.append(f['id'])
+        policies.append({'sysctl': dict(zip(SYSCTLS, key)), 'hosts': [h['name'] for h in members],
+                         'flags': [f for f in members[0]['flags'] if f['id'] in ids],
+                         'kills': sum(h['kills'] or 0 for h in members)})
+    policies.sort(key=lambda p: (-len(p['hosts']), p['hosts'][0]))
+
+    summary = {
+        'hosts': len(report_hosts),
+        'hosts_reporting': len(ok),
+        'hosts_without_data': len(bad),
+        'hosts_with_kills': len(kill_hosts),
+        'hosts_flagged': len(flagged),
+        'hosts_log_unreadable': sum(1 for h in ok if not h['log_readable']),
+        'kills': sum(h['kills'] for h in kill_hosts),
+        'events_listed': len(timed) + len(untimed),
+        'last_kill': last,
+        # added in sre.oom 0.2.0
+        'hosts_stale': sum(1 for h in ok if h['stale']),
+        'hosts_age_unknown': sum(1 for h in ok if h['stale'] is None),
+        'missed_kills': sum(missed_known),
+        'hosts_missed_kills': sum(1 for m in missed_known if m > 0),
+        'hosts_missed_unknown': len(ok) - len(missed_known),
+        'hosts_with_problems': sum(1 for h in report_hosts if h['problems']),
+        'policies': len(policies),
+        'kills_by_killer_kind': [{'killer': k, 'kind': d, 'events': n}
+                                 for (k, d), n in sorted(by_killer_kind.items())],
+    }
+    report = {
+        'schema': SCHEMA,
+        'generated': iso(now),
+        'since': since,
+        'window': {'start': iso(start), 'end': iso(end)},
+        'summary': summary,
+        'stale_after_seconds': stale_after,
+        'hosts': report_hosts,
+    }
+    view = {
+        'now': now, 'start': start, 'end': end, 'timed': timed, 'untimed': untimed,
+        'ok': ok, 'bad': bad, 'kill_hosts': kill_hosts, 'flagged': flagged, 'policies': policies,
+    }
+    return report, view
+
+
+def counts(report):
+    """The numbers the action plugin returns (no string from a host)."""
+    s = report['summary']
+    return {k: v for k, v in s.items() if _is_int(v)}

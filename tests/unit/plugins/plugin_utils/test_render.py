@@ -1,0 +1,238 @@
+# Copyright (c) 2026, sre.oom contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The report's files: escaping by construction, caps, Prometheus format, atomic writes."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from ansible_collections.sre.oom.plugins.plugin_utils import _escape, _render, _report
+
+NOW = _report.parse_time('2026-11-30T12:00:00Z')
+HOSTILE = '<script>alert("x")</script>&"q\'{{ 7*7 }}{% raw %}|*_`[a](b)\n# h'
+
+
+def event(t, comm='hog', unit='hog.service', kind='memcg', **extra):
+    victim = {'pid': 42, 'comm': comm, 'uid': 0, 'anon_rss_kb': 2048, 'file_rss_kb': 0, 'shmem_rss_kb': 0}
+    ev = {'time': t, 'kind': kind, 'victim': victim,
+          'memcg': '/system.slice/' + unit, 'unit': unit, 'invoker': {'comm': comm, 'pid': 1, 'gfp_mask': 'x'}}
+    ev.update(extra)
+    return ev
+
+
+def facts(events=(), **over):
+    oom = {'sysctl': {'panic_on_oom': 0, 'panic': 10, 'overcommit_memory': 0, 'overcommit_ratio': 50,
+                      'oom_kill_allocating_task': 0, 'oom_dump_tasks': 1},
+           'counters': {'oom_kill': len(events)}, 'events': list(events), 'event_count': len(events),
+           'source': 'kmsg', 'source_errors': {},
+           'processes': [{'pid': 9, 'comm': 'java', 'oom_score': 600, 'oom_score_adj': 0, 'rss_kb': 4096}],
+           'protected': [], 'services': []}
+    oom.update(over)
+    return oom
+
+
+def events_table(page):
+    start = page.index('id="events-table"')
+    return page[start:page.index('</table>', start)]
+
+
+def build(hosts, **kw):
+    inputs = [(n,) + _report.host_input(n, facts=f) for n, f in hosts.items()]
+    kw.setdefault('now', NOW)
+    return _report.build(inputs, **kw)
+
+
+class Scripts(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags, self.scripts, self._in = [], [], False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self._in = tag == 'script'
+        if self._in:
+            self.scripts.append('')
+
+    def handle_endtag(self, tag):
+        self._in = False
+
+    def handle_data(self, data):
+        if self._in:
+            self.scripts[-1] += data
+
+
+@pytest.fixture(scope='module')
+def hostile():
+    rep, view = build({
+        HOSTILE: facts([event('2026-11-30T10:00:00Z', comm=HOSTILE, unit=HOSTILE, kind=HOSTILE,
+                              killer=HOSTILE, container_id=HOSTILE, pod_uid=HOSTILE)],
+                       source=HOSTILE, sysctl={'panic_on_oom': 1, 'panic': 0},
+                       protected=[{'pid': 1, 'comm': HOSTILE, 'unit': HOSTILE, 'oom_score_adj': -1000,
+                                   'rss_kb': 10 ** 9}]),
+        'down': None,
+    }, since=HOSTILE)
+    return rep, view
+
+
+# ---------------------------------------------------------------- HTML
+
+def test_html_escapes_every_host_string(hostile):
+    page = _render.html(*hostile)
+    assert '<script>alert' not in page
+    assert '&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&amp;&#34;q&#39;{{ 7*7 }}' in page
+    p = Scripts()
+    p.feed(page)
+    assert p.tags.count('script') == 1                      # the page's own
+    assert HOSTILE not in p.scripts[0] and 'alert' not in p.scripts[0]
+    assert 'img' not in p.tags and 'a' not in p.tags
+
+
+def test_html_never_templates_host_strings(hostile):
+    page = _render.html(*hostile)
+    assert '{{ 7*7 }}' in page and '{% raw %}' in page      # printed as text, not run
+
+
+def test_html_is_self_contained(hostile):
+    page = _render.html(*hostile)
+    assert not re.search(r'\s(src|href|srcset|action)=', page)
+    assert not re.search(r'url\(|@import|https?://', page)
+
+
+def test_html_long_strings_are_shortened():
+    rep, view = build({'h': facts([event('2026-11-30T10:00:00Z', comm='C' * 10240, unit='U' * 10240)])})
+    page = _render.html(rep, view)
+    assert 'C' * 10240 not in page and 'U' * 10240 not in page
+    assert '… (10240 chars)' in page
+    assert 'victim.comm is 10240 characters long' in page         # the row says what was wrong
+
+
+def test_html_caps_the_kills_and_says_so():
+    evs = [event('2026-11-%02dT%02d:00:00Z' % (20 + i // 24, i % 24)) for i in range(240)]
+    rep, view = build({'a%d' % n: facts(evs) for n in range(3)})
+    page = _render.html(rep, view, limits={'html_events': 100})
+    assert events_table(page).count('<td class="t">2026-11-') == 100
+    assert '620 more not shown: the page lists the 100 most recent of 720' in page
+
+
+def test_html_stale_and_missed_are_shown():
+    rep, view = build({
+        'old': facts(gathered_at='2026-11-20T00:00:00Z', counters={'oom_kill': 9, 'missed': 4}),
+        'new': facts(gathered_at='2026-11-30T11:00:00Z'),
+    })
+    page = _render.html(rep, view)
+    assert 'id="stale"' in page and 'old (2026-11-20 00:00:00)' in page
+    assert re.search(r'Kills lost by the log</div><div class="v">4</div>', page)
+
+
+# ---------------------------------------------------------------- Markdown
+
+@pytest.mark.parametrize('raw, expected', [
+    ('plain', 'plain'),
+    ('a|b', 'a\\|b'),
+    ('<b>&', '&lt;b&gt;&amp;'),
+    ('*x* _y_ `z` [l](u) ~s~ \\', '\\*x\\* \\_y\\_ \\`z\\` \\[l\\](u) \\~s\\~ \\\\'),
+    ('line\nbreak\r\n\tx', 'line break x'),
+    ('bell\x07', 'bell'),
+    (None, ''),
+    (42, '42'),
+], ids=['plain', 'pipe', 'html', 'markup', 'newlines', 'control', 'none', 'int'])
+def test_md_escape(raw, expected):
+    assert _escape.md(raw) == expected
+
+
+def test_markdown_tables_keep_their_shape(hostile):
+    md = _render.markdown(*hostile)
+    assert '<script' not in md, [line for line in md.splitlines() if '<script' in line]
+    assert '{{ 7\\*7 }}' in md
+    for block in re.findall(r'((?:^\|.*\|\n)+)', md, re.M):
+        widths = {len(re.findall(r'(?<!\\)\|', line)) for line in block.splitlines()}
+        assert len(widths) == 1, block
+
+
+# ---------------------------------------------------------------- Prometheus
+
+@pytest.mark.parametrize('raw, expected', [
+    ('journal', 'journal'),
+    ('a"b', 'a\\"b'),
+    ('a\\b', 'a\\\\b'),
+    ('a\nb', 'a\\nb'),
+    ('a\rb\x00', 'ab'),
+], ids=['plain', 'quote', 'backslash', 'newline', 'control'])
+def test_prom_label(raw, expected):
+    assert _escape.prom_label(raw) == expected
+
+
+PROM_LINE = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"'
+                       r'(,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*")*\})? -?[0-9.e+]+$')
+
+
+def test_prom_text_is_valid_and_counts_by_killer_and_kind(hostile):
+    rep, view = build({'h': facts([
+        event('2026-11-30T10:00:00Z'), event('2026-11-30T10:01:00Z', kind='global'),
+        event('2026-11-30T10:02:00Z', kind='userspace', killer='systemd-oomd'),
+        dict(event('2026-11-30T10:03:00Z'), killer=None)], gathered_at='2026-11-30T11:00:00Z',
+        counters={'oom_kill': 5, 'missed': 2})})
+    text = _render.prom(rep['hosts'][0], '-7d', NOW)
+    samples = {}
+    for line in text.splitlines():
+        if not line.startswith('#'):
+            assert PROM_LINE.match(line), line
+            name, value = line.rsplit(' ', 1)
+            samples[name] = float(value)
+    assert samples['sre_oom_kills_total'] == 5
+    assert samples['sre_oom_kills_total{killer="kernel",kind="memcg"}'] == 2     # 0.1.0 facts: kernel
+    assert samples['sre_oom_kills_total{killer="kernel",kind="global"}'] == 1
+    assert samples['sre_oom_kills_total{killer="systemd-oomd",kind="userspace"}'] == 1
+    assert samples['sre_oom_missed_kills'] == 2
+    assert samples['sre_oom_facts_timestamp_seconds'] == NOW - 3600
+    hostile_text = _render.prom(hostile[0]['hosts'][0], HOSTILE, NOW)
+    for line in hostile_text.splitlines():
+        assert line.startswith('#') or PROM_LINE.match(line), line
+    assert _render.prom(hostile[0]['hosts'][1], '-7d', NOW) is None                # no data, no file
+
+
+# ---------------------------------------------------------------- JSON and files
+
+def test_json_round_trips_hostile_strings(hostile):
+    back = json.loads(_render.to_json(hostile[0]))
+    assert back['hosts'][0]['events'][0]['victim']['comm'] == HOSTILE
+
+
+def test_write_atomic_replaces_and_leaves_nothing_behind(tmp_path):
+    target = tmp_path / 'report.json'
+    target.write_text('old')
+    _render.write_atomic(str(target), 'new')
+    assert target.read_text() == 'new'
+    assert oct(os.stat(target).st_mode & 0o777) == '0o644'
+    assert sorted(os.listdir(tmp_path)) == ['report.json']
+
+
+def test_write_atomic_failure_keeps_the_old_file(tmp_path, monkeypatch):
+    target = tmp_path / 'index.html'
+    target.write_text('old')
+
+    def boom(src, dst):
+        raise OSError(28, 'No space left on device')
+    monkeypatch.setattr(os, 'replace', boom)
+    with pytest.raises(OSError):
+        _render.write_atomic(str(target), 'new')
+    assert target.read_text() == 'old'
+    assert sorted(os.listdir(tmp_path)) == ['index.html']
+
+
+def test_page_for_5000_hosts_is_under_10_mb():
+    evs = [event('2026-11-%02dT%02d:%02d:00Z' % (24 + k % 6, k, k)) for k in range(20)]
+    hosts = {'node-%05d' % i: facts(evs, gathered_at='2026-11-30T10:00:00Z',
+                                    sysctl={'panic_on_oom': i % 3, 'panic': 0}) for i in range(5000)}
+    rep, view = build(hosts)
+    page = _render.html(rep, view)
+    assert len(page.encode('utf-8')) <= 10 * 1024 * 1024
+    assert events_table(page).count('<td class="t">2026-11-') == _render.LIMITS['html_events']
+    assert '99,500 more not shown' in page
+    assert page.count('<tr>') > 5000                        # every host has its row

@@ -1,0 +1,344 @@
+# Copyright (c) 2026, sre.oom contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The report's pure core: inputs, risk rules, reconciliation, staleness, malformed data."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from ansible_collections.sre.oom.plugins.module_utils import _sysctl
+from ansible_collections.sre.oom.plugins.plugin_utils import _report
+
+NOW = _report.parse_time('2026-11-30T12:00:00Z')
+HOSTILE = '<script>alert("x")</script>{{ 7*7 }}'
+
+
+def event(time='2026-11-30T10:00:00Z', comm='hog', kind='memcg', unit='hog.service', **extra):
+    ev = {'time': time, 'uptime': 12.5, 'kind': kind, 'constraint': 'CONSTRAINT_MEMCG',
+          'victim': {'pid': 42, 'comm': comm, 'uid': 0, 'anon_rss_kb': 1024, 'file_rss_kb': 0,
+                     'shmem_rss_kb': 0, 'oom_score_adj': 0},
+          'memcg': '/system.slice/' + unit, 'oom_memcg': '/system.slice/' + unit, 'unit': unit,
+          'container_id': None, 'pod_uid': None,
+          'invoker': {'comm': comm, 'pid': 43, 'gfp_mask': '0xcc0(GFP_KERNEL)', 'order': 0}}
+    ev.update(extra)
+    return ev
+
+
+def facts(events=(), **over):
+    events = list(events)
+    oom = {
+        'sysctl': {'panic_on_oom': 0, 'panic': 10, 'overcommit_memory': 0, 'overcommit_ratio': 50,
+                   'oom_kill_allocating_task': 0, 'oom_dump_tasks': 1},
+        'counters': {'oom_kill': len(events)},
+        'events': events, 'event_count': len(events), 'source': 'kmsg', 'source_errors': {},
+        'processes': [{'pid': 9, 'comm': 'java', 'oom_score': 600, 'oom_score_adj': 0, 'rss_kb': 4096,
+                       'unit': 'app.service'}],
+        'protected': [], 'services': [],
+    }
+    oom.update(over)
+    return oom
+
+
+def build(hosts, **kw):
+    """hosts: {name: oom dict | None}; all from facts (fact cache)."""
+    inputs = [(n,) + _report.host_input(n, facts=f) for n, f in hosts.items()]
+    kw.setdefault('now', NOW)
+    return _report.build(inputs, **kw)
+
+
+def report_of(hosts, **kw):
+    return build(hosts, **kw)[0]
+
+
+def one(oom, **kw):
+    rep, _view = build({'h': oom}, **kw)
+    return rep['hosts'][0]
+
+
+# ---------------------------------------------------------------- times
+
+@pytest.mark.parametrize('text, expected', [
+    ('2026-11-30T12:00:00Z', NOW),
+    ('2026-11-30T12:00:00.250000Z', NOW + 0.25),
+    ('2026-11-30T13:00:00+01:00', NOW),
+    ('2026-11-30T11:30:00-0030', NOW),
+    ('2026-11-30 12:00:00', NOW),
+    ('0000-01-01T00:00:00Z', None),
+    ('2026-13-01T00:00:00Z', None),
+    ('2026-02-30T00:00:00Z', None),
+    ('2026-11-30T25:00:00Z', None),
+    ('1969-12-31T23:59:59Z', None),
+    ('yesterday', None),
+    (1700000000, None),
+    (None, None),
+    ('2026-11-30T12:00:00Z' + 'x' * 100, None),
+], ids=['utc', 'fraction', 'offset', 'offset-no-colon', 'space', 'year-0000', 'month-13', 'feb-30',
+        'hour-25', 'before-1970', 'words', 'number', 'none', 'huge'])
+def test_parse_time(text, expected):
+    assert _report.parse_time(text) == expected
+
+
+@pytest.mark.parametrize('value, expected', [
+    ('1d', 86400), ('12h', 43200), ('90m', 5400), ('30s', 30), ('2w', 1209600), ('3600', 3600),
+    (600, 600), ('-1d', None), ('soon', None), (True, None), (-5, None), (None, None),
+], ids=['day', 'hours', 'minutes', 'seconds', 'weeks', 'digits', 'int', 'negative', 'words', 'bool',
+        'negative-int', 'none'])
+def test_duration(value, expected):
+    assert _report.duration(value) == expected
+
+
+# ---------------------------------------------------------------- where data comes from
+
+@pytest.mark.parametrize('kwargs, expected', [
+    ({'result': {'ansible_facts': {'oom': {'events': []}}}, 'has_result': True}, ('ok', 'result')),
+    ({'result': {'unreachable': True, 'msg': 'ssh: no route'}, 'has_result': True}, ('unreachable', 'result')),
+    ({'result': {'failed': True, 'msg': 'boom'}, 'has_result': True}, ('failed', 'result')),
+    ({'result': {'skipped': True}, 'has_result': True}, ('no_data', 'result')),
+    ({'result': {'skipped': True}, 'facts': {'events': []}, 'has_result': True}, ('ok', 'facts')),
+    ({'result': {'changed': False}, 'facts': {'events': []}, 'has_result': True}, ('ok', 'facts')),
+    ({'result': 'garbage', 'has_result': True}, ('no_data', 'result')),
+    ({'facts': {'events': []}}, ('ok', 'facts')),
+    ({'facts': ['not', 'a', 'dict']}, ('no_data', 'facts')),
+    ({}, ('no_data', None)),
+], ids=['result', 'unreachable', 'failed', 'skipped', 'skipped-with-facts', 'result-without-facts',
+        'result-not-dict', 'facts', 'facts-not-dict', 'nothing'])
+def test_host_input(kwargs, expected):
+    status, error, oom, source = _report.host_input('h', **kwargs)
+    assert (status, source) == expected
+    assert (oom is not None) == (status == 'ok')
+    assert (error is None) == (status == 'ok')
+
+
+def test_result_wins_over_cached_facts():
+    status, _e, oom, source = _report.host_input(
+        'h', {'ansible_facts': {'oom': {'source': 'fresh'}}}, {'source': 'cached'}, has_result=True)
+    assert (status, oom['source'], source) == ('ok', 'fresh', 'result')
+
+
+def test_no_data_message():
+    rep = report_of({'a': facts(), 'b': None})
+    b = rep['hosts'][1]
+    assert b['status'] == 'no_data' and b['error'].startswith('no data')
+    assert rep['summary']['hosts_without_data'] == 1 and rep['summary']['hosts_reporting'] == 1
+
+
+# ---------------------------------------------------------------- risk rules (shared with oom_policy)
+
+@pytest.mark.parametrize('pon, panic, ids', [
+    (0, 0, []),
+    (0, 10, []),
+    (1, 0, ['panic_on_oom_no_reboot']),
+    (1, 10, []),
+    (2, 10, ['panic_on_oom_always']),
+    (2, 0, ['panic_on_oom_no_reboot', 'panic_on_oom_always']),
+    (None, 0, []),
+    (1, None, []),
+], ids=['off', 'off-reboot', 'panic-no-reboot', 'panic-reboots', 'always', 'always-no-reboot',
+        'unknown-pon', 'unknown-panic'])
+def test_policy_flags(pon, panic, ids):
+    h = one(facts(sysctl={'panic_on_oom': pon, 'panic': panic}))
+    assert [f['id'] for f in h['flags']] == ids
+    assert all(f['severity'] == 'critical' for f in h['flags'])
+
+
+def test_policy_messages_are_the_modules_own():
+    """The rule lives once: the report shows exactly what oom_policy warns."""
+    h = one(facts(sysctl={'panic_on_oom': 2, 'panic': 0}))
+    expected = _sysctl.cross_key_warnings({'vm.panic_on_oom': 2, 'kernel.panic': 0}, {}, False)
+    assert sorted(f['message'] for f in h['flags']) == sorted(expected)
+
+
+def test_protected_top_memory_user():
+    h = one(facts(protected=[{'pid': 7, 'comm': 'mysqld', 'oom_score_adj': -1000, 'rss_kb': 10 ** 7,
+                              'unit': 'mysql.service'}]))
+    assert [f['id'] for f in h['flags']] == ['protected_top_memory_user']
+    assert 'mysqld (pid 7, mysql.service)' in h['flags'][0]['message']
+    assert h['protected'] == ['mysql.service'] and h['top_memory']['comm'] == 'mysqld'
+
+
+def test_log_unreadable():
+    h = one(facts(source=None, source_errors={'journal': 'missing', 'dmesg': 'dmesg_restrict'}))
+    assert [f['id'] for f in h['flags']] == ['kernel_log_unreadable']
+    assert 'journal: missing; dmesg: dmesg_restrict' in h['flags'][0]['message']
+    assert h['kills'] is None and h['log_readable'] is False
+
+
+# ---------------------------------------------------------------- reconciliation
+
+@pytest.mark.parametrize('counters, missed, basis', [
+    ({'oom_kill': 12, 'missed': 9, 'parsed_since_boot': 3}, 9, 'vmstat oom_kill 12 - parsed since boot 3'),
+    ({'oom_kill': 3, 'missed': 0, 'parsed_since_boot': 3}, 0, 'vmstat oom_kill 3 - parsed since boot 3'),
+    ({'oom_kill': 12, 'missed': None, 'parsed_since_boot': None}, None,
+     'the events do not prove they cover the whole boot'),
+    ({'oom_kill': 12}, None, 'the events do not prove they cover the whole boot'),
+    ({}, None, 'no oom_kill counter'),
+    ({'oom_kill': 12, 'missed': 'lots'}, None, 'the events do not prove they cover the whole boot'),
+], ids=['lost', 'none-lost', 'not-proven', 'facts-0.1.0', 'no-counter', 'wrong-type'])
+def test_reconcile(counters, missed, basis):
+    h = one(facts([event()], counters=counters))
+    assert h['missed_kills'] == missed
+    assert h['missed_basis'] == basis
+
+
+def test_reconcile_fleet_wide():
+    rep = report_of({
+        'a': facts(counters={'oom_kill': 10, 'missed': 7}),
+        'b': facts(counters={'oom_kill': 2, 'missed': 0}),
+        'c': facts(counters={'oom_kill': 5}),
+        'd': None,
+    })
+    s = rep['summary']
+    assert (s['missed_kills'], s['hosts_missed_kills'], s['hosts_missed_unknown']) == (7, 1, 1)
+
+
+# ---------------------------------------------------------------- staleness
+
+@pytest.mark.parametrize('gathered, source, stale', [
+    ('2026-11-30T11:00:00Z', 'facts', False),
+    ('2026-11-28T11:00:00Z', 'facts', True),
+    (None, 'facts', None),
+    (None, 'result', False),
+    ('not a time', 'facts', None),
+], ids=['fresh', 'old', 'unknown-0.1.0', 'this-run', 'garbage'])
+def test_stale(gathered, source, stale):
+    oom = facts()
+    if gathered is not None:
+        oom['gathered_at'] = gathered
+    if source == 'result':
+        inputs = [('h',) + _report.host_input('h', {'ansible_facts': {'oom': oom}}, has_result=True)]
+    else:
+        inputs = [('h',) + _report.host_input('h', facts=oom)]
+    rep = _report.build(inputs, now=NOW, stale_after=86400)[0]
+    assert rep['hosts'][0]['stale'] is stale
+    assert rep['summary']['hosts_stale'] == (1 if stale else 0)
+    assert rep['summary']['hosts_age_unknown'] == (1 if stale is None else 0)
+
+
+# ---------------------------------------------------------------- malformed data, one host at a time
+
+GOOD = facts([event('2026-11-30T09:00:00Z', comm='fine')])
+
+MALFORMED = [
+    ('year-0000', facts([event('0000-01-01T00:00:00Z')]), "event 0: time '0000-01-01T00:00:00Z' is not a valid time"),
+    ('comm-10k', facts([event(comm='A' * 10240)]), 'event 0: victim.comm is 10240 characters long'),
+    ('unit-10k', facts([event(unit='u' * 20000)]), 'event 0: unit is 20000 characters long'),
+    ('events-not-list', dict(facts(), events={'a': 1}), 'events is a dict, not a list'),
+    ('event-not-dict', facts(events=['x', 3]), 'event 0 is a str, not a dict (ignored)'),
+    ('victim-not-dict', facts([event(victim='root')]), 'event 0: victim is a str, not a dict'),
+    ('sysctl-str', facts(sysctl={'panic_on_oom': '1', 'panic': 0}), "sysctl.panic_on_oom is '1' (a str), not an integer"),
+    ('sysctl-not-dict', facts(sysctl=[1, 2]), 'sysctl is a list, not a dict'),
+    ('sysctl-bool', facts(sysctl={'panic_on_oom': True}), 'sysctl.panic_on_oom is'),
+    ('counters-not-dict', facts(counters='12'), 'counters is a str, not a dict'),
+    ('oom-kill-negative', facts(counters={'oom_kill': -3}), 'counters.oom_kill is'),
+    ('event-count-str', facts([event()], event_count='many'), "event_count is 'many', not a count"),
+    ('processes-not-list', facts(processes='java'), 'processes is a str, not a list'),
+    ('protected-mixed', facts(protected=[None, {'pid': 1, 'comm': 'init', 'oom_score_adj': -1000, 'rss_kb': 1}]),
+     'protected: 1 entries are not dicts (ignored)'),
+    ('source-errors-list', facts(source_errors=['x']), 'source_errors is a list, not a dict'),
+    ('gathered-garbage', facts(gathered_at='0000-00-00'), "gathered_at '0000-00-00' is not a valid time"),
+]
+
+
+@pytest.mark.parametrize('name, bad, problem', MALFORMED, ids=[m[0] for m in MALFORMED])
+def test_malformed_host_keeps_its_row_and_spares_the_others(name, bad, problem):
+    good_before = copy.deepcopy(GOOD)
+    rep, view = build({'good': GOOD, 'bad': bad})
+    good, badh = rep['hosts']
+    assert good['problems'] == [] and good['kills'] == 1 and good['last_kill'] == '2026-11-30T09:00:00Z'
+    assert badh['status'] == 'ok', name        # still reported, as far as it could be read
+    assert any(p.startswith(problem) for p in badh['problems']), badh['problems']
+    assert rep['summary']['hosts_with_problems'] == 1
+    assert GOOD == good_before                 # inputs are never modified
+    json.dumps(rep)                            # and the whole report still serialises
+
+
+def test_missing_keys_everywhere():
+    h = one({})
+    assert h['status'] == 'ok' and h['problems'] == []
+    assert h['sysctl'] == dict.fromkeys(_report.SYSCTLS)
+    assert h['kills'] is None and h['events'] == [] and h['flags'] == [
+        f for f in h['flags'] if f['id'] == 'kernel_log_unreadable']
+
+
+def test_event_without_keys_is_listed_untimed():
+    rep, view = build({'h': facts([{}, event('2026-11-30T11:00:00Z')])})
+    assert rep['summary']['events_listed'] == 2
+    assert len(view['timed']) == 1 and len(view['untimed']) == 1
+    assert rep['summary']['kills_by_killer_kind'] == [
+        {'killer': 'kernel', 'kind': 'memcg', 'events': 1}, {'killer': 'kernel', 'kind': 'unknown', 'events': 1}]
+
+
+def test_a_crash_on_one_host_is_contained(monkeypatch):
+    real = _report.host_entry
+
+    def flaky(name, *a, **kw):
+        if name == 'bad' and a[0] == 'ok':
+            raise ZeroDivisionError('simulated')
+        return real(name, *a, **kw)
+    monkeypatch.setattr(_report, 'host_entry', flaky)
+    rep = report_of({'good': GOOD, 'bad': GOOD})
+    assert rep['hosts'][0]['status'] == 'ok'
+    assert rep['hosts'][1]['status'] == 'no_data'
+    assert 'ZeroDivisionError: simulated' in rep['hosts'][1]['problems'][0]
+
+
+# ---------------------------------------------------------------- the fleet
+
+def test_fleet_summary_order_and_last_kill():
+    rep, view = build({
+        'a': facts([event('2026-11-30T08:00:00Z', comm='old'), event('2026-11-30T11:00:00Z', comm=HOSTILE)]),
+        'b': facts([event('2026-11-30T10:00:00Z', comm='mid', kind='global',
+                          killer='systemd-oomd')]),
+        'c': facts(),
+    }, since='-7d')
+    s = rep['summary']
+    assert (s['hosts'], s['hosts_with_kills'], s['kills'], s['events_listed']) == (3, 2, 3, 3)
+    assert s['last_kill']['comm'] == HOSTILE and s['last_kill']['host'] == 'a'    # kept verbatim
+    order = [(rep['hosts'][hi]['name'], rep['hosts'][hi]['events'][ei]['victim']['comm'])
+             for _t, hi, ei in view['timed']]
+    assert order == [('a', HOSTILE), ('b', 'mid'), ('a', 'old')]
+    assert [h['name'] for h in view['kill_hosts']] == ['a', 'b']
+    assert rep['window']['start'] == '2026-11-23T12:00:00Z' and rep['window']['end'] == '2026-11-30T12:00:00Z'
+    assert {'killer': 'systemd-oomd', 'kind': 'global', 'events': 1} in s['kills_by_killer_kind']
+    assert rep['hosts'][1]['kills_by_killer'] == {'systemd-oomd': 1}
+
+
+def test_policy_groups():
+    risky = {'panic_on_oom': 1, 'panic': 0}
+    rep, view = build({'a': facts(), 'b': facts(sysctl=risky), 'c': facts(), 'd': facts(), 'e': None})
+    groups = [(len(p['hosts']), [f['id'] for f in p['flags']]) for p in view['policies']]
+    assert groups == [(3, []), (1, ['panic_on_oom_no_reboot'])]
+    assert view['policies'][0]['hosts'] == ['a', 'c', 'd']
+    assert rep['summary']['policies'] == 2
+
+
+def test_schema_keys_only_added():
+    rep = report_of({'a': facts([event()])})
+    assert rep['schema'] == 'sre.oom.report/1'
+    for key in ('schema', 'generated', 'since', 'window', 'summary', 'hosts'):
+        assert key in rep
+    for key in ('hosts', 'hosts_reporting', 'hosts_without_data', 'hosts_with_kills', 'hosts_flagged',
+                'hosts_log_unreadable', 'kills', 'events_listed', 'last_kill'):
+        assert key in rep['summary']
+    for key in ('name', 'status', 'error', 'source', 'source_errors', 'log_readable', 'kills', 'events_listed',
+                'last_kill', 'oom_kill_since_boot', 'sysctl', 'protected', 'top_memory', 'next_victims',
+                'services', 'counters', 'flags', 'events'):
+        assert key in rep['hosts'][0]
+
+
+def test_counts_are_integers_only():
+    rep = report_of({'a': facts([event(comm=HOSTILE)])})
+    c = _report.counts(rep)
+    assert c['kills'] == 1 and 'last_kill' not in c
+    assert all(isinstance(v, int) for v in c.values())
+
+
+def test_linear_in_hosts():
+    """5,000 hosts x 3 kills go through without error (the timing is in bench/report)."""
+    hosts = {'n%d' % i: facts([event('2026-11-30T0%d:00:00Z' % (k + 1)) for k in range(3)]) for i in range(5000)}
+    rep, view = build(hosts)
+    assert rep['summary']['kills'] == 15000 and len(view['timed']) == 15000
