@@ -47,16 +47,15 @@ description:
     (C(panic_on_oom) without C(kernel.panic), C(panic_on_oom=2), a kubelet on the host).
 author:
   - sre.oom maintainers (@sre-oom)
+extends_documentation_fragment:
+  - sre.oom._attributes
+  - sre.oom._attributes.changes
 attributes:
   check_mode:
-    support: full
     description: Reports exactly which live values and which file lines would change; writes nothing.
   diff_mode:
-    support: full
     description: Returns the managed file before and after, and the live values before and after.
   platform:
-    support: full
-    platforms: linux
     description: Linux only (C(/proc/sys), sysctl.d).
 options:
   panic_on_oom:
