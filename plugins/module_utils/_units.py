@@ -52,7 +52,7 @@ SETTINGS = (
     Setting("managed_oom_preference", "ManagedOOMPreference", CGROUP_TYPES, 248,
             ("none", "avoid", "omit")),
 )
-BY_OPTION = dict((s.option, s) for s in SETTINGS)
+BY_OPTION = {s.option: s for s in SETTINGS}
 OPTIONS = tuple(s.option for s in SETTINGS)
 LIMIT = "managed_oom_memory_pressure_limit"
 # systemd 247 spells the limit ManagedOOMMemoryPressureLimitPercent= and takes whole
@@ -666,7 +666,7 @@ def build_result(plans, observed, reconciled, systemd_running, version, options=
             "state": plan.spec.state,
             "changed": plan.changed,
             "settings": settings,
-            "written": dict((k, v) for _o, k, v in plan.written),
+            "written": {k: v for _o, k, v in plan.written},
             "unsupported": list(plan.unsupported),
             "effective": effective_of(block, options),
             "shadowed_by": list(plan.shadowed_by),
