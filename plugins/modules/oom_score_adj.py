@@ -21,7 +21,12 @@ description:
   - Optionally writes the value to C(/proc/<pid>/oom_score_adj) of every process already
     running in each unit's cgroup, because systemd only applies C(OOMScoreAdjust=) when
     it starts a process.
-  - Never overwrites or removes a file it did not write (see O(force)).
+  - Never overwrites or removes a file it did not write (see O(force)), and never writes
+    through a symlink.
+  - Which to use - this module sets B(one) value for many units. M(sre.oom.oom_unit) takes
+    each unit with its own values, also manages the systemd-oomd settings
+    (C(ManagedOOM*=), slices included), and runs the same code; prefer it in new
+    playbooks. This module is kept, with its options and return values, for existing ones.
 author:
   - sre.oom maintainers (@sre-oom)
 options:
@@ -32,19 +37,20 @@ options:
         C(.socket), C(.mount), C(.swap). Template instances (C(worker@3.service)) are
         fine; a bare template (C(worker@.service)) gets a drop-in that applies to all
         its instances, but is not queried, applied live or restarted.
-      - Names follow systemd's rules (ASCII letters, digits, C(:-_.\\), one C(@) part, at
-        most 255 characters); C(/), C(..), a leading C(.) and control characters are
-        refused. A bad name fails the task before anything is written.
+      - Names follow systemd's rules (ASCII letters, digits, C(:-_.\\), at most one C(@),
+        at most 255 characters); C(/), C(..), a leading or trailing C(.) and control
+        characters are refused. A bad name fails the task before anything is written.
     type: list
     elements: str
     required: true
     aliases: [unit, units]
   value:
     description:
-      - The C(OOMScoreAdjust=) value, from -1000 (never kill) to 1000 (kill first).
+      - The C(OOMScoreAdjust=) value, an integer from -1000 (never kill) to 1000 (kill
+        first). Booleans are refused (V(true) is not 1).
       - Required with O(state=present) unless O(oom_policy) is given. Ignored with
         O(state=absent).
-    type: int
+    type: raw
   oom_policy:
     description:
       - The C(OOMPolicy=) of the service - what systemd does with the rest of the service
@@ -63,8 +69,9 @@ options:
   dropin:
     description:
       - The drop-in file name inside C(<unit_dir>/<unit>.d/).
-      - Must match C(^[A-Za-z0-9_.@-]+\.conf$) and not start with C(.) (systemd ignores
-        hidden files). Name it so that it sorts after the drop-ins it must override.
+      - The whole name must match C([A-Za-z0-9_.@-]+\.conf), not start with C(.) (systemd
+        ignores hidden files), and be at most 255 bytes. Name it so that it sorts after the
+        drop-ins it must override.
     type: str
     default: 50-oom-score-adj.conf
   unit_dir:
@@ -131,6 +138,10 @@ notes:
     files with the same name the one in the higher-priority directory is used.
   - With O(state=absent), running processes keep their current value until restarted
     (use O(restart)); the module does not guess a value to put back.
+  - A managed drop-in whose mode or owner drifted is put back to C(0644) C(root:root)
+    (changed, with a diff). A symlink at the drop-in path or a symlinked C(<unit>.d)
+    directory is refused. A write error fails the task naming the path, after putting
+    back the drop-ins the run had already written.
   - Check mode runs only read-only commands (C(systemctl show)); RV(units.effective) then
     shows what systemd uses now, before the change.
 attributes:
@@ -139,12 +150,13 @@ attributes:
     description: Nothing is written, reloaded, restarted or applied live; the result says what would be.
   diff_mode:
     support: full
-    description: Before and after text of each changed drop-in, with its path.
+    description: Before and after text of each changed drop-in, with its path; a mode or owner drift shows in the header.
   platform:
     support: full
     platforms: linux
     description: Linux with systemd. Drop-ins are also written where systemd is not PID 1.
 seealso:
+  - module: sre.oom.oom_unit
   - name: systemd.exec(5) OOMScoreAdjust=
     description: The setting this module manages.
     link: https://www.freedesktop.org/software/systemd/man/latest/systemd.exec.html#OOMScoreAdjust=
