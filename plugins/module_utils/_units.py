@@ -515,10 +515,15 @@ def reload_and_observe(host, runner, systemctl, plans, props, daemon_reload, war
     if (daemon_reload and not reloaded
             and any(p.get("NeedDaemonReload") == "yes" for p in shown.values())):
         reloaded = True
-        if not runner.check_mode:
-            run_checked(host, reload_argv, "systemctl daemon-reload")
-            shown = show(host, systemctl, props, queried, warnings)
+        again = runner.act(_reload_then_show, host, reload_argv, systemctl, props, queried, warnings)
+        if again is not None:
+            shown = again
     return Observed(reloaded, shown)
+
+
+def _reload_then_show(host, reload_argv, systemctl, props, queried, warnings):
+    run_checked(host, reload_argv, "systemctl daemon-reload")
+    return show(host, systemctl, props, queried, warnings)
 
 
 def effective_of(block, options):
@@ -736,7 +741,7 @@ def run(module, host, req):
             block = observed.props.get(plan.unit)
             if block is not None and block.get("LoadState") == "not-found" and plan.spec.state == "present":
                 warnings.append("%s is not installed; its drop-in takes effect once it is" % plan.unit)
-        check_effective(plans, observed, any_changed, module.check_mode, warnings)
+        check_effective(plans, observed, any_changed, runner.check_mode, warnings)
         reconciled = reconcile(host, runner, systemctl, plans, observed, req.restart, req.apply_live,
                                warnings)
     except UnitsError as e:
