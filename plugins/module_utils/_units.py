@@ -715,7 +715,10 @@ def run(module, host, req):
     version = systemd_version(host, warnings) if req.detect_version else None
     runner = Runner(module.check_mode)
 
-    plans = plan_units(req.specs, PlanContext(tree, std_dir, req.dropin, req.force, version, req.what))
+    try:
+        plans = plan_units(req.specs, PlanContext(tree, std_dir, req.dropin, req.force, version, req.what))
+    except OSError as e:
+        raise UnitsError("cannot read the current drop-ins below %s: %s" % (tree, e))
     for plan in plans:
         warnings.extend(plan.warnings)
     any_changed = any(p.changed for p in plans)

@@ -386,13 +386,22 @@ BAD_INPUTS = [
     ({"name": ["w"], "value": 1, "oom_policy": "nope"},
      "value of oom_policy must be one of: continue, stop, kill, got: nope"),
     ({"name": ["w"], "value": "high"}, None),
+    ({"name": ["w"], "value": True}, "value must be an integer from -1000 to 1000, not a boolean (True)"),
+    ({"name": ["w"], "value": "5\n"}, "value must be an integer from -1000 to 1000, got '5\\n'"),
+    ({"name": ["w"], "value": 1, "dropin": "x.conf\n"}, DROPIN_MSG + "'x.conf\\n'"),
+    ({"name": ["w"], "value": 1, "dropin": "x" * 300 + ".conf"}, DROPIN_MSG + "'%s.conf'" % ("x" * 300)),
+    ({"name": ["foo."], "value": 1}, "name: 'foo.' is not a valid unit name: a unit name cannot end with '.' "
+                                     "(give the type, e.g. 'foo.service', or none)"),
+    ({"name": ["a@b@c"], "value": 1}, "name: 'a@b@c' is not a valid unit name: at most one '@' is allowed "
+                                      "(template@instance)"),
 ]
 
 
 @pytest.mark.parametrize("args,msg", BAD_INPUTS, ids=[
     "slash", "traversal", "control-char", "timer", "too-long", "empty-list", "no-value", "too-high", "too-low",
     "policy-on-socket", "dropin-traversal", "dropin-hidden", "dropin-suffix", "unit-dir", "policy-choice",
-    "value-not-int"])
+    "value-not-int", "value-bool", "value-newline", "dropin-newline", "dropin-too-long", "trailing-dot",
+    "two-ats"])
 def test_bad_inputs_fail_before_touching_anything(fake, run_module, args, msg):
     r = run(run_module, args)
     assert r["failed"] is True
@@ -454,3 +463,26 @@ def test_socket_unit_gets_socket_section(fake, run_module):
     r = run(run_module, {"name": "api.socket", "value": 100})
     assert dropin(fake, "api.socket").read_text().endswith("[Socket]\nOOMScoreAdjust=100\n")
     assert r["warnings"] == ["api.socket is not installed; its drop-in takes effect once it is"]
+
+
+def test_owner_drift_converged_with_diff(fake, run_module):
+    run(run_module, {"name": "worker", "value": 5})
+    os.chown(str(dropin(fake)), 1000, 1000)
+    r = run(run_module, {"name": "worker", "value": 5}, diff=True)
+    assert r["changed"] is True and r["units"]["worker.service"]["changed"] is True
+    assert r["diff"][0]["before_header"] == "%s (owner 1000:1000 -> 0:0)" % dropin(fake)
+    st = dropin(fake).stat()
+    assert (st.st_uid, st.st_gid) == (0, 0) and stat.S_IMODE(st.st_mode) == 0o644
+
+
+def test_symlinked_unit_dir_refused_nothing_written(fake, run_module, tmp_path):
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    (fake.root / ETC).mkdir(parents=True)
+    os.symlink(str(target), str(fake.root / ETC / "worker.service.d"))
+    r = run(run_module, {"name": ["idle", "worker"], "value": 5})
+    assert r["failed"] is True
+    assert r["msg"] == ("name[1] (worker.service): %s is a symlink; refusing to write through it (make it a "
+                        "real directory)" % (fake.root / ETC / "worker.service.d"))
+    assert os.listdir(str(target)) == [] and not dropin(fake, "idle.service").parent.exists()
+    assert fake.calls == []
