@@ -696,6 +696,17 @@ def build_result(plans, observed, reconciled, systemd_running, version, options=
 # The whole flow
 # ---------------------------------------------------------------------------
 
+def oomd_missing(host):
+    """What systemd-oomd needs and this host lacks: the unified cgroup v2 hierarchy
+    (cgroup.controllers at /sys/fs/cgroup) and PSI (/proc/pressure/memory)."""
+    missing = []
+    if not os.path.exists(host.path("/sys/fs/cgroup/cgroup.controllers")):
+        missing.append("no unified cgroup v2 hierarchy at /sys/fs/cgroup")
+    if not os.path.exists(host.path("/proc/pressure/memory")):
+        missing.append("no PSI (/proc/pressure/memory)")
+    return missing
+
+
 Request = collections.namedtuple("Request", [
     "specs", "unit_dir", "dropin", "force", "daemon_reload", "apply_live", "restart", "what",
     "options", "detect_version"])
@@ -721,6 +732,13 @@ def run(module, host, req):
         raise UnitsError("cannot read the current drop-ins below %s: %s" % (tree, e))
     for plan in plans:
         warnings.extend(plan.warnings)
+    oomd_units = [p.unit for p in plans if any(k.startswith("ManagedOOM") for _o, k, _v in p.written)]
+    if live_tree and oomd_units:
+        missing = oomd_missing(host)
+        if missing:
+            warnings.append("systemd-oomd cannot act on this host (%s): the ManagedOOM* settings of %s "
+                            "are written and read back but kill nothing here"
+                            % ("; ".join(missing), ", ".join(oomd_units)))
     any_changed = any(p.changed for p in plans)
     diff = diff_of(plans)
 

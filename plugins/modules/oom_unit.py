@@ -149,8 +149,9 @@ options:
     default: false
 notes:
   - systemd-oomd acts only on the unified cgroup v2 hierarchy with memory accounting and
-    PSI. On a cgroup v1 or hybrid host the C(ManagedOOM*=) settings are accepted, stored
-    and reported by C(systemctl show) (and so by this module), but nothing is killed.
+    PSI. On a cgroup v1 or hybrid host, or without C(/proc/pressure/memory), the
+    C(ManagedOOM*=) settings are accepted, stored and reported by C(systemctl show) (and
+    so by this module), but nothing is killed; the module then says so in one warning.
   - C(systemctl show) reports the limit as a fraction of 2^32 (60% is C(2576980377)) on
     systemd 248 and newer and as C(61%) on 247; RV(units.effective) always gives percent
     in the form of the option (V(60%), V(55.5%)).

@@ -139,6 +139,7 @@ def fake(request, tmp_path, monkeypatch):
     write(root, "/proc/1/comm", "systemd\n")
     write(root, "/proc/self/status", "Name:\tpython3\nCapEff:\t000001fffeffffff\n")
     write(root, "/sys/fs/cgroup/cgroup.controllers", "cpu io memory pids\n")
+    write(root, "/proc/pressure/memory", "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n")
     sd = FakeSystemd(root, request.param)
     sd.add("db.service", pids=(101,))
     sd.add("web.service", pids=(201, 202))
@@ -439,3 +440,16 @@ def test_not_pid1_writes_only(fake, run_module):
     assert r["systemd_running"] is False and fake.calls == [VERSION]
     assert dropin(fake, "web.service").exists() and proc(fake, 201) == "0"
     assert r["units"]["web.service"]["effective"]["managed_oom_memory_pressure"] is None
+
+
+def test_warns_once_when_oomd_cannot_act(fake, run_module):
+    os.unlink(str(fake.root / "sys/fs/cgroup/cgroup.controllers"))
+    os.unlink(str(fake.root / "proc/pressure/memory"))
+    r = run(run_module, {"units": FLEET})
+    assert r["failed"] is False and dropin(fake, "batch.slice").exists()
+    assert r["warnings"] == [
+        "systemd-oomd cannot act on this host (no unified cgroup v2 hierarchy at /sys/fs/cgroup; no PSI "
+        "(/proc/pressure/memory)): the ManagedOOM* settings of db.service, web.service, batch.slice are written "
+        "and read back but kill nothing here"]
+    r = run(run_module, {"units": [{"name": "db", "oom_score_adj": 1}]})
+    assert r["warnings"] == []
