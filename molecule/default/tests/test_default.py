@@ -218,3 +218,12 @@ def test_negative_value_live(host):
         assert pid not in reported["live"]["updated"]
         reason = reported["live"]["failed"].get(str(pid), "")
         assert re.search(r"EACCES|[Pp]ermission denied", reason), reported["live"]
+
+
+def test_oomd_limits_reported(host):
+    """systemd-oomd needs cgroup v2 and PSI; where either is missing (this machine is
+    cgroup v1 hybrid) the run says so in a warning instead of pretending."""
+    saved = _json(host, "/var/lib/sre-oom-test/converge-result.json")
+    able = host.file("/sys/fs/cgroup/cgroup.controllers").exists and host.file("/proc/pressure/memory").exists
+    said = [w for w in saved["services_result"]["warnings"] if "systemd-oomd cannot act" in w]
+    assert len(said) == (0 if able else 1), saved["services_result"]["warnings"]
