@@ -62,8 +62,9 @@ SYSCTLS = {
     "oom_kernel_overcommit_memory": "vm/overcommit_memory",
     "oom_kernel_overcommit_ratio": "vm/overcommit_ratio",
 }
-# Targets of issue 5 for the idempotent re-run of site.yml.
-TARGET_TIME_RATIO = 1.0 / 3.0
+# Targets of issue 10 (30 services with 30 distinct values), for the idempotent
+# re-run and for the first run of site.yml against the naive playbook.
+TARGET_TIME_RATIO = 0.1
 TARGET_MODULES_PER_HOST = 4
 
 UNIT = """[Unit]
@@ -268,16 +269,17 @@ def summarise(results):
 
 
 def check_targets(summary):
-    site, naive = summary["site_rerun"], summary["naive_rerun"]
-    ratio = site["wall_s_median"] / naive["wall_s_median"]
-    return {
-        "rerun_time_ratio": round(ratio, 3),
-        "rerun_time_ratio_ok": ratio <= TARGET_TIME_RATIO,
-        "rerun_modules_per_host": site["modules_per_host_max"],
-        "rerun_modules_per_host_ok": site["modules_per_host_max"] <= TARGET_MODULES_PER_HOST,
-        "site_rerun_idempotent": site["changed_per_host_max"] == 0,
-        "naive_rerun_idempotent": naive["changed_per_host_max"] == 0,
-    }
+    targets = {}
+    for which in ("rerun", "first"):
+        site, naive = summary["site_%s" % which], summary["naive_%s" % which]
+        ratio = site["wall_s_median"] / naive["wall_s_median"]
+        targets["%s_time_ratio" % which] = round(ratio, 3)
+        targets["%s_time_ratio_ok" % which] = ratio <= TARGET_TIME_RATIO
+        targets["%s_modules_per_host" % which] = site["modules_per_host_max"]
+        targets["%s_modules_per_host_ok" % which] = site["modules_per_host_max"] <= TARGET_MODULES_PER_HOST
+    targets["site_rerun_idempotent"] = summary["site_rerun"]["changed_per_host_max"] == 0
+    targets["naive_rerun_idempotent"] = summary["naive_rerun"]["changed_per_host_max"] == 0
+    return targets
 
 
 def markdown(summary, targets, rounds):
@@ -297,12 +299,13 @@ def markdown(summary, targets, rounds):
                 names[variant], "first run" if which == "first" else "re-run",
                 s["wall_s_median"], mods, s["changed_per_host_max"]))
     lines.append("")
-    lines.append("re-run time site/naive = %.3f (target <= %.3f: %s); module executions "
-                 "per host on re-run = %d (target <= %d: %s)" % (
-                     targets["rerun_time_ratio"], TARGET_TIME_RATIO,
-                     "met" if targets["rerun_time_ratio_ok"] else "NOT met",
-                     targets["rerun_modules_per_host"], TARGET_MODULES_PER_HOST,
-                     "met" if targets["rerun_modules_per_host_ok"] else "NOT met"))
+    for which, name in (("rerun", "re-run"), ("first", "first run")):
+        lines.append("%s time site/naive = %.3f (target <= %.3f: %s); module executions "
+                     "per host = %d (target <= %d: %s)" % (
+                         name, targets["%s_time_ratio" % which], TARGET_TIME_RATIO,
+                         "met" if targets["%s_time_ratio_ok" % which] else "NOT met",
+                         targets["%s_modules_per_host" % which], TARGET_MODULES_PER_HOST,
+                         "met" if targets["%s_modules_per_host_ok" % which] else "NOT met"))
     return "\n".join(lines)
 
 
@@ -389,6 +392,7 @@ def main():
         print(markdown(report["summary"], report["targets"], args.rounds))
         t = report["targets"]
         if not (t["rerun_time_ratio_ok"] and t["rerun_modules_per_host_ok"]
+                and t["first_time_ratio_ok"] and t["first_modules_per_host_ok"]
                 and t["site_rerun_idempotent"]):
             status = 1
     with open(os.path.join(outdir, "results.json"), "w", encoding="utf-8") as handle:

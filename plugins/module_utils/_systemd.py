@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import os
+import re
 import string
 
 from ansible_collections.sre.oom.plugins.module_utils import _managed
@@ -26,6 +27,11 @@ SECTIONS = {
     "mount": "Mount",
     "swap": "Swap",
 }
+
+# Every unit type a drop-in of this collection may target, with its section:
+# the ones above plus slices, which carry the systemd-oomd settings
+# (ManagedOOM*=, systemd.resource-control(5)) but run no processes themselves.
+ALL_SECTIONS = dict(SECTIONS, slice="Slice")
 
 # OOMPolicy= is a [Service] setting.
 OOM_POLICY_TYPES = ("service",)
@@ -72,15 +78,19 @@ class UnitNameError(ValueError):
 # Unit names
 # ---------------------------------------------------------------------------
 
-def normalize_unit(name):
+def normalize_unit(name, types=None):
     """Return the full unit name for ``name`` or raise UnitNameError.
 
-    A name without a known unit-type suffix gets ".service" (as systemctl does).
-    Only types whose units run processes are accepted. The rules are systemd's
-    (ASCII letters, digits and ``:-_.\\``, one "@" part, at most 255 characters)
-    plus two of our own that keep the name safe as a path component: no ".." and
-    no leading ".".
+    A name without a known unit-type suffix gets ".service" (as systemctl does);
+    a name ending in "." is refused rather than turned into "foo..service".
+    ``types`` is the collection of accepted unit types (default: those whose
+    units run processes, SECTIONS). The rules are systemd's (ASCII letters,
+    digits and ``:-_.\\``, at most one "@", at most 255 characters) plus two of
+    our own that keep the name safe as a path component: no ".." and no leading
+    ".".
     """
+    if types is None:
+        types = SECTIONS
     if not isinstance(name, str) or name == "":
         raise UnitNameError("the name is empty")
     for ch in name:
@@ -92,16 +102,21 @@ def normalize_unit(name):
         raise UnitNameError("'/' is not allowed")
     if name.startswith("."):
         raise UnitNameError("a unit name cannot start with '.'")
+    if name.endswith("."):
+        raise UnitNameError("a unit name cannot end with '.' (give the type, e.g. 'foo.service', or none)")
+    if name.count("@") > 1:
+        raise UnitNameError("at most one '@' is allowed (template@instance)")
     full = name
     dot = name.rfind(".")
     if dot < 0 or name[dot + 1:] not in UNIT_TYPES:
         full = name + ".service"
         dot = len(name)
     utype = full[dot + 1:]
-    if utype not in SECTIONS:
+    if utype not in types:
+        why = "runs no processes" if types is SECTIONS else "is not accepted here"
         raise UnitNameError(
-            "unit type .%s runs no processes; accepted suffixes are %s"
-            % (utype, ", ".join("." + t for t in SECTIONS)))
+            "unit type .%s %s; accepted suffixes are %s"
+            % (utype, why, ", ".join("." + t for t in types)))
     if len(full) > UNIT_NAME_MAX:
         raise UnitNameError("it is longer than %d characters" % UNIT_NAME_MAX)
     stem = full[:dot]
@@ -110,6 +125,8 @@ def normalize_unit(name):
     at = stem.find("@")
     if at == 0:
         raise UnitNameError("a unit name cannot start with '@'")
+    if at > 0 and utype == "slice":
+        raise UnitNameError("slices cannot be templates or instances")
     bad = sorted({ch for ch in stem if ch not in _VALID_CHARS and ch != "@"})
     if bad:
         raise UnitNameError(
@@ -124,8 +141,8 @@ def unit_type(unit):
 
 
 def section_for(unit):
-    """The drop-in section that holds OOMScoreAdjust= for ``unit``."""
-    return SECTIONS[unit_type(unit)]
+    """The drop-in section that holds the unit's settings ("Slice" for a slice)."""
+    return ALL_SECTIONS[unit_type(unit)]
 
 
 def is_template(unit):
@@ -151,15 +168,23 @@ def template_of(unit):
 # ---------------------------------------------------------------------------
 
 def render_dropin(unit, value=None, oom_policy=None, created_dir=False):
-    """Return the text of the managed drop-in for ``unit``."""
-    lines = [_managed.header("sre.oom.oom_score_adj").rstrip("\n")]
+    """Return the text of the managed drop-in of sre.oom.oom_score_adj for ``unit``."""
+    pairs = []
+    if value is not None:
+        pairs.append((KEY_ADJ, "%d" % value))
+    if oom_policy is not None:
+        pairs.append((KEY_POLICY, oom_policy))
+    return render_settings(unit, pairs, created_dir, "sre.oom.oom_score_adj")
+
+
+def render_settings(unit, pairs, created_dir=False, what="sre.oom.oom_unit"):
+    """Return a managed drop-in for ``unit`` setting each (key, value) of ``pairs``."""
+    lines = [_managed.header(what).rstrip("\n")]
     if created_dir:
         lines.append(DIR_FLAG)
     lines.append("[%s]" % section_for(unit))
-    if value is not None:
-        lines.append("%s=%d" % (KEY_ADJ, value))
-    if oom_policy is not None:
-        lines.append("%s=%s" % (KEY_POLICY, oom_policy))
+    for key, val in pairs:
+        lines.append("%s=%s" % (key, val))
     return "\n".join(lines) + "\n"
 
 
@@ -484,3 +509,58 @@ def has_cap_sys_resource(root="/"):
             except ValueError:
                 return None
     return None
+
+
+# ---------------------------------------------------------------------------
+# systemd versions and the systemd-oomd limit
+# ---------------------------------------------------------------------------
+
+_VERSION_RE = re.compile(r"systemd ([0-9]{1,5})\b")
+# ManagedOOMMemoryPressureLimit= is a uint32 fraction of this on D-Bus and in
+# `systemctl show` (systemd 248+): 60% -> 2576980377.
+UINT32_MAX = 4294967295
+_PERCENT_RE = re.compile(r"([0-9]{1,3})(?:\.([0-9]{1,2}))?%?")
+
+
+def parse_version(text):
+    """The major version from `systemctl --version` output, or None."""
+    first = (text or "").strip().split("\n", 1)[0]
+    m = _VERSION_RE.match(first)
+    return int(m.group(1)) if m else None
+
+
+def parse_percent(text):
+    """"60%", "60", "55.5%", "55.55" -> permyriad (6000, 5550, 5555); None if not a
+    percentage from 0 to 100 with at most two decimals. Full match only."""
+    if not isinstance(text, str):
+        return None
+    m = _PERCENT_RE.fullmatch(text)
+    if m is None:
+        return None
+    whole = int(m.group(1))
+    frac = (m.group(2) or "").ljust(2, "0")
+    value = whole * 100 + int(frac or "0")
+    return value if value <= 10000 else None
+
+
+def format_percent(permyriad):
+    """6000 -> "60%", 5550 -> "55.5%", 5555 -> "55.55%"."""
+    whole, frac = divmod(permyriad, 100)
+    if frac == 0:
+        return "%d%%" % whole
+    return ("%d.%02d" % (whole, frac)).rstrip("0") + "%"
+
+
+def limit_from_show(val, legacy=False):
+    """The limit as `systemctl show` reports it, as a permyriad, or None.
+
+    systemd 248+ prints ManagedOOMMemoryPressureLimit as a fraction of 2^32 - 1;
+    systemd 247 prints ManagedOOMMemoryPressureLimitPercent as "61%".
+    """
+    if val is None or val == "":
+        return None
+    if legacy or val.endswith("%"):
+        return parse_percent(val)
+    if not val.isdigit():
+        return None
+    return (int(val) * 10000 + UINT32_MAX // 2) // UINT32_MAX

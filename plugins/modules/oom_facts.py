@@ -254,12 +254,31 @@ ansible_facts:
         services:
           description:
             - systemd units (services and scopes) with an C(OOMScoreAdjust) other
-              than 0, an C(OOMPolicy) other than the default, or whose last
+              than 0, an C(OOMPolicy) other than the default, a systemd-oomd setting
+              other than the default (C(ManagedOOMMemoryPressure=kill),
+              C(ManagedOOMSwap=kill), a C(ManagedOOMMemoryPressureLimit), a
+              C(ManagedOOMPreference) of V(avoid) or V(omit)), or whose last
               C(Result) was V(oom-kill).
+            - Each has C(unit), C(oom_score_adjust), C(oom_policy), C(result), the
+              effective C(managed_oom_memory_pressure), C(managed_oom_memory_pressure_limit)
+              (percent, V(60%); null when systemd does not report it),
+              C(managed_oom_swap), C(managed_oom_preference) (null before systemd 248),
+              and C(memory_oom_group) - the cgroup v2 C(memory.oom.group) of the unit's
+              cgroup as a boolean, null where it cannot be read (cgroup v1, a unit
+              without a cgroup).
           returned: when services is gathered
           type: list
           elements: dict
-          sample: [{unit: postgresql.service, oom_score_adjust: -900, oom_policy: stop, result: success}]
+          sample:
+            - unit: postgresql.service
+              oom_score_adjust: -900
+              oom_policy: stop
+              result: success
+              managed_oom_memory_pressure: kill
+              managed_oom_memory_pressure_limit: 60%
+              managed_oom_swap: auto
+              managed_oom_preference: avoid
+              memory_oom_group: false
         services_error:
           description: Why units could not be listed (no systemd as init, C(systemctl) failed), or null.
           returned: when services is gathered
@@ -556,11 +575,16 @@ def gather_services(host):
         parts = line.split()
         if parts and (parts[0].endswith(".service") or parts[0].endswith(".scope")):
             units.append(parts[0])
+    # systemctl show leaves out properties its systemd does not know: the limit is
+    # ManagedOOMMemoryPressureLimitPercent ("61%") on 247 and ManagedOOMMemoryPressureLimit
+    # (a fraction of 2^32) from 248, which also added ManagedOOMPreference.
+    props = ("Id", "OOMScoreAdjust", "OOMPolicy", "Delegate", "Result", "ManagedOOMMemoryPressure",
+             "ManagedOOMMemoryPressureLimit", "ManagedOOMMemoryPressureLimitPercent", "ManagedOOMSwap",
+             "ManagedOOMPreference", "ControlGroup")
     found = []
     for i in range(0, len(units), 200):
         batch = units[i:i + 200]
-        rc, out, err = host.run(_systemd.show_argv(
-            systemctl, ("Id", "OOMScoreAdjust", "OOMPolicy", "Delegate", "Result"), batch))
+        rc, out, err = host.run(_systemd.show_argv(systemctl, props, batch))
         if rc != 0:
             return found, "systemctl show failed (rc=%d): %s" % (rc, (err or out).strip())
         for blk in _systemd.parse_show(out):
@@ -570,11 +594,33 @@ def gather_services(host):
             adj = _int_or_none(blk.get("OOMScoreAdjust")) or 0
             policy = blk.get("OOMPolicy") or None
             result = blk.get("Result") or None
+            pressure = blk.get("ManagedOOMMemoryPressure") or None
+            swap = blk.get("ManagedOOMSwap") or None
+            preference = blk.get("ManagedOOMPreference") or None
+            limit = _systemd.limit_from_show(blk.get("ManagedOOMMemoryPressureLimit"))
+            if limit is None:
+                limit = _systemd.limit_from_show(blk.get("ManagedOOMMemoryPressureLimitPercent"), legacy=True)
             usual = {default_policy}
             if blk.get("Delegate") == "yes":
                 usual.add("continue")
-            if adj != 0 or (policy is not None and policy not in usual) or result == "oom-kill":
-                found.append({"unit": unit, "oom_score_adjust": adj, "oom_policy": policy, "result": result})
+            oomd = (pressure == "kill" or swap == "kill" or bool(limit)
+                    or preference in ("avoid", "omit"))
+            if not (adj != 0 or (policy is not None and policy not in usual) or result == "oom-kill" or oomd):
+                continue
+            group = None
+            cgroup = (blk.get("ControlGroup") or "").strip("/")
+            if cgroup and ".." not in cgroup.split("/"):
+                for base in ("/sys/fs/cgroup/", "/sys/fs/cgroup/unified/"):
+                    text = host.read(base + cgroup + "/memory.oom.group")
+                    if text is not None and text.strip() in ("0", "1"):
+                        group = text.strip() == "1"
+                        break
+            found.append({"unit": unit, "oom_score_adjust": adj, "oom_policy": policy, "result": result,
+                          "managed_oom_memory_pressure": pressure,
+                          "managed_oom_memory_pressure_limit": (
+                              None if limit is None else _systemd.format_percent(limit)),
+                          "managed_oom_swap": swap, "managed_oom_preference": preference,
+                          "memory_oom_group": group})
     found.sort(key=lambda u: u["unit"])
     return found, None
 

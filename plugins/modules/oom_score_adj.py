@@ -21,7 +21,12 @@ description:
   - Optionally writes the value to C(/proc/<pid>/oom_score_adj) of every process already
     running in each unit's cgroup, because systemd only applies C(OOMScoreAdjust=) when
     it starts a process.
-  - Never overwrites or removes a file it did not write (see O(force)).
+  - Never overwrites or removes a file it did not write (see O(force)), and never writes
+    through a symlink.
+  - Which to use - this module sets B(one) value for many units. M(sre.oom.oom_unit) takes
+    each unit with its own values, also manages the systemd-oomd settings
+    (C(ManagedOOM*=), slices included), and runs the same code; prefer it in new
+    playbooks. This module is kept, with its options and return values, for existing ones.
 author:
   - sre.oom maintainers (@sre-oom)
 options:
@@ -32,19 +37,20 @@ options:
         C(.socket), C(.mount), C(.swap). Template instances (C(worker@3.service)) are
         fine; a bare template (C(worker@.service)) gets a drop-in that applies to all
         its instances, but is not queried, applied live or restarted.
-      - Names follow systemd's rules (ASCII letters, digits, C(:-_.\\), one C(@) part, at
-        most 255 characters); C(/), C(..), a leading C(.) and control characters are
-        refused. A bad name fails the task before anything is written.
+      - Names follow systemd's rules (ASCII letters, digits, C(:-_.\\), at most one C(@),
+        at most 255 characters); C(/), C(..), a leading or trailing C(.) and control
+        characters are refused. A bad name fails the task before anything is written.
     type: list
     elements: str
     required: true
     aliases: [unit, units]
   value:
     description:
-      - The C(OOMScoreAdjust=) value, from -1000 (never kill) to 1000 (kill first).
+      - The C(OOMScoreAdjust=) value, an integer from -1000 (never kill) to 1000 (kill
+        first). Booleans are refused (V(true) is not 1).
       - Required with O(state=present) unless O(oom_policy) is given. Ignored with
         O(state=absent).
-    type: int
+    type: raw
   oom_policy:
     description:
       - The C(OOMPolicy=) of the service - what systemd does with the rest of the service
@@ -63,8 +69,9 @@ options:
   dropin:
     description:
       - The drop-in file name inside C(<unit_dir>/<unit>.d/).
-      - Must match C(^[A-Za-z0-9_.@-]+\.conf$) and not start with C(.) (systemd ignores
-        hidden files). Name it so that it sorts after the drop-ins it must override.
+      - The whole name must match C([A-Za-z0-9_.@-]+\.conf), not start with C(.) (systemd
+        ignores hidden files), and be at most 255 bytes. Name it so that it sorts after the
+        drop-ins it must override.
     type: str
     default: 50-oom-score-adj.conf
   unit_dir:
@@ -131,6 +138,10 @@ notes:
     files with the same name the one in the higher-priority directory is used.
   - With O(state=absent), running processes keep their current value until restarted
     (use O(restart)); the module does not guess a value to put back.
+  - A managed drop-in whose mode or owner drifted is put back to C(0644) C(root:root)
+    (changed, with a diff). A symlink at the drop-in path or a symlinked C(<unit>.d)
+    directory is refused. A write error fails the task naming the path, after putting
+    back the drop-ins the run had already written.
   - Check mode runs only read-only commands (C(systemctl show)); RV(units.effective) then
     shows what systemd uses now, before the change.
 attributes:
@@ -139,12 +150,13 @@ attributes:
     description: Nothing is written, reloaded, restarted or applied live; the result says what would be.
   diff_mode:
     support: full
-    description: Before and after text of each changed drop-in, with its path.
+    description: Before and after text of each changed drop-in, with its path; a mode or owner drift shows in the header.
   platform:
     support: full
     platforms: linux
     description: Linux with systemd. Drop-ins are also written where systemd is not PID 1.
 seealso:
+  - module: sre.oom.oom_unit
   - name: systemd.exec(5) OOMScoreAdjust=
     description: The setting this module manages.
     link: https://www.freedesktop.org/software/systemd/man/latest/systemd.exec.html#OOMScoreAdjust=
@@ -277,57 +289,19 @@ units:
       type: bool
 """
 
-import errno
-import os
-import re
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.sre.oom.plugins.module_utils import _managed
 from ansible_collections.sre.oom.plugins.module_utils import _systemd
+from ansible_collections.sre.oom.plugins.module_utils import _units
 
-DROPIN_RE = re.compile(r"^[A-Za-z0-9_.@-]+\.conf$")
-SHOW_PROPS = ("Id", "LoadState", "ActiveState", "OOMScoreAdjust", "OOMPolicy",
-              "DropInPaths", "NeedDaemonReload", "ControlGroup")
-RUNNING_STATES = ("active", "activating", "reloading")
-FILE_MODE = 0o644
-
-
-class Host(object):
-    """Everything the module touches outside itself: the seam unit tests replace.
-
-    ``root`` prefixes every absolute path the module reads or writes (/proc, /sys,
-    /run, the unit directories); ``run`` runs a command list in the C locale.
-    """
-
-    root = "/"
-
-    def __init__(self, module):
-        self.module = module
-
-    def run(self, argv):
-        return self.module.run_command(argv, environ_update={"LC_ALL": "C"})
-
-    def systemctl(self):
-        return self.module.get_bin_path("systemctl", required=True)
-
-    def path(self, path):
-        return _systemd.join_root(self.root, path)
-
-    def open(self, path, mode="r"):
-        """Open a /proc file (tests fake the kernel's refusals here)."""
-        return open(path, mode)
-
-
-class Failure(Exception):
-    def __init__(self, msg, **extra):
-        Exception.__init__(self, msg)
-        self.msg = msg
-        self.extra = extra
+# The seam unit tests replace (module attribute, looked up by main()).
+Host = _units.Host
+Failure = _units.UnitsError
+OPTIONS = ("oom_score_adj", "oom_policy")
 
 
 def validate(params):
-    """Check every option; return (units, tree_root_relative, std_dir). Raises Failure."""
+    """Check every option; return the unit specs for the shared flow. Raises Failure."""
     units = []
     for raw in params["name"] or []:
         try:
@@ -338,319 +312,72 @@ def validate(params):
             units.append(unit)
     if not units:
         raise Failure("name: give at least one unit name")
+    present = params["state"] == "present"
     value = params["value"]
     policy = params["oom_policy"]
-    if params["state"] == "present":
+    if present:
         if value is None and policy is None:
             raise Failure("state=present needs value (-1000..1000) and/or oom_policy "
                           "(continue, stop, kill)")
-        if value is not None and not -1000 <= value <= 1000:
-            raise Failure("value must be between -1000 and 1000, got %d" % value)
+        if value is not None:
+            value = _units.strict_int(value, "value", -1000, 1000)
         if policy is not None:
             others = [u for u in units if _systemd.unit_type(u) not in _systemd.OOM_POLICY_TYPES]
             if others:
                 raise Failure("oom_policy applies to .service units only, not to %s"
                               % ", ".join(others))
-    dropin = params["dropin"]
-    if not DROPIN_RE.match(dropin) or dropin.startswith("."):
-        raise Failure("dropin must match ^[A-Za-z0-9_.@-]+\\.conf$ and not start with '.', "
-                      "got %r" % dropin)
-    split = _systemd.split_unit_dir(params["unit_dir"])
-    if split is None:
-        raise Failure("unit_dir must be /etc/systemd/system or /run/systemd/system, or one of "
-                      "them below another root directory (e.g. /mnt/image/etc/systemd/system), "
-                      "got %r" % params["unit_dir"])
-    return units, split[0], split[1]
+    _units.validate_dropin(params["dropin"])
+    settings = ()
+    if present:
+        settings = tuple((o, v) for o, v in (("oom_score_adj", value), ("oom_policy", policy))
+                         if v is not None)
+    return tuple(_units.UnitSpec(i, u, params["state"], settings, "name[%d] (%s)" % (i, u))
+                 for i, u in enumerate(units))
 
 
-def plan_unit(host, unit, tree_root, std_dir, params, warnings):
-    """Decide what to do for one unit; touch nothing."""
-    unit_d = _systemd.join_root(_systemd.join_root(host.root, tree_root), std_dir, unit + ".d")
-    path = os.path.join(unit_d, params["dropin"])
-    if os.path.isdir(path):
-        raise Failure("%s: %s is a directory, not a drop-in file" % (unit, path))
-    existing = _managed.read_text(path)
-    managed = existing is not None and _managed.has_marker(existing)
-    plan = {"unit": unit, "path": path, "unit_d": unit_d, "before": existing,
-            "after": None, "changed": False, "remove_dir": False}
-    if params["state"] == "present":
-        if existing is not None and not managed and not params["force"]:
-            raise Failure(
-                "%s: %s exists and is not managed by sre.oom (no '%s' header); refusing to "
-                "overwrite it. Move it away, choose another dropin name, or set force=true"
-                % (unit, path, _managed.MARKER))
-        if managed:
-            created = _systemd.has_dir_flag(existing)
-        else:
-            created = not os.path.isdir(unit_d)
-        plan["after"] = _systemd.render_dropin(unit, params["value"], params["oom_policy"],
-                                               created_dir=created)
-        mode_ok = existing is None or (os.stat(path).st_mode & 0o7777) == FILE_MODE
-        plan["changed"] = existing != plan["after"] or not mode_ok
-    elif existing is not None:
-        if managed:
-            plan["changed"] = True
-            plan["after"] = None
-            plan["remove_dir"] = _systemd.has_dir_flag(existing)
-        else:
-            warnings.append("%s: %s is not managed by sre.oom (no '%s' header); left in place"
-                            % (unit, path, _managed.MARKER))
-    return plan
-
-
-def apply_files(module, plans):
-    for plan in plans:
-        if not plan["changed"]:
-            continue
-        if plan["after"] is not None:
-            _managed.atomic_write(module, plan["path"], plan["after"], mode=FILE_MODE)
-            continue
-        os.unlink(plan["path"])
-        if plan["remove_dir"]:
-            try:
-                os.rmdir(plan["unit_d"])
-            except OSError as e:
-                if e.errno not in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOENT):
-                    raise
-
-
-def run_checked(host, argv, what):
-    rc, out, err = host.run(argv)
-    if rc != 0 or err.strip():
-        raise Failure("%s failed (rc=%d): %s" % (what, rc, err.strip() or out.strip()),
-                      rc=rc, stdout=out, stderr=err, cmd=argv)
+def legacy_units(result):
+    """The shared result's units in this module's documented shape."""
+    out = {}
+    for unit, res in result["units"].items():
+        out[unit] = {
+            "path": res["path"],
+            "changed": res["changed"],
+            "value": res["settings"]["oom_score_adj"],
+            "oom_policy": res["settings"]["oom_policy"],
+            "effective": {"oom_score_adj": res["effective"]["oom_score_adj"],
+                          "oom_policy": res["effective"]["oom_policy"]},
+            "shadowed_by": res["shadowed_by"],
+            "live": res["live"],
+            "restarted": res["restarted"],
+        }
     return out
-
-
-def show(host, systemctl, units, warnings):
-    argv = _systemd.show_argv(systemctl, SHOW_PROPS, units)
-    rc, out, err = host.run(argv)
-    if rc != 0:
-        raise Failure("systemctl show failed (rc=%d): %s" % (rc, err.strip() or out.strip()),
-                      rc=rc, stdout=out, stderr=err, cmd=argv)
-    try:
-        blocks = _systemd.parse_show(out, len(units))
-    except ValueError as e:
-        raise Failure("cannot read the output of systemctl show: %s" % e,
-                      rc=rc, stdout=out, stderr=err, cmd=argv)
-    if err.strip():
-        warnings.append("systemctl show: %s" % err.strip())
-    return dict(zip(units, blocks))
-
-
-def cap_message(host, value, current):
-    cap = _systemd.has_cap_sys_resource(host.root)
-    lacks = {True: "which this process has, yet was refused",
-             False: "which this process lacks",
-             None: "which this process may lack"}[cap]
-    return ("EACCES: the kernel refused oom_score_adj %d (current %d); values below a "
-            "process's minimum need CAP_SYS_RESOURCE, %s" % (value, current, lacks))
-
-
-def apply_live(host, pids, value, check_mode):
-    updated, failed = [], {}
-    for pid in pids:
-        proc = host.path("/proc/%d/oom_score_adj" % pid)
-        try:
-            with host.open(proc, "r") as f:
-                current = int(f.read().strip())
-        except (IOError, OSError) as e:
-            if e.errno in (errno.ENOENT, errno.ESRCH):
-                failed[str(pid)] = "the process exited"
-            else:
-                failed[str(pid)] = "cannot read %s: %s" % (proc, e.strerror or e)
-            continue
-        except ValueError:
-            failed[str(pid)] = "cannot read %s: not a number" % proc
-            continue
-        if current == value:
-            continue
-        if check_mode:
-            updated.append(pid)
-            continue
-        try:
-            with host.open(proc, "w") as f:
-                f.write("%d\n" % value)
-        except (IOError, OSError) as e:
-            if e.errno in (errno.EACCES, errno.EPERM):
-                failed[str(pid)] = cap_message(host, value, current)
-            elif e.errno in (errno.ENOENT, errno.ESRCH):
-                failed[str(pid)] = "the process exited"
-            else:
-                failed[str(pid)] = "cannot write %s: %s" % (proc, e.strerror or e)
-            continue
-        updated.append(pid)
-    return updated, failed
-
-
-def unit_result(plan, params):
-    present = params["state"] == "present"
-    return {
-        "path": plan["path"],
-        "changed": plan["changed"],
-        "value": params["value"] if present else None,
-        "oom_policy": params["oom_policy"] if present else None,
-        "effective": {"oom_score_adj": None, "oom_policy": None},
-        "shadowed_by": [],
-        "live": {"updated": [], "failed": {}},
-        "restarted": False,
-    }
 
 
 def run_module(module, host):
     params = module.params
-    check = module.check_mode
-    warnings = []
-    result = {"changed": False, "daemon_reloaded": False, "systemd_running": False, "units": {}}
-
-    units, tree_root, std_dir = validate(params)
+    specs = validate(params)
+    req = _units.Request(specs, params["unit_dir"], params["dropin"], params["force"],
+                         params["daemon_reload"], params["apply_live"], params["restart"],
+                         "sre.oom.oom_score_adj", OPTIONS, False)
     try:
-        plans = [plan_unit(host, u, tree_root, std_dir, params, warnings) for u in units]
-    except (IOError, OSError) as e:
-        raise Failure("cannot read the current drop-ins: %s" % e)
-    for plan in plans:
-        result["units"][plan["unit"]] = unit_result(plan, params)
-
-    any_changed = any(p["changed"] for p in plans)
-    result["changed"] = any_changed
-    if module._diff:
-        result["diff"] = [{"before_header": p["path"], "after_header": p["path"],
-                           "before": p["before"] or "", "after": p["after"] or ""}
-                          for p in plans if p["changed"]]
-
-    # Shadowing, from the files (what systemd will apply), with ours assumed present.
-    tree = _systemd.join_root(host.root, tree_root)
-    if params["state"] == "present":
-        keys = []
-        if params["value"] is not None:
-            keys.append(_systemd.KEY_ADJ)
-        if params["oom_policy"] is not None:
-            keys.append(_systemd.KEY_POLICY)
-        for plan in plans:
-            dirs = _systemd.dropin_dirs(plan["unit"], tree)
-            resolved = _systemd.resolve_dropins(dirs, assume=(plan["path"],))
-            shadow = _systemd.shadowed_by(plan["path"], keys, plan["unit"], resolved)
-            result["units"][plan["unit"]]["shadowed_by"] = shadow
-            if params["value"] is not None and shadow:
-                plan["adj_shadowed"] = bool(_systemd.shadowed_by(
-                    plan["path"], [_systemd.KEY_ADJ], plan["unit"], resolved))
-            if shadow:
-                warnings.append("%s: the managed drop-in %s is overridden by %s"
-                                % (plan["unit"], plan["path"], ", ".join(shadow)))
-
-    if not check:
-        try:
-            apply_files(module, plans)
-        except (IOError, OSError) as e:
-            raise Failure("cannot write the drop-ins: %s" % e, **result)
-
-    live_tree = tree_root == "/" and _systemd.systemd_is_pid1(host.root)
-    result["systemd_running"] = live_tree
-    if not live_tree:
-        if tree_root == "/" and not _systemd.systemd_is_pid1(host.root) and any_changed:
-            warnings.append("systemd is not PID 1 here: drop-ins written, nothing reloaded, "
-                            "applied live or restarted")
-        for plan in plans:
-            if (params["state"] == "present" and not _systemd.unit_file_exists(plan["unit"], tree)):
-                warnings.append("%s is not installed; its drop-in takes effect once it is"
-                                % plan["unit"])
-        return result, warnings
-
-    try:
-        finish_live(module, host, plans, result, warnings, any_changed)
+        result, warnings, diff = _units.run(module, host, req)
     except Failure as e:
-        e.extra.update(result)
+        if "units" in e.extra:
+            e.extra["units"] = legacy_units(e.extra)
+            e.extra.pop("systemd_version", None)
         raise
-    return result, warnings
-
-
-def finish_live(module, host, plans, result, warnings, any_changed):
-    params = module.params
-    check = module.check_mode
-    systemctl = host.systemctl()
-    queried = [p["unit"] for p in plans if not _systemd.is_template(p["unit"])]
-
-    reloaded = False
-    if any_changed and params["daemon_reload"]:
-        if not check:
-            run_checked(host, [systemctl, "daemon-reload"], "systemctl daemon-reload")
-        reloaded = True
-    elif any_changed:
-        warnings.append("daemon_reload=false: systemd keeps the old values until the next "
-                        "daemon-reload")
-    props = show(host, systemctl, queried, warnings) if queried else {}
-    if (params["daemon_reload"] and not reloaded
-            and any(p.get("NeedDaemonReload") == "yes" for p in props.values())):
-        reloaded = True
-        if not check:
-            run_checked(host, [systemctl, "daemon-reload"], "systemctl daemon-reload")
-            props = show(host, systemctl, queried, warnings)
-    result["daemon_reloaded"] = reloaded
-    result["changed"] = result["changed"] or reloaded
-
-    for unit in queried:
-        p = props[unit]
-        res = result["units"][unit]
-        res["effective"] = {
-            "oom_score_adj": _systemd.parse_show_int(p.get("OOMScoreAdjust")),
-            "oom_policy": p.get("OOMPolicy") or None,
-        }
-        if p.get("LoadState") == "not-found" and params["state"] == "present":
-            warnings.append("%s is not installed; its drop-in takes effect once it is" % unit)
-            continue
-        if (params["state"] == "present" and not res["shadowed_by"] and not check
-                and (reloaded or not any_changed)):
-            for key, want, got in (("OOMScoreAdjust", res["value"], res["effective"]["oom_score_adj"]),
-                                   ("OOMPolicy", res["oom_policy"], res["effective"]["oom_policy"])):
-                if want is not None and want != got:
-                    warnings.append("%s: systemd reports %s=%s, not %s (drop-ins it loaded: %s)"
-                                    % (unit, key, got, want, p.get("DropInPaths") or "none"))
-
-    # Restart the units whose drop-in changed.
-    if params["restart"] != "never":
-        targets = []
-        for plan in plans:
-            unit = plan["unit"]
-            if not plan["changed"] or unit not in props:
-                continue
-            if props[unit].get("LoadState") == "not-found":
-                continue
-            if params["restart"] == "always" or props[unit].get("ActiveState") in RUNNING_STATES:
-                targets.append(unit)
-        if targets:
-            verb = "restart" if params["restart"] == "always" else "try-restart"
-            if not check:
-                run_checked(host, [systemctl, verb, "--"] + targets, "systemctl %s" % verb)
-            for unit in targets:
-                result["units"][unit]["restarted"] = True
-            result["changed"] = True
-
-    # Apply the value to the processes already running.
-    if not (params["apply_live"] and params["state"] == "present" and params["value"] is not None):
-        return
-    plans_by_unit = {p["unit"]: p for p in plans}
-    for unit in queried:
-        res = result["units"][unit]
-        if plans_by_unit[unit].get("adj_shadowed"):
-            continue
-        pids = _systemd.cgroup_pids(props[unit].get("ControlGroup"), host.root)
-        if not pids:
-            continue
-        updated, failed = apply_live(host, pids, params["value"], check)
-        res["live"] = {"updated": updated, "failed": failed}
-        if updated:
-            result["changed"] = True
-        if failed:
-            warnings.append("%s: oom_score_adj=%d not applied live to %d of %d processes: %s"
-                            % (unit, params["value"], len(failed), len(pids),
-                               "; ".join("pid %s: %s" % kv for kv in sorted(failed.items()))))
+    out = {"changed": result["changed"], "daemon_reloaded": result["daemon_reloaded"],
+           "systemd_running": result["systemd_running"], "units": legacy_units(result)}
+    if module._diff:
+        out["diff"] = diff
+    return out, warnings
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             name=dict(type="list", elements="str", required=True, aliases=["unit", "units"]),
-            value=dict(type="int"),
+            value=dict(type="raw"),
             oom_policy=dict(type="str", choices=list(_systemd.OOM_POLICIES)),
             state=dict(type="str", default="present", choices=["present", "absent"]),
             dropin=dict(type="str", default="50-oom-score-adj.conf"),

@@ -29,7 +29,6 @@ GOOD = [
     ("getty@tty1.service", "getty@tty1.service"),
     ("my.app", "my.app.service"),
     ("a:b_c-d\\x2d.service", "a:b_c-d\\x2d.service"),
-    ("x@a@b.service", "x@a@b.service"),
     ("a" * 247 + ".service", "a" * 247 + ".service"),
     ("a" * 247, "a" * 247 + ".service"),
 ]
@@ -62,6 +61,10 @@ BAD = [
     ("multi-user.target", "unit type .target runs no processes; accepted suffixes are .service, .socket, "
                           ".mount, .swap"),
     ("user.slice", "unit type .slice runs no processes; accepted suffixes are .service, .socket, .mount, .swap"),
+    ("x@a@b.service", "at most one '@' is allowed (template@instance)"),
+    ("a@b@c", "at most one '@' is allowed (template@instance)"),
+    ("foo.", "a unit name cannot end with '.' (give the type, e.g. 'foo.service', or none)"),
+    ("foo.service.", "a unit name cannot end with '.' (give the type, e.g. 'foo.service', or none)"),
     ("a" * 248 + ".service", "it is longer than 255 characters"),
     ("a" * 248, "it is longer than 255 characters"),
 ]
@@ -74,9 +77,26 @@ def test_normalize_unit_bad(name, msg):
     assert str(e.value) == msg
 
 
+@pytest.mark.parametrize("name,types,result", [
+    ("user.slice", _systemd.ALL_SECTIONS, "user.slice"),
+    ("a-b.slice", ("slice",), "a-b.slice"),
+    ("db", _systemd.ALL_SECTIONS, "db.service"),
+    ("user.slice", ("service",), "unit type .slice is not accepted here; accepted suffixes are .service"),
+    ("w@1.slice", _systemd.ALL_SECTIONS, "slices cannot be templates or instances"),
+], ids=["slice", "dashed-slice", "service-default", "slice-refused", "slice-instance"])
+def test_normalize_unit_types(name, types, result):
+    if " " not in result:
+        assert _systemd.normalize_unit(name, types) == result
+    else:
+        with pytest.raises(_systemd.UnitNameError) as e:
+            _systemd.normalize_unit(name, types)
+        assert str(e.value) == result
+
+
 @pytest.mark.parametrize("unit,section", [
     ("a.service", "Service"), ("a.socket", "Socket"), ("a.mount", "Mount"), ("a.swap", "Swap"),
-], ids=["service", "socket", "mount", "swap"])
+    ("a.slice", "Slice"),
+], ids=["service", "socket", "mount", "swap", "slice"])
 def test_section_for(unit, section):
     assert _systemd.section_for(unit) == section
 
@@ -332,3 +352,47 @@ def test_parse_show_real_bookworm_output():
     assert blocks[0]["OOMPolicy"] == "" and blocks[0]["ControlGroup"] == ""
     assert blocks[2]["OOMScoreAdjust"] == "-250"
     assert blocks[2]["ControlGroup"] == "/system.slice/systemd-journald.service"
+
+
+# --- versions and the systemd-oomd limit -------------------------------------
+
+@pytest.mark.parametrize("text,version", [
+    ("systemd 247 (247.3-7+deb11u5)\n+PAM +AUDIT\n", 247),
+    ("systemd 252 (252.39-1~deb12u2)\n", 252),
+    ("systemd 257 (257.13-1~deb13u1)\n", 257),
+    ("", None),
+    ("not systemd\n", None),
+    ("systemd x\n", None),
+], ids=["247", "252", "257", "empty", "garbage", "no-number"])
+def test_parse_version(text, version):
+    assert _systemd.parse_version(text) == version
+
+
+@pytest.mark.parametrize("text,permyriad", [
+    ("60%", 6000), ("60", 6000), ("55.5%", 5550), ("55.55", 5555), ("0", 0), ("100%", 10000),
+    ("100.01%", None), ("101", None), ("5\n", None), (" 5", None), ("5.123", None), ("-1", None),
+    ("", None), ("%", None), (None, None), (60, None),
+], ids=["pct", "bare", "one-decimal", "two-decimals", "zero", "hundred", "over-decimal", "over",
+        "newline", "space", "three-decimals", "negative", "empty", "only-percent", "none", "int"])
+def test_parse_percent_full_match(text, permyriad):
+    assert _systemd.parse_percent(text) == permyriad
+
+
+@pytest.mark.parametrize("permyriad,text", [(6000, "60%"), (5550, "55.5%"), (5555, "55.55%"), (5, "0.05%"),
+                                            (0, "0%"), (10000, "100%")],
+                         ids=["60", "55.5", "55.55", "0.05", "0", "100"])
+def test_format_percent(permyriad, text):
+    assert _systemd.format_percent(permyriad) == text
+    assert _systemd.parse_percent(text) == permyriad
+
+
+# Values read from `systemctl show` on Debian bookworm (252) and trixie (257) for
+# ManagedOOMMemoryPressureLimit=60% and 55.5%, and on bullseye (247) for
+# ManagedOOMMemoryPressureLimitPercent=61%.
+@pytest.mark.parametrize("val,legacy,permyriad", [
+    ("2576980377", False, 6000), ("2383706849", False, 5550), ("0", False, 0),
+    ("4294967295", False, 10000), ("61%", True, 6100), ("0%", True, 0), ("", False, None),
+    (None, False, None), ("junk", False, None),
+], ids=["60", "55.5", "zero", "max", "legacy-61", "legacy-0", "empty", "none", "junk"])
+def test_limit_from_show(val, legacy, permyriad):
+    assert _systemd.limit_from_show(val, legacy) == permyriad

@@ -20,6 +20,8 @@ SHOW = [SYSTEMCTL, "show", "-p", "Id", "-p", "LoadState", "-p", "ActiveState", "
         "-p", "OOMPolicy", "-p", "DropInPaths", "-p", "NeedDaemonReload", "-p", "ControlGroup", "--"]
 RELOAD = [SYSTEMCTL, "daemon-reload"]
 ETC = "etc/systemd/system"
+DROPIN_MSG = ("dropin must be a file name matching [A-Za-z0-9_.@-]+\\.conf as a whole, not starting with "
+              "'.', at most 255 bytes, got ")
 EACCES_MSG = ("EACCES: the kernel refused oom_score_adj -500 (current 0); values below a process's minimum "
               "need CAP_SYS_RESOURCE, which this process lacks")
 
@@ -373,24 +375,33 @@ BAD_INPUTS = [
     ({"name": ["w"], "value": -1001}, "value must be between -1000 and 1000, got -1001"),
     ({"name": ["w", "s.socket"], "oom_policy": "kill"}, "oom_policy applies to .service units only, not to s.socket"),
     ({"name": ["w"], "value": 1, "dropin": "../x.conf"},
-     "dropin must match ^[A-Za-z0-9_.@-]+\\.conf$ and not start with '.', got '../x.conf'"),
+     DROPIN_MSG + "'../x.conf'"),
     ({"name": ["w"], "value": 1, "dropin": ".hidden.conf"},
-     "dropin must match ^[A-Za-z0-9_.@-]+\\.conf$ and not start with '.', got '.hidden.conf'"),
+     DROPIN_MSG + "'.hidden.conf'"),
     ({"name": ["w"], "value": 1, "dropin": "x.txt"},
-     "dropin must match ^[A-Za-z0-9_.@-]+\\.conf$ and not start with '.', got 'x.txt'"),
+     DROPIN_MSG + "'x.txt'"),
     ({"name": ["w"], "value": 1, "unit_dir": "/tmp/units"},
      "unit_dir must be /etc/systemd/system or /run/systemd/system, or one of them below another root "
      "directory (e.g. /mnt/image/etc/systemd/system), got '/tmp/units'"),
     ({"name": ["w"], "value": 1, "oom_policy": "nope"},
      "value of oom_policy must be one of: continue, stop, kill, got: nope"),
     ({"name": ["w"], "value": "high"}, None),
+    ({"name": ["w"], "value": True}, "value must be an integer from -1000 to 1000, not a boolean (True)"),
+    ({"name": ["w"], "value": "5\n"}, "value must be an integer from -1000 to 1000, got '5\\n'"),
+    ({"name": ["w"], "value": 1, "dropin": "x.conf\n"}, DROPIN_MSG + "'x.conf\\n'"),
+    ({"name": ["w"], "value": 1, "dropin": "x" * 300 + ".conf"}, DROPIN_MSG + "'%s.conf'" % ("x" * 300)),
+    ({"name": ["foo."], "value": 1}, "name: 'foo.' is not a valid unit name: a unit name cannot end with '.' "
+                                     "(give the type, e.g. 'foo.service', or none)"),
+    ({"name": ["a@b@c"], "value": 1}, "name: 'a@b@c' is not a valid unit name: at most one '@' is allowed "
+                                      "(template@instance)"),
 ]
 
 
 @pytest.mark.parametrize("args,msg", BAD_INPUTS, ids=[
     "slash", "traversal", "control-char", "timer", "too-long", "empty-list", "no-value", "too-high", "too-low",
     "policy-on-socket", "dropin-traversal", "dropin-hidden", "dropin-suffix", "unit-dir", "policy-choice",
-    "value-not-int"])
+    "value-not-int", "value-bool", "value-newline", "dropin-newline", "dropin-too-long", "trailing-dot",
+    "two-ats"])
 def test_bad_inputs_fail_before_touching_anything(fake, run_module, args, msg):
     r = run(run_module, args)
     assert r["failed"] is True
@@ -432,7 +443,8 @@ def test_policy_shadowed_still_applies_value_live(fake, run_module):
 def test_unreadable_dropin_location_fails_cleanly(fake, run_module):
     write(fake.root, "/%s/worker.service.d" % ETC, "not a directory\n")
     r = run(run_module, {"name": "worker", "value": 5})
-    assert r["failed"] is True and r["msg"].startswith("cannot read the current drop-ins: [Errno 20] Not a directory")
+    assert r["failed"] is True
+    assert r["msg"] == "name[0] (worker.service): %s is not a directory" % (fake.root / ETC / "worker.service.d")
     assert fake.calls == []
 
 
@@ -451,3 +463,26 @@ def test_socket_unit_gets_socket_section(fake, run_module):
     r = run(run_module, {"name": "api.socket", "value": 100})
     assert dropin(fake, "api.socket").read_text().endswith("[Socket]\nOOMScoreAdjust=100\n")
     assert r["warnings"] == ["api.socket is not installed; its drop-in takes effect once it is"]
+
+
+def test_owner_drift_converged_with_diff(fake, run_module):
+    run(run_module, {"name": "worker", "value": 5})
+    os.chown(str(dropin(fake)), 1000, 1000)
+    r = run(run_module, {"name": "worker", "value": 5}, diff=True)
+    assert r["changed"] is True and r["units"]["worker.service"]["changed"] is True
+    assert r["diff"][0]["before_header"] == "%s (owner 1000:1000 -> 0:0)" % dropin(fake)
+    st = dropin(fake).stat()
+    assert (st.st_uid, st.st_gid) == (0, 0) and stat.S_IMODE(st.st_mode) == 0o644
+
+
+def test_symlinked_unit_dir_refused_nothing_written(fake, run_module, tmp_path):
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    (fake.root / ETC).mkdir(parents=True)
+    os.symlink(str(target), str(fake.root / ETC / "worker.service.d"))
+    r = run(run_module, {"name": ["idle", "worker"], "value": 5})
+    assert r["failed"] is True
+    assert r["msg"] == ("name[1] (worker.service): %s is a symlink; refusing to write through it (make it a "
+                        "real directory)" % (fake.root / ETC / "worker.service.d"))
+    assert os.listdir(str(target)) == [] and not dropin(fake, "idle.service").parent.exists()
+    assert fake.calls == []

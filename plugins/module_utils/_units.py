@@ -1,0 +1,772 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, sre.oom contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Internal to the sre.oom collection: the OOM settings of units through drop-ins. Not a public API.
+
+One flow, shared by sre.oom.oom_unit and its thin front sre.oom.oom_score_adj, in
+explicit phases:
+
+1. ``validate_entries`` - every input checked, names normalised (pure);
+2. ``plan_units`` - one immutable ``UnitPlan`` per unit: current file, wanted
+   file, what changes, shadowing, settings the host's systemd lacks (reads only);
+3. ``write_files`` - one pass of drop-in writes, rolled back on the first error;
+4. ``reload_and_observe`` - at most one daemon-reload, one ``systemctl show``;
+5. ``reconcile`` - the live oom_score_adj of each pid, restarts as asked;
+6. ``build_result`` - the one place the module's result is made.
+
+Check mode is decided in one place: ``Runner.act`` runs a side effect or skips it.
+"""
+
+from __future__ import annotations
+
+import collections
+import errno
+import os
+import re
+
+from ansible_collections.sre.oom.plugins.module_utils import _managed
+from ansible_collections.sre.oom.plugins.module_utils import _systemd
+
+FILE_MODE = 0o644
+DIR_MODE = 0o755
+DROPIN_RE = re.compile(r"[A-Za-z0-9_.@-]+\.conf")
+DROPIN_MAX_BYTES = 255
+RUNNING_STATES = ("active", "activating", "reloading")
+
+EXEC_TYPES = ("service", "socket", "mount", "swap")
+CGROUP_TYPES = ("service", "socket", "mount", "swap", "slice")
+
+# One row per setting: the option, the drop-in key (systemd 248+ name), the unit
+# types it applies to, the first systemd version that knows it, and its choices
+# (None: an integer or a percentage).
+Setting = collections.namedtuple("Setting", "option key types since choices")
+SETTINGS = (
+    Setting("oom_score_adj", "OOMScoreAdjust", EXEC_TYPES, 0, None),
+    Setting("oom_policy", "OOMPolicy", ("service",), 243, ("continue", "stop", "kill")),
+    Setting("managed_oom_memory_pressure", "ManagedOOMMemoryPressure", CGROUP_TYPES, 247,
+            ("auto", "kill")),
+    Setting("managed_oom_memory_pressure_limit", "ManagedOOMMemoryPressureLimit", CGROUP_TYPES, 247,
+            None),
+    Setting("managed_oom_swap", "ManagedOOMSwap", CGROUP_TYPES, 247, ("auto", "kill")),
+    Setting("managed_oom_preference", "ManagedOOMPreference", CGROUP_TYPES, 248,
+            ("none", "avoid", "omit")),
+)
+BY_OPTION = {s.option: s for s in SETTINGS}
+OPTIONS = tuple(s.option for s in SETTINGS)
+LIMIT = "managed_oom_memory_pressure_limit"
+# systemd 247 spells the limit ManagedOOMMemoryPressureLimitPercent= and takes whole
+# percents only (renamed in 248, which also added ManagedOOMPreference=).
+LEGACY_LIMIT_KEY = "ManagedOOMMemoryPressureLimitPercent"
+LEGACY_LIMIT_BEFORE = 248
+
+BASE_PROPS = ("Id", "LoadState", "ActiveState")
+TAIL_PROPS = ("DropInPaths", "NeedDaemonReload", "ControlGroup")
+_INT_RE = re.compile(r"[+-]?[0-9]{1,5}")
+
+
+class UnitsError(Exception):
+    """A failure the module reports with fail_json(msg, **extra)."""
+
+    def __init__(self, msg, **extra):
+        Exception.__init__(self, msg)
+        self.msg = msg
+        self.extra = extra
+
+
+# ---------------------------------------------------------------------------
+# The seam: everything outside the module
+# ---------------------------------------------------------------------------
+
+class Host(object):
+    """Everything the modules touch outside themselves: the seam unit tests replace.
+
+    ``root`` prefixes every absolute path read or written (/proc, /sys, /run, the
+    unit directories); ``run`` runs a command list in the C locale.
+    """
+
+    root = "/"
+
+    def __init__(self, module):
+        self.module = module
+
+    def run(self, argv):
+        return self.module.run_command(argv, environ_update={"LC_ALL": "C"})
+
+    def systemctl(self, required=True):
+        return self.module.get_bin_path("systemctl", required=required)
+
+    def path(self, path):
+        return _systemd.join_root(self.root, path)
+
+    def open(self, path, mode="r"):
+        """Open a /proc file (tests fake the kernel's refusals here)."""
+        return open(path, mode)
+
+
+class Runner(object):
+    """Runs side effects, or in check mode only says they would run: the one place
+    where check mode is decided."""
+
+    def __init__(self, check_mode):
+        self.check_mode = check_mode
+
+    def act(self, func, *args, **kwargs):
+        if self.check_mode:
+            return None
+        return func(*args, **kwargs)
+
+
+# ---------------------------------------------------------------------------
+# Phase 1: validation (pure)
+# ---------------------------------------------------------------------------
+
+UnitSpec = collections.namedtuple("UnitSpec", "index unit state settings where")
+# where: how messages name the entry, e.g. "units[3] (foo.service)".
+# settings: tuple of (option, value) in SETTINGS order, only the managed ones;
+# the limit's value is a permyriad (60% -> 6000).
+
+
+def validate_dropin(name):
+    """Raise UnitsError unless ``name`` is a safe drop-in file name."""
+    ok = (isinstance(name, str) and DROPIN_RE.fullmatch(name) is not None
+          and not name.startswith(".") and len(name.encode("utf-8")) <= DROPIN_MAX_BYTES)
+    if not ok:
+        raise UnitsError("dropin must be a file name matching [A-Za-z0-9_.@-]+\\.conf as a whole, not "
+                         "starting with '.', at most %d bytes, got %r" % (DROPIN_MAX_BYTES, name))
+
+
+def strict_int(value, what, low, high):
+    """An int from an int or a decimal string; booleans and anything else refused."""
+    if isinstance(value, bool):
+        raise UnitsError("%s must be an integer from %d to %d, not a boolean (%r)" % (what, low, high, value))
+    if isinstance(value, int):
+        num = value
+    elif isinstance(value, str) and _INT_RE.fullmatch(value):
+        num = int(value)
+    else:
+        raise UnitsError("%s must be an integer from %d to %d, got %r" % (what, low, high, value))
+    if not low <= num <= high:
+        raise UnitsError("%s must be between %d and %d, got %d" % (what, low, high, num))
+    return num
+
+
+def parse_limit(value, what):
+    """A percentage ("60%", "55.5%", 60) -> permyriad; booleans refused."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise UnitsError("%s must be a percentage such as '60%%' (0 to 100, at most two decimals), "
+                         "got %r" % (what, value))
+    permyriad = _systemd.parse_percent(str(value))
+    if permyriad is None:
+        raise UnitsError("%s must be a percentage such as '60%%' (0 to 100, at most two decimals), "
+                         "got %r" % (what, value))
+    return permyriad
+
+
+def validate_entries(entries, types=CGROUP_TYPES, options=OPTIONS, field="units"):
+    """Check every entry of ``units``; return a tuple of UnitSpec. Raises UnitsError."""
+    specs = []
+    seen = {}
+    for index, entry in enumerate(entries or []):
+        where = "%s[%d]" % (field, index)
+        name = entry.get("name")
+        try:
+            unit = _systemd.normalize_unit(name, types)
+        except _systemd.UnitNameError as e:
+            raise UnitsError("%s.name: %r is not a valid unit name: %s" % (where, name, e))
+        where = "%s (%s)" % (where, unit)
+        state = entry.get("state") or "present"
+        if state not in ("present", "absent"):
+            raise UnitsError("%s: state must be present or absent, got %r" % (where, state))
+        settings = []
+        for setting in SETTINGS:
+            if setting.option not in options:
+                continue
+            value = entry.get(setting.option)
+            if value is None:
+                continue
+            what = "%s: %s" % (where, setting.option)
+            if setting.option == "oom_score_adj":
+                value = strict_int(value, what, -1000, 1000)
+            elif setting.option == LIMIT:
+                value = parse_limit(value, what)
+            elif value not in setting.choices:
+                raise UnitsError("%s must be one of %s, got %r" % (what, ", ".join(setting.choices), value))
+            if _systemd.unit_type(unit) not in setting.types:
+                raise UnitsError("%s applies to %s units only" % (
+                    what, ", ".join("." + t for t in setting.types)))
+            settings.append((setting.option, value))
+        if state == "present" and not settings:
+            raise UnitsError("%s: state=present needs at least one of %s" % (where, ", ".join(options)))
+        if state == "absent":
+            settings = []
+        spec = UnitSpec(index, unit, state, tuple(settings), where)
+        if unit in seen:
+            if seen[unit][1:4] != spec[1:4]:
+                raise UnitsError("%s: the unit is also given as %s[%d] with other settings"
+                                 % (where, field, seen[unit].index))
+            continue
+        seen[unit] = spec
+        specs.append(spec)
+    if not specs:
+        raise UnitsError("%s: give at least one unit" % field)
+    return tuple(specs)
+
+
+# ---------------------------------------------------------------------------
+# Phase 2: plans (reads only)
+# ---------------------------------------------------------------------------
+
+PlanContext = collections.namedtuple(
+    "PlanContext", "tree std_dir dropin force version what")
+# tree: the root of the unit tree ("/" or an image root joined to the host root).
+
+UnitPlan = collections.namedtuple("UnitPlan", [
+    "spec", "unit", "path", "unit_d", "missing_dirs", "before", "before_state", "after",
+    "changed", "drift", "remove_dir", "written", "unsupported", "shadowed_by", "adj_shadowed",
+    "warnings"])
+# written: tuple of (option, drop-in key, value text) actually written;
+# unsupported: tuple of options the host's systemd lacks (not written).
+
+
+def key_for(setting, version):
+    if setting.option == LIMIT and version is not None and version < LEGACY_LIMIT_BEFORE:
+        return LEGACY_LIMIT_KEY
+    return setting.key
+
+
+def render_value(option, value):
+    if option == LIMIT:
+        return _systemd.format_percent(value)
+    if option == "oom_score_adj":
+        return "%d" % value
+    return value
+
+
+def settings_for_version(spec, version):
+    """((option, key, text), ...) to write and (option, why) the host lacks."""
+    written, unsupported = [], []
+    for option, value in spec.settings:
+        setting = BY_OPTION[option]
+        if version is not None and version < setting.since:
+            unsupported.append((option, "needs systemd %d or newer, this host runs systemd %d"
+                                % (setting.since, version)))
+            continue
+        key = key_for(setting, version)
+        if key == LEGACY_LIMIT_KEY and value % 100:
+            unsupported.append((option, "systemd %d takes whole percents only (%s), got %s"
+                                % (version, LEGACY_LIMIT_KEY, _systemd.format_percent(value))))
+            continue
+        written.append((option, key, render_value(option, value)))
+    return tuple(written), tuple(unsupported)
+
+
+def expected_owner():
+    """Owner a managed file must have: root:root when running as root, else ours."""
+    if os.geteuid() == 0:
+        return 0, 0
+    return os.geteuid(), os.getegid()
+
+
+def _missing_dirs(path, stop):
+    """The ancestors of ``path`` (itself included) that do not exist, innermost first."""
+    out = []
+    probe = path
+    while probe and probe != stop and not os.path.lexists(probe):
+        out.append(probe)
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            break
+        probe = parent
+    return tuple(out)
+
+
+def _state(path, where):
+    try:
+        return _managed.file_state(path)
+    except OSError as e:
+        raise UnitsError("%s: cannot read %s: %s" % (where, path, getattr(e, "strerror", None) or e))
+
+
+def plan_unit(spec, ctx):
+    """The immutable plan of one unit. Reads the disk, writes nothing."""
+    where = spec.where
+    unit_d = _systemd.join_root(ctx.tree, ctx.std_dir, spec.unit + ".d")
+    path = os.path.join(unit_d, ctx.dropin)
+    warnings = []
+    d_state = _state(unit_d, where)
+    if d_state is not None and d_state["kind"] == "symlink":
+        raise UnitsError("%s: %s is a symlink; refusing to write through it (make it a real "
+                         "directory)" % (where, unit_d))
+    if d_state is not None and d_state["kind"] != "dir":
+        raise UnitsError("%s: %s is not a directory" % (where, unit_d))
+    f_state = _state(path, where) if d_state is not None else None
+    if f_state is not None and f_state["kind"] == "symlink":
+        raise UnitsError("%s: %s is a symlink; refusing to write through it or remove it "
+                         "(move it away or choose another dropin name)" % (where, path))
+    if f_state is not None and f_state["kind"] != "file":
+        raise UnitsError("%s: %s is a %s, not a drop-in file" % (
+            where, path, "directory" if f_state["kind"] == "dir" else "special file"))
+    before = f_state["text"] if f_state else None
+    managed = before is not None and _managed.has_marker(before)
+    after, changed, drift, remove_dir = None, False, (), False
+    written, unsupported, shadow, adj_shadowed = (), (), [], False
+    if spec.state == "present":
+        if before is not None and not managed and not ctx.force:
+            raise UnitsError(
+                "%s: %s exists and is not managed by sre.oom (no '%s' header); refusing to "
+                "overwrite it. Move it away, choose another dropin name, or set force=true"
+                % (spec.unit, path, _managed.MARKER))
+        created = _systemd.has_dir_flag(before) if managed else d_state is None
+        written, lacking = settings_for_version(spec, ctx.version)
+        unsupported = tuple(o for o, _why in lacking)
+        for option, why in lacking:
+            warnings.append("%s: %s not written: %s" % (spec.unit, option, why))
+        after = _systemd.render_settings(spec.unit, [(k, v) for _o, k, v in written], created, ctx.what)
+        uid, gid = expected_owner()
+        drift = tuple(_managed.attrs_drift(f_state, FILE_MODE, uid, gid)) if f_state else ()
+        changed = before != after or bool(drift)
+        keys = [k for _o, k, _v in written]
+        if keys:
+            resolved = _systemd.resolve_dropins(_systemd.dropin_dirs(spec.unit, ctx.tree), assume=(path,))
+            shadow = _systemd.shadowed_by(path, keys, spec.unit, resolved)
+            if shadow and _systemd.KEY_ADJ in keys:
+                adj_shadowed = bool(_systemd.shadowed_by(path, [_systemd.KEY_ADJ], spec.unit, resolved))
+            if shadow:
+                warnings.append("%s: the managed drop-in %s is overridden by %s"
+                                % (spec.unit, path, ", ".join(shadow)))
+    elif before is not None:
+        if managed:
+            changed = True
+            remove_dir = _systemd.has_dir_flag(before)
+        else:
+            warnings.append("%s: %s is not managed by sre.oom (no '%s' header); left in place"
+                            % (spec.unit, path, _managed.MARKER))
+    return UnitPlan(spec, spec.unit, path, unit_d, _missing_dirs(unit_d, ctx.tree), before, f_state,
+                    after, changed, drift, remove_dir, written, unsupported, tuple(shadow),
+                    adj_shadowed, tuple(warnings))
+
+
+def plan_units(specs, ctx):
+    return tuple(plan_unit(spec, ctx) for spec in specs)
+
+
+def diff_of(plans):
+    """--diff: before/after text of every drop-in change, with path headers; a
+    mode/owner drift shows in the headers."""
+    out = []
+    for p in plans:
+        if not p.changed:
+            continue
+        before_header = p.path
+        if p.drift:
+            before_header = "%s (%s)" % (p.path, ", ".join(p.drift))
+        out.append({"before_header": before_header, "after_header": p.path,
+                    "before": p.before or "", "after": p.after or ""})
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Phase 3: one pass of writes, all or nothing
+# ---------------------------------------------------------------------------
+
+def _rmdir_quiet(path):
+    try:
+        os.rmdir(path)
+    except OSError:
+        pass
+
+
+def _write_one(module, plan):
+    """Write or remove one drop-in; return what undo needs to know."""
+    if plan.after is not None:
+        _managed.atomic_write(module, plan.path, plan.after, mode=FILE_MODE, dir_mode=DIR_MODE)
+        uid, gid = expected_owner()
+        st = os.lstat(plan.path)
+        if (st.st_uid, st.st_gid) != (uid, gid):
+            os.chown(plan.path, uid, gid)
+        return False
+    os.unlink(plan.path)
+    if plan.remove_dir:
+        try:
+            os.rmdir(plan.unit_d)
+            return True
+        except OSError as e:
+            if e.errno not in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOENT):
+                raise
+    return False
+
+
+def _undo_one(module, plan, removed_dir):
+    """Put one drop-in back as it was before this run."""
+    if plan.before_state is None:
+        if os.path.lexists(plan.path):
+            os.unlink(plan.path)
+        for d in plan.missing_dirs:
+            _rmdir_quiet(d)
+        return
+    if removed_dir:
+        os.mkdir(plan.unit_d, DIR_MODE)
+    st = plan.before_state
+    _managed.atomic_write(module, plan.path, plan.before, mode=st["mode"], dir_mode=DIR_MODE)
+    os.chown(plan.path, st["uid"], st["gid"])
+
+
+def write_files(module, plans):
+    """Write every changed drop-in. On the first OS error, undo this run's writes
+    (including directories it created) and raise UnitsError naming the path."""
+    done = []
+    for plan in plans:
+        if not plan.changed:
+            continue
+        try:
+            done.append((plan, _write_one(module, plan)))
+        except OSError as e:
+            done.append((plan, False))
+            undo_errors = []
+            for undo_plan, removed_dir in reversed(done):
+                try:
+                    _undo_one(module, undo_plan, removed_dir)
+                except OSError as ue:
+                    undo_errors.append("%s: %s" % (undo_plan.path, getattr(ue, "strerror", None) or ue))
+            verb = "write" if plan.after is not None else "remove"
+            msg = ("%s, dropin %s: cannot %s %s: %s"
+                   % (plan.spec.where, os.path.basename(plan.path), verb, plan.path,
+                      getattr(e, "strerror", None) or e))
+            if undo_errors:
+                msg += "; rolling back this run's other changes failed too: %s" % "; ".join(undo_errors)
+            else:
+                msg += "; nothing was changed (this run's other drop-ins were put back)"
+            raise UnitsError(msg)
+
+
+# ---------------------------------------------------------------------------
+# Phase 4: reload and observe
+# ---------------------------------------------------------------------------
+
+def show_props(options):
+    props = list(BASE_PROPS)
+    for option in options:
+        setting = BY_OPTION[option]
+        props.append(setting.key)
+        if option == LIMIT:
+            props.append(LEGACY_LIMIT_KEY)
+    props.extend(TAIL_PROPS)
+    return tuple(props)
+
+
+def run_checked(host, argv, what):
+    rc, out, err = host.run(argv)
+    if rc != 0 or err.strip():
+        raise UnitsError("%s failed (rc=%d): %s" % (what, rc, err.strip() or out.strip()),
+                         rc=rc, stdout=out, stderr=err, cmd=argv)
+    return out
+
+
+def show(host, systemctl, props, units, warnings):
+    argv = _systemd.show_argv(systemctl, props, units)
+    rc, out, err = host.run(argv)
+    if rc != 0:
+        raise UnitsError("systemctl show failed (rc=%d): %s" % (rc, err.strip() or out.strip()),
+                         rc=rc, stdout=out, stderr=err, cmd=argv)
+    try:
+        blocks = _systemd.parse_show(out, len(units))
+    except ValueError as e:
+        raise UnitsError("cannot read the output of systemctl show: %s" % e,
+                         rc=rc, stdout=out, stderr=err, cmd=argv)
+    if err.strip():
+        warnings.append("systemctl show: %s" % err.strip())
+    return dict(zip(units, blocks))
+
+
+def systemd_version(host, warnings):
+    """The host's systemd major version from one `systemctl --version`, or None."""
+    systemctl = host.systemctl(required=False)
+    if not systemctl:
+        warnings.append("systemctl not found: cannot tell the systemd version; writing the "
+                        "setting names of systemd 248 and newer")
+        return None
+    rc, out, err = host.run([systemctl, "--version"])
+    version = _systemd.parse_version(out) if rc == 0 else None
+    if version is None:
+        warnings.append("cannot tell the systemd version from `systemctl --version` (rc=%d: %s); "
+                        "writing the setting names of systemd 248 and newer"
+                        % (rc, (err or out).strip()[:200]))
+    return version
+
+
+Observed = collections.namedtuple("Observed", "reloaded props")
+
+
+def reload_and_observe(host, runner, systemctl, plans, props, daemon_reload, warnings):
+    """At most one daemon-reload; one `systemctl show` (a second only after a reload
+    that NeedDaemonReload=yes asked for, outside check mode)."""
+    any_changed = any(p.changed for p in plans)
+    queried = [p.unit for p in plans if not _systemd.is_template(p.unit)]
+    reload_argv = [systemctl, "daemon-reload"]
+    reloaded = False
+    if any_changed and daemon_reload:
+        runner.act(run_checked, host, reload_argv, "systemctl daemon-reload")
+        reloaded = True
+    elif any_changed:
+        warnings.append("daemon_reload=false: systemd keeps the old values until the next "
+                        "daemon-reload")
+    shown = show(host, systemctl, props, queried, warnings) if queried else {}
+    if (daemon_reload and not reloaded
+            and any(p.get("NeedDaemonReload") == "yes" for p in shown.values())):
+        reloaded = True
+        again = runner.act(_reload_then_show, host, reload_argv, systemctl, props, queried, warnings)
+        if again is not None:
+            shown = again
+    return Observed(reloaded, shown)
+
+
+def _reload_then_show(host, reload_argv, systemctl, props, queried, warnings):
+    run_checked(host, reload_argv, "systemctl daemon-reload")
+    return show(host, systemctl, props, queried, warnings)
+
+
+def effective_of(block, options):
+    """{option: value systemd reports} for ``options`` (None where not reported)."""
+    out = {}
+    for option in options:
+        key = BY_OPTION[option].key
+        if block is None:
+            out[option] = None
+        elif option == "oom_score_adj":
+            out[option] = _systemd.parse_show_int(block.get(key))
+        elif option == LIMIT:
+            permyriad = _systemd.limit_from_show(block.get(key))
+            if permyriad is None:
+                permyriad = _systemd.limit_from_show(block.get(LEGACY_LIMIT_KEY), legacy=True)
+            out[option] = None if permyriad is None else _systemd.format_percent(permyriad)
+        else:
+            out[option] = block.get(key) or None
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Phase 5: reconcile (live values, restarts)
+# ---------------------------------------------------------------------------
+
+def cap_message(host, value, current):
+    cap = _systemd.has_cap_sys_resource(host.root)
+    lacks = {True: "which this process has, yet was refused",
+             False: "which this process lacks",
+             None: "which this process may lack"}[cap]
+    return ("EACCES: the kernel refused oom_score_adj %d (current %d); values below a "
+            "process's minimum need CAP_SYS_RESOURCE, %s" % (value, current, lacks))
+
+
+def _write_proc(host, proc, value):
+    with host.open(proc, "w") as f:
+        f.write("%d\n" % value)
+
+
+def apply_live(host, runner, pids, value):
+    """Set oom_score_adj of each pid (check mode: say which would change)."""
+    updated, failed = [], {}
+    for pid in pids:
+        proc = host.path("/proc/%d/oom_score_adj" % pid)
+        try:
+            with host.open(proc, "r") as f:
+                current = int(f.read().strip())
+        except (IOError, OSError) as e:
+            if e.errno in (errno.ENOENT, errno.ESRCH):
+                failed[str(pid)] = "the process exited"
+            else:
+                failed[str(pid)] = "cannot read %s: %s" % (proc, e.strerror or e)
+            continue
+        except ValueError:
+            failed[str(pid)] = "cannot read %s: not a number" % proc
+            continue
+        if current == value:
+            continue
+        try:
+            runner.act(_write_proc, host, proc, value)
+        except (IOError, OSError) as e:
+            if e.errno in (errno.EACCES, errno.EPERM):
+                failed[str(pid)] = cap_message(host, value, current)
+            elif e.errno in (errno.ENOENT, errno.ESRCH):
+                failed[str(pid)] = "the process exited"
+            else:
+                failed[str(pid)] = "cannot write %s: %s" % (proc, e.strerror or e)
+            continue
+        updated.append(pid)
+    return updated, failed
+
+
+Reconciled = collections.namedtuple("Reconciled", "restarted live")
+
+
+def reconcile(host, runner, systemctl, plans, observed, restart, live_enabled, warnings):
+    """Restart the changed units (one command) and apply oom_score_adj to running pids."""
+    shown = observed.props
+    restarted = []
+    if restart != "never":
+        for plan in plans:
+            block = shown.get(plan.unit)
+            if (not plan.changed or block is None or block.get("LoadState") == "not-found"
+                    or _systemd.unit_type(plan.unit) == "slice"):
+                continue
+            if restart == "always" or block.get("ActiveState") in RUNNING_STATES:
+                restarted.append(plan.unit)
+        if restarted:
+            verb = "restart" if restart == "always" else "try-restart"
+            runner.act(run_checked, host, [systemctl, verb, "--"] + restarted, "systemctl %s" % verb)
+    live = {}
+    if live_enabled:
+        for plan in plans:
+            value = dict(plan.spec.settings).get("oom_score_adj")
+            if (value is None or plan.unit not in shown or plan.adj_shadowed
+                    or "oom_score_adj" in plan.unsupported):
+                continue
+            pids = _systemd.cgroup_pids(shown[plan.unit].get("ControlGroup"), host.root)
+            if not pids:
+                continue
+            updated, failed = apply_live(host, runner, pids, value)
+            live[plan.unit] = {"updated": updated, "failed": failed}
+            if failed:
+                warnings.append("%s: oom_score_adj=%d not applied live to %d of %d processes: %s"
+                                % (plan.unit, value, len(failed), len(pids),
+                                   "; ".join("pid %s: %s" % kv for kv in sorted(failed.items()))))
+    return Reconciled(tuple(restarted), live)
+
+
+def check_effective(plans, observed, any_changed, check_mode, warnings):
+    """Warn where systemd reports another value than the one written and nothing
+    explains it (not shadowed, reloaded or unchanged, not check mode)."""
+    if check_mode or not (observed.reloaded or not any_changed):
+        return
+    for plan in plans:
+        block = observed.props.get(plan.unit)
+        if block is None or plan.spec.state != "present" or plan.shadowed_by:
+            continue
+        if block.get("LoadState") == "not-found":
+            continue
+        options = [o for o, _k, _v in plan.written]
+        got = effective_of(block, options)
+        for option, key, text in plan.written:
+            if got[option] is not None and str(got[option]) != text:
+                warnings.append("%s: systemd reports %s=%s, not %s (drop-ins it loaded: %s)"
+                                % (plan.unit, key, got[option], text, block.get("DropInPaths") or "none"))
+
+
+# ---------------------------------------------------------------------------
+# Phase 6: the result
+# ---------------------------------------------------------------------------
+
+def build_result(plans, observed, reconciled, systemd_running, version, options=OPTIONS):
+    """The module's result: the same keys on every path."""
+    units = {}
+    for plan in plans:
+        desired = dict(plan.spec.settings)
+        settings = {}
+        for option in options:
+            value = desired.get(option)
+            settings[option] = render_value(option, value) if option == LIMIT and value is not None else value
+        block = observed.props.get(plan.unit) if observed else None
+        units[plan.unit] = {
+            "path": plan.path,
+            "state": plan.spec.state,
+            "changed": plan.changed,
+            "settings": settings,
+            "written": {k: v for _o, k, v in plan.written},
+            "unsupported": list(plan.unsupported),
+            "effective": effective_of(block, options),
+            "shadowed_by": list(plan.shadowed_by),
+            "live": (reconciled.live.get(plan.unit) if reconciled else None) or {"updated": [], "failed": {}},
+            "restarted": bool(reconciled and plan.unit in reconciled.restarted),
+        }
+    changed = any(p.changed for p in plans)
+    if observed and observed.reloaded:
+        changed = True
+    if reconciled and (reconciled.restarted or any(v["updated"] for v in reconciled.live.values())):
+        changed = True
+    return {
+        "changed": changed,
+        "daemon_reloaded": bool(observed and observed.reloaded),
+        "systemd_running": systemd_running,
+        "systemd_version": version,
+        "units": units,
+    }
+
+
+# ---------------------------------------------------------------------------
+# The whole flow
+# ---------------------------------------------------------------------------
+
+def oomd_missing(host):
+    """What systemd-oomd needs and this host lacks: the unified cgroup v2 hierarchy
+    (cgroup.controllers at /sys/fs/cgroup) and PSI (/proc/pressure/memory)."""
+    missing = []
+    if not os.path.exists(host.path("/sys/fs/cgroup/cgroup.controllers")):
+        missing.append("no unified cgroup v2 hierarchy at /sys/fs/cgroup")
+    if not os.path.exists(host.path("/proc/pressure/memory")):
+        missing.append("no PSI (/proc/pressure/memory)")
+    return missing
+
+
+Request = collections.namedtuple("Request", [
+    "specs", "unit_dir", "dropin", "force", "daemon_reload", "apply_live", "restart", "what",
+    "options", "detect_version"])
+
+
+def run(module, host, req):
+    """Run every phase; return (result, warnings, diff). Raises UnitsError."""
+    warnings = []
+    split = _systemd.split_unit_dir(req.unit_dir)
+    if split is None:
+        raise UnitsError("unit_dir must be /etc/systemd/system or /run/systemd/system, or one of "
+                         "them below another root directory (e.g. /mnt/image/etc/systemd/system), "
+                         "got %r" % req.unit_dir)
+    tree_root, std_dir = split
+    tree = _systemd.join_root(host.root, tree_root)
+    live_tree = tree_root == "/" and _systemd.systemd_is_pid1(host.root)
+    version = systemd_version(host, warnings) if req.detect_version else None
+    runner = Runner(module.check_mode)
+
+    try:
+        plans = plan_units(req.specs, PlanContext(tree, std_dir, req.dropin, req.force, version, req.what))
+    except OSError as e:
+        raise UnitsError("cannot read the current drop-ins below %s: %s" % (tree, e))
+    for plan in plans:
+        warnings.extend(plan.warnings)
+    oomd_units = [p.unit for p in plans if any(k.startswith("ManagedOOM") for _o, k, _v in p.written)]
+    if live_tree and oomd_units:
+        missing = oomd_missing(host)
+        if missing:
+            warnings.append("systemd-oomd cannot act on this host (%s): the ManagedOOM* settings of %s "
+                            "are written and read back but kill nothing here"
+                            % ("; ".join(missing), ", ".join(oomd_units)))
+    any_changed = any(p.changed for p in plans)
+    diff = diff_of(plans)
+
+    runner.act(write_files, module, plans)
+
+    if not live_tree:
+        if tree_root == "/" and any_changed:
+            warnings.append("systemd is not PID 1 here: drop-ins written, nothing reloaded, "
+                            "applied live or restarted")
+        for plan in plans:
+            if plan.spec.state == "present" and not _systemd.unit_file_exists(plan.unit, tree):
+                warnings.append("%s is not installed; its drop-in takes effect once it is" % plan.unit)
+        return build_result(plans, None, None, False, version, req.options), warnings, diff
+
+    systemctl = host.systemctl()
+    partial = build_result(plans, None, None, True, version, req.options)
+    try:
+        observed = reload_and_observe(host, runner, systemctl, plans, show_props(req.options),
+                                      req.daemon_reload, warnings)
+        for plan in plans:
+            block = observed.props.get(plan.unit)
+            if block is not None and block.get("LoadState") == "not-found" and plan.spec.state == "present":
+                warnings.append("%s is not installed; its drop-in takes effect once it is" % plan.unit)
+        check_effective(plans, observed, any_changed, runner.check_mode, warnings)
+        reconciled = reconcile(host, runner, systemctl, plans, observed, req.restart, req.apply_live,
+                               warnings)
+    except UnitsError as e:
+        for key, val in partial.items():
+            e.extra.setdefault(key, val)
+        raise
+    return build_result(plans, observed, reconciled, True, version, req.options), warnings, diff

@@ -1,0 +1,455 @@
+# Copyright (c) 2026, sre.oom contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""oom_unit with the filesystem root (/proc, /sys, /run, unit dirs) and systemctl faked at
+one seam: the module's Host class. The fake systemd speaks like 247 or 252 (verified
+against the real ones in the Molecule containers)."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+
+import pytest
+
+from ansible_collections.sre.oom.plugins.module_utils import _managed, _systemd, _units
+from ansible_collections.sre.oom.plugins.modules import oom_unit
+
+SYSTEMCTL = "/usr/bin/systemctl"
+VERSION = [SYSTEMCTL, "--version"]
+RELOAD = [SYSTEMCTL, "daemon-reload"]
+PROPS = ["Id", "LoadState", "ActiveState", "OOMScoreAdjust", "OOMPolicy", "ManagedOOMMemoryPressure",
+         "ManagedOOMMemoryPressureLimit", "ManagedOOMMemoryPressureLimitPercent", "ManagedOOMSwap",
+         "ManagedOOMPreference", "DropInPaths", "NeedDaemonReload", "ControlGroup"]
+SHOW = [SYSTEMCTL, "show"] + [a for p in PROPS for a in ("-p", p)] + ["--"]
+ETC = "etc/systemd/system"
+DROPIN = "50-oom-score-adj.conf"
+UINT32_MAX = 4294967295
+DEFAULTS = {"OOMScoreAdjust": "0", "OOMPolicy": "stop", "ManagedOOMMemoryPressure": "auto",
+            "ManagedOOMMemoryPressureLimit": 0, "ManagedOOMSwap": "auto", "ManagedOOMPreference": "none"}
+
+
+class FakeSystemd(object):
+    """A systemd of a given version answering --version, daemon-reload, show, restarts."""
+
+    def __init__(self, root, version=252):
+        self.root = root
+        self.version = version
+        self.calls = []
+        self.units = {}
+        self.loaded = {}
+        self.refuse = set()
+
+    def add(self, unit, active=True, pids=()):
+        cg = "/system.slice/%s" % unit if active else ""
+        self.units[unit] = {"LoadState": "loaded", "ActiveState": "active" if active else "inactive",
+                            "ControlGroup": cg, "NeedDaemonReload": "no"}
+        self.loaded[unit] = (dict(DEFAULTS), "")
+        write(self.root, "/usr/lib/systemd/system/%s" % unit, "[Service]\nExecStart=/bin/sleep 1d\n")
+        if active:
+            procs = self.root / ("sys/fs/cgroup" + cg) / "cgroup.procs"
+            procs.parent.mkdir(parents=True, exist_ok=True)
+            procs.write_text("".join("%d\n" % p for p in pids))
+            for p in pids:
+                write(self.root, "/proc/%d/oom_score_adj" % p, "0\n")
+
+    def known(self, key):
+        if key == "ManagedOOMMemoryPressureLimitPercent":
+            return self.version < 248
+        if key in ("ManagedOOMMemoryPressureLimit", "ManagedOOMPreference"):
+            return self.version >= 248
+        return True
+
+    def reload(self):
+        for unit in self.units:
+            values, paths, files = dict(DEFAULTS), [], {}
+            for base in ("etc/systemd/system", "run/systemd/system"):
+                d = self.root / base / (unit + ".d")
+                if d.is_dir():
+                    for f in d.iterdir():
+                        if f.name.endswith(".conf"):
+                            files.setdefault(f.name, f)
+            for name in sorted(files):
+                paths.append("/" + str(files[name].relative_to(self.root)))
+                for line in files[name].read_text().splitlines():
+                    if "=" not in line or line.startswith("#"):
+                        continue
+                    key, val = line.split("=", 1)
+                    if not self.known(key):
+                        continue
+                    if key.startswith("ManagedOOMMemoryPressureLimit"):
+                        key, val = "ManagedOOMMemoryPressureLimit", _systemd.parse_percent(val)
+                    values[key] = val
+            self.loaded[unit] = (values, " ".join(paths))
+            self.units[unit]["NeedDaemonReload"] = "no"
+
+    def show_block(self, unit, props):
+        u = self.units.get(unit) or {"LoadState": "not-found", "ActiveState": "inactive",
+                                     "ControlGroup": "", "NeedDaemonReload": "no"}
+        values, paths = self.loaded.get(unit, (dict(DEFAULTS), ""))
+        lines = []
+        for p in props:
+            if p == "Id":
+                lines.append("Id=%s" % unit)
+            elif p in u:
+                lines.append("%s=%s" % (p, u[p]))
+            elif p == "DropInPaths":
+                lines.append("DropInPaths=%s" % paths)
+            elif not self.known(p):
+                continue  # systemctl show leaves out properties it does not know
+            elif p == "ManagedOOMMemoryPressureLimitPercent":
+                lines.append("%s=%s" % (p, _systemd.format_percent(values["ManagedOOMMemoryPressureLimit"])))
+            elif p == "ManagedOOMMemoryPressureLimit":
+                lines.append("%s=%d" % (p, (values[p] * UINT32_MAX + 5000) // 10000))
+            elif unit.endswith(".slice") and p in ("OOMScoreAdjust", "OOMPolicy"):
+                continue
+            else:
+                lines.append("%s=%s" % (p, values[p]))
+        return "\n".join(lines) + "\n"
+
+    def run(self, argv):
+        self.calls.append(list(argv))
+        verb = argv[1]
+        if verb == "--version":
+            return 0, "systemd %d (%d.1-1)\n+PAM +AUDIT\n" % (self.version, self.version), ""
+        if verb == "daemon-reload":
+            self.reload()
+            return 0, "", ""
+        if verb == "show":
+            props = [argv[i + 1] for i, a in enumerate(argv) if a == "-p"]
+            units = argv[argv.index("--") + 1:]
+            return 0, "\n".join(self.show_block(u, props) for u in units), ""
+        if verb in ("restart", "try-restart"):
+            return 0, "", ""
+        raise AssertionError("unexpected command %r" % argv)
+
+
+def write(root, rel, text):
+    p = root / rel.lstrip("/")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(text)
+    return p
+
+
+@pytest.fixture(params=[252])
+def fake(request, tmp_path, monkeypatch):
+    root = tmp_path / "root"
+    (root / "run/systemd/system").mkdir(parents=True)
+    write(root, "/proc/1/comm", "systemd\n")
+    write(root, "/proc/self/status", "Name:\tpython3\nCapEff:\t000001fffeffffff\n")
+    write(root, "/sys/fs/cgroup/cgroup.controllers", "cpu io memory pids\n")
+    write(root, "/proc/pressure/memory", "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n")
+    sd = FakeSystemd(root, request.param)
+    sd.add("db.service", pids=(101,))
+    sd.add("web.service", pids=(201, 202))
+    sd.add("batch.slice", active=False)
+
+    class FakeHost(_units.Host):
+        def run(self, argv):
+            return sd.run(argv)
+
+        def systemctl(self, required=True):
+            return SYSTEMCTL
+
+        def open(self, path, mode="r"):
+            if "w" in mode and path in sd.refuse:
+                raise PermissionError(errno.EACCES, "Permission denied")
+            return open(path, mode)
+
+    FakeHost.root = str(root)
+    monkeypatch.setattr(oom_unit, "Host", FakeHost)
+    return sd
+
+
+def dropin(sd, unit, base=ETC):
+    return sd.root / base / (unit + ".d") / DROPIN
+
+
+def proc(sd, pid):
+    return (sd.root / ("proc/%d/oom_score_adj" % pid)).read_text().strip()
+
+
+def run(run_module, args, **kw):
+    return run_module(oom_unit.main, args, **kw)
+
+
+def body(text):
+    """The drop-in without its two marker lines (and the directory flag)."""
+    return "\n".join(line for line in text.splitlines() if not line.startswith("#")) + "\n"
+
+
+FLEET = [
+    {"name": "db", "oom_score_adj": -5, "oom_policy": "continue", "managed_oom_preference": "avoid"},
+    {"name": "web.service", "oom_score_adj": 300, "managed_oom_memory_pressure": "kill",
+     "managed_oom_memory_pressure_limit": "60%"},
+    {"name": "batch.slice", "managed_oom_memory_pressure": "kill", "managed_oom_memory_pressure_limit": "55.5",
+     "managed_oom_swap": "kill"},
+]
+TOP_KEYS = {"changed", "daemon_reloaded", "systemd_running", "systemd_version", "units", "failed", "warnings"}
+UNIT_KEYS = {"path", "state", "changed", "settings", "written", "unsupported", "effective", "shadowed_by", "live",
+             "restarted"}
+
+
+def test_one_run_writes_each_unit_reloads_once_shows_once(fake, run_module):
+    r = run(run_module, {"units": FLEET})
+    assert set(r) == TOP_KEYS and r["failed"] is False
+    assert fake.calls == [VERSION, RELOAD, SHOW + ["db.service", "web.service", "batch.slice"]]
+    assert r["changed"] and r["daemon_reloaded"] and r["systemd_running"] and r["systemd_version"] == 252
+    assert body(dropin(fake, "db.service").read_text()) == (
+        "[Service]\nOOMScoreAdjust=-5\nOOMPolicy=continue\nManagedOOMPreference=avoid\n")
+    assert body(dropin(fake, "web.service").read_text()) == (
+        "[Service]\nOOMScoreAdjust=300\nManagedOOMMemoryPressure=kill\nManagedOOMMemoryPressureLimit=60%\n")
+    assert body(dropin(fake, "batch.slice").read_text()) == (
+        "[Slice]\nManagedOOMMemoryPressure=kill\nManagedOOMMemoryPressureLimit=55.5%\nManagedOOMSwap=kill\n")
+    text = dropin(fake, "db.service").read_text()
+    assert text.startswith(_managed.header("sre.oom.oom_unit") + _systemd.DIR_FLAG + "\n")
+    for unit in ("db.service", "web.service", "batch.slice"):
+        assert set(r["units"][unit]) == UNIT_KEYS
+        st = dropin(fake, unit).stat()
+        assert stat.S_IMODE(st.st_mode) == 0o644 and (st.st_uid, st.st_gid) == (0, 0)
+    web = r["units"]["web.service"]
+    assert web["effective"] == {"oom_score_adj": 300, "oom_policy": "stop", "managed_oom_memory_pressure": "kill",
+                                "managed_oom_memory_pressure_limit": "60%", "managed_oom_swap": "auto",
+                                "managed_oom_preference": "none"}
+    assert web["settings"]["managed_oom_memory_pressure_limit"] == "60%"
+    assert web["written"] == {"OOMScoreAdjust": "300", "ManagedOOMMemoryPressure": "kill",
+                              "ManagedOOMMemoryPressureLimit": "60%"}
+    assert web["live"] == {"updated": [201, 202], "failed": {}} and proc(fake, 202) == "300"
+    assert r["units"]["db.service"]["live"] == {"updated": [101], "failed": {}} and proc(fake, 101) == "-5"
+    sl = r["units"]["batch.slice"]
+    assert sl["effective"]["managed_oom_memory_pressure_limit"] == "55.5%"
+    assert sl["effective"]["oom_score_adj"] is None and sl["live"] == {"updated": [], "failed": {}}
+    assert r["warnings"] == []
+
+
+def test_rerun_is_unchanged_version_and_show_only(fake, run_module):
+    run(run_module, {"units": FLEET})
+    fake.calls[:] = []
+    r = run(run_module, {"units": FLEET}, diff=True)
+    assert r["changed"] is False and r["diff"] == []
+    assert fake.calls == [VERSION, SHOW + ["db.service", "web.service", "batch.slice"]]
+    assert all(not u["changed"] for u in r["units"].values())
+
+
+def test_check_mode_changes_nothing(fake, run_module):
+    r = run(run_module, {"units": FLEET, "restart": "always"}, check_mode=True, diff=True)
+    assert r["changed"] and r["daemon_reloaded"]
+    assert fake.calls == [VERSION, SHOW + ["db.service", "web.service", "batch.slice"]]
+    assert not (fake.root / ETC).exists() and proc(fake, 201) == "0"
+    assert r["units"]["web.service"]["live"]["updated"] == [201, 202]
+    assert r["units"]["web.service"]["restarted"] and not r["units"]["batch.slice"]["restarted"]
+    assert [d["after_header"] for d in r["diff"]] == [str(dropin(fake, u)) for u in
+                                                      ("db.service", "web.service", "batch.slice")]
+
+
+@pytest.mark.parametrize("fake", [247], indirect=True)
+def test_systemd_247_spelling_and_warnings(fake, run_module):
+    r = run(run_module, {"units": FLEET})
+    assert r["systemd_version"] == 247
+    assert body(dropin(fake, "web.service").read_text()) == (
+        "[Service]\nOOMScoreAdjust=300\nManagedOOMMemoryPressure=kill\nManagedOOMMemoryPressureLimitPercent=60%\n")
+    assert body(dropin(fake, "db.service").read_text()) == "[Service]\nOOMScoreAdjust=-5\nOOMPolicy=continue\n"
+    assert body(dropin(fake, "batch.slice").read_text()) == "[Slice]\nManagedOOMMemoryPressure=kill\nManagedOOMSwap=kill\n"
+    assert r["units"]["db.service"]["unsupported"] == ["managed_oom_preference"]
+    assert r["units"]["batch.slice"]["unsupported"] == ["managed_oom_memory_pressure_limit"]
+    assert r["units"]["web.service"]["effective"]["managed_oom_memory_pressure_limit"] == "60%"
+    assert r["units"]["web.service"]["effective"]["managed_oom_preference"] is None
+    assert r["warnings"] == [
+        "db.service: managed_oom_preference not written: needs systemd 248 or newer, this host runs systemd 247",
+        "batch.slice: managed_oom_memory_pressure_limit not written: systemd 247 takes whole percents only "
+        "(ManagedOOMMemoryPressureLimitPercent), got 55.5%",
+    ]
+    fake.calls[:] = []
+    r = run(run_module, {"units": FLEET})
+    assert r["changed"] is False and fake.calls == [VERSION, SHOW + ["db.service", "web.service", "batch.slice"]]
+
+
+def test_diff_shows_every_change_and_drift(fake, run_module):
+    run(run_module, {"units": FLEET})
+    path = dropin(fake, "web.service")
+    os.chown(str(path), 1000, 1000)
+    os.chmod(str(path), 0o600)
+    units = [dict(FLEET[0], oom_score_adj=-6)] + FLEET[1:]
+    r = run(run_module, {"units": units}, diff=True)
+    assert r["changed"] is True
+    db = str(dropin(fake, "db.service"))
+    assert r["diff"][0]["before_header"] == db and "OOMScoreAdjust=-5" in r["diff"][0]["before"]
+    assert "OOMScoreAdjust=-6" in r["diff"][0]["after"]
+    assert r["diff"][1] == {"before_header": "%s (mode 0600 -> 0644, owner 1000:1000 -> 0:0)" % path,
+                            "after_header": str(path), "before": path.read_text(), "after": path.read_text()}
+    st = path.stat()
+    assert stat.S_IMODE(st.st_mode) == 0o644 and (st.st_uid, st.st_gid) == (0, 0)
+    assert r["units"]["web.service"]["changed"] and not r["units"]["batch.slice"]["changed"]
+
+
+def test_absent_removes_and_restart_skips_slices(fake, run_module):
+    run(run_module, {"units": FLEET})
+    fake.calls[:] = []
+    r = run(run_module, {"units": [{"name": "db", "state": "absent"}, {"name": "batch.slice", "state": "absent"}],
+                         "restart": "always"})
+    assert not dropin(fake, "db.service").parent.exists() and not dropin(fake, "batch.slice").parent.exists()
+    assert fake.calls[-1] == [SYSTEMCTL, "restart", "--", "db.service"]
+    assert r["units"]["db.service"]["settings"]["oom_score_adj"] is None
+
+
+def test_shadowed_oom_score_adj_skips_live(fake, run_module):
+    other = write(fake.root, "/run/systemd/system/web.service.d/90-x.conf", "[Service]\nOOMScoreAdjust=7\n")
+    r = run(run_module, {"units": [FLEET[1]]})
+    assert r["units"]["web.service"]["shadowed_by"] == [str(other)]
+    assert r["units"]["web.service"]["live"] == {"updated": [], "failed": {}} and proc(fake, 201) == "0"
+    assert r["warnings"] == ["web.service: the managed drop-in %s is overridden by %s"
+                             % (dropin(fake, "web.service"), other)]
+
+
+def test_eacces_reported_per_pid(fake, run_module):
+    fake.refuse.add(str(fake.root / "proc/101/oom_score_adj"))
+    r = run(run_module, {"units": [{"name": "db", "oom_score_adj": -500}]})
+    assert r["failed"] is False and list(r["units"]["db.service"]["live"]["failed"]) == ["101"]
+    assert "EACCES" in r["units"]["db.service"]["live"]["failed"]["101"]
+
+
+def test_unknown_version_warns(fake, run_module, monkeypatch):
+    monkeypatch.setattr(fake, "version", 252)
+    original = fake.run
+
+    def no_version(argv):
+        if argv[1] == "--version":
+            fake.calls.append(list(argv))
+            return 1, "", "boom\n"
+        return original(argv)
+    monkeypatch.setattr(fake, "run", no_version)
+    r = run(run_module, {"units": [FLEET[0]]})
+    assert r["systemd_version"] is None
+    assert r["warnings"][0] == ("cannot tell the systemd version from `systemctl --version` (rc=1: boom); "
+                                "writing the setting names of systemd 248 and newer")
+    assert "ManagedOOMPreference=avoid" in dropin(fake, "db.service").read_text()
+
+
+# --- refusals: clear message, nothing changed on disk or in /proc -------------
+
+BAD = [
+    ({"units": [{"name": "db", "oom_score_adj": True}]},
+     "units[0] (db.service): oom_score_adj must be an integer from -1000 to 1000, not a boolean (True)"),
+    ({"units": [{"name": "db", "oom_score_adj": "5\n"}]},
+     "units[0] (db.service): oom_score_adj must be an integer from -1000 to 1000, got '5\\n'"),
+    ({"units": [{"name": "db", "oom_score_adj": 1001}]},
+     "units[0] (db.service): oom_score_adj must be between -1000 and 1000, got 1001"),
+    ({"units": [{"name": "db", "managed_oom_memory_pressure_limit": True}]},
+     "units[0] (db.service): managed_oom_memory_pressure_limit must be a percentage such as '60%' (0 to 100, "
+     "at most two decimals), got True"),
+    ({"units": [{"name": "db", "managed_oom_memory_pressure_limit": "101%"}]},
+     "units[0] (db.service): managed_oom_memory_pressure_limit must be a percentage such as '60%' (0 to 100, "
+     "at most two decimals), got '101%'"),
+    ({"units": [{"name": "batch.slice", "oom_score_adj": 5}]},
+     "units[0] (batch.slice): oom_score_adj applies to .service, .socket, .mount, .swap units only"),
+    ({"units": [{"name": "a.socket", "oom_policy": "kill"}]},
+     "units[0] (a.socket): oom_policy applies to .service units only"),
+    ({"units": [{"name": "db"}]},
+     "units[0] (db.service): state=present needs at least one of oom_score_adj, oom_policy, "
+     "managed_oom_memory_pressure, managed_oom_memory_pressure_limit, managed_oom_swap, managed_oom_preference"),
+    ({"units": [{"name": "db", "oom_score_adj": 1}, {"name": "db.service", "oom_score_adj": 2}]},
+     "units[1] (db.service): the unit is also given as units[0] with other settings"),
+    ({"units": [{"name": "foo.", "oom_score_adj": 1}]},
+     "units[0].name: 'foo.' is not a valid unit name: a unit name cannot end with '.' (give the type, "
+     "e.g. 'foo.service', or none)"),
+    ({"units": [{"name": "a@b@c", "oom_score_adj": 1}]},
+     "units[0].name: 'a@b@c' is not a valid unit name: at most one '@' is allowed (template@instance)"),
+    ({"units": [{"name": "x" * 250, "oom_score_adj": 1}]},
+     "units[0].name: '%s' is not a valid unit name: it is longer than 255 characters" % ("x" * 250)),
+    ({"units": [{"name": "a.timer", "oom_score_adj": 1}]},
+     "units[0].name: 'a.timer' is not a valid unit name: unit type .timer is not accepted here; accepted "
+     "suffixes are .service, .socket, .mount, .swap, .slice"),
+    ({"units": [{"name": "db", "oom_score_adj": 1}], "dropin": "x.conf\n"},
+     "dropin must be a file name matching [A-Za-z0-9_.@-]+\\.conf as a whole, not starting with '.', at most "
+     "255 bytes, got 'x.conf\\n'"),
+    ({"units": [{"name": "db", "oom_score_adj": 1}], "dropin": "x" * 300 + ".conf"},
+     "dropin must be a file name matching [A-Za-z0-9_.@-]+\\.conf as a whole, not starting with '.', at most "
+     "255 bytes, got '%s.conf'" % ("x" * 300)),
+    ({"units": []}, "units: give at least one unit"),
+]
+
+
+@pytest.mark.parametrize("args,msg", BAD, ids=[
+    "bool-adj", "adj-newline", "adj-range", "bool-limit", "limit-range", "adj-on-slice", "policy-on-socket",
+    "no-setting", "conflicting-duplicate", "trailing-dot", "two-ats", "too-long", "timer", "dropin-newline",
+    "dropin-too-long", "empty"])
+def test_bad_input_refused_nothing_touched(fake, run_module, args, msg):
+    r = run(run_module, args)
+    assert r["failed"] is True and r["msg"] == msg
+    assert fake.calls == [] and not (fake.root / ETC).exists()
+    assert proc(fake, 101) == "0"
+
+
+def test_choice_validated_by_argument_spec(fake, run_module):
+    r = run(run_module, {"units": [{"name": "db", "managed_oom_swap": "yes"}]})
+    assert r["failed"] is True and "managed_oom_swap" in r["msg"] and "auto, kill" in r["msg"]
+    assert fake.calls == []
+
+
+def test_symlinked_unit_dir_refused(fake, run_module, tmp_path):
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    (fake.root / ETC).mkdir(parents=True)
+    os.symlink(str(target), str(fake.root / ETC / "db.service.d"))
+    r = run(run_module, {"units": [{"name": "web", "oom_score_adj": 1}, {"name": "db", "oom_score_adj": 1}]})
+    assert r["failed"] is True
+    assert r["msg"] == ("units[1] (db.service): %s is a symlink; refusing to write through it (make it a real "
+                        "directory)" % (fake.root / ETC / "db.service.d"))
+    assert os.listdir(str(target)) == [] and not (fake.root / ETC / "web.service.d").exists()
+    assert fake.calls == [VERSION]
+
+
+def test_symlink_at_dropin_path_refused(fake, run_module, tmp_path):
+    victim = tmp_path / "victim.conf"
+    victim.write_text("keep\n")
+    d = fake.root / ETC / "db.service.d"
+    d.mkdir(parents=True)
+    os.symlink(str(victim), str(d / DROPIN))
+    for state in ("present", "absent"):
+        r = run(run_module, {"units": [{"name": "db", "oom_score_adj": 1, "state": state}]})
+        assert r["failed"] is True and "is a symlink; refusing to write through it or remove it" in r["msg"]
+        assert victim.read_text() == "keep\n" and os.path.islink(str(d / DROPIN))
+
+
+def test_write_failure_rolls_back_and_leaves_no_empty_dir(fake, run_module, monkeypatch):
+    run(run_module, {"units": [{"name": "db", "oom_score_adj": 1}]})
+    db_before = dropin(fake, "db.service").read_text()
+    real = _managed.atomic_write
+
+    def failing(module, path, content, mode=0o644, dir_mode=0o755):
+        if "web.service" in path:
+            os.makedirs(os.path.dirname(path), exist_ok=True)  # fails after creating the directory
+            raise _managed.ManagedFileError("cannot write %s: No space left on device" % path)
+        return real(module, path, content, mode, dir_mode)
+    monkeypatch.setattr(_managed, "atomic_write", failing)
+    fake.calls[:] = []
+    r = run(run_module, {"units": [{"name": "db", "oom_score_adj": 2}, {"name": "web", "oom_score_adj": 3}]})
+    assert r["failed"] is True
+    assert r["msg"] == ("units[1] (web.service), dropin %s: cannot write %s: cannot write %s: No space left on "
+                        "device; nothing was changed (this run's other drop-ins were put back)"
+                        % (DROPIN, dropin(fake, "web.service"), dropin(fake, "web.service")))
+    assert dropin(fake, "db.service").read_text() == db_before
+    assert not (fake.root / ETC / "web.service.d").exists()
+    assert fake.calls == [VERSION]
+
+
+def test_not_pid1_writes_only(fake, run_module):
+    write(fake.root, "/proc/1/comm", "bash\n")
+    r = run(run_module, {"units": [FLEET[1]]})
+    assert r["systemd_running"] is False and fake.calls == [VERSION]
+    assert dropin(fake, "web.service").exists() and proc(fake, 201) == "0"
+    assert r["units"]["web.service"]["effective"]["managed_oom_memory_pressure"] is None
+
+
+def test_warns_once_when_oomd_cannot_act(fake, run_module):
+    os.unlink(str(fake.root / "sys/fs/cgroup/cgroup.controllers"))
+    os.unlink(str(fake.root / "proc/pressure/memory"))
+    r = run(run_module, {"units": FLEET})
+    assert r["failed"] is False and dropin(fake, "batch.slice").exists()
+    assert r["warnings"] == [
+        "systemd-oomd cannot act on this host (no unified cgroup v2 hierarchy at /sys/fs/cgroup; no PSI "
+        "(/proc/pressure/memory)): the ManagedOOM* settings of db.service, web.service, batch.slice are written "
+        "and read back but kill nothing here"]
+    r = run(run_module, {"units": [{"name": "db", "oom_score_adj": 1}]})
+    assert r["warnings"] == []
