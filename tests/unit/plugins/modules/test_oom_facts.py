@@ -15,6 +15,7 @@ import gzip
 import io
 import os
 import posixpath
+import stat
 
 import pytest
 
@@ -28,7 +29,10 @@ JCTL = "/usr/bin/journalctl"
 SYSTEMCTL = "/usr/bin/systemctl"
 DMESG = "/usr/bin/dmesg"
 J_CHECK = [JCTL, "-k", "-q", "--no-pager", "-b", "-n", "1", "-o", "short"]
-J_BOOT = [JCTL, "-k", "-q", "--no-pager", "-o", "json", "-b", "--grep", oom_facts.JOURNAL_GREP]
+J_BASE = [JCTL, "-q", "--no-pager", "-o", "json"]
+J_MATCHES = ["_TRANSPORT=kernel", "+", "_SYSTEMD_UNIT=systemd-oomd.service", "+", "_SYSTEMD_UNIT=earlyoom.service",
+             "+", "_PID=1"]
+J_BOOT = J_BASE + ["-b", "--grep", oom_facts.JOURNAL_GREP] + J_MATCHES
 LIST_UNITS = [SYSTEMCTL, "list-units", "--all", "--type=service,scope", "--no-legend", "--no-pager", "--plain"]
 SHOW_DEFAULT = [SYSTEMCTL, "show", "-p", "DefaultOOMPolicy"]
 SHOW_UNITS = [SYSTEMCTL, "show", "-p", "Id", "-p", "OOMScoreAdjust", "-p", "OOMPolicy", "-p", "Delegate",
@@ -93,6 +97,20 @@ class FakeHost(oom_facts.Host):
         if path in self.mtimes:
             return self.mtimes[path]
         return NOW if path in self.files else None
+
+    kinds = {}
+
+    def stat(self, path):
+        if path in self.errors:
+            raise OSError(self.errors[path], os.strerror(self.errors[path]), path)
+        if path in self.kinds:
+            return os.stat_result((self.kinds[path], 0, 0, 1, 0, 0, 0, 0, 0, 0))
+        if path not in self.files:
+            raise OSError(errno.ENOENT, "No such file or directory", path)
+        return os.stat_result((stat.S_IFREG | 0o644, 0, 0, 1, 0, 0, len(self.files[path]), 0, 0, 0))
+
+    def environ(self, name):
+        return None
 
     def open_log(self, path):
         if path in self.errors:
@@ -166,6 +184,7 @@ def host(monkeypatch):
     FakeHost.responses = {tuple(J_CHECK): (0, "", "")}
     FakeHost.calls = []
     FakeHost.mtimes = {}
+    FakeHost.kinds = {}
     FakeHost.bins = {"journalctl": JCTL, "systemctl": SYSTEMCTL, "dmesg": DMESG}
     monkeypatch.setattr(oom_facts, "Host", FakeHost)
     monkeypatch.setattr(os, "sysconf", lambda name: 4096)
@@ -187,9 +206,13 @@ def test_defaults_gather_everything_without_systemd(host, run_module):
     assert oom["sysctl"] == {"panic_on_oom": 0, "panic": 10, "oom_kill_allocating_task": 0, "oom_dump_tasks": 1,
                              "overcommit_memory": 2, "overcommit_ratio": 80}
     assert oom["counters"] == {"oom_kill": 8, "cgroups": [
-        {"path": "/", "version": 1, "oom": None, "oom_kill": 8},
-        {"path": "/system.slice/hog.service", "version": 2, "oom": 2, "oom_kill": 1},
-    ]}
+        {"path": "/", "version": 1, "oom": None, "oom_kill": 8, "oom_group_kill": None, "unit": None},
+        {"path": "/system.slice/hog.service", "version": 2, "oom": 2, "oom_kill": 1, "oom_group_kill": 0,
+         "unit": "hog.service"},
+    ], "parsed_since_boot": 8, "missed": 0}
+    assert oom["gathered_at"] == "2026-11-28T20:00:00Z"
+    assert oom["scope"] == "host"
+    assert oom["killer_counts"] == {"kernel": 8, "systemd-oomd": 0, "earlyoom": 0}
     # auto: the journal holds nothing of this boot, /dev/kmsg is read
     assert host.calls == [J_CHECK]
     assert oom["source"] == "kmsg"
@@ -238,9 +261,9 @@ def test_gather_subset_grammar(host, run_module, rid, subset, expected):
     oom = facts(run_module(oom_facts.main, {"gather_subset": subset}))
     assert oom["gather_subset"] == expected
     keys = {"sysctl": ["sysctl"], "counters": ["counters"],
-            "events": ["events", "event_count", "last_event", "source", "source_errors"],
+            "events": ["events", "event_count", "last_event", "source", "source_errors", "killer_counts", "scope"],
             "processes": ["processes", "protected"], "services": ["services", "services_error"]}
-    want = {"gather_subset"}
+    want = {"gather_subset", "gathered_at"}
     for name in expected:
         want.update(keys[name])
     assert set(oom) == want
@@ -265,7 +288,15 @@ BAD_ROWS = [
     ("since", {"since": "yesterday"},
      "since: 'yesterday' is not understood; use 'boot', 'all', a relative time such as '-24h', '-30m' or '-7d', "
      "or an ISO 8601 time such as '2026-11-28T17:00:00Z'"),
-    ("max-events", {"max_events": -1}, "max_events must be 0 or more, got -1"),
+    ("max-events", {"max_events": -1}, "max_events must be between 0 and 10000, got -1"),
+    ("max-events-huge", {"max_events": 2 ** 63}, "max_events must be between 0 and 10000, got %d" % 2 ** 63),
+    ("since-31-february", {"since": "2026-02-31T00:00:00Z"},
+     "since: '2026-02-31T00:00:00Z' is not a valid date (2026-02 has 28 days)"),
+    ("since-bad-offset", {"since": "2026-02-01T00:00:00+99:99"},
+     "since: '2026-02-01T00:00:00+99:99' has no valid UTC offset (-14:00 to +14:00, minutes 00-59)"),
+    ("since-25-hours", {"since": "2026-02-01T25:00:00Z"},
+     "since: '2026-02-01T25:00:00Z' is not a valid time of day (hours 00-23, minutes and seconds 00-59)"),
+    ("scope", {"scope": "pod"}, None),
     ("top", {"top_processes": -5}, "top_processes must be 0 or more, got -5"),
 ]
 
@@ -274,7 +305,10 @@ BAD_ROWS = [
 def test_bad_input_fails_before_touching_the_host(host, run_module, rid, args, msg):
     result = run_module(oom_facts.main, args)
     assert result["failed"] is True
-    assert result["msg"] == msg
+    if msg is None:      # rejected by AnsibleModule's own choices check
+        assert "scope" in result["msg"]
+    else:
+        assert result["msg"] == msg
     assert host.calls == []
 
 
@@ -311,13 +345,13 @@ def test_auto_prefers_the_journal_when_it_holds_this_boot(host, run_module):
 
 def test_journal_without_pattern_support_is_read_unfiltered(host, run_module):
     journal = as_journal_json(fixture_bytes("036-codescout-journal-global.log").decode("utf-8"), lambda line: NOW - 60)
-    plain = J_BOOT[:6]
-    host.responses[tuple(plain + ["--grep", oom_facts.JOURNAL_GREP])] = (
+    plain = J_BASE
+    host.responses[tuple(plain + ["--grep", oom_facts.JOURNAL_GREP] + J_MATCHES)] = (
         1, "", "Compiled without pattern matching support")
-    host.responses[tuple(plain)] = (0, journal, "")
+    host.responses[tuple(plain + J_MATCHES)] = (0, journal, "")
     oom = facts(run_module(oom_facts.main, {"gather_subset": ["events"], "sources": ["journal"],
                                             "since": "all"}))
-    assert host.calls == [J_BOOT[:6] + ["--grep", oom_facts.JOURNAL_GREP], J_BOOT[:6]]
+    assert host.calls == [plain + ["--grep", oom_facts.JOURNAL_GREP] + J_MATCHES, plain + J_MATCHES]
     assert oom["source"] == "journal" and oom["event_count"] == 1
 
 
@@ -361,7 +395,7 @@ def test_journal_json_garbage_is_skipped(host, run_module):
 
 
 def test_journal_since_relative_passes_an_epoch(host, run_module):
-    argv = J_BOOT[:6] + ["--since", "@%d" % (NOW - 86400), "--grep", oom_facts.JOURNAL_GREP]
+    argv = J_BASE + ["--since", "@%d" % (NOW - 86400), "--grep", oom_facts.JOURNAL_GREP] + J_MATCHES
     host.responses[tuple(argv)] = (0, "", "")
     oom = facts(run_module(oom_facts.main, {"gather_subset": ["events"], "sources": ["journal"], "since": "-24h"}))
     assert host.calls == [argv]
