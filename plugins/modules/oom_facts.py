@@ -407,11 +407,33 @@ class SourceError(Exception):
 
 
 class _GzipLog(gzip.GzipFile):
-    """A gzip reader that closes the file it was given."""
+    """A gzip reader that closes the file it was given, and whose readinto returns
+    what was uncompressed before a damaged or truncated part before raising."""
 
     def __init__(self, fileobj):
         gzip.GzipFile.__init__(self, fileobj=fileobj, mode="rb")
         self.myfileobj = fileobj     # GzipFile.close() closes myfileobj
+        self._damage = None
+
+    def readinto(self, b):
+        if self._damage is not None:
+            raise self._damage
+        view = memoryview(b).cast("B")
+        n = 0
+        try:
+            while n < len(view):
+                data = self.read1(len(view) - n)
+                if not data:
+                    break
+                view[n:n + len(data)] = data
+                n += len(data)
+        except (EOFError, OSError, zlib.error) as e:
+            if not n:
+                raise
+            self._damage = e
+        finally:
+            view.release()
+        return n
 
 
 class Host(object):

@@ -345,12 +345,13 @@ def _dedupe_key(ev):
     return hash((ev.get("killer"), v["pid"], v["comm"], v["total_vm_kb"], v["anon_rss_kb"], ev.get("cgroup")))
 
 
-def _close(slot, ev):
-    """True when an event and a remembered one (slot) with the same key are one kill seen twice."""
-    ua, ub = slot[0], ev.get("uptime")
+def _close(ua, ta, ev):
+    """True when an event and a remembered kill (uptime ``ua``, time ``ta``) with the
+    same key are one kill seen twice."""
+    ub = ev.get("uptime")
     if ua is not None and ub is not None:
         return abs(ua - ub) <= 2
-    ta, tb = slot[1], ev.get("_epoch")
+    tb = ev.get("_epoch")
     if ta is not None and tb is not None:
         return abs(ta - tb) <= (600 if ev.get("killer", "kernel") == "kernel" else 5)
     return True
@@ -398,33 +399,50 @@ class EventCollector(object):
         self.killer_counts = {"kernel": 0, "systemd-oomd": 0, "earlyoom": 0}
         self.kernel_since_boot = 0
         self._events = collections.deque()
-        self._seen = {}                      # key -> list of slots [uptime, epoch, event or None]
+        # key -> (uptime, time) of a kill, or a list of them when a key repeats
+        self._seen = {}
         self._order = collections.deque()    # keys, oldest first
         self._window = dedupe_window
+        self._kept = {}                      # key -> retained events with that key
 
     def __call__(self, ev):
         self.add(ev)
+
+    def _duplicate(self, key, ev):
+        seen = self._seen.get(key)
+        if seen is None:
+            return False
+        for ua, ta in (seen if isinstance(seen, list) else (seen,)):
+            if _close(ua, ta, ev):
+                for old in self._kept.get(key, ()):
+                    if _close(old.get("uptime"), old.get("_epoch"), ev):
+                        _merge(old, ev)
+                        break
+                return True
+        return False
+
+    def _remember(self, key, ev):
+        mark = (ev.get("uptime"), ev.get("_epoch"))
+        seen = self._seen.get(key)
+        if seen is None:
+            self._seen[key] = mark
+            self._order.append(key)
+            if len(self._order) > self._window:
+                self._seen.pop(self._order.popleft(), None)
+        elif isinstance(seen, list):
+            seen.append(mark)
+        else:
+            self._seen[key] = [seen, mark]
 
     def add(self, ev):
         epoch = ev.get("_epoch")
         if self.since is not None and epoch is not None and epoch < self.since:
             return
         key = _dedupe_key(ev)
-        slots = self._seen.get(key)
-        if slots is not None:
-            for slot in slots:
-                if _close(slot, ev):
-                    if slot[2] is not None:
-                        _merge(slot[2], ev)
-                    self.duplicates += 1
-                    return
-        else:
-            slots = self._seen[key] = []
-            self._order.append(key)
-            if len(self._order) > self._window:
-                self._seen.pop(self._order.popleft(), None)
-        slot = [ev.get("uptime"), epoch, None]
-        slots.append(slot)
+        if self._duplicate(key, ev):
+            self.duplicates += 1
+            return
+        self._remember(key, ev)
         killer = ev.get("killer") or "kernel"
         if killer == "kernel" and self.boot_time is not None and epoch is not None and epoch >= self.boot_time - 1:
             self.kernel_since_boot += 1
@@ -434,12 +452,15 @@ class EventCollector(object):
         self.killer_counts[killer] = self.killer_counts.get(killer, 0) + 1
         if self.max_events <= 0:
             return
-        slot[2] = ev
-        ev["_slot"] = slot
+        ev["_key"] = key
+        self._kept.setdefault(key, []).append(ev)
         self._events.append(ev)
         if len(self._events) > self.max_events:
             old = self._events.popleft()
-            old["_slot"][2] = None
+            kept = self._kept[old["_key"]]
+            kept.remove(old)
+            if not kept:
+                del self._kept[old["_key"]]
 
     def events(self):
         """Retained events, oldest first, without internal keys."""

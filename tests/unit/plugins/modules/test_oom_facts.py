@@ -578,3 +578,55 @@ def test_a_log_without_oom_is_read_not_empty(host, run_module):
     oom = facts(result)
     assert oom["source"] == "file" and oom["event_count"] == 0
     assert oom["source_errors"] == {"file:/var/log/empty.log": "empty"}
+
+
+# ---------------------------------------------------------------------------
+# File sources on the real file system (the real Host): only regular files and
+# gzip are read; anything else is a per-source error and the others are read.
+
+def _real_files_run(run_module, paths):
+    return run_module(oom_facts.main, {"gather_subset": ["events"], "sources": ["file"], "since": "all",
+                                       "scope": "host", "path": paths})
+
+
+def test_fifo_device_directory_are_refused_without_opening(run_module, tmp_path):
+    good = tmp_path / "kern.log"
+    good.write_bytes(fixture_bytes("030-centos8-grep-oom.log"))
+    fifo = tmp_path / "fifo"
+    os.mkfifo(str(fifo))      # opening it for reading would block: it must never be opened
+    result = _real_files_run(run_module, [str(fifo), "/dev/zero", str(tmp_path), str(good)])
+    oom = facts(result)
+    assert oom["event_count"] == 3 and oom["source"] == "file"
+    assert oom["source_errors"] == {
+        "file:%s" % fifo: "error: not a regular file (fifo)",
+        "file:/dev/zero": "error: not a regular file (character device)",
+        "file:%s" % tmp_path: "error: not a regular file (directory)",
+    }
+
+
+def test_corrupt_and_truncated_gzip_are_errors_and_other_files_are_read(run_module, tmp_path):
+    good = tmp_path / "kern.log"
+    good.write_bytes(fixture_bytes("033-memeater-rfc3339-callerid.log"))
+    corrupt = tmp_path / "kern.log.2.gz"
+    corrupt.write_bytes(b"\x1f\x8b\x08\x00" + b"\xff" * 64)
+    truncated = tmp_path / "kern.log.3.gz"
+    whole = gzip.compress(fixture_bytes("030-centos8-grep-oom.log") * 40)
+    truncated.write_bytes(whole[:len(whole) // 2])
+    notgz = tmp_path / "kern.log.4.gz"
+    notgz.write_bytes(b"plain text, not gzip\n")
+    result = _real_files_run(run_module, [str(corrupt), str(truncated), str(notgz), str(good)])
+    oom = facts(result)
+    errors = oom["source_errors"]
+    assert set(errors) == {"file:%s" % p for p in (corrupt, truncated, notgz)}
+    assert all(v.startswith("error: corrupt gzip file: ") for v in errors.values()), errors
+    # the two kills of the good file, and the two kills the truncated .gz holds before the cut
+    pids = {e["victim"]["pid"] for e in oom["events"]}
+    assert {10521, 10522} <= pids and {2092, 633552} <= pids
+    assert len(result["warnings"]) == 3
+
+
+def test_real_host_refuses_a_fifo_swapped_in_after_stat(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(str(fifo))
+    with pytest.raises(OSError):
+        oom_facts.Host(None).open_log(str(fifo))
