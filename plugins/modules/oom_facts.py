@@ -83,6 +83,10 @@ options:
         C(/var/log/syslog). A source that exists but is empty or cannot be read
         does not count (on a host without systemd C(journalctl -k) finds no
         journal at all).
+      - The kills of systemd-oomd and earlyoom come from the journal (V(journal),
+        also when V(auto) chooses it) and from log files (V(file)); with V(auto) on
+        a host whose journal is not used, name V(file) (and V(kmsg) or V(dmesg))
+        to read them.
       - V(auto) cannot be combined with other sources. Several named sources are
         all read and their events merged.
     type: list

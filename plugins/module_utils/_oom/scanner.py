@@ -129,6 +129,7 @@ class OomLogParser(object):
         # events that are kept only
         ev["_epoch"] = self._time_of(info)
         ev["source"] = self.source
+        self.userspace.completed(ev)
         self.sink(ev)
 
     # -- fast path for files ------------------------------------------------

@@ -29,9 +29,9 @@ Message formats, from the daemons' sources:
 
 from __future__ import annotations
 
+import collections
 import re
 
-from ansible_collections.sre.oom.plugins.module_utils._oom.cgroup import cgroup_unit
 from ansible_collections.sre.oom.plugins.module_utils._oom.kernel import new_event
 
 # All patterns are matched at the start of the message (re.match), with bounded
@@ -49,10 +49,30 @@ _EARLYOOM_LOW_RE = re.compile(r"[Ll]ow [Mm]emory! [Aa]t or below (?P<sig>SIG[A-Z
 _VMRSS_RE = re.compile(r"VmRSS:? (?P<mib>\d{1,12}) MiB")
 _UNIT_RE = re.compile(r"(?P<unit>[^\s:]{1,256}): (?P<what>A process of this unit has been killed by the OOM killer"
                       r"|The kernel OOM killer killed some processes in this unit"
+                      r"|systemd-oomd killed \d{1,10} process\(es\) in this unit"
                       r"|Failed with result 'oom-kill')\.")
 
-# How long after a kill systemd's unit lines may follow it (seconds).
-_UNIT_LINE_MAX_AGE = 120.0
+# How far apart a kill and systemd's unit lines about it may be logged (seconds):
+# journald may stamp the kernel's lines later than systemd's on a thrashing host.
+_UNIT_LINE_MAX_GAP = 120.0
+
+
+def _in_unit(ev, unit):
+    """True when ``unit`` (a unit or slice name) is a component of the event's cgroup path."""
+    path = ev.get("memcg") or ev.get("oom_memcg") or ev.get("cgroup")
+    return bool(path) and ("/" + unit + "/") in (path + "/")
+
+
+def _near(ev, when):
+    then = ev.get("_epoch")
+    return when is None or then is None or abs(when - then) <= _UNIT_LINE_MAX_GAP
+
+
+def _note(ev, what):
+    if what.startswith("Failed"):
+        ev["unit_result"] = "oom-kill"
+    else:
+        ev["unit_oom_logged"] = True
 
 
 def _userspace_event(killer, reason, signal):
@@ -122,6 +142,7 @@ class UserspaceMessages(object):
         self.emit = emit
         self.recent = recent
         self._low_signal = None
+        self._notes = collections.deque(maxlen=64)   # unit lines seen before their kill
 
     def handle(self, info, time_of):
         ident, msg = info.ident, info.msg
@@ -149,16 +170,23 @@ class UserspaceMessages(object):
         self.emit(ev, info)
 
     def _unit_line(self, unit, what, when):
-        """Complete the latest kill in ``unit`` (not a new event)."""
+        """Complete the latest kill in ``unit`` (never a new event); kept for a kill
+        logged after it otherwise."""
         for ev in reversed(self.recent):
-            path = ev.get("memcg") or ev.get("oom_memcg")
-            if cgroup_unit(path) != unit:
-                continue
-            then = ev.get("_epoch")
-            if when is not None and then is not None and not (-5 <= when - then <= _UNIT_LINE_MAX_AGE):
-                continue
-            if what.startswith("Failed"):
-                ev["unit_result"] = "oom-kill"
-            else:
-                ev["unit_oom_logged"] = True
+            if _in_unit(ev, unit) and _near(ev, when):
+                _note(ev, what)
+                return
+        self._notes.append((unit, what, when))
+
+    def completed(self, ev):
+        """Apply the unit lines seen before this new event."""
+        if not self._notes:
             return
+        keep = []
+        for unit, what, when in self._notes:
+            if _in_unit(ev, unit) and _near(ev, when):
+                _note(ev, what)
+            else:
+                keep.append((unit, what, when))
+        self._notes.clear()
+        self._notes.extend(keep)

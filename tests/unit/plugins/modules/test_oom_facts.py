@@ -630,3 +630,58 @@ def test_real_host_refuses_a_fifo_swapped_in_after_stat(tmp_path):
     os.mkfifo(str(fifo))
     with pytest.raises(OSError):
         oom_facts.Host(None).open_log(str(fifo))
+
+
+# ---------------------------------------------------------------------------
+# Userspace killers through the journal and log files
+
+def _rec(msg, ident, pid, usec, unit=None, transport="journal"):
+    rec = {"MESSAGE": msg, "SYSLOG_IDENTIFIER": ident, "_PID": str(pid), "__REALTIME_TIMESTAMP": str(usec),
+           "_BOOT_ID": "0" * 32, "_HOSTNAME": "vm", "_TRANSPORT": transport}
+    if unit:
+        rec["_SYSTEMD_UNIT"] = unit
+    return json.dumps(rec)
+
+
+def test_journal_userspace_kills_are_events_and_unit_lines_complete_kernel_kills(host, run_module):
+    kernel = as_journal_json(fixture_bytes("real-6.18-journal-short-iso.txt").decode("utf-8"), iso_epoch)
+    t0 = int((NOW - 600) * 1000000)
+    userspace = "\n".join([
+        # systemd-oomd's message with its candidate dump on the following lines
+        _rec("Killed /user.slice/user-1000.slice/user@1000.service/app.slice/app-x-1.scope due to memory pressure"
+             " for /user.slice/user-1000.slice/user@1000.service being 82.63% > 50.00% for > 20s with reclaim"
+             " activity", "systemd-oomd", 944, t0, "systemd-oomd.service"),
+        _rec("Considered 1 cgroups for killing, top candidates were:\n\tPath: /user.slice/x.scope", "systemd-oomd",
+             944, t0 + 1000, "systemd-oomd.service"),
+        _rec("low memory! at or below SIGTERM limits: mem 10.00%, swap 10.00%", "earlyoom", 812, t0 + 2000000,
+             "earlyoom.service"),
+        _rec("sending SIGTERM to process 4242 uid 1000 \"bun\": badness 1022, VmRSS 11791 MiB", "earlyoom", 812,
+             t0 + 2000100, "earlyoom.service"),
+        # PID 1 about the kernel's kill of pid 6999 (hog-fixture.service) at 19:30:11
+        _rec("hog-fixture.service: Failed with result 'oom-kill'.", "systemd", 1,
+             int(calendar.timegm((2026, 11, 28, 19, 30, 12, 0, 0, 0)) * 1000000)),
+    ]) + "\n"
+    host.responses[tuple(J_BOOT)] = (0, kernel + userspace, "")
+    oom = facts(run_module(oom_facts.main, {"gather_subset": ["events"], "sources": ["journal"]}))
+    assert oom["event_count"] == 10
+    assert oom["killer_counts"] == {"kernel": 8, "systemd-oomd": 1, "earlyoom": 1}
+    by_killer = {}
+    for e in oom["events"]:
+        by_killer.setdefault(e["killer"], []).append(e)
+    [oomd] = by_killer["systemd-oomd"]
+    assert (oomd["reason"], oomd["unit"], oomd["source"]) == ("memory_pressure", "app-x-1.scope", "journal")
+    [early] = by_killer["earlyoom"]
+    assert (early["victim"]["pid"], early["victim"]["comm"], early["victim"]["uid"], early["signal"]) == \
+        (4242, "bun", 1000, "SIGTERM")
+    hog = [e for e in by_killer["kernel"] if e["victim"]["pid"] == 6999]
+    assert hog[0]["unit_result"] == "oom-kill"
+    assert oom["last_event"]["killer"] == "earlyoom"
+
+
+def test_file_source_reads_userspace_kills_too(host, run_module):
+    host.files["/var/log/syslog"] = fixture_bytes("userspace-earlyoom.log") + fixture_bytes(
+        "userspace-systemd-oomd.log")
+    oom = facts(run_module(oom_facts.main, {"gather_subset": ["events"], "sources": ["file"], "since": "all",
+                                            "path": ["/var/log/syslog"]}))
+    assert oom["killer_counts"] == {"kernel": 0, "systemd-oomd": 4, "earlyoom": 5}
+    assert oom["event_count"] == 9
