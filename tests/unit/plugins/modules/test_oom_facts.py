@@ -685,3 +685,77 @@ def test_file_source_reads_userspace_kills_too(host, run_module):
                                             "path": ["/var/log/syslog"]}))
     assert oom["killer_counts"] == {"kernel": 0, "systemd-oomd": 4, "earlyoom": 5}
     assert oom["event_count"] == 9
+
+
+# ---------------------------------------------------------------------------
+# scope: the kills of this container only
+
+HEX_A = "3f9a1c2b4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8"   # in real-6.18-kmsg.txt
+MOUNTINFO_A = ("91 74 254:0 /var/lib/docker/containers/%s/hostname /etc/hostname rw,relatime - ext4 /dev/vda rw\n"
+               % HEX_A)
+
+
+def _in_docker(host, mountinfo=MOUNTINFO_A):
+    host.files["/.dockerenv"] = ""
+    host.files["/proc/1/cgroup"] = "9:name=systemd:/\n0::/\n"
+    host.files["/proc/self/cgroup"] = "9:name=systemd:/\n0::/\n"
+    host.files["/proc/self/mountinfo"] = mountinfo
+
+
+def test_scope_auto_in_a_container_keeps_its_own_kills(host, run_module):
+    _in_docker(host)
+    oom = facts(run_module(oom_facts.main, {"gather_subset": ["events", "counters"]}))
+    assert oom["scope"] == "container"
+    # kmsg holds 8 kills; 3 are in container HEX_A (pids 7000, 7002, 7004)
+    assert [e["victim"]["pid"] for e in oom["events"]] == [7000, 7002, 7004]
+    assert oom["event_count"] == 3 and oom["killer_counts"]["kernel"] == 3
+    assert {e["container_id"] for e in oom["events"]} == {HEX_A}
+    # the counters compare with the machine-wide /proc/vmstat: all 8 parsed kills
+    assert oom["counters"]["parsed_since_boot"] == 8 and oom["counters"]["missed"] == 0
+
+
+def test_scope_host_in_a_container_keeps_every_kill(host, run_module):
+    _in_docker(host)
+    oom = facts(run_module(oom_facts.main, {"gather_subset": ["events"], "scope": "host"}))
+    assert oom["scope"] == "host" and oom["event_count"] == 8
+
+
+def test_scope_auto_on_a_host_is_host(host, run_module):
+    oom = facts(run_module(oom_facts.main, {"gather_subset": ["events"]}))
+    assert oom["scope"] == "host" and oom["event_count"] == 8
+
+
+def test_scope_container_without_identity(host, run_module):
+    _in_docker(host, mountinfo="")
+    result = run_module(oom_facts.main, {"gather_subset": ["events"]})
+    oom = facts(result)
+    assert oom["scope"] == "host" and oom["event_count"] == 8
+    assert result["warnings"][0].startswith("oom_facts: running in a container whose cgroup cannot be told")
+    result = run_module(oom_facts.main, {"gather_subset": ["events"], "scope": "container"})
+    oom = facts(result)
+    assert oom["scope"] == "container" and oom["event_count"] == 0 and oom["events"] == []
+
+
+# ---------------------------------------------------------------------------
+# counters reconciled
+
+def test_missed_counts_kills_the_log_no_longer_holds(host, run_module):
+    host.files["/proc/vmstat"] = "oom_kill 11\n"
+    oom = facts(run_module(oom_facts.main, {"gather_subset": ["events", "counters"]}))
+    assert oom["counters"]["oom_kill"] == 11
+    assert oom["counters"]["parsed_since_boot"] == 8 and oom["counters"]["missed"] == 3
+
+
+@pytest.mark.parametrize("args", [
+    {"gather_subset": ["counters"]},                                       # no events read
+    {"gather_subset": ["events", "counters"], "since": "-10m"},           # not the whole boot
+], ids=["without-events", "since-after-boot"])
+def test_missed_is_null_when_the_events_do_not_cover_the_boot(host, run_module, args):
+    oom = facts(run_module(oom_facts.main, args))
+    assert oom["counters"]["missed"] is None and oom["counters"]["parsed_since_boot"] is None
+
+
+def test_missed_is_null_for_file_sources(host, run_module):
+    host.files["/var/log/kern.log"] = fixture_bytes("030-centos8-grep-oom.log")
+    oom = facts(run_module(oom_facts.main, {"gather_subset": ["events", "counters"], "sources": ["file"]}))
+    assert oom["counters"]["missed"] is None
