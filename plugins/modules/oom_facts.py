@@ -116,7 +116,8 @@ options:
     default: boot
   max_events:
     description:
-      - How many events to return, from 0 to 10000; the most recent are kept.
+      - How many events to return, from 0 to 1000 (which keeps the module within
+        64 MB of memory); the most recent are kept.
         RV(ansible_facts.oom.event_count) still counts them all.
     type: int
     default: 100
@@ -157,6 +158,12 @@ notes:
     Italian, Portuguese, Dutch, Polish, Czech, Russian, Chinese, Japanese and Korean;
     with another locale the event's C(time) is null. Uptimes are turned into times only for the current boot
     (C(/dev/kmsg), C(dmesg)).
+  - A log file whose first MiB holds kernel lines only (C(/var/log/kern.log),
+    saved C(dmesg) or C(journalctl -k) output) is not searched for the lines of
+    systemd-oomd, earlyoom and systemd, which are not logged with the kernel
+    facility; C(/var/log/syslog) and C(/var/log/messages) are.
+  - systemd-oomd's C(Considered N cgroups for killing) dump lists candidates; it is
+    not a kill. systemd-oomd v247 logs no killed cgroup and is not read.
   - C(kernel.dmesg_restrict=1) makes C(/dev/kmsg) and C(dmesg) need CAP_SYSLOG;
     without it they appear in RV(ansible_facts.oom.source_errors) as V(dmesg_restrict).
   - Sources that fail in V(auto) mode are listed in RV(ansible_facts.oom.source_errors)
@@ -381,9 +388,9 @@ SUBSETS = ("sysctl", "counters", "events", "processes", "services")
 SOURCES = ("auto", "journal", "kmsg", "dmesg", "file")
 SCOPES = ("auto", "host", "container")
 DEFAULT_FILES = ("/var/log/kern.log", "/var/log/messages", "/var/log/syslog")
-# More events than this would make the returned facts (and the controller's fact
-# cache) heavy; event_count still counts them all.
-MAX_EVENTS_LIMIT = 10000
+# More events than this would take the module past 64 MB of memory and make the
+# returned facts (and the fact cache) heavy; event_count still counts them all.
+MAX_EVENTS_LIMIT = 1000
 # The six OOM sysctls, named as oom_policy's options (one list for the collection).
 SYSCTLS = tuple((option, _sysctl.key_to_proc_path(key)) for option, key, _kind, _rule in _sysctl.OPTIONS)
 # journalctl filters the messages itself when it can (--grep, systemd 237+): only

@@ -57,6 +57,7 @@ class OomLogParser(object):
         self.userspace = UserspaceMessages(self._emit, self.kernel.recent)
         self._held = None          # Line waiting for its continuation lines
         self._held_kind = None     # 'kmsg', 'journal' or None
+        self._mixed = None         # feed_file: does the file hold other programs' lines?
 
     # -- line mode: the one path where lines are decoded and joined ----------
 
@@ -296,7 +297,18 @@ class OomLogParser(object):
         # Context after the last kill belongs to a kill in the next chunk.
         if prev < end:
             self._context(buf, prev, end, starts, tail=True, first=first)
-        self._userspace_lines(buf, start, end, starts)
+        if self._mixed is None:
+            # A file of kernel lines only (kern.log, dmesg or `journalctl -k`
+            # output) is not searched for the userspace killers' lines, which only
+            # a file that also holds other programs' lines can have (syslog,
+            # messages, journalctl output): told by its first MiB, where every
+            # line carries the "kernel:" tag or starts with a dmesg "[uptime]".
+            hi = min(end, start + (1 << 20))
+            lines = buf.count(b"\n", start, hi)
+            kernel = buf.count(b" kernel: ", start, hi) + buf.count(b"\n[", start, hi) + (buf[start] == 91)
+            self._mixed = lines == 0 or kernel < lines
+        if self._mixed:
+            self._userspace_lines(buf, start, end, starts)
         done = start        # lines before this offset were fed already
         fed_to = -1         # end of the last block fed
         for ls in sorted(set(starts)):

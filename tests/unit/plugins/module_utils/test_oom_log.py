@@ -818,3 +818,14 @@ def test_same_userspace_kill_from_journal_and_file_is_reported_once():
     coll = _collect([("userspace-earlyoom.log", "file", {}), ("userspace-earlyoom.log", "journal", {})])
     assert coll.count == 5 and coll.duplicates == 5
     assert coll.killer_counts == {"kernel": 0, "systemd-oomd": 0, "earlyoom": 5}
+
+
+def test_userspace_kill_deep_in_a_mixed_syslog_file_is_found_by_the_fast_path():
+    # /var/log/syslog: kernel and other programs' lines; the earlyoom kill sits
+    # several chunks in
+    filler = b"".join(b"Oct  2 07:%02d:00 gpu CRON[%d]: (root) CMD (run-parts /etc/cron.hourly)\n"
+                      b"Oct  2 07:%02d:01 gpu kernel: [ 12.5] usb 1-1: new device\n" % (i % 60, i, i % 60)
+                      for i in range(30000))
+    data = filler + open(fixture("userspace-earlyoom.log"), "rb").read()
+    events = L.parse_bytes_file(io.BytesIO(data), chunk_size=1 << 20, reference_time=REF, utc_offset=0)
+    assert [e["victim"]["pid"] for e in events] == [2232050, 2677144, 3001, 3100, 3200]

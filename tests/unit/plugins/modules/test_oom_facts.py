@@ -288,8 +288,8 @@ BAD_ROWS = [
     ("since", {"since": "yesterday"},
      "since: 'yesterday' is not understood; use 'boot', 'all', a relative time such as '-24h', '-30m' or '-7d', "
      "or an ISO 8601 time such as '2026-11-28T17:00:00Z'"),
-    ("max-events", {"max_events": -1}, "max_events must be between 0 and 10000, got -1"),
-    ("max-events-huge", {"max_events": 2 ** 63}, "max_events must be between 0 and 10000, got %d" % 2 ** 63),
+    ("max-events", {"max_events": -1}, "max_events must be between 0 and 1000, got -1"),
+    ("max-events-huge", {"max_events": 2 ** 63}, "max_events must be between 0 and 1000, got %d" % 2 ** 63),
     ("since-31-february", {"since": "2026-02-31T00:00:00Z"},
      "since: '2026-02-31T00:00:00Z' is not a valid date (2026-02 has 28 days)"),
     ("since-bad-offset", {"since": "2026-02-01T00:00:00+99:99"},
