@@ -108,6 +108,9 @@ PLAY = """
         path: ["%(big)s"]
         since: all
         scope: host
+    - name: oom_facts gathering nothing (the fixed cost of any module run)
+      sre.oom.oom_facts:
+        gather_subset: ['!all']
 """
 
 
@@ -135,10 +138,11 @@ def build_payloads(quiet, big):
                 # two oom_facts payloads apart by running order (directory mtime)
                 payloads.setdefault("_oom_facts", []).append((os.path.getmtime(dirpath), path, len(text)))
     found = sorted(payloads.pop("_oom_facts", []))
-    if len(found) == 2:
+    if len(found) == 3:
         payloads["oom_facts (all subsets, no OOM in a 20 MB log)"] = found[0][1]
         payloads["oom_facts big"] = found[1][1]
-    if len(payloads) != 3:
+        payloads["oom_facts nothing"] = found[2][1]
+    if len(payloads) != 4:
         print(out[-3000:])
         raise SystemExit("could not capture the AnsiballZ payloads")
     return payloads, tmp
@@ -149,7 +153,7 @@ PAYLOAD_PY = PAYLOAD_PY if os.path.exists(PAYLOAD_PY) else PY
 
 
 def time_module(payload):
-    """The whole oom_facts module on the big log: its payload as its own process."""
+    """The whole oom_facts module: its payload as its own process."""
     t0 = time.perf_counter()
     res = subprocess.run(["/usr/bin/time", "-f", "MAXRSS_KB=%M", PAYLOAD_PY, payload], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True, check=False)
@@ -158,14 +162,14 @@ def time_module(payload):
         raise SystemExit("oom_facts payload failed: %s" % (res.stdout[-500:] + res.stderr[-500:]))
     oom = json.loads(res.stdout)["ansible_facts"]["oom"]
     rss = [line for line in res.stderr.splitlines() if line.startswith("MAXRSS_KB=")]
-    return wall, int(rss[-1].split("=")[1]) if rss else None, oom["event_count"]
+    return wall, int(rss[-1].split("=")[1]) if rss else None, oom.get("event_count")
 
 
 def time_setup_vs_facts(payloads, calls):
     """Run each module's AnsiballZ payload directly, interleaved, ``calls`` times each:
     the cost of the module on the host, without Ansible's controller side."""
     python = PAYLOAD_PY
-    payloads = {k: v for k, v in payloads.items() if k != "oom_facts big"}
+    payloads = {k: v for k, v in payloads.items() if k not in ("oom_facts big", "oom_facts nothing")}
     times = {k: [] for k in payloads}
     for _call in range(calls):
         for name, path in sorted(payloads.items()):
@@ -202,15 +206,16 @@ def main():
         row = {"grep_s": round(g, 4), "grep_cpu_s": round(gcpu, 4), "grep_count": count, **p}
         if payloads:
             m, rss, n = time_module(payloads["oom_facts big"])
-            row.update(module_s=round(m, 4), module_maxrss_kb=rss, module_event_count=n)
+            z, _rss, _n = time_module(payloads["oom_facts nothing"])
+            row.update(module_s=round(m, 4), module_maxrss_kb=rss, module_event_count=n, module_nothing_s=round(z, 4))
         rounds.append(row)
         print("round %d: grep %.3fs (cpu %.3fs)  parse %.3fs (cpu %.3fs, whole process %.3fs)  ratio %.2f "
               "(cpu %.2f)  VmHWM %.1f MiB  events %d%s"
               % (i + 1, g, gcpu, p["parse_s"], p["cpu_s"], p["process_s"], p["parse_s"] / g, p["cpu_s"] / gcpu,
                  p["vmhwm_kb"] / 1024.0, p["event_count"],
-                 "  module %.3fs ratio %.2f maxrss %.1f MiB events %d" % (
+                 "  module %.3fs ratio %.2f maxrss %.1f MiB events %d (gathering nothing: %.3fs)" % (
                      row["module_s"], row["module_s"] / g, row["module_maxrss_kb"] / 1024.0,
-                     row["module_event_count"]) if payloads else ""))
+                     row["module_event_count"], row["module_nothing_s"]) if payloads else ""))
 
     def med(key):
         return statistics.median(r[key] for r in rounds)
@@ -234,6 +239,7 @@ def main():
     if payloads:
         summary.update({
             "median_module_s": med("module_s"),
+            "median_module_nothing_s": med("module_nothing_s"),
             "module_ratio_of_medians": round(med("module_s") / med("grep_s"), 3),
             "module_median_ratio": round(statistics.median(r["module_s"] / r["grep_s"] for r in rounds), 3),
             "module_peak_maxrss_mib": round(max(r["module_maxrss_kb"] for r in rounds) / 1024.0, 1),
