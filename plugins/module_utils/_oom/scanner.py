@@ -28,6 +28,8 @@ from ansible_collections.sre.oom.plugins.module_utils._oom.userspace import User
 _MAX_LINE_BYTES = MAX_LINE * 4
 # How far (bytes) a block of indented continuation lines is followed.
 _MAX_BLOCK = 65536
+# The fast path chooses lines in parts of this many bytes of a chunk.
+_PART = 1 << 18
 
 
 class OomLogParser(object):
@@ -151,7 +153,7 @@ class OomLogParser(object):
             while True:
                 if have == len(buf):
                     # one line longer than the buffer: scan what we have of it
-                    self._scan(buf, 0, have)
+                    self._scan_parts(buf, 0, have)
                     have = 0
                 if readinto is not None:
                     n = readinto(view[have:])
@@ -167,13 +169,13 @@ class OomLogParser(object):
                 if cut < 0:
                     have = total
                     continue
-                self._scan(buf, 0, cut + 1)
+                self._scan_parts(buf, 0, cut + 1)
                 rest = total - cut - 1
                 if rest:
                     buf[0:rest] = buf[cut + 1:total]
                 have = rest
             if have:
-                self._scan(buf, 0, have)
+                self._scan_parts(buf, 0, have)
         finally:
             view.release()
         self.flush()
@@ -252,7 +254,9 @@ class OomLogParser(object):
         for lit in self._USER_ANCHORS:
             pos = find(lit, start, end)
             while pos >= 0:
-                out.append(self._line_start(buf, start, pos))
+                # "oomd" counts as part of "systemd-oomd" only
+                if lit != b"oomd" or buf[max(pos - 8, start):pos] == b"systemd-":
+                    out.append(self._line_start(buf, start, pos))
                 le = find(b"\n", pos, end)
                 if le < 0:
                     break
@@ -269,6 +273,17 @@ class OomLogParser(object):
             if le < 0:
                 break
             pos = find(b"OOM killer", le, end)
+
+    def _scan_parts(self, buf, start, end):
+        """Scan buf[start:end] in parts of about _PART bytes cut at line ends, so that
+        the list of lines to feed stays small whatever the lines hold."""
+        while start < end:
+            stop = end
+            if end - start > _PART:
+                nl = buf.find(b"\n", start + _PART, end)
+                stop = end if nl < 0 else nl + 1
+            self._scan(buf, start, stop)
+            start = stop
 
     def _scan(self, buf, start, end):
         """Find the interesting lines of buf[start:end] (whole lines) and feed them."""

@@ -160,3 +160,22 @@ if HAVE_HYPOTHESIS:
     def test_random_repetitions_of_message_pieces_parse_in_bounded_time(lines, chunk):
         with within(10):
             parse_both("\n".join(lines), chunk=chunk)
+
+
+@pytest.mark.parametrize("line", [b"systemd-oomd\n", b"Killed process 1 (a)\n", b"x earlyoom OOM killer\n"],
+                         ids=["oomd", "kill", "userspace"])
+def test_a_flood_of_short_anchor_lines_keeps_memory_small(line):
+    # a file of nothing but lines the fast path must look at: the lines chosen are
+    # handled in parts of a chunk, never all of a chunk's at once
+    data = b"Nov  1 00:00:00 h CRON[1]: x\n" + line * ((1 << 20) // len(line))
+    f = io.BytesIO(data)
+    coll = scanner.EventCollector(max_events=5)
+    tracemalloc.start()
+    try:
+        with within(60):
+            scanner.OomLogParser(coll, reference_time=0).feed_file(f, chunk_size=1 << 20)
+        _cur, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # the 1 MiB read buffer, plus the lines of one part
+    assert peak < 6 * 1024 * 1024, peak       # 10 MB when a whole chunk's lines were listed at once
