@@ -619,7 +619,9 @@ def test_gzip_rotated_file_through_the_fast_path():
 # is ~600 bytes); the module uses 8 MiB.
 @pytest.mark.parametrize("chunk", [2048, 4096, 16384, 65536])
 @pytest.mark.parametrize("name", ["real-6.18-kmsg.txt", "real-6.18-dmesg-T-fr.txt", "033-memeater-rfc3339-callerid.log",
-                                  "pub-4.x-linux-mm-memcg-child.log", "031-harvester-dmesgT-kubevirt.log"])
+                                  "pub-4.x-linux-mm-memcg-child.log", "031-harvester-dmesgT-kubevirt.log",
+                                  "userspace-systemd-oomd.log", "userspace-earlyoom.log", "unit-lines-kernel-kill.log",
+                                  "036-codescout-journal-global.log"])
 def test_chunk_boundaries_do_not_change_the_result(name, chunk):
     with open(fixture(name), "rb") as f:
         want = L.parse_lines(f, reference_time=REF, utc_offset=0)
