@@ -29,7 +29,7 @@ _MAX_LINE_BYTES = MAX_LINE * 4
 # How far (bytes) a block of indented continuation lines is followed.
 _MAX_BLOCK = 65536
 # The fast path chooses lines in parts of this many bytes of a chunk.
-_PART = 1 << 18
+_PART = 1 << 20
 
 
 class OomLogParser(object):

@@ -164,9 +164,11 @@ if HAVE_HYPOTHESIS:
 
 @pytest.mark.parametrize("line", [b"systemd-oomd\n", b"Killed process 1 (a)\n", b"x earlyoom OOM killer\n"],
                          ids=["oomd", "kill", "userspace"])
-def test_a_flood_of_short_anchor_lines_keeps_memory_small(line):
+def test_a_flood_of_short_anchor_lines_keeps_memory_small(line, monkeypatch):
     # a file of nothing but lines the fast path must look at: the lines chosen are
-    # handled in parts of a chunk, never all of a chunk's at once
+    # handled in parts of a chunk (1 MiB; 256 KiB here to keep the test short),
+    # never all of a chunk's at once
+    monkeypatch.setattr(scanner, "_PART", 1 << 18)
     data = b"Nov  1 00:00:00 h CRON[1]: x\n" + line * ((1 << 20) // len(line))
     f = io.BytesIO(data)
     coll = scanner.EventCollector(max_events=5)
