@@ -32,7 +32,9 @@ J_CHECK = [JCTL, "-k", "-q", "--no-pager", "-b", "-n", "1", "-o", "short"]
 J_BASE = [JCTL, "-q", "--no-pager", "-o", "json"]
 J_MATCHES = ["_TRANSPORT=kernel", "+", "_SYSTEMD_UNIT=systemd-oomd.service", "+", "_SYSTEMD_UNIT=earlyoom.service",
              "+", "_PID=1"]
-J_BOOT = J_BASE + ["-b", "--grep", oom_facts.JOURNAL_GREP] + J_MATCHES
+J_GREP = ["--output-fields", "MESSAGE,SYSLOG_IDENTIFIER,_PID,_TRANSPORT,_HOSTNAME,_SOURCE_MONOTONIC_TIMESTAMP",
+          "--grep", oom_facts.JOURNAL_GREP]
+J_BOOT = J_BASE + ["-b"] + J_GREP + J_MATCHES
 LIST_UNITS = [SYSTEMCTL, "list-units", "--all", "--type=service,scope", "--no-legend", "--no-pager", "--plain"]
 SHOW_DEFAULT = [SYSTEMCTL, "show", "-p", "DefaultOOMPolicy"]
 SHOW_UNITS = [SYSTEMCTL, "show", "-p", "Id", "-p", "OOMScoreAdjust", "-p", "OOMPolicy", "-p", "Delegate",
@@ -346,12 +348,12 @@ def test_auto_prefers_the_journal_when_it_holds_this_boot(host, run_module):
 def test_journal_without_pattern_support_is_read_unfiltered(host, run_module):
     journal = as_journal_json(fixture_bytes("036-codescout-journal-global.log").decode("utf-8"), lambda line: NOW - 60)
     plain = J_BASE
-    host.responses[tuple(plain + ["--grep", oom_facts.JOURNAL_GREP] + J_MATCHES)] = (
+    host.responses[tuple(plain + J_GREP + J_MATCHES)] = (
         1, "", "Compiled without pattern matching support")
     host.responses[tuple(plain + J_MATCHES)] = (0, journal, "")
     oom = facts(run_module(oom_facts.main, {"gather_subset": ["events"], "sources": ["journal"],
                                             "since": "all"}))
-    assert host.calls == [plain + ["--grep", oom_facts.JOURNAL_GREP] + J_MATCHES, plain + J_MATCHES]
+    assert host.calls == [plain + J_GREP + J_MATCHES, plain + J_MATCHES]
     assert oom["source"] == "journal" and oom["event_count"] == 1
 
 
@@ -395,7 +397,7 @@ def test_journal_json_garbage_is_skipped(host, run_module):
 
 
 def test_journal_since_relative_passes_an_epoch(host, run_module):
-    argv = J_BASE + ["--since", "@%d" % (NOW - 86400), "--grep", oom_facts.JOURNAL_GREP] + J_MATCHES
+    argv = J_BASE + ["--since", "@%d" % (NOW - 86400)] + J_GREP + J_MATCHES
     host.responses[tuple(argv)] = (0, "", "")
     oom = facts(run_module(oom_facts.main, {"gather_subset": ["events"], "sources": ["journal"], "since": "-24h"}))
     assert host.calls == [argv]
