@@ -17,7 +17,7 @@ MATRIX := 2.17 2.18
 CORE_2.17 := ansible-core==2.17.14
 CORE_2.18 := ansible-core==2.18.19
 INVENTORY ?= inventory/localhost.yml
-MOLECULE_SCENARIOS ?= default oom_event unprivileged oomd
+MOLECULE_SCENARIOS ?= default oom_event oom_scope unprivileged oomd
 
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg

@@ -14,7 +14,7 @@ import resource
 import sys
 import time
 
-from ansible_collections.sre.oom.plugins.module_utils import _oom_log
+from ansible_collections.sre.oom.plugins.module_utils._oom import scanner
 from ansible_collections.sre.oom.plugins.modules import oom_facts
 
 
@@ -29,7 +29,7 @@ def vm_hwm_kb():
 def main():
     path = sys.argv[1]
     host = oom_facts.Host(None)          # the module's host seam; only file access is used
-    collector = _oom_log.EventCollector(max_events=100)
+    collector = scanner.EventCollector(max_events=100)
     t0, c0 = time.perf_counter(), time.process_time()
     oom_facts.read_file(host, collector, path)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0

@@ -9,7 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: oom_facts
-short_description: Gather facts about the Linux OOM killer and the OOM kills in the kernel log
+short_description: Gather facts about the Linux OOM killers and the kills they logged
 version_added: 0.1.0
 description:
   - Returns, under C(ansible_facts.oom), what an operator asks after an out-of-memory
@@ -26,10 +26,17 @@ description:
     older C(Task in ... killed as a result of limit of) and C(Kill process ...
     or sacrifice child) lines and the C(oom_reaper) line add to it when present.
     A header printed after a kill belongs to the next kill.
+  - Kills by the userspace OOM killers systemd-oomd and earlyoom are events too
+    (C(kind=userspace), C(killer) says which), read from the journal (their units)
+    and from log files. systemd's own lines about a unit whose process the kernel
+    killed (C(A process of this unit has been killed by the OOM killer.),
+    C(Failed with result 'oom-kill')) complete that kernel event
+    (C(unit_oom_logged), C(unit_result)); they are never events of their own.
   - The same kill seen through two sources (for example C(/var/log/kern.log) and
-    C(/var/log/syslog)) is reported once.
+    C(/var/log/syslog)) is reported once (among the last 50,000 kills read).
   - Log files are streamed in large chunks and only the lines that matter are
-    decoded, so memory stays bounded whatever the size of the log.
+    decoded, so memory stays bounded whatever the size of the log. Parsing is
+    linear in the size of the input; a line is considered up to 8192 characters.
   - Changes nothing on the host.
 author:
   - sre.oom maintainers (@sre-oom)
@@ -61,8 +68,11 @@ options:
   sources:
     description:
       - Where to read the kernel log from, for the V(events) subset.
-      - V(journal) runs C(journalctl -k -o json); V(kmsg) reads C(/dev/kmsg) without
-        blocking; V(dmesg) runs C(dmesg); V(file) reads O(path).
+      - V(journal) runs C(journalctl -o json) for the kernel's messages, the units
+        C(systemd-oomd.service) and C(earlyoom.service), and PID 1's lines about
+        OOM-killed units; V(kmsg) reads C(/dev/kmsg) without blocking; V(dmesg)
+        runs C(dmesg); V(file) reads O(path) (kernel, systemd-oomd, earlyoom and
+        systemd lines alike).
       - Event times from the journal come from the kernel's own timestamp of each
         message of the current boot, not from when journald read it (which can be
         much later, for example in a container whose journald replays the ring
@@ -73,6 +83,10 @@ options:
         C(/var/log/syslog). A source that exists but is empty or cannot be read
         does not count (on a host without systemd C(journalctl -k) finds no
         journal at all).
+      - The kills of systemd-oomd and earlyoom come from the journal (V(journal),
+        also when V(auto) chooses it) and from log files (V(file)); with V(auto) on
+        a host whose journal is not used, name V(file) (and V(kmsg) or V(dmesg))
+        to read them.
       - V(auto) cannot be combined with other sources. Several named sources are
         all read and their events merged.
     type: list
@@ -83,6 +97,9 @@ options:
       - Log files for the V(file) source. Shell wildcards are expanded; rotated
         files compressed with gzip (C(.gz)) are read too. Files are read oldest
         first (by modification time).
+      - Only regular files are read. A FIFO, a device or a directory is never
+        opened, and, like a corrupt C(.gz), gets an entry in
+        RV(ansible_facts.oom.source_errors) while the other files are still read.
       - Only used with O(sources=[file]); when not given, the usual files are read.
     type: list
     elements: path
@@ -91,17 +108,44 @@ options:
       - Which events to report.
       - V(boot), the current boot; V(all), everything the sources hold; a relative
         time such as V(-24h), V(-30m), V(-7d) or V(-2w); or an ISO 8601 time such
-        as V(2026-11-28T17:00:00Z) (without an offset, the host's local time).
+        as V(2026-11-28T17:00:00Z) (without an offset, the host's local time). The
+        date must exist (no V(2026-02-31)) and an offset lie within -14:00 to +14:00.
       - Events whose time the log does not tell (a raw C(dmesg) dump saved to a
         file) are kept.
     type: str
     default: boot
   max_events:
     description:
-      - How many events to return; the most recent are kept. RV(ansible_facts.oom.event_count)
-        still counts them all.
+      - How many events to return, from 0 to 1000 (which keeps the module within
+        64 MB of memory); the most recent are kept.
+        RV(ansible_facts.oom.event_count) still counts them all.
     type: int
     default: 100
+  scope:
+    description:
+      - Whose kills to report.
+      - V(host), every kill the sources hold. The kernel log is machine-wide, so
+        inside a container it also holds the kills of the host and of other
+        containers.
+      - V(container), only the kills in this container's cgroups. The container is
+        known by its ids (64 hex digits) in C(/proc/1/cgroup), C(/proc/self/cgroup)
+        and the sources of its own mounts in C(/proc/self/mountinfo) (Docker's
+        C(/var/lib/docker/containers/ID/hostname), Podman's
+        C(overlay-containers/ID)), and by PID 1's cgroup path when no cgroup
+        namespace hides it. An event is the container's when its cgroup path
+        (C(memcg), else C(oom_memcg)) names one of those ids (C(/docker/ID/...),
+        C(.../docker-ID.scope), C(.../cri-containerd-ID.scope), a Kubernetes
+        C(.../podUID/ID)), or lies under that cgroup path. An event without a
+        cgroup path belongs to no container.
+      - V(auto), V(container) when the module runs in a container (C(/.dockerenv),
+        C(/run/.containerenv), a C(container) environment variable of PID 1 or of
+        the module, or a container runtime's cgroup in C(/proc/1/cgroup)), else
+        V(host). When the container's ids cannot be found from inside, V(auto)
+        falls back to V(host) with a warning.
+      - RV(ansible_facts.oom.scope) says which scope was used.
+    type: str
+    choices: [auto, host, container]
+    default: auto
   top_processes:
     description: How many of the processes most likely to be killed next to return.
     type: int
@@ -114,6 +158,12 @@ notes:
     Italian, Portuguese, Dutch, Polish, Czech, Russian, Chinese, Japanese and Korean;
     with another locale the event's C(time) is null. Uptimes are turned into times only for the current boot
     (C(/dev/kmsg), C(dmesg)).
+  - A log file whose first MiB holds kernel lines only (C(/var/log/kern.log),
+    saved C(dmesg) or C(journalctl -k) output) is not searched for the lines of
+    systemd-oomd, earlyoom and systemd, which are not logged with the kernel
+    facility; C(/var/log/syslog) and C(/var/log/messages) are.
+  - systemd-oomd's C(Considered N cgroups for killing) dump lists candidates; it is
+    not a kill. systemd-oomd v247 logs no killed cgroup and is not read.
   - C(kernel.dmesg_restrict=1) makes C(/dev/kmsg) and C(dmesg) need CAP_SYSLOG;
     without it they appear in RV(ansible_facts.oom.source_errors) as V(dmesg_restrict).
   - Sources that fail in V(auto) mode are listed in RV(ansible_facts.oom.source_errors)
@@ -167,6 +217,16 @@ ansible_facts:
           type: list
           elements: str
           sample: [counters, events, processes, services, sysctl]
+        gathered_at:
+          description: When the module ran, ISO 8601 UTC.
+          returned: always
+          type: str
+          sample: "2026-11-29T10:15:00Z"
+        scope:
+          description: The scope the events were selected with, V(host) or V(container) (see O(scope)).
+          returned: when events is gathered
+          type: str
+          sample: host
         sysctl:
           description: OOM-related sysctls as integers; null where unreadable.
           returned: when sysctl is gathered
@@ -178,22 +238,47 @@ ansible_facts:
             - C(oom_kill), the kernel's count of OOM kills since boot (C(/proc/vmstat);
               null on kernels without it).
             - C(cgroups), the memory cgroups with a non-zero count; cgroup v2
-              C(memory.events) (C(oom), C(oom_kill); these counts include
-              descendants) and cgroup v1 C(memory.oom_control) (C(oom_kill);
-              C(oom) is null). C(path) is relative to the cgroup mount.
+              C(memory.events) (C(oom), C(oom_kill), C(oom_group_kill); these
+              counts include descendants) and cgroup v1 C(memory.oom_control)
+              (C(oom_kill); C(oom) and C(oom_group_kill) are null). C(path) is
+              relative to the cgroup mount; C(unit) is the systemd unit it names,
+              or null.
+            - C(parsed_since_boot), the kernel kills of the current boot found in
+              the log (before O(scope) selects events), and C(missed), C(oom_kill)
+              minus that count (kills the log no longer holds, for example a ring
+              buffer that wrapped). Both are null unless the events subset was
+              gathered over the whole boot (O(since) V(boot), V(all) or a time before
+              the boot) from a source of this boot (journal, kmsg or dmesg).
           returned: when counters is gathered
           type: dict
-          sample: {oom_kill: 3, cgroups: [{path: /system.slice/hog.service, version: 2, oom: 1, oom_kill: 1}]}
+          sample: {oom_kill: 3, parsed_since_boot: 3, missed: 0,
+                   cgroups: [{path: /system.slice/hog.service, version: 2, oom: 1, oom_kill: 1,
+                              oom_group_kill: 0, unit: hog.service}]}
         events:
           description:
             - The OOM kills found, oldest first, at most O(max_events) (the most recent).
             - Fields the log does not give are null. C(time) is ISO 8601 UTC;
               C(uptime) is in seconds since boot. C(kind) is one of V(memcg),
-              V(global), V(cpuset), V(mempolicy) or V(unknown). C(memcg) is the
-              killed task's memory cgroup, C(oom_memcg) the cgroup whose limit was
-              hit. C(unit), C(container_id) and C(pod_uid) come from the cgroup
-              path. C(invoker) is the task whose allocation started the OOM.
-              C(source) names where the event was read (several, comma-separated,
+              V(global), V(cpuset), V(mempolicy) or V(unknown) for the kernel's
+              kills, V(userspace) for the others. C(killer) is V(kernel),
+              V(systemd-oomd) or V(earlyoom). C(memcg) is the killed task's memory
+              cgroup, C(oom_memcg) the cgroup whose limit was hit (for
+              systemd-oomd, the cgroup whose pressure was too high). C(unit),
+              C(container_id) and C(pod_uid) come from the cgroup path. C(invoker)
+              is the task whose allocation started the OOM (C(oom_adj) from 2.6
+              kernels' header); null fields for userspace kills.
+            - C(victim) also has C(rss_kb) (earlyoom's VmRSS; null otherwise).
+              systemd-oomd kills a whole cgroup, named in C(cgroup), and its
+              C(victim) fields are null.
+            - C(reason) is V(memory_pressure) or V(swap) (systemd-oomd),
+              V(low_memory) (earlyoom), null for the kernel. C(signal) is the
+              signal sent (V(SIGKILL) for the kernel and systemd-oomd; earlyoom's
+              V(SIGTERM) or V(SIGKILL), null when its log does not say).
+            - C(unit_oom_logged) is true when systemd logged that a process of the
+              event's unit was killed by the OOM killer; C(unit_result) is
+              V(oom-kill) when systemd logged that the unit failed with that
+              result, else null.
+            - C(source) names where the event was read (several, comma-separated,
               when seen in more than one).
           returned: when events is gathered
           type: list
@@ -203,23 +288,35 @@ ansible_facts:
               uptime: 383.562773
               kind: memcg
               constraint: CONSTRAINT_MEMCG
+              killer: kernel
               victim: {pid: 6999, comm: "my (weird) hog", uid: 0, total_vm_kb: 540860, anon_rss_kb: 65280,
-                       file_rss_kb: 6688, shmem_rss_kb: 0, pgtables_kb: 192, oom_score_adj: 0}
+                       file_rss_kb: 6688, shmem_rss_kb: 0, pgtables_kb: 192, oom_score_adj: 0, rss_kb: null}
               memcg: /system.slice/hog.service
               oom_memcg: /system.slice/hog.service
               unit: hog.service
               container_id: null
               pod_uid: null
-              invoker: {comm: "my (weird) hog", pid: 6999, gfp_mask: "0xcc0(GFP_KERNEL)", order: 0, oom_score_adj: 0}
+              invoker: {comm: "my (weird) hog", pid: 6999, gfp_mask: "0xcc0(GFP_KERNEL)", order: 0, oom_score_adj: 0,
+                        oom_adj: null}
               reaped: false
+              reason: null
+              signal: SIGKILL
+              cgroup: null
+              unit_oom_logged: true
+              unit_result: oom-kill
               source: kmsg
         event_count:
-          description: How many events were found (after O(since)), also those beyond O(max_events).
+          description: How many events were found (after O(since) and O(scope)), also those beyond O(max_events).
           returned: when events is gathered
           type: int
           sample: 1
+        killer_counts:
+          description: C(event_count) split by killer.
+          returned: when events is gathered
+          type: dict
+          sample: {kernel: 1, systemd-oomd: 0, earlyoom: 0}
         last_event:
-          description: The most recent event (same fields as in C(events)), or null.
+          description: The most recent event (same fields as in C(events); C(killer) says which killer), or null.
           returned: when events is gathered
           type: dict
           sample: null
@@ -232,7 +329,10 @@ ansible_facts:
           description:
             - Sources that could not be read and why; the key is the source name
               (C(file:PATH) for a file), the value one of V(missing), V(permission),
-              V(dmesg_restrict), V(empty), or C(error; ...) with the detail.
+              V(dmesg_restrict), V(empty), or C(error; ...) with the detail
+              (for a file, for example, C(error; not a regular file) and its
+              type, or C(error; corrupt gzip file) and the detail; the text
+              reads with a colon after C(error)).
           returned: when events is gathered
           type: dict
           sample: {journal: missing, dmesg: dmesg_restrict}
@@ -286,26 +386,49 @@ ansible_facts:
           sample: null
 """
 
+import calendar
 import errno
-import json
 import glob
 import gzip
+import json
 import os
+import re
+import stat
 import time
+import zlib
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.sre.oom.plugins.module_utils import _oom_log, _sysctl, _systemd
+from ansible_collections.sre.oom.plugins.module_utils import _sysctl, _systemd
+from ansible_collections.sre.oom.plugins.module_utils._oom import cgroup as _cgroup
+from ansible_collections.sre.oom.plugins.module_utils._oom import formats as _formats
+from ansible_collections.sre.oom.plugins.module_utils._oom import scanner as _scanner
 
 SUBSETS = ("sysctl", "counters", "events", "processes", "services")
 SOURCES = ("auto", "journal", "kmsg", "dmesg", "file")
+SCOPES = ("auto", "host", "container")
 DEFAULT_FILES = ("/var/log/kern.log", "/var/log/messages", "/var/log/syslog")
+# More events than this would take the module past 64 MB of memory and make the
+# returned facts (and the fact cache) heavy; event_count still counts them all.
+MAX_EVENTS_LIMIT = 1000
 # The six OOM sysctls, named as oom_policy's options (one list for the collection).
 SYSCTLS = tuple((option, _sysctl.key_to_proc_path(key)) for option, key, _kind, _rule in _sysctl.OPTIONS)
-# journalctl filters the kernel messages itself when it can (--grep, systemd 237+):
-# only the lines the parser uses come back.
+# journalctl filters the messages itself when it can (--grep, systemd 237+): only
+# the lines the parsers use come back. Kernel lines, then systemd-oomd, earlyoom,
+# and systemd's unit lines about an OOM kill.
 JOURNAL_GREP = ("Killed process|invoked oom-killer|oom-kill:|reaped process|sacrifice child|or a child"
-                "|killed as a result of limit|PID: [0-9]+ Comm: |Pid: [0-9]+, comm: ")
+                "|killed as a result of limit|PID: [0-9]+ Comm: |Pid: [0-9]+, comm: "
+                "|for killing due to|due to memory pressure|due to swap used|due to memory used"
+                "|sending SIG|Killing process|ow [Mm]emory! |OOM killer")
+# The journal records read: the kernel's, the two userspace killers', and PID 1's
+# (systemd's lines about a unit whose process was OOM-killed).
+JOURNAL_MATCHES = ("_TRANSPORT=kernel", "+", "_SYSTEMD_UNIT=systemd-oomd.service", "+",
+                   "_SYSTEMD_UNIT=earlyoom.service", "+", "_PID=1")
+# Only the fields the module reads (systemd 236+, so every journalctl with --grep):
+# a quarter of the output of whole records.
+JOURNAL_FIELDS = "MESSAGE,SYSLOG_IDENTIFIER,_PID,_TRANSPORT,_HOSTNAME,_SOURCE_MONOTONIC_TIMESTAMP"
 C_LOCALE = {"LC_ALL": "C"}
+_FILE_KINDS = ((stat.S_ISDIR, "directory"), (stat.S_ISFIFO, "fifo"), (stat.S_ISCHR, "character device"),
+               (stat.S_ISBLK, "block device"), (stat.S_ISSOCK, "socket"))
 
 
 class SourceError(Exception):
@@ -314,6 +437,36 @@ class SourceError(Exception):
     def __init__(self, reason):
         Exception.__init__(self, reason)
         self.reason = reason
+
+
+class _GzipLog(gzip.GzipFile):
+    """A gzip reader that closes the file it was given, and whose readinto returns
+    what was uncompressed before a damaged or truncated part before raising."""
+
+    def __init__(self, fileobj):
+        gzip.GzipFile.__init__(self, fileobj=fileobj, mode="rb")
+        self.myfileobj = fileobj     # GzipFile.close() closes myfileobj
+        self._damage = None
+
+    def readinto(self, b):
+        if self._damage is not None:
+            raise self._damage
+        view = memoryview(b).cast("B")
+        n = 0
+        try:
+            while n < len(view):
+                data = self.read1(len(view) - n)
+                if not data:
+                    break
+                view[n:n + len(data)] = data
+                n += len(data)
+        except (EOFError, OSError, zlib.error) as e:
+            if not n:
+                raise
+            self._damage = e
+        finally:
+            view.release()
+        return n
 
 
 class Host(object):
@@ -346,6 +499,9 @@ class Host(object):
     def exists(self, path):
         return os.path.exists(path)
 
+    def environ(self, name):
+        return os.environ.get(name)
+
     def glob(self, pattern):
         return glob.glob(pattern)
 
@@ -355,11 +511,27 @@ class Host(object):
         except OSError:
             return None
 
+    def stat(self, path):
+        """os.stat of a path (follows symlinks); raises OSError."""
+        return os.stat(path)
+
     def open_log(self, path):
-        """A binary file object for a log file (gzip is uncompressed on the fly)."""
+        """A binary file object for a regular log file (gzip is uncompressed on the fly).
+
+        Opened without blocking and checked again once open: a FIFO or device
+        swapped in after the caller's stat is refused, never read.
+        """
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise OSError(errno.EINVAL, "not a regular file")
+            f = os.fdopen(fd, "rb")
+        except BaseException:
+            os.close(fd)
+            raise
         if path.endswith(".gz"):
-            return gzip.open(path, "rb")
-        return open(path, "rb")
+            return _GzipLog(f)
+        return f
 
     def which(self, name):
         return self.module.get_bin_path(name)
@@ -421,6 +593,59 @@ def resolve_subset(requested):
     return sorted(include - exclude)
 
 
+_SINCE_REL_RE = re.compile(r"^-\s{0,4}(\d{1,12}(?:\.\d{1,9})?)\s{0,4}(s|sec|m|min|h|d|w)$")
+_SINCE_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+_SINCE_ISO_RE = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?)?\s{0,4}(Z|[+-]\d{2}:?\d{2})?$"
+)
+_SINCE_HELP = ("use 'boot', 'all', a relative time such as '-24h', '-30m' or '-7d', "
+               "or an ISO 8601 time such as '2026-11-28T17:00:00Z'")
+
+
+def parse_since(value, now, boot_time=None, utc_offset=None):
+    """Turn the `since` option into (mode, epoch).
+
+    mode is 'boot', 'all' or 'time'; epoch is the cut-off (None for 'all', the boot
+    time for 'boot' when known). Raises ValueError with a message for bad input:
+    an ISO 8601 time must be a real date (no 31 February) with a real offset
+    (at most 14 hours, minutes below 60).
+    """
+    text = str(value).strip()
+    if text in ("", "boot"):
+        return "boot", boot_time
+    if text == "all":
+        return "all", None
+    m = _SINCE_REL_RE.match(text)
+    if m:
+        return "time", now - float(m.group(1)) * _SINCE_UNITS[m.group(2)]
+    m = _SINCE_ISO_RE.match(text)
+    if not m:
+        raise ValueError("since: %r is not understood; %s" % (text, _SINCE_HELP))
+    year, mon, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    hour = int(m.group(4) or 0)
+    minute = int(m.group(5) or 0)
+    sec = int(m.group(6) or 0)
+    if not (1970 <= year <= 9999 and 1 <= mon <= 12):
+        raise ValueError("since: %r is not a valid date (year 1970-9999, month 01-12)" % text)
+    last_day = calendar.monthrange(year, mon)[1]
+    if not 1 <= day <= last_day:
+        raise ValueError("since: %r is not a valid date (%04d-%02d has %d days)" % (text, year, mon, last_day))
+    if not (hour < 24 and minute < 60 and sec < 60):
+        raise ValueError("since: %r is not a valid time of day (hours 00-23, minutes and seconds 00-59)" % text)
+    tz = m.group(8)
+    if tz:
+        digits = tz[1:].replace(":", "") if tz != "Z" else "0000"
+        tz_h, tz_m = int(digits[:2]), int(digits[2:4])
+        if tz_m >= 60 or tz_h * 60 + tz_m > 14 * 60:
+            raise ValueError("since: %r has no valid UTC offset (-14:00 to +14:00, minutes 00-59)" % text)
+        epoch = calendar.timegm((year, mon, day, hour, minute, sec, 0, 0, 0)) - _formats.tz_seconds(tz)
+        return "time", epoch + _formats.frac_seconds(m.group(7))
+    epoch = _formats.epoch_local(year, mon, day, hour, minute, sec, _formats.frac_seconds(m.group(7)), utc_offset)
+    if epoch is None:
+        raise ValueError("since: %r is not a valid date/time" % text)
+    return "time", epoch
+
+
 def validate(params, now, boot_time):
     """Check every option; return (subsets, sources, since_mode, since_epoch) or raise ValueError."""
     subsets = resolve_subset(params["gather_subset"] or ["all"])
@@ -434,11 +659,13 @@ def validate(params, now, boot_time):
         raise ValueError("sources: a source is listed twice (%s)" % ", ".join(sources))
     if params["path"] and "file" not in sources:
         raise ValueError("path is only read by the file source; add file to sources (sources: [file])")
-    if params["max_events"] < 0:
-        raise ValueError("max_events must be 0 or more, got %d" % params["max_events"])
+    if not 0 <= params["max_events"] <= MAX_EVENTS_LIMIT:
+        raise ValueError("max_events must be between 0 and %d, got %d" % (MAX_EVENTS_LIMIT, params["max_events"]))
     if params["top_processes"] < 0:
         raise ValueError("top_processes must be 0 or more, got %d" % params["top_processes"])
-    mode, epoch = _oom_log.parse_since(params["since"], now, boot_time)
+    if params["scope"] not in SCOPES:
+        raise ValueError("scope: %r is not one of %s" % (params["scope"], ", ".join(SCOPES)))
+    mode, epoch = parse_since(params["since"], now, boot_time)
     return subsets, sources, mode, epoch
 
 
@@ -495,9 +722,11 @@ def gather_counters(host):
                     values[kv[0]] = _int_or_none(kv[1])
             oom = values.get("oom") if version == 2 else None
             kills = values.get("oom_kill")
-            if oom or kills:
+            group_kills = values.get("oom_group_kill") if version == 2 else None
+            if oom or kills or group_kills:
                 rel = dirpath[len(mount):] or "/"
-                groups.append({"path": rel, "version": version, "oom": oom, "oom_kill": kills})
+                groups.append({"path": rel, "version": version, "oom": oom, "oom_kill": kills,
+                               "oom_group_kill": group_kills, "unit": _cgroup.cgroup_unit(rel)})
     groups.sort(key=lambda g: (g["path"], g["version"]))
     return {"oom_kill": oom_kill, "cgroups": groups}
 
@@ -515,7 +744,7 @@ def _proc_unit(host, pid):
             elif "memory" in parts[1].split(","):
                 paths["memory"] = parts[2]
     for key in ("systemd", "v2", "memory"):
-        unit = _oom_log.cgroup_unit(paths.get(key))
+        unit = _cgroup.cgroup_unit(paths.get(key))
         if unit:
             return unit
     return None
@@ -661,10 +890,12 @@ def _journal_lines(out, boot_id, hostname="localhost"):
 
     journald stamps a kernel message with the time it read it, which can be much
     later than the kernel printed it (journald started late, or in a container,
-    replayed the whole ring buffer). A record of this boot that carries the kernel's
-    own timestamp (_SOURCE_MONOTONIC_TIMESTAMP, microseconds since boot) becomes a
-    /dev/kmsg-style line, so its time comes from the boot time plus that uptime, as
-    for /dev/kmsg itself. Other records keep journald's realtime stamp.
+    replayed the whole ring buffer). A kernel record of this boot that carries the
+    kernel's own timestamp (_SOURCE_MONOTONIC_TIMESTAMP, microseconds since boot)
+    becomes a /dev/kmsg-style line, so its time comes from the boot time plus that
+    uptime, as for /dev/kmsg itself. Other records keep journald's realtime stamp,
+    and userspace records (systemd-oomd, earlyoom, systemd) their program's name
+    as the syslog tag.
     """
     for raw in out.splitlines():
         raw = raw.strip()
@@ -684,31 +915,40 @@ def _journal_lines(out, boot_id, hostname="localhost"):
                 continue
         if not isinstance(msg, str):
             continue
+        ident = rec.get("SYSLOG_IDENTIFIER")
+        kernel = rec.get("_TRANSPORT") == "kernel" or not isinstance(ident, str) or ident == "kernel"
         mono = str(rec.get("_SOURCE_MONOTONIC_TIMESTAMP") or "")
-        if boot_id and rec.get("_BOOT_ID") == boot_id and mono.isdigit():
+        if kernel and boot_id and rec.get("_BOOT_ID") == boot_id and mono.isdigit():
             for part in msg.split("\n"):
                 # /dev/kmsg escapes a backslash as \x5c; keep the message literal.
                 yield "6,0,%s,-;%s" % (mono, part.replace("\\", "\\x5c"))
             continue
+        tag = "kernel:" if kernel else "%s[%s]:" % (ident, rec.get("_PID") or 0)
         real = str(rec.get("__REALTIME_TIMESTAMP") or "")
         stamp = None
         if real.isdigit():
             sec, usec = divmod(int(real), 1000000)
             iso = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec))
-            stamp = "%s.%06d+00:00 %s kernel:" % (iso, usec, rec.get("_HOSTNAME") or hostname)
-        for part in msg.split("\n"):
-            yield "%s %s" % (stamp, part) if stamp else part
+            stamp = "%s.%06d+00:00 %s %s" % (iso, usec, rec.get("_HOSTNAME") or hostname, tag)
+        elif not kernel:
+            stamp = "%s %s" % (rec.get("_HOSTNAME") or hostname, tag)
+        parts = msg.split("\n")
+        for i, part in enumerate(parts):
+            if i and stamp and not kernel:
+                yield "    " + part       # a continuation line, as journalctl prints it
+            else:
+                yield "%s %s" % (stamp, part) if stamp else part
 
 
 def read_journal(host, collector, since_mode, since_epoch, check_boot, boot_time=None):
-    """Feed `journalctl -k` into the collector; True when the journal has kernel messages."""
+    """Feed the journal's OOM lines (kernel, systemd-oomd, earlyoom, systemd) into the collector."""
     journalctl = host.which("journalctl")
     if not journalctl:
         raise SourceError("missing")
-    base = [journalctl, "-k", "-q", "--no-pager"]
+    base = [journalctl, "-q", "--no-pager"]
     if check_boot:
         # auto: the journal counts only when it holds kernel messages of this boot
-        rc, out, err = host.run(base + ["-b", "-n", "1", "-o", "short"])
+        rc, out, err = host.run([journalctl, "-k", "-q", "--no-pager", "-b", "-n", "1", "-o", "short"])
         if rc != 0:
             raise SourceError("error: %s" % (err or out).strip()[:200])
         if not _journal_text(out).strip():
@@ -719,10 +959,10 @@ def read_journal(host, collector, since_mode, since_epoch, check_boot, boot_time
     elif since_mode == "time":
         argv += ["--since", "@%d" % int(since_epoch)]
     grep = True
-    rc, out, err = host.run(argv + ["--grep", JOURNAL_GREP])
+    rc, out, err = host.run(argv + ["--output-fields", JOURNAL_FIELDS, "--grep", JOURNAL_GREP] + list(JOURNAL_MATCHES))
     if rc != 0 and ("pattern" in err.lower() or "grep" in err.lower() or "unrecognized" in err.lower()):
         grep = False
-        rc, out, err = host.run(argv)     # journalctl without pattern support
+        rc, out, err = host.run(argv + list(JOURNAL_MATCHES))     # journalctl without pattern support
     if rc != 0:
         if grep and rc == 1 and not _journal_text(out).strip() and not err.strip():
             out = ""                      # --grep matched nothing
@@ -731,7 +971,7 @@ def read_journal(host, collector, since_mode, since_epoch, check_boot, boot_time
             if "permission" in reason.lower() or "not seeing messages" in reason.lower():
                 raise SourceError("permission")
             raise SourceError("error: %s" % reason[:200])
-    parser = _oom_log.OomLogParser(collector, source="journal", boot_time=boot_time, reference_time=host.now())
+    parser = _scanner.OomLogParser(collector, source="journal", boot_time=boot_time, reference_time=host.now())
     boot_id = (host.read("/proc/sys/kernel/random/boot_id") or "").strip().replace("-", "")
     for line in _journal_lines(out, boot_id):
         parser.feed(line)
@@ -740,7 +980,7 @@ def read_journal(host, collector, since_mode, since_epoch, check_boot, boot_time
 
 
 def read_kmsg(host, collector, boot_time):
-    parser = _oom_log.OomLogParser(collector, source="kmsg", boot_time=boot_time, reference_time=host.now())
+    parser = _scanner.OomLogParser(collector, source="kmsg", boot_time=boot_time, reference_time=host.now())
     n = 0
     try:
         for rec in host.kmsg_records():
@@ -767,7 +1007,7 @@ def read_dmesg(host, collector, boot_time):
         raise SourceError("error: %s" % (err or out).strip()[:200])
     if not out.strip():
         raise SourceError("empty")
-    parser = _oom_log.OomLogParser(collector, source="dmesg", boot_time=boot_time, reference_time=host.now())
+    parser = _scanner.OomLogParser(collector, source="dmesg", boot_time=boot_time, reference_time=host.now())
     for line in out.splitlines():
         parser.feed(line)
     parser.flush()
@@ -789,32 +1029,101 @@ def expand_paths(host, patterns):
     return sorted(uniq, key=lambda p: (host.mtime(p) or 0, p))
 
 
+def _open_error(e):
+    if e.errno in (errno.EPERM, errno.EACCES):
+        return SourceError("permission")
+    if e.errno in (errno.ENOENT, errno.ENOTDIR):
+        return SourceError("missing")
+    return SourceError("error: %s" % (e.strerror or e))
+
+
 def read_file(host, collector, path):
-    """Feed one log file; raises SourceError."""
+    """Feed one log file; raises SourceError.
+
+    Only regular files (plain or gzip) are read: the type is checked with stat
+    before opening, so a FIFO, a device or a directory is never opened (a FIFO
+    would block, /dev/zero never ends). A corrupt or truncated .gz keeps the
+    events read up to the damage and reports the error.
+    """
+    try:
+        st = host.stat(path)
+    except (IOError, OSError) as e:
+        raise _open_error(e)
+    for test, what in _FILE_KINDS:
+        if test(st.st_mode):
+            raise SourceError("error: not a regular file (%s)" % what)
+    if not stat.S_ISREG(st.st_mode):
+        raise SourceError("error: not a regular file")
+    if st.st_size == 0:
+        raise SourceError("empty")
     try:
         f = host.open_log(path)
     except (IOError, OSError) as e:
-        if e.errno in (errno.EPERM, errno.EACCES):
-            raise SourceError("permission")
-        if e.errno == errno.ENOENT:
-            raise SourceError("missing")
-        raise SourceError("error: %s" % (e.strerror or e))
-    parser = _oom_log.OomLogParser(collector, source="file", reference_time=host.mtime(path) or host.now())
+        raise _open_error(e)
+    parser = _scanner.OomLogParser(collector, source="file", reference_time=host.mtime(path) or host.now())
     try:
         with f:
             parser.feed_file(f)
-    except (IOError, OSError, EOFError, ValueError) as e:
-        # a truncated .gz or a read error: keep what was parsed up to there
+    except (IOError, OSError, EOFError, ValueError, zlib.error) as e:
+        # a corrupt or truncated .gz, or a read error: keep what was parsed up to there
         parser.flush()
-        raise SourceError("error: %s" % e)
+        if path.endswith(".gz"):
+            raise SourceError("error: corrupt gzip file: %s" % (e,))
+        raise SourceError("error: %s" % (e,))
     if parser.bytes == 0:
         raise SourceError("empty")
 
 
-def gather_events(host, sources, paths, since_mode, since_epoch, max_events, boot_time):
-    """Return (facts dict, warnings)."""
+# ---------------------------------------------------------------------------
+# Container scope
+
+_CONTAINER_CGROUP_RE = re.compile(r"/(?:docker|kubepods|lxc|libpod|machine\.slice/libpod|containerd|crio|actions_job)"
+                                  r"[/-]")
+
+
+def in_container(host):
+    """True when the module runs in a container (Docker, Podman, LXC, Kubernetes...)."""
+    if host.exists("/.dockerenv") or host.exists("/run/.containerenv"):
+        return True
+    if host.environ("container"):
+        return True
+    environ = host.read("/proc/1/environ") or ""
+    if "\0container=" in "\0" + environ:
+        return True
+    for name in ("/proc/1/cgroup", "/proc/self/cgroup"):
+        if _CONTAINER_CGROUP_RE.search(host.read(name) or ""):
+            return True
+    return False
+
+
+def container_scope(host):
+    """(ids, paths) of this container: see _oom.cgroup.container_identity."""
+    return _cgroup.container_identity(host.read("/proc/1/cgroup"), host.read("/proc/self/cgroup"),
+                                      host.read("/proc/self/mountinfo"))
+
+
+def resolve_scope(host, requested):
+    """(scope used, keep function or None, warning or None) for the scope option."""
+    if requested == "host" or (requested == "auto" and not in_container(host)):
+        return "host", None, None
+    ids, paths = container_scope(host)
+    if not ids and not paths:
+        if requested == "auto":
+            return "host", None, ("oom_facts: running in a container whose cgroup cannot be told from inside "
+                                  "(no container id in /proc/1/cgroup or /proc/self/mountinfo): events of the "
+                                  "whole host are reported (scope: host)")
+        return "container", (lambda ev: False), ("oom_facts: scope container: this container's cgroup cannot "
+                                                 "be told from inside; no event can be attributed to it")
+    return "container", (lambda ev: _cgroup.in_container_scope(ev, ids, paths)), None
+
+
+# ---------------------------------------------------------------------------
+# Events
+
+def gather_events(host, sources, paths, since_mode, since_epoch, max_events, boot_time, keep=None):
+    """Return (facts dict, warnings, read) where read says which sources were read."""
     cutoff = since_epoch if since_mode in ("boot", "time") else None
-    collector = _oom_log.EventCollector(max_events=max_events, since=cutoff)
+    collector = _scanner.EventCollector(max_events=max_events, since=cutoff, boot_time=boot_time, keep=keep)
     errors = {}
     used = []
     warnings = []
@@ -859,10 +1168,28 @@ def gather_events(host, sources, paths, since_mode, since_epoch, max_events, boo
     return {
         "events": events,
         "event_count": collector.count,
+        "killer_counts": dict(collector.killer_counts),
         "last_event": events[-1] if events else None,
         "source": ",".join(used) if used else None,
         "source_errors": errors,
-    }, warnings
+    }, warnings, {"used": used, "kernel_since_boot": collector.kernel_since_boot}
+
+
+def reconcile(counters, read, since_mode, since_epoch, boot_time):
+    """counters.missed / parsed_since_boot: /proc/vmstat's count of kernel kills this
+    boot against the kernel kills parsed for this boot, when the events read cover
+    the whole boot (since boot or all, or a time before the boot, and a source of
+    this boot: journal, kmsg or dmesg)."""
+    whole_boot = boot_time is not None and (
+        since_mode in ("boot", "all") or (since_mode == "time" and since_epoch <= boot_time))
+    this_boot = any(s in ("journal", "kmsg", "dmesg") for s in read["used"])
+    if not (whole_boot and this_boot):
+        counters["parsed_since_boot"] = None
+        counters["missed"] = None
+        return
+    parsed = read["kernel_since_boot"]
+    counters["parsed_since_boot"] = parsed
+    counters["missed"] = max(counters["oom_kill"] - parsed, 0) if counters.get("oom_kill") is not None else None
 
 
 # ---------------------------------------------------------------------------
@@ -875,17 +1202,25 @@ def run_module(module, host):
         subsets, sources, since_mode, since_epoch = validate(params, now, boot_time)
     except ValueError as e:
         module.fail_json(msg=str(e))
-    facts = {"gather_subset": subsets}
+    facts = {"gather_subset": subsets, "gathered_at": _formats.iso_utc(int(now))}
     if "sysctl" in subsets:
         facts["sysctl"] = gather_sysctl(host)
     if "counters" in subsets:
         facts["counters"] = gather_counters(host)
+        facts["counters"]["parsed_since_boot"] = None
+        facts["counters"]["missed"] = None
     if "events" in subsets:
-        ev, warnings = gather_events(host, sources, params["path"], since_mode, since_epoch,
-                                     params["max_events"], boot_time)
+        scope, keep, warning = resolve_scope(host, params["scope"])
+        if warning:
+            module.warn(warning)
+        facts["scope"] = scope
+        ev, warnings, read = gather_events(host, sources, params["path"], since_mode, since_epoch,
+                                           params["max_events"], boot_time, keep)
         facts.update(ev)
         for w in warnings:
             module.warn(w)
+        if "counters" in subsets:
+            reconcile(facts["counters"], read, since_mode, since_epoch, boot_time)
     if "processes" in subsets:
         facts["processes"], facts["protected"] = gather_processes(host, params["top_processes"])
     if "services" in subsets:
@@ -902,6 +1237,7 @@ def main():
             since=dict(type="str", default="boot"),
             max_events=dict(type="int", default=100),
             top_processes=dict(type="int", default=10),
+            scope=dict(type="str", default="auto", choices=list(SCOPES)),
         ),
         supports_check_mode=True,
     )

@@ -21,7 +21,8 @@ import os
 
 import pytest
 
-from ansible_collections.sre.oom.plugins.module_utils import _oom_log as L
+from ansible_collections.sre.oom.plugins.module_utils._oom import cgroup, formats, kernel, scanner
+from ansible_collections.sre.oom.plugins.modules.oom_facts import parse_since
 
 try:
     from hypothesis import given, settings, HealthCheck, strategies as st
@@ -32,6 +33,41 @@ except ImportError:  # pragma: no cover
 FIX = os.path.join(os.path.dirname(__file__), "fixtures", "oom")
 # 2026-11-29T00:00:00Z: the "now" of the fixtures (RFC 3164 year inference)
 REF = calendar.timegm((2026, 11, 29, 0, 0, 0, 0, 0, 0))
+
+
+class L(object):
+    """The parser's names as the tests use them (test-only entry points live here)."""
+
+    split_prefix = staticmethod(formats.split_prefix)
+    iso_utc = staticmethod(formats.iso_utc)
+    cgroup_unit = staticmethod(cgroup.cgroup_unit)
+    cgroup_container_id = staticmethod(cgroup.cgroup_container_id)
+    cgroup_pod_uid = staticmethod(cgroup.cgroup_pod_uid)
+    new_event = staticmethod(kernel.new_event)
+    KINDS = kernel.KINDS
+    OomLogParser = scanner.OomLogParser
+    EventCollector = scanner.EventCollector
+    parse_since = staticmethod(parse_since)
+
+    @staticmethod
+    def parse_lines(lines, **kwargs):
+        """All events of an iterable of lines, through the line path."""
+        out = []
+        parser = scanner.OomLogParser(out.append, **kwargs)
+        for line in lines:
+            parser.feed(line)
+        parser.flush()
+        assert parser.errors == 0
+        return [scanner.public(e) for e in out]
+
+    @staticmethod
+    def parse_bytes_file(fileobj, chunk_size=8 << 20, **kwargs):
+        """All events of a binary file object, through the file fast path."""
+        out = []
+        parser = scanner.OomLogParser(out.append, **kwargs)
+        parser.feed_file(fileobj, chunk_size=chunk_size)
+        assert parser.errors == 0
+        return [scanner.public(e) for e in out]
 
 
 def fixture(name):
@@ -130,7 +166,7 @@ def test_real_618_kills_in_every_format(name, time0, up0, mode):
         assert ev["victim"]["pgtables_kb"] is not None and ev["victim"]["shmem_rss_kb"] == 0
         # the invoker is the victim itself here; its pid comes from the stack dump's CPU line
         assert ev["invoker"] == {"comm": comm, "pid": pid, "gfp_mask": "0xcc0(GFP_KERNEL)", "order": 0,
-                                 "oom_score_adj": 0}
+                                 "oom_score_adj": 0, "oom_adj": None}
         for key, want in extra.items():
             assert ev[key] == want, (pid, key)
     assert events[0]["time"] == time0
@@ -583,7 +619,9 @@ def test_gzip_rotated_file_through_the_fast_path():
 # is ~600 bytes); the module uses 8 MiB.
 @pytest.mark.parametrize("chunk", [2048, 4096, 16384, 65536])
 @pytest.mark.parametrize("name", ["real-6.18-kmsg.txt", "real-6.18-dmesg-T-fr.txt", "033-memeater-rfc3339-callerid.log",
-                                  "pub-4.x-linux-mm-memcg-child.log", "031-harvester-dmesgT-kubevirt.log"])
+                                  "pub-4.x-linux-mm-memcg-child.log", "031-harvester-dmesgT-kubevirt.log",
+                                  "userspace-systemd-oomd.log", "userspace-earlyoom.log", "unit-lines-kernel-kill.log",
+                                  "036-codescout-journal-global.log"])
 def test_chunk_boundaries_do_not_change_the_result(name, chunk):
     with open(fixture(name), "rb") as f:
         want = L.parse_lines(f, reference_time=REF, utc_offset=0)
@@ -657,3 +695,139 @@ def test_real_journal_of_a_systemd_container(name, time0, up0, mode):
     assert ev["memcg"] == "/docker/%s/system.slice/%s" % (CONTAINER_ID, unit)
     assert ev["invoker"]["pid"] == 12155
     assert (ev["time"], ev["uptime"]) == (time0, up0)
+
+
+# ---------------------------------------------------------------------------
+# 9. The two kernel-format misses of 0.1.0
+
+@pytest.mark.parametrize("mode", MODES)
+def test_dmesg_time_format_iso_prefix_is_not_part_of_the_comm(mode):
+    # `dmesg --time-format iso` (util-linux): comma before the microseconds, an
+    # offset, then the message. Lines of the 6.18 fixture with that prefix.
+    lines = [
+        "2024-04-29T14:55:41,678628+02:00 python3 invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, "
+        "oom_score_adj=0",
+        "2024-04-29T14:55:41,678630+02:00 CPU: 0 UID: 0 PID: 6844 Comm: python3 Not tainted 6.18.44 #1",
+        "2024-04-29T14:55:41,678700+02:00 oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,"
+        "mems_allowed=0,oom_memcg=/x,task_memcg=/x,task=python3,pid=6844,uid=0",
+        "2024-04-29T14:55:41,678728+02:00 Memory cgroup out of memory: Killed process 6844 (python3) "
+        "total-vm:540856kB, anon-rss:65280kB, file-rss:6708kB, shmem-rss:0kB, UID:0 pgtables:200kB oom_score_adj:0",
+        "2024-04-29T14:55:41,690000+02:00 oom_reaper: reaped process 6844 (python3), now anon-rss:0kB, "
+        "file-rss:0kB, shmem-rss:0kB",
+    ]
+    if mode == "lines":
+        [ev] = L.parse_lines(lines)
+    else:
+        [ev] = L.parse_bytes_file(io.BytesIO("\n".join(lines).encode()))
+    assert ev["invoker"]["comm"] == "python3" and ev["invoker"]["pid"] == 6844
+    assert ev["time"] == "2024-04-29T12:55:41.678728Z"
+    assert ev["reaped"] is True and ev["kind"] == "memcg"
+
+
+def test_dmesg_iso_prefix_format():
+    info = L.split_prefix("2024-04-29T14:55:41,678628+02:00 oom_reaper: reaped process 1 (x)", REF, 0)
+    assert (info.fmt, info.kernel, info.msg) == ("dmesg-iso", True, "oom_reaper: reaped process 1 (x)")
+    assert L.iso_utc(info.epoch) == "2024-04-29T12:55:41.678628Z"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_2_6_invoker_oom_adj_is_read(mode):
+    # pub-2.6-el6-lxc-java.log (real): "oom_adj=0, oom_scoe_adj=0" (sic)
+    [ev] = parse("pub-2.6-el6-lxc-java.log", mode)
+    assert ev["invoker"]["oom_adj"] == 0 and ev["invoker"]["oom_score_adj"] is None
+
+
+# ---------------------------------------------------------------------------
+# 10. Userspace killers (fixtures: real lines and lines built from the daemons'
+#     format strings, sources in each fixture's header)
+
+OOMD_APP = "/user.slice/user-1000.slice/user@1000.service/app.slice/"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_systemd_oomd_kills_of_every_format(mode):
+    events = parse("userspace-systemd-oomd.log", mode)
+    assert [(e["killer"], e["kind"], e["reason"], e["cgroup"]) for e in events] == [
+        ("systemd-oomd", "userspace", "memory_pressure", OOMD_APP + "app-zcode-7806.scope"),
+        ("systemd-oomd", "userspace", "swap", "/system.slice/batch.service"),
+        ("systemd-oomd", "userspace", "swap",
+         OOMD_APP + "app-graphical.slice/app-Hyprland-xdg\\x2dterminal\\x2dexec-ea541d95.scope"),
+        ("systemd-oomd", "userspace", "memory_pressure", OOMD_APP + "app-firefox-4411.scope"),
+    ]
+    first = events[0]
+    assert first["signal"] == "SIGKILL" and first["memcg"] == first["cgroup"]
+    assert first["oom_memcg"] == "/user.slice/user-1000.slice/user@1000.service"
+    assert first["unit"] == "app-zcode-7806.scope"
+    assert first["time"] == "2026-09-18T02:27:12Z"
+    assert first["victim"]["pid"] is None and first["invoker"]["comm"] is None
+    assert events[1]["unit"] == "batch.service" and events[1]["oom_memcg"] is None
+    # systemd's "systemd-oomd killed 1463 process(es) in this unit." completes the kill
+    assert events[2]["unit_oom_logged"] is True and events[0]["unit_oom_logged"] is False
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_earlyoom_kills_of_every_version(mode):
+    events = parse("userspace-earlyoom.log", mode)
+    got = [(e["killer"], e["reason"], e["signal"], e["victim"]["pid"], e["victim"]["comm"], e["victim"]["uid"],
+            e["victim"]["rss_kb"]) for e in events]
+    assert got == [
+        ("earlyoom", "low_memory", "SIGTERM", 2232050, "bun", 1000, 4514 * 1024),
+        ("earlyoom", "low_memory", "SIGTERM", 2677144, "llama-server", 996, 11791 * 1024),
+        ("earlyoom", "low_memory", "SIGKILL", 3001, "my (weird) app", None, 2048 * 1024),
+        ("earlyoom", "low_memory", None, 3100, "chromium", None, 1500 * 1024),
+        ("earlyoom", "low_memory", "SIGKILL", 3200, "java", None, None),
+    ]
+    assert all(e["kind"] == "userspace" and e["cgroup"] is None for e in events)
+    assert events[0]["time"] == "2026-09-11T01:54:23Z"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_systemd_unit_lines_complete_the_kernel_kill_not_add_events(mode):
+    events = parse("unit-lines-kernel-kill.log", mode)
+    assert [(e["killer"], e["victim"]["pid"]) for e in events] == [("kernel", 6999)]
+    ev = events[0]
+    assert ev["unit"] == "hog-fixture.service"
+    assert ev["unit_result"] == "oom-kill" and ev["unit_oom_logged"] is True
+    assert ev["invoker"]["pid"] == 6999
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_unit_line_logged_before_the_kernel_kill_completes_it(mode):
+    # 036 (real): journald stamped systemd's line a second before the kernel's
+    [ev] = parse("036-codescout-journal-global.log", mode)
+    assert ev["killer"] == "kernel" and ev["unit_oom_logged"] is True
+
+
+def test_userspace_lines_of_other_programs_are_ignored():
+    lines = [
+        "Oct  2 08:00:01 h myapp[1]: sending SIGTERM to process 5 uid 0 \"x\": badness 1, VmRSS 1 MiB",
+        "Oct  2 08:00:01 h systemd-oomd[2]: Considered 3 cgroups for killing, top candidates were:",
+        "Oct  2 08:00:01 h kernel: Killed /a due to memory pressure for /b being 1.00% > 0.50% for > 1s with",
+    ]
+    assert L.parse_lines(lines, reference_time=REF, utc_offset=0) == []
+
+
+def test_journal_continuation_of_a_userspace_message_is_joined():
+    lines = [
+        "Sep 18 02:27:12 dev systemd-oomd[944]: Killed /system.slice/a.service",
+        "                                       due to swap used (1) / total (2) being more than 90.00%",
+    ]
+    [ev] = L.parse_lines(lines, reference_time=REF, utc_offset=0)
+    assert ev["cgroup"] == "/system.slice/a.service" and ev["reason"] == "swap"
+
+
+def test_same_userspace_kill_from_journal_and_file_is_reported_once():
+    coll = _collect([("userspace-earlyoom.log", "file", {}), ("userspace-earlyoom.log", "journal", {})])
+    assert coll.count == 5 and coll.duplicates == 5
+    assert coll.killer_counts == {"kernel": 0, "systemd-oomd": 0, "earlyoom": 5}
+
+
+def test_userspace_kill_deep_in_a_mixed_syslog_file_is_found_by_the_fast_path():
+    # /var/log/syslog: kernel and other programs' lines; the earlyoom kill sits
+    # several chunks in
+    filler = b"".join(b"Oct  2 07:%02d:00 gpu CRON[%d]: (root) CMD (run-parts /etc/cron.hourly)\n"
+                      b"Oct  2 07:%02d:01 gpu kernel: [ 12.5] usb 1-1: new device\n" % (i % 60, i, i % 60)
+                      for i in range(30000))
+    data = filler + open(fixture("userspace-earlyoom.log"), "rb").read()
+    events = L.parse_bytes_file(io.BytesIO(data), chunk_size=1 << 20, reference_time=REF, utc_offset=0)
+    assert [e["victim"]["pid"] for e in events] == [2232050, 2677144, 3001, 3100, 3200]

@@ -15,6 +15,7 @@ import gzip
 import io
 import os
 import posixpath
+import stat
 
 import pytest
 
@@ -28,7 +29,12 @@ JCTL = "/usr/bin/journalctl"
 SYSTEMCTL = "/usr/bin/systemctl"
 DMESG = "/usr/bin/dmesg"
 J_CHECK = [JCTL, "-k", "-q", "--no-pager", "-b", "-n", "1", "-o", "short"]
-J_BOOT = [JCTL, "-k", "-q", "--no-pager", "-o", "json", "-b", "--grep", oom_facts.JOURNAL_GREP]
+J_BASE = [JCTL, "-q", "--no-pager", "-o", "json"]
+J_MATCHES = ["_TRANSPORT=kernel", "+", "_SYSTEMD_UNIT=systemd-oomd.service", "+", "_SYSTEMD_UNIT=earlyoom.service",
+             "+", "_PID=1"]
+J_GREP = ["--output-fields", "MESSAGE,SYSLOG_IDENTIFIER,_PID,_TRANSPORT,_HOSTNAME,_SOURCE_MONOTONIC_TIMESTAMP",
+          "--grep", oom_facts.JOURNAL_GREP]
+J_BOOT = J_BASE + ["-b"] + J_GREP + J_MATCHES
 LIST_UNITS = [SYSTEMCTL, "list-units", "--all", "--type=service,scope", "--no-legend", "--no-pager", "--plain"]
 SHOW_DEFAULT = [SYSTEMCTL, "show", "-p", "DefaultOOMPolicy"]
 SHOW_UNITS = [SYSTEMCTL, "show", "-p", "Id", "-p", "OOMScoreAdjust", "-p", "OOMPolicy", "-p", "Delegate",
@@ -98,6 +104,20 @@ class FakeHost(oom_facts.Host):
         if path in self.mtimes:
             return self.mtimes[path]
         return NOW if path in self.files else None
+
+    kinds = {}
+
+    def stat(self, path):
+        if path in self.errors:
+            raise OSError(self.errors[path], os.strerror(self.errors[path]), path)
+        if path in self.kinds:
+            return os.stat_result((self.kinds[path], 0, 0, 1, 0, 0, 0, 0, 0, 0))
+        if path not in self.files:
+            raise OSError(errno.ENOENT, "No such file or directory", path)
+        return os.stat_result((stat.S_IFREG | 0o644, 0, 0, 1, 0, 0, len(self.files[path]), 0, 0, 0))
+
+    def environ(self, name):
+        return None
 
     def open_log(self, path):
         if path in self.errors:
@@ -171,6 +191,7 @@ def host(monkeypatch):
     FakeHost.responses = {tuple(J_CHECK): (0, "", "")}
     FakeHost.calls = []
     FakeHost.mtimes = {}
+    FakeHost.kinds = {}
     FakeHost.bins = {"journalctl": JCTL, "systemctl": SYSTEMCTL, "dmesg": DMESG}
     monkeypatch.setattr(oom_facts, "Host", FakeHost)
     monkeypatch.setattr(os, "sysconf", lambda name: 4096)
@@ -192,9 +213,13 @@ def test_defaults_gather_everything_without_systemd(host, run_module):
     assert oom["sysctl"] == {"panic_on_oom": 0, "panic": 10, "oom_kill_allocating_task": 0, "oom_dump_tasks": 1,
                              "overcommit_memory": 2, "overcommit_ratio": 80}
     assert oom["counters"] == {"oom_kill": 8, "cgroups": [
-        {"path": "/", "version": 1, "oom": None, "oom_kill": 8},
-        {"path": "/system.slice/hog.service", "version": 2, "oom": 2, "oom_kill": 1},
-    ]}
+        {"path": "/", "version": 1, "oom": None, "oom_kill": 8, "oom_group_kill": None, "unit": None},
+        {"path": "/system.slice/hog.service", "version": 2, "oom": 2, "oom_kill": 1, "oom_group_kill": 0,
+         "unit": "hog.service"},
+    ], "parsed_since_boot": 8, "missed": 0}
+    assert oom["gathered_at"] == "2026-11-28T20:00:00Z"
+    assert oom["scope"] == "host"
+    assert oom["killer_counts"] == {"kernel": 8, "systemd-oomd": 0, "earlyoom": 0}
     # auto: the journal holds nothing of this boot, /dev/kmsg is read
     assert host.calls == [J_CHECK]
     assert oom["source"] == "kmsg"
@@ -243,9 +268,9 @@ def test_gather_subset_grammar(host, run_module, rid, subset, expected):
     oom = facts(run_module(oom_facts.main, {"gather_subset": subset}))
     assert oom["gather_subset"] == expected
     keys = {"sysctl": ["sysctl"], "counters": ["counters"],
-            "events": ["events", "event_count", "last_event", "source", "source_errors"],
+            "events": ["events", "event_count", "last_event", "source", "source_errors", "killer_counts", "scope"],
             "processes": ["processes", "protected"], "services": ["services", "services_error"]}
-    want = {"gather_subset"}
+    want = {"gather_subset", "gathered_at"}
     for name in expected:
         want.update(keys[name])
     assert set(oom) == want
@@ -270,7 +295,15 @@ BAD_ROWS = [
     ("since", {"since": "yesterday"},
      "since: 'yesterday' is not understood; use 'boot', 'all', a relative time such as '-24h', '-30m' or '-7d', "
      "or an ISO 8601 time such as '2026-11-28T17:00:00Z'"),
-    ("max-events", {"max_events": -1}, "max_events must be 0 or more, got -1"),
+    ("max-events", {"max_events": -1}, "max_events must be between 0 and 1000, got -1"),
+    ("max-events-huge", {"max_events": 2 ** 63}, "max_events must be between 0 and 1000, got %d" % 2 ** 63),
+    ("since-31-february", {"since": "2026-02-31T00:00:00Z"},
+     "since: '2026-02-31T00:00:00Z' is not a valid date (2026-02 has 28 days)"),
+    ("since-bad-offset", {"since": "2026-02-01T00:00:00+99:99"},
+     "since: '2026-02-01T00:00:00+99:99' has no valid UTC offset (-14:00 to +14:00, minutes 00-59)"),
+    ("since-25-hours", {"since": "2026-02-01T25:00:00Z"},
+     "since: '2026-02-01T25:00:00Z' is not a valid time of day (hours 00-23, minutes and seconds 00-59)"),
+    ("scope", {"scope": "pod"}, None),
     ("top", {"top_processes": -5}, "top_processes must be 0 or more, got -5"),
 ]
 
@@ -279,7 +312,10 @@ BAD_ROWS = [
 def test_bad_input_fails_before_touching_the_host(host, run_module, rid, args, msg):
     result = run_module(oom_facts.main, args)
     assert result["failed"] is True
-    assert result["msg"] == msg
+    if msg is None:      # rejected by AnsibleModule's own choices check
+        assert "scope" in result["msg"]
+    else:
+        assert result["msg"] == msg
     assert host.calls == []
 
 
@@ -316,13 +352,13 @@ def test_auto_prefers_the_journal_when_it_holds_this_boot(host, run_module):
 
 def test_journal_without_pattern_support_is_read_unfiltered(host, run_module):
     journal = as_journal_json(fixture_bytes("036-codescout-journal-global.log").decode("utf-8"), lambda line: NOW - 60)
-    plain = J_BOOT[:6]
-    host.responses[tuple(plain + ["--grep", oom_facts.JOURNAL_GREP])] = (
+    plain = J_BASE
+    host.responses[tuple(plain + J_GREP + J_MATCHES)] = (
         1, "", "Compiled without pattern matching support")
-    host.responses[tuple(plain)] = (0, journal, "")
+    host.responses[tuple(plain + J_MATCHES)] = (0, journal, "")
     oom = facts(run_module(oom_facts.main, {"gather_subset": ["events"], "sources": ["journal"],
                                             "since": "all"}))
-    assert host.calls == [J_BOOT[:6] + ["--grep", oom_facts.JOURNAL_GREP], J_BOOT[:6]]
+    assert host.calls == [plain + J_GREP + J_MATCHES, plain + J_MATCHES]
     assert oom["source"] == "journal" and oom["event_count"] == 1
 
 
@@ -366,7 +402,7 @@ def test_journal_json_garbage_is_skipped(host, run_module):
 
 
 def test_journal_since_relative_passes_an_epoch(host, run_module):
-    argv = J_BOOT[:6] + ["--since", "@%d" % (NOW - 86400), "--grep", oom_facts.JOURNAL_GREP]
+    argv = J_BASE + ["--since", "@%d" % (NOW - 86400)] + J_GREP + J_MATCHES
     host.responses[tuple(argv)] = (0, "", "")
     oom = facts(run_module(oom_facts.main, {"gather_subset": ["events"], "sources": ["journal"], "since": "-24h"}))
     assert host.calls == [argv]
@@ -549,3 +585,184 @@ def test_a_log_without_oom_is_read_not_empty(host, run_module):
     oom = facts(result)
     assert oom["source"] == "file" and oom["event_count"] == 0
     assert oom["source_errors"] == {"file:/var/log/empty.log": "empty"}
+
+
+# ---------------------------------------------------------------------------
+# File sources on the real file system (the real Host): only regular files and
+# gzip are read; anything else is a per-source error and the others are read.
+
+def _real_files_run(run_module, paths):
+    return run_module(oom_facts.main, {"gather_subset": ["events"], "sources": ["file"], "since": "all",
+                                       "scope": "host", "path": paths})
+
+
+def test_fifo_device_directory_are_refused_without_opening(run_module, tmp_path):
+    good = tmp_path / "kern.log"
+    good.write_bytes(fixture_bytes("030-centos8-grep-oom.log"))
+    fifo = tmp_path / "fifo"
+    os.mkfifo(str(fifo))      # opening it for reading would block: it must never be opened
+    result = _real_files_run(run_module, [str(fifo), "/dev/zero", str(tmp_path), str(good)])
+    oom = facts(result)
+    assert oom["event_count"] == 3 and oom["source"] == "file"
+    assert oom["source_errors"] == {
+        "file:%s" % fifo: "error: not a regular file (fifo)",
+        "file:/dev/zero": "error: not a regular file (character device)",
+        "file:%s" % tmp_path: "error: not a regular file (directory)",
+    }
+
+
+def test_corrupt_and_truncated_gzip_are_errors_and_other_files_are_read(run_module, tmp_path):
+    good = tmp_path / "kern.log"
+    good.write_bytes(fixture_bytes("033-memeater-rfc3339-callerid.log"))
+    corrupt = tmp_path / "kern.log.2.gz"
+    corrupt.write_bytes(b"\x1f\x8b\x08\x00" + b"\xff" * 64)
+    truncated = tmp_path / "kern.log.3.gz"
+    whole = gzip.compress(fixture_bytes("030-centos8-grep-oom.log") * 40)
+    truncated.write_bytes(whole[:len(whole) // 2])
+    notgz = tmp_path / "kern.log.4.gz"
+    notgz.write_bytes(b"plain text, not gzip\n")
+    result = _real_files_run(run_module, [str(corrupt), str(truncated), str(notgz), str(good)])
+    oom = facts(result)
+    errors = oom["source_errors"]
+    assert set(errors) == {"file:%s" % p for p in (corrupt, truncated, notgz)}
+    assert all(v.startswith("error: corrupt gzip file: ") for v in errors.values()), errors
+    # the two kills of the good file, and the two kills the truncated .gz holds before the cut
+    pids = {e["victim"]["pid"] for e in oom["events"]}
+    assert {10521, 10522} <= pids and {2092, 633552} <= pids
+    assert len(result["warnings"]) == 3
+
+
+def test_real_host_refuses_a_fifo_swapped_in_after_stat(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(str(fifo))
+    with pytest.raises(OSError):
+        oom_facts.Host(None).open_log(str(fifo))
+
+
+# ---------------------------------------------------------------------------
+# Userspace killers through the journal and log files
+
+def _rec(msg, ident, pid, usec, unit=None, transport="journal"):
+    rec = {"MESSAGE": msg, "SYSLOG_IDENTIFIER": ident, "_PID": str(pid), "__REALTIME_TIMESTAMP": str(usec),
+           "_BOOT_ID": "0" * 32, "_HOSTNAME": "vm", "_TRANSPORT": transport}
+    if unit:
+        rec["_SYSTEMD_UNIT"] = unit
+    return json.dumps(rec)
+
+
+def test_journal_userspace_kills_are_events_and_unit_lines_complete_kernel_kills(host, run_module):
+    kernel = as_journal_json(fixture_bytes("real-6.18-journal-short-iso.txt").decode("utf-8"), iso_epoch)
+    t0 = int((NOW - 600) * 1000000)
+    userspace = "\n".join([
+        # systemd-oomd's message with its candidate dump on the following lines
+        _rec("Killed /user.slice/user-1000.slice/user@1000.service/app.slice/app-x-1.scope due to memory pressure"
+             " for /user.slice/user-1000.slice/user@1000.service being 82.63% > 50.00% for > 20s with reclaim"
+             " activity", "systemd-oomd", 944, t0, "systemd-oomd.service"),
+        _rec("Considered 1 cgroups for killing, top candidates were:\n\tPath: /user.slice/x.scope", "systemd-oomd",
+             944, t0 + 1000, "systemd-oomd.service"),
+        _rec("low memory! at or below SIGTERM limits: mem 10.00%, swap 10.00%", "earlyoom", 812, t0 + 2000000,
+             "earlyoom.service"),
+        _rec("sending SIGTERM to process 4242 uid 1000 \"bun\": badness 1022, VmRSS 11791 MiB", "earlyoom", 812,
+             t0 + 2000100, "earlyoom.service"),
+        # PID 1 about the kernel's kill of pid 6999 (hog-fixture.service) at 19:30:11
+        _rec("hog-fixture.service: Failed with result 'oom-kill'.", "systemd", 1,
+             int(calendar.timegm((2026, 11, 28, 19, 30, 12, 0, 0, 0)) * 1000000)),
+    ]) + "\n"
+    host.responses[tuple(J_BOOT)] = (0, kernel + userspace, "")
+    oom = facts(run_module(oom_facts.main, {"gather_subset": ["events"], "sources": ["journal"]}))
+    assert oom["event_count"] == 10
+    assert oom["killer_counts"] == {"kernel": 8, "systemd-oomd": 1, "earlyoom": 1}
+    by_killer = {}
+    for e in oom["events"]:
+        by_killer.setdefault(e["killer"], []).append(e)
+    [oomd] = by_killer["systemd-oomd"]
+    assert (oomd["reason"], oomd["unit"], oomd["source"]) == ("memory_pressure", "app-x-1.scope", "journal")
+    [early] = by_killer["earlyoom"]
+    assert (early["victim"]["pid"], early["victim"]["comm"], early["victim"]["uid"], early["signal"]) == \
+        (4242, "bun", 1000, "SIGTERM")
+    hog = [e for e in by_killer["kernel"] if e["victim"]["pid"] == 6999]
+    assert hog[0]["unit_result"] == "oom-kill"
+    assert oom["last_event"]["killer"] == "earlyoom"
+
+
+def test_file_source_reads_userspace_kills_too(host, run_module):
+    host.files["/var/log/syslog"] = fixture_bytes("userspace-earlyoom.log") + fixture_bytes(
+        "userspace-systemd-oomd.log")
+    oom = facts(run_module(oom_facts.main, {"gather_subset": ["events"], "sources": ["file"], "since": "all",
+                                            "path": ["/var/log/syslog"]}))
+    assert oom["killer_counts"] == {"kernel": 0, "systemd-oomd": 4, "earlyoom": 5}
+    assert oom["event_count"] == 9
+
+
+# ---------------------------------------------------------------------------
+# scope: the kills of this container only
+
+HEX_A = "3f9a1c2b4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8"   # in real-6.18-kmsg.txt
+MOUNTINFO_A = ("91 74 254:0 /var/lib/docker/containers/%s/hostname /etc/hostname rw,relatime - ext4 /dev/vda rw\n"
+               % HEX_A)
+
+
+def _in_docker(host, mountinfo=MOUNTINFO_A):
+    host.files["/.dockerenv"] = ""
+    host.files["/proc/1/cgroup"] = "9:name=systemd:/\n0::/\n"
+    host.files["/proc/self/cgroup"] = "9:name=systemd:/\n0::/\n"
+    host.files["/proc/self/mountinfo"] = mountinfo
+
+
+def test_scope_auto_in_a_container_keeps_its_own_kills(host, run_module):
+    _in_docker(host)
+    oom = facts(run_module(oom_facts.main, {"gather_subset": ["events", "counters"]}))
+    assert oom["scope"] == "container"
+    # kmsg holds 8 kills; 3 are in container HEX_A (pids 7000, 7002, 7004)
+    assert [e["victim"]["pid"] for e in oom["events"]] == [7000, 7002, 7004]
+    assert oom["event_count"] == 3 and oom["killer_counts"]["kernel"] == 3
+    assert {e["container_id"] for e in oom["events"]} == {HEX_A}
+    # the counters compare with the machine-wide /proc/vmstat: all 8 parsed kills
+    assert oom["counters"]["parsed_since_boot"] == 8 and oom["counters"]["missed"] == 0
+
+
+def test_scope_host_in_a_container_keeps_every_kill(host, run_module):
+    _in_docker(host)
+    oom = facts(run_module(oom_facts.main, {"gather_subset": ["events"], "scope": "host"}))
+    assert oom["scope"] == "host" and oom["event_count"] == 8
+
+
+def test_scope_auto_on_a_host_is_host(host, run_module):
+    oom = facts(run_module(oom_facts.main, {"gather_subset": ["events"]}))
+    assert oom["scope"] == "host" and oom["event_count"] == 8
+
+
+def test_scope_container_without_identity(host, run_module):
+    _in_docker(host, mountinfo="")
+    result = run_module(oom_facts.main, {"gather_subset": ["events"]})
+    oom = facts(result)
+    assert oom["scope"] == "host" and oom["event_count"] == 8
+    assert result["warnings"][0].startswith("oom_facts: running in a container whose cgroup cannot be told")
+    result = run_module(oom_facts.main, {"gather_subset": ["events"], "scope": "container"})
+    oom = facts(result)
+    assert oom["scope"] == "container" and oom["event_count"] == 0 and oom["events"] == []
+
+
+# ---------------------------------------------------------------------------
+# counters reconciled
+
+def test_missed_counts_kills_the_log_no_longer_holds(host, run_module):
+    host.files["/proc/vmstat"] = "oom_kill 11\n"
+    oom = facts(run_module(oom_facts.main, {"gather_subset": ["events", "counters"]}))
+    assert oom["counters"]["oom_kill"] == 11
+    assert oom["counters"]["parsed_since_boot"] == 8 and oom["counters"]["missed"] == 3
+
+
+@pytest.mark.parametrize("args", [
+    {"gather_subset": ["counters"]},                                       # no events read
+    {"gather_subset": ["events", "counters"], "since": "-10m"},           # not the whole boot
+], ids=["without-events", "since-after-boot"])
+def test_missed_is_null_when_the_events_do_not_cover_the_boot(host, run_module, args):
+    oom = facts(run_module(oom_facts.main, args))
+    assert oom["counters"]["missed"] is None and oom["counters"]["parsed_since_boot"] is None
+
+
+def test_missed_is_null_for_file_sources(host, run_module):
+    host.files["/var/log/kern.log"] = fixture_bytes("030-centos8-grep-oom.log")
+    oom = facts(run_module(oom_facts.main, {"gather_subset": ["events", "counters"], "sources": ["file"]}))
+    assert oom["counters"]["missed"] is None

@@ -1,0 +1,315 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, sre.oom contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Internal to the sre.oom collection: the kernel OOM-kill message state machine."""
+
+from __future__ import annotations
+
+import collections
+import re
+
+KINDS = ("memcg", "global", "cpuset", "mempolicy", "unknown", "userspace")
+_CONSTRAINT_KIND = {
+    "CONSTRAINT_NONE": "global",
+    "CONSTRAINT_MEMCG": "memcg",
+    "CONSTRAINT_CPUSET": "cpuset",
+    "CONSTRAINT_MEMORY_POLICY": "mempolicy",
+}
+
+# ---------------------------------------------------------------------------
+# Message patterns, applied to the kernel message after its prefix is removed.
+# A task name (comm) is matched by the literal that follows it, never by [^)]+,
+# because comm may hold spaces, parentheses and slashes.
+#
+# Linear time: every pattern is tried at ONE position (found with str.find),
+# never with re.search over the line, and no pattern has two unbounded repeats
+# that can match the same text. The greedy comm groups backtrack at most once
+# over the line (to each ")"), and what follows each ")" is a bounded literal.
+
+_KILLED_RE = re.compile(
+    r"Killed process (?P<pid>\d{1,10})"
+    r"(?:, UID (?P<uid_el6>\d{1,10}),)?"
+    r" \((?P<comm>.*)\)"
+    r"(?:, UID (?P<uid_el7>\d{1,10}),)?"
+    r" (?:total-vm|vsz):(?P<total_vm>\d{1,20})kB, anon-rss:(?P<anon>\d{1,20})kB, file-rss:(?P<file>\d{1,20})kB"
+    r"(?:, shmem-rss:(?P<shmem>\d{1,20})kB)?"
+    r"(?:,? UID:(?P<uid>\d{1,10}) pgtables:(?P<pgtables>\d{1,20})kB oom_score_adj:(?P<adj>-?\d{1,5}))?"
+)
+# Oldest kernels print only "Killed process N (comm)".
+_KILLED_BARE_RE = re.compile(
+    r"Killed process (?P<pid>\d{1,10})(?:, UID (?P<uid_el6>\d{1,10}),)? \((?P<comm>.*)\)"
+    r"(?:, UID (?P<uid_el7>\d{1,10}))?\.? {0,8}$"
+)
+_HEADER_LIT = " invoked oom-killer: gfp_mask="
+_GFP_RE = re.compile(r"0x[0-9a-fA-F]{1,16}(?:\([^)]{0,400}\))?")
+_ORDER_RE = re.compile(r"\border=(-?\d{1,5})")
+_HDR_ADJ_RE = re.compile(r"\boom_score_adj=(-?\d{1,5})")
+_HDR_OLD_ADJ_RE = re.compile(r"\boom_adj=(-?\d{1,5})")
+_SUMMARY_LIT = "oom-kill:constraint="
+_SUMMARY_TAIL_RE = re.compile(r",pid=(?P<pid>\d{1,10}),uid=(?P<uid>\d{1,10}) {0,8}$")
+_TASK_IN_LIT = "Task in "
+_TASK_IN_MID = " killed as a result of limit of "
+_KILL_PROCESS_HEAD_RE = re.compile(r"ill process (?P<pid>\d{1,10}) \(")
+_KILL_PROCESS_TAIL_RE = re.compile(r"\) score (?P<score>\d{1,20}) or (?:sacrifice|a) child")
+_REAPER_RE = re.compile(r"reaped process (?P<pid>\d{1,10}) \(")
+_CPU_RE = re.compile(r"PID: (?P<pid>\d{1,10}) Comm: ")
+_CPU26_RE = re.compile(r"Pid: (?P<pid>\d{1,10}), comm: ")
+
+
+def new_event():
+    """An event with every documented key, all unknown."""
+    return {
+        "time": None,
+        "uptime": None,
+        "kind": "unknown",
+        "killer": "kernel",
+        "constraint": None,
+        "victim": {
+            "pid": None, "comm": None, "uid": None, "total_vm_kb": None, "anon_rss_kb": None,
+            "file_rss_kb": None, "shmem_rss_kb": None, "pgtables_kb": None, "oom_score_adj": None,
+            "rss_kb": None,
+        },
+        "memcg": None,
+        "oom_memcg": None,
+        "unit": None,
+        "container_id": None,
+        "pod_uid": None,
+        "invoker": {"comm": None, "pid": None, "gfp_mask": None, "order": None, "oom_score_adj": None,
+                    "oom_adj": None},
+        "reaped": False,
+        "reason": None,
+        "signal": "SIGKILL",
+        "cgroup": None,
+        "unit_result": None,
+        "unit_oom_logged": False,
+        "source": None,
+    }
+
+
+def _killed_prefix(before):
+    """The "Out of memory..." / "Memory cgroup out of memory" prefix ending ``before``, or None."""
+    if not before.endswith(": "):
+        return None
+    if before.endswith("Memory cgroup out of memory: "):
+        return "Memory cgroup out of memory"
+    k = before.rfind("Out of memory")
+    if k >= 0 and (k == 0 or before[k - 1] == " ") and (
+            before.endswith("Out of memory: ") or before[k + 13:k + 15] == " ("):
+        return before[k:-2]
+    return None
+
+
+def _prefix_kind(prefix):
+    if not prefix:
+        return None
+    if prefix.startswith("Memory cgroup"):
+        return "memcg"
+    return "global"
+
+
+def parse_summary(msg, at):
+    """The fields of an ``oom-kill:`` summary starting at ``at``, or None."""
+    body = msg[at + len(_SUMMARY_LIT):]
+    tail = _SUMMARY_TAIL_RE.search(body)
+    if tail is None:
+        return None
+    comma = body.find(",")
+    if comma < 0 or comma > tail.start():
+        return None
+    t = body.rfind(",task=", comma + 1, tail.start())
+    if t < 0:
+        return None
+    mid = body[comma + 1:t]
+    out = {"constraint": body[:comma], "task": body[t + 6:tail.start()],
+           "pid": int(tail.group("pid")), "uid": int(tail.group("uid")), "memcg": None, "oom_memcg": None}
+    # "...,oom_memcg=/a,task_memcg=/a/b" or "...,global_oom,task_memcg=/a/b"
+    k = mid.find("task_memcg=")
+    while k > 0 and mid[k - 1] != ",":
+        k = mid.find("task_memcg=", k + 1)
+    if k >= 0:
+        out["memcg"] = mid[k + 11:]
+    o = mid.find("oom_memcg=")
+    while o > 0 and mid[o - 1] != ",":
+        o = mid.find("oom_memcg=", o + 1)
+    if o >= 0:
+        end = mid.find(",task_memcg=", o)
+        if end >= 0:
+            out["oom_memcg"] = mid[o + 10:end]
+    return out
+
+
+def parse_task_in(msg, at):
+    """(memcg, limit memcg) of a ``Task in X killed as a result of limit of Y`` line, or None."""
+    k = msg.rfind(_TASK_IN_MID)
+    if k < at + len(_TASK_IN_LIT):
+        return None
+    return msg[at + len(_TASK_IN_LIT):k], msg[k + len(_TASK_IN_MID):].rstrip()
+
+
+def parse_kill_process(msg, at):
+    """(prefix, pid, comm) of a ``Kill process N (comm) score S or sacrifice child`` line, or None."""
+    m = _KILL_PROCESS_HEAD_RE.match(msg, at)
+    if m is None:
+        return None
+    j = msg.rfind(") score ", m.end() - 1)
+    if j < m.end() - 1 or _KILL_PROCESS_TAIL_RE.match(msg, j) is None:
+        return None
+    return _killed_prefix(msg[:at - 1]), int(m.group("pid")), msg[m.end():j]
+
+
+# A header more than this many seconds before a kill was not that kill's header.
+_HEADER_MAX_AGE = 120.0
+
+
+def _stale(at, info):
+    """True when the header line ``at`` is too long before the kill line ``info``."""
+    if at.uptime is not None and info.uptime is not None:
+        return not (0 <= info.uptime - at.uptime <= _HEADER_MAX_AGE)
+    if at.stamp is not None and info.stamp is not None:
+        then, now = at.epoch, info.epoch
+        if then is not None and now is not None:
+            return not (-1 <= now - then <= _HEADER_MAX_AGE)
+    return False
+
+
+class KernelMessages(object):
+    """State machine over kernel messages: one event per ``Killed process`` line.
+
+    ``emit(ev, info)`` is called with each new event and the Line of its kill.
+    ``recent`` holds the last events, which an ``oom_reaper`` line (and systemd's
+    per-unit OOM lines) may still complete.
+    """
+
+    def __init__(self, emit):
+        self.emit = emit
+        self.recent = collections.deque(maxlen=256)
+        self._pending = {}
+        self._await_pid = 0
+
+    def handle(self, info):
+        msg = info.msg
+        at = msg.find("Killed process ")
+        if at >= 0:
+            m = _KILLED_RE.match(msg, at) or _KILLED_BARE_RE.match(msg, at)
+            if m:
+                self._killed(m, info, _killed_prefix(msg[:at]))
+                return
+        at = msg.find(_HEADER_LIT)
+        if at >= 0:
+            m = _GFP_RE.match(msg, at + len(_HEADER_LIT))
+            if m:
+                self._header(msg[:at], m.group(0), msg[m.end():], info)
+                return
+        at = msg.find(_SUMMARY_LIT)
+        if at >= 0:
+            summary = parse_summary(msg, at)
+            if summary is not None:
+                self._pending["summary"] = summary
+                return
+        at = msg.find("reaped process ")
+        if at >= 0:
+            m = _REAPER_RE.match(msg, at)
+            if m:
+                pid = int(m.group("pid"))
+                for ev in reversed(self.recent):
+                    if ev["victim"]["pid"] == pid and ev["killer"] == "kernel":
+                        ev["reaped"] = True
+                        break
+                return
+        if "sacrifice child" in msg or " or a child" in msg:
+            at = msg.find("ill process ")
+            if at > 0 and msg[at - 1] in "Kk":
+                kill = parse_kill_process(msg, at)
+                if kill is not None:
+                    self._pending["kill"] = kill
+                    return
+        at = msg.find(_TASK_IN_LIT)
+        if at >= 0:
+            task_in = parse_task_in(msg, at)
+            if task_in is not None:
+                self._pending["task_in"] = task_in
+                return
+        if self._await_pid:
+            self._await_pid -= 1
+            m = None
+            at = msg.find("PID: ")
+            if at >= 0:
+                m = _CPU_RE.match(msg, at)
+            elif msg.startswith("Pid: "):
+                m = _CPU26_RE.match(msg)
+            if m:
+                inv = self._pending.get("invoker")
+                if inv is not None and inv.get("pid") is None:
+                    comm = inv.get("comm") or ""
+                    if msg[m.end():].startswith(comm):
+                        inv["pid"] = int(m.group("pid"))
+                self._await_pid = 0
+
+    def _header(self, comm, gfp, rest, info):
+        order = _ORDER_RE.search(rest)
+        adj = _HDR_ADJ_RE.search(rest)
+        old_adj = _HDR_OLD_ADJ_RE.search(rest)
+        pid = None
+        if info.caller and info.caller.startswith("T"):
+            try:
+                pid = int(info.caller[1:])
+            except ValueError:
+                pid = None
+        # A header opens a new OOM: whatever context was pending is dropped.
+        self._pending = {"at": info, "invoker": {
+            "comm": comm.strip() or None,
+            "pid": pid,
+            "gfp_mask": gfp,
+            "order": int(order.group(1)) if order else None,
+            "oom_score_adj": int(adj.group(1)) if adj else None,
+            "oom_adj": int(old_adj.group(1)) if old_adj else None,
+        }}
+        self._await_pid = 6
+
+    def _killed(self, m, info, prefix):
+        ev = new_event()
+        pending, self._pending = self._pending, {}
+        if "at" in pending and _stale(pending["at"], info):
+            # a header long before this kill was an OOM that killed nothing
+            pending = {k: v for k, v in pending.items() if k not in ("invoker", "task_in")}
+        self._await_pid = 0
+        v = ev["victim"]
+        gd = m.groupdict()
+        v["pid"] = int(gd["pid"])
+        v["comm"] = gd["comm"]
+        get = gd.get
+        for key, group in (("total_vm_kb", "total_vm"), ("anon_rss_kb", "anon"), ("file_rss_kb", "file"),
+                           ("shmem_rss_kb", "shmem"), ("pgtables_kb", "pgtables"), ("oom_score_adj", "adj")):
+            text = get(group)
+            if text is not None:
+                v[key] = int(text)
+        uid = get("uid") or get("uid_el6") or get("uid_el7")
+        if uid is not None:
+            v["uid"] = int(uid)
+        kind = _prefix_kind(prefix)
+
+        kill = pending.get("kill")
+        if kill is not None:
+            kind = kind or _prefix_kind(kill[0])
+        task_in = pending.get("task_in")
+        if task_in is not None:
+            ev["memcg"], ev["oom_memcg"] = task_in
+            kind = "memcg"
+        summary = pending.get("summary")
+        if summary is not None and summary["pid"] == v["pid"]:
+            constraint = summary["constraint"]
+            ev["constraint"] = constraint or None
+            kind = _CONSTRAINT_KIND.get(constraint, kind)
+            if summary["memcg"] is not None:
+                ev["memcg"] = summary["memcg"]
+            ev["oom_memcg"] = summary["oom_memcg"]
+            if v["uid"] is None:
+                v["uid"] = summary["uid"]
+        ev["kind"] = kind or "unknown"
+        inv = pending.get("invoker")
+        if inv is not None:
+            ev["invoker"].update(inv)
+        ev["uptime"] = info.uptime
+        self.recent.append(ev)
+        self.emit(ev, info)

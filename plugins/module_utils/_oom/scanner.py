@@ -1,0 +1,511 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, sre.oom contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Internal to the sre.oom collection: the scanner (lines or files in, events out) and the collector.
+
+This file is pure: text or bytes in, event dicts out. No host access happens here
+apart from reading a file object handed in by the caller.
+
+Streaming entry point (also used by the EDA event source): ``OomLogParser(sink,
+source=..., boot_time=..., reference_time=..., utc_offset=...)``, its
+``feed(line)`` (str or bytes, one log line) and ``flush()``, and ``public(ev)``.
+"""
+
+from __future__ import annotations
+
+import collections
+import time
+
+from ansible_collections.sre.oom.plugins.module_utils._oom.cgroup import (
+    cgroup_container_id, cgroup_pod_uid, cgroup_unit)
+from ansible_collections.sre.oom.plugins.module_utils._oom.formats import (
+    JOURNALISH, MAX_LINE, USERSPACE_IDENTS, iso_utc, split_prefix)
+from ansible_collections.sre.oom.plugins.module_utils._oom.kernel import KernelMessages
+from ansible_collections.sre.oom.plugins.module_utils._oom.userspace import UserspaceMessages
+
+# A line longer than this (bytes) is cut before it is decoded.
+_MAX_LINE_BYTES = MAX_LINE * 4
+# How far (bytes) a block of indented continuation lines is followed.
+_MAX_BLOCK = 65536
+# The fast path chooses lines in parts of this many bytes of a chunk.
+_PART = 1 << 20
+
+
+class OomLogParser(object):
+    """Streaming parser: feed lines (or a binary file), receive events.
+
+    ``sink`` is called with each event dict as soon as its kill line is seen; an
+    ``oom_reaper`` line or systemd's unit lines seen later complete that same dict.
+    ``boot_time`` (epoch) turns uptimes into times; give it only for sources that
+    hold the current boot (kmsg, dmesg). ``reference_time`` anchors the year of RFC
+    3164 stamps. ``utc_offset`` (seconds) replaces the host's zone for wall-clock
+    stamps without an offset (tests).
+
+    Lines are joined and decoded in one place, ``feed``: the file fast path
+    (``feed_file``) only chooses which lines to feed.
+    """
+
+    def __init__(self, sink, source=None, boot_time=None, reference_time=None, utc_offset=None):
+        self.sink = sink
+        self.source = source
+        self.boot_time = boot_time
+        self.reference_time = reference_time if reference_time is not None else time.time()
+        self.utc_offset = utc_offset
+        self.lines = 0             # lines fed
+        self.bytes = 0             # bytes read by feed_file
+        self.errors = 0            # lines dropped because of a parser bug (tests assert 0)
+        self.kernel = KernelMessages(self._emit)
+        self.userspace = UserspaceMessages(self._emit, self.kernel.recent)
+        self._held = None          # Line waiting for its continuation lines
+        self._held_kind = None     # 'kmsg', 'journal' or None
+        self._mixed = None         # feed_file: does the file hold other programs' lines?
+
+    # -- line mode: the one path where lines are decoded and joined ----------
+
+    def feed(self, raw):
+        """Feed one line (str or bytes, with or without its newline)."""
+        try:
+            self._feed(raw)
+        except Exception:  # pylint: disable=broad-except
+            # A parser bug must never fail a fact gathering: drop the line.
+            self.errors += 1
+            self._held = None
+
+    def _feed(self, raw):
+        if not isinstance(raw, str):
+            raw = bytes(raw[:_MAX_LINE_BYTES]).decode("utf-8", "replace")
+        line = raw[:MAX_LINE].rstrip("\r\n")
+        self.lines += 1
+        if "\x00" in line:
+            line = line.replace("\x00", "")
+        if line[:1] in (" ", "\t") and self._held_kind is not None:
+            held = self._held
+            if self._held_kind == "journal" and held is not None and len(held.msg) < MAX_LINE:
+                # journalctl indents the continuation of a multi-line message
+                held.msg = (held.msg + " " + line.strip())[:MAX_LINE]
+            return   # kmsg: " KEY=value" dictionary lines carry no message text
+        self.flush()
+        info = split_prefix(line, self.reference_time, self.utc_offset)
+        if info.fmt == "kmsg":
+            self._held_kind = "kmsg"
+        elif info.fmt in JOURNALISH:
+            self._held_kind = "journal"
+        else:
+            self._held_kind = None
+        self._held = info if info.kernel or info.ident in USERSPACE_IDENTS else None
+
+    def flush(self):
+        """Process the held line (call at the end of input)."""
+        held, self._held = self._held, None
+        if held is not None:
+            try:
+                self._message(held)
+            except Exception:  # pylint: disable=broad-except
+                self.errors += 1
+
+    close = flush
+
+    def _break(self):
+        """The next line does not follow the last one fed (the fast path skipped lines)."""
+        self.flush()
+        self._held_kind = None
+
+    # -- messages -----------------------------------------------------------
+
+    def _time_of(self, info):
+        epoch = info.epoch
+        if epoch is not None:
+            return epoch
+        if info.uptime is not None and self.boot_time is not None:
+            return self.boot_time + info.uptime
+        return None
+
+    def _message(self, info):
+        if info.kernel:
+            self.kernel.handle(info)
+        else:
+            self.userspace.handle(info, self._time_of)
+
+    def _emit(self, ev, info):
+        # time, unit, container_id and pod_uid are derived in public(), for the
+        # events that are kept only
+        ev["_epoch"] = self._time_of(info)
+        ev["source"] = self.source
+        self.userspace.completed(ev)
+        self.sink(ev)
+
+    # -- fast path for files ------------------------------------------------
+
+    def feed_file(self, fileobj, chunk_size=8 << 20):
+        """Parse a binary file object without decoding every line.
+
+        The file is read in large chunks into one reused buffer; the lines that can
+        matter are located with fast literal searches and only those are decoded
+        and fed to the state machine, in file order. Memory stays bounded by
+        ``chunk_size`` whatever the size of the file (a longer line is cut).
+        """
+        buf = bytearray(chunk_size)
+        view = memoryview(buf)
+        readinto = getattr(fileobj, "readinto", None)
+        have = 0
+        try:
+            while True:
+                if have == len(buf):
+                    # one line longer than the buffer: scan what we have of it
+                    self._scan_parts(buf, 0, have)
+                    have = 0
+                if readinto is not None:
+                    n = readinto(view[have:])
+                else:
+                    data = fileobj.read(len(buf) - have)
+                    n = len(data)
+                    buf[have:have + n] = data
+                if not n:
+                    break
+                self.bytes += n
+                total = have + n
+                cut = buf.rfind(b"\n", have, total)
+                if cut < 0:
+                    have = total
+                    continue
+                self._scan_parts(buf, 0, cut + 1)
+                rest = total - cut - 1
+                if rest:
+                    buf[0:rest] = buf[cut + 1:total]
+                have = rest
+            if have:
+                self._scan_parts(buf, 0, have)
+        finally:
+            view.release()
+        self.flush()
+
+    # A "Killed process" line anchors each event and a "reaped process" line may
+    # follow it: one search for their common tail finds both.
+    _ANCHOR = b"ed process"
+    _LOOKBACK = 4 << 20        # how far before a kill its OOM header may sit
+    _NEAR = 4096               # how far before a kill its summary / "Kill process" line may sit
+
+    def _context(self, buf, lo, hi, out, tail=False, first=False):
+        """Add the starts of the lines in buf[lo:hi] that describe the next kill.
+
+        Right before a kill that came with an OOM report sits the end of that
+        report: the summary (5.0+), the "Kill process ... child" line (older) or
+        the header itself in a filtered log. Only then is the header looked for
+        further back; a rate-limited kill costs a few small searches. ``tail``
+        (the end of a chunk, whose kill is in the next chunk) always looks back;
+        ``first`` (the first kill of a chunk) may complete a header seen in the
+        previous chunk.
+        """
+        find, rfind = buf.find, buf.rfind
+        near = max(lo, hi - self._NEAR)
+        found = []
+        t = rfind(b"oom-kill:", near, hi)
+        if t >= 0:
+            found.append(t)
+        t = rfind(b" child", near, hi)   # "... or sacrifice child" / "... or a child"
+        if t >= 0:
+            found.append(t)
+        h = rfind(b"invoked oom-killer", near, hi)
+        if h < 0 and (found or tail):
+            h = rfind(b"invoked oom-killer", max(lo, hi - self._LOOKBACK), near + 32)
+        task_from = None
+        if h >= 0:
+            hs = max(rfind(b"\n", lo, h) + 1, lo)
+            out.append(hs)
+            # the stack dump's "CPU: .. PID: .. Comm:" line follows the header
+            nl = find(b"\n", h, hi)
+            if nl >= 0:
+                self._pid_line(buf, nl + 1, hi, out)
+            task_from = hs
+            found = [t for t in found if t > hs]
+        elif first and "invoker" in self.kernel._pending:
+            task_from = lo
+        if task_from is not None:
+            t = find(b"killed as a result of limit", task_from, hi)
+            if t >= 0:
+                out.append(max(rfind(b"\n", lo, t) + 1, lo))
+        for t in found:
+            out.append(max(rfind(b"\n", lo, t) + 1, lo))
+
+    def _pid_line(self, buf, p, hi, out):
+        """Add the first "PID: .. Comm:" line among the 6 lines from p."""
+        find = buf.find
+        for _dummy in range(6):
+            if p >= hi:
+                return
+            q = find(b"\n", p, hi)
+            q = hi if q < 0 else q
+            if find(b"PID: ", p, q) >= 0 or find(b"Pid: ", p, q) >= 0:
+                out.append(p)
+                return
+            p = q + 1
+
+    # Userspace killers' lines: systemd-oomd and earlyoom name themselves in their
+    # tag; systemd's unit lines after a kernel kill name "the OOM killer" and are
+    # followed by "Failed with result 'oom-kill'".
+    _USER_ANCHORS = (b"oomd", b"earlyoom")
+
+    def _line_start(self, buf, start, pos):
+        return max(buf.rfind(b"\n", start, pos) + 1, start)
+
+    def _userspace_lines(self, buf, start, end, out):
+        find = buf.find
+        for lit in self._USER_ANCHORS:
+            pos = find(lit, start, end)
+            while pos >= 0:
+                # "oomd" counts as part of "systemd-oomd" only
+                if lit != b"oomd" or buf[max(pos - 8, start):pos] == b"systemd-":
+                    out.append(self._line_start(buf, start, pos))
+                le = find(b"\n", pos, end)
+                if le < 0:
+                    break
+                pos = find(lit, le, end)
+        pos = find(b"OOM killer", start, end)
+        while pos >= 0:
+            out.append(self._line_start(buf, start, pos))
+            hi = min(end, pos + _MAX_BLOCK)
+            q = find(b"'oom-kill'", pos, hi)
+            while q >= 0:
+                out.append(self._line_start(buf, start, q))
+                q = find(b"'oom-kill'", q + 10, hi)
+            le = find(b"\n", pos, end)
+            if le < 0:
+                break
+            pos = find(b"OOM killer", le, end)
+
+    def _scan_parts(self, buf, start, end):
+        """Scan buf[start:end] in parts of about _PART bytes cut at line ends, so that
+        the list of lines to feed stays small whatever the lines hold."""
+        while start < end:
+            stop = end
+            if end - start > _PART:
+                nl = buf.find(b"\n", start + _PART, end)
+                stop = end if nl < 0 else nl + 1
+            self._scan(buf, start, stop)
+            start = stop
+
+    def _scan(self, buf, start, end):
+        """Find the interesting lines of buf[start:end] (whole lines) and feed them."""
+        find, rfind = buf.find, buf.rfind
+        anchor = self._ANCHOR
+        starts = []
+        prev = start
+        if self.kernel._await_pid:
+            # a header at the very end of the previous chunk
+            self._pid_line(buf, start, end, starts)
+        first = True
+        pos = find(anchor, start, end)
+        while pos >= 0:
+            ls = self._line_start(buf, start, pos)
+            le = find(b"\n", pos, end)
+            le = end if le < 0 else le
+            last = buf[pos - 1] if pos > start else 0
+            if last == 108 and buf[pos - 4:pos] == b"Kill":        # 108: "l"
+                self._context(buf, prev, ls, starts, first=first)
+                first = False
+                starts.append(ls)
+                prev = le + 1
+            elif last == 112 and buf[pos - 4:pos] == b"reap":     # 112: "p"
+                starts.append(ls)
+            pos = find(anchor, le, end)
+        # Context after the last kill belongs to a kill in the next chunk.
+        if prev < end:
+            self._context(buf, prev, end, starts, tail=True, first=first)
+        if self._mixed is None:
+            # A file of kernel lines only (kern.log, dmesg or `journalctl -k`
+            # output) is not searched for the userspace killers' lines, which only
+            # a file that also holds other programs' lines can have (syslog,
+            # messages, journalctl output): told by its first MiB, where every
+            # line carries the "kernel:" tag or starts with a dmesg "[uptime]".
+            hi = min(end, start + (1 << 20))
+            lines = buf.count(b"\n", start, hi)
+            kernel = buf.count(b" kernel: ", start, hi) + buf.count(b"\n[", start, hi) + (buf[start] == 91)
+            self._mixed = lines == 0 or kernel < lines
+        if self._mixed:
+            self._userspace_lines(buf, start, end, starts)
+        done = start        # lines before this offset were fed already
+        fed_to = -1         # end of the last block fed
+        for ls in sorted(set(starts)):
+            if ls < done:
+                continue
+            if buf[ls] in (32, 9) and ls > start:
+                # an indented line: feed its block from the line it continues
+                ps = ls
+                while ps > start and ls - ps < _MAX_BLOCK:
+                    ps = max(rfind(b"\n", start, ps - 1) + 1, start)
+                    if buf[ps] not in (32, 9):
+                        break
+                ls = max(ps, done)
+            le = find(b"\n", ls, end)
+            le = end if le < 0 else le
+            # and the indented lines that follow it
+            nxt = le + 1
+            while nxt < end and buf[nxt] in (32, 9) and nxt - ls < _MAX_BLOCK:
+                q = find(b"\n", nxt, end)
+                le = end if q < 0 else q
+                nxt = le + 1
+            if ls != fed_to:
+                self._break()
+            p = ls
+            while p <= le and p < end:
+                q = find(b"\n", p, le)
+                q = le if q < 0 else q
+                self.feed(buf[p:min(q, p + _MAX_LINE_BYTES)])
+                p = q + 1
+            fed_to = le + 1
+            done = le + 1
+        # the state machine sees the last line now: a header at the end of this
+        # chunk asks for the stack dump's PID line in the next one
+        self._break()
+
+
+# ---------------------------------------------------------------------------
+# Collecting events from one or more sources
+
+# Keys of this many recent kills are remembered to drop the same kill read from a
+# second source: a few hundred bytes each, whatever the number of kills.
+DEDUPE_WINDOW = 50000
+
+
+def _dedupe_key(ev):
+    v = ev["victim"]
+    return hash((ev.get("killer"), v["pid"], v["comm"], v["total_vm_kb"], v["anon_rss_kb"], ev.get("cgroup")))
+
+
+def _close(ua, ta, ev):
+    """True when an event and a remembered kill (uptime ``ua``, time ``ta``) with the
+    same key are one kill seen twice."""
+    ub = ev.get("uptime")
+    if ua is not None and ub is not None:
+        return abs(ua - ub) <= 2
+    tb = ev.get("_epoch")
+    if ta is not None and tb is not None:
+        return abs(ta - tb) <= (600 if ev.get("killer", "kernel") == "kernel" else 5)
+    return True
+
+
+def _merge(into, other):
+    for key, value in other.items():
+        if key.startswith("_"):
+            continue
+        if isinstance(value, dict):
+            sub = into.setdefault(key, {})
+            for k, v in value.items():
+                if sub.get(k) is None and v is not None:
+                    sub[k] = v
+        elif key in ("reaped", "unit_oom_logged"):
+            into[key] = bool(into.get(key)) or bool(value)
+        elif key == "kind":
+            if into.get(key) in (None, "unknown") and value not in (None, "unknown"):
+                into[key] = value
+        elif key == "source":
+            if value and into.get(key) and value not in into[key].split(","):
+                into[key] = into[key] + "," + value
+        elif into.get(key) is None and value is not None:
+            into[key] = value
+
+
+class EventCollector(object):
+    """Keeps the ``max_events`` most recent events, counts all, drops duplicates.
+
+    ``since`` (epoch or None) drops events older than it; events without a known
+    time are kept. ``keep(ev)``, when given, decides whether an event counts at
+    all (the container scope); ``kernel_since_boot`` counts the kernel kills
+    after ``boot_time`` before that decision (what /proc/vmstat counts).
+    Duplicate detection remembers a small record of the last ``dedupe_window``
+    kills; only the retained events themselves are kept in full.
+    """
+
+    def __init__(self, max_events=100, since=None, dedupe_window=DEDUPE_WINDOW, boot_time=None, keep=None):
+        self.max_events = max_events
+        self.since = since
+        self.boot_time = boot_time
+        self.keep = keep
+        self.count = 0
+        self.duplicates = 0
+        self.killer_counts = {"kernel": 0, "systemd-oomd": 0, "earlyoom": 0}
+        self.kernel_since_boot = 0
+        self._events = collections.deque()
+        # key -> (uptime, time) of a kill, or a list of them when a key repeats
+        self._seen = {}
+        self._order = collections.deque()    # keys, oldest first
+        self._window = dedupe_window
+        self._kept = {}                      # key -> retained events with that key
+
+    def __call__(self, ev):
+        self.add(ev)
+
+    def _duplicate(self, key, ev):
+        seen = self._seen.get(key)
+        if seen is None:
+            return False
+        for ua, ta in (seen if isinstance(seen, list) else (seen,)):
+            if _close(ua, ta, ev):
+                for old in self._kept.get(key, ()):
+                    if _close(old.get("uptime"), old.get("_epoch"), ev):
+                        _merge(old, ev)
+                        break
+                return True
+        return False
+
+    def _remember(self, key, ev):
+        mark = (ev.get("uptime"), ev.get("_epoch"))
+        seen = self._seen.get(key)
+        if seen is None:
+            self._seen[key] = mark
+            self._order.append(key)
+            if len(self._order) > self._window:
+                self._seen.pop(self._order.popleft(), None)
+        elif isinstance(seen, list):
+            seen.append(mark)
+        else:
+            self._seen[key] = [seen, mark]
+
+    def add(self, ev):
+        epoch = ev.get("_epoch")
+        if self.since is not None and epoch is not None and epoch < self.since:
+            return
+        key = _dedupe_key(ev)
+        if self._duplicate(key, ev):
+            self.duplicates += 1
+            return
+        self._remember(key, ev)
+        killer = ev.get("killer") or "kernel"
+        if killer == "kernel" and self.boot_time is not None and epoch is not None and epoch >= self.boot_time - 1:
+            self.kernel_since_boot += 1
+        if self.keep is not None and not self.keep(ev):
+            return
+        self.count += 1
+        self.killer_counts[killer] = self.killer_counts.get(killer, 0) + 1
+        if self.max_events <= 0:
+            return
+        ev["_key"] = key
+        self._kept.setdefault(key, []).append(ev)
+        self._events.append(ev)
+        if len(self._events) > self.max_events:
+            old = self._events.popleft()
+            kept = self._kept[old["_key"]]
+            kept.remove(old)
+            if not kept:
+                del self._kept[old["_key"]]
+
+    def events(self):
+        """Retained events, oldest first, without internal keys."""
+        evs = list(self._events)
+        if evs and all(e.get("_epoch") is not None for e in evs):
+            evs.sort(key=lambda e: e["_epoch"])
+        return [public(e) for e in evs]
+
+
+def public(ev):
+    """A copy of an event without the parser's private keys, its derived fields filled."""
+    out = {k: v for k, v in ev.items() if not k.startswith("_")}
+    if out.get("time") is None:
+        out["time"] = iso_utc(ev.get("_epoch"))
+    path = out.get("memcg") or out.get("oom_memcg")
+    if path:
+        out["unit"] = cgroup_unit(path)
+        out["container_id"] = cgroup_container_id(path)
+        out["pod_uid"] = cgroup_pod_uid(path)
+    return out

@@ -1,0 +1,69 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, sre.oom contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Which container am I (from /proc as seen inside), and is a kill mine?"""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.sre.oom.plugins.module_utils._oom import cgroup
+
+A = "66a033308c7ab1ed2bd4ec69e0fd3ce9fe42dc71753e1120640aae4ca3a39f94"
+B = "d502ffdbb77ea1205aa5a56fc16bc4c7cedb5f552b4d34696b75ff6ca18842ec"
+# Real lines of a Docker 20.10 container with a private cgroup namespace on this
+# project's test machine (cgroup v1 hybrid): /proc/1/cgroup says "/" everywhere,
+# the id shows only in the sources of Docker's bind mounts.
+PRIVATE_NS_CGROUP = "9:name=systemd:/\n8:pids:/\n0::/\n"
+DOCKER_MOUNTINFO = (
+    "91 74 254:0 /var/lib/docker/containers/%s/resolv.conf /etc/resolv.conf rw,relatime - ext4 /dev/vda rw\n"
+    "92 74 254:0 /var/lib/docker/containers/%s/hostname /etc/hostname rw,relatime - ext4 /dev/vda rw\n" % (A, A))
+
+IDENTITY_ROWS = [
+    ("docker-private-cgroupns", PRIVATE_NS_CGROUP, PRIVATE_NS_CGROUP, DOCKER_MOUNTINFO, [A], []),
+    ("docker-host-cgroupns-v1", "12:memory:/docker/%s\n1:name=systemd:/docker/%s\n" % (A, A), None, "",
+     [A], ["/docker/%s" % A]),
+    ("systemd-in-docker-host-cgroupns", "0::/docker/%s/init.scope\n" % A, None, "", [A], ["/docker/%s" % A]),
+    ("docker-systemd-driver", "0::/system.slice/docker-%s.scope\n" % A, None, "", [A],
+     ["/system.slice/docker-%s.scope" % A]),
+    ("podman-mountinfo", PRIVATE_NS_CGROUP, None,
+     "700 600 0:50 /containers/storage/overlay-containers/%s/userdata/hostname /etc/hostname rw - tmpfs x rw\n" % A,
+     [A], []),
+    ("lxc-path-only", "0::/lxc.payload.web\n", None, "", [], ["/lxc.payload.web"]),
+    ("host", "0::/init.scope\n", "0::/user.slice/user-0.slice/session-1.scope\n", "", [], []),
+    ("nothing-readable", None, None, None, [], []),
+]
+
+
+@pytest.mark.parametrize("rid,proc1,self_cg,mountinfo,ids,paths", IDENTITY_ROWS, ids=[r[0] for r in IDENTITY_ROWS])
+def test_container_identity(rid, proc1, self_cg, mountinfo, ids, paths):
+    assert cgroup.container_identity(proc1, self_cg, mountinfo) == (ids, paths)
+
+
+def ev(memcg=None, oom_memcg=None, cg=None):
+    return {"memcg": memcg, "oom_memcg": oom_memcg, "cgroup": cg}
+
+
+SCOPE_ROWS = [
+    ("systemd-in-docker-unit", ev("/docker/%s/system.slice/hog.service" % A), [A], [], True),
+    ("other-container", ev("/docker/%s/system.slice/hog.service" % B), [A], [], False),
+    ("docker-systemd-driver", ev("/system.slice/docker-%s.scope" % A), [A], [], True),
+    ("k8s-containerd", ev("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1_2_3_4_5.slice/"
+                          "cri-containerd-%s.scope" % A), [A], [], True),
+    ("k8s-cgroupfs", ev("/kubepods/burstable/pod0f5eb28f-6722-4cf5-ab0f-b62748c018d4/%s" % A), [A], [], True),
+    ("host-unit", ev("/system.slice/hog.service"), [A], [], False),
+    ("no-path", ev(), [A], [], False),
+    ("oom-memcg-only", ev(None, "/docker/%s" % A), [A], [], True),
+    ("oomd-cgroup", ev(None, None, "/docker/%s/user.slice/x.scope" % A), [A], [], True),
+    ("path-prefix", ev("/lxc.payload.web/system.slice/a.service"), [], ["/lxc.payload.web"], True),
+    ("path-prefix-is-a-component", ev("/lxc.payload.web2/a.service"), [], ["/lxc.payload.web"], False),
+    ("nested-container-outer-id", ev("/docker/%s/docker/%s" % (A, B)), [A], [], True),
+    ("nested-container-inner-only", ev("/docker/%s/docker/%s" % (B, A)), [A], [], True),
+    ("id-lookalike-in-unit-name", ev("/system.slice/%s-backup.service" % A), [A], [], False),
+]
+
+
+@pytest.mark.parametrize("rid,event,ids,paths,mine", SCOPE_ROWS, ids=[r[0] for r in SCOPE_ROWS])
+def test_in_container_scope(rid, event, ids, paths, mine):
+    assert cgroup.in_container_scope(event, ids, paths) is mine

@@ -1,0 +1,183 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, sre.oom contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Hostile input: every parse finishes within a time bound, whatever the line.
+
+Each case runs under a SIGALRM deadline (``within``): a pattern that backtracks
+catastrophically takes seconds to minutes on these inputs (a 32 KB line of
+``oom-kill:constraint=,,task=x`` took 36 s before the patterns were anchored),
+a linear parse takes milliseconds. The bounds are generous on purpose: they
+check the complexity, not the speed (speed is measured in bench/).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import signal
+import tracemalloc
+
+import pytest
+
+from ansible_collections.sre.oom.plugins.module_utils._oom import kernel, scanner
+
+try:
+    from hypothesis import HealthCheck, given, settings, strategies as st
+    HAVE_HYPOTHESIS = True
+except ImportError:  # pragma: no cover
+    HAVE_HYPOTHESIS = False
+
+
+class TooSlow(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def within(seconds):
+    """Fail with TooSlow when the block runs longer than ``seconds`` (wall time)."""
+    def _alarm(signum, frame):
+        raise TooSlow("still parsing after %s s" % seconds)
+    old = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def parse_both(text, chunk=1 << 16):
+    """Parse ``text`` through the line path and the file fast path; both event lists."""
+    line_events, file_events = [], []
+    p = scanner.OomLogParser(line_events.append, reference_time=0)
+    for line in text.split("\n"):
+        p.feed(line)
+    p.flush()
+    f = scanner.OomLogParser(file_events.append, reference_time=0)
+    f.feed_file(io.BytesIO(text.encode("utf-8", "surrogatepass")), chunk_size=chunk)
+    assert p.errors == 0 and f.errors == 0
+    return line_events, file_events
+
+
+# Pieces of the messages the patterns look for, repeated to fill a line: each
+# is the start of a match that can never complete (or completes everywhere).
+UNITS = [
+    "oom-kill:constraint=,,task=x",
+    "oom-kill:constraint=CONSTRAINT_MEMCG,oom_memcg=,task_memcg=,task=",
+    ",pid=1,uid=1 x",
+    "Task in ",
+    "Task in / killed as a result of limit of ",
+    "Kill process 1 (",
+    "Out of memory (: Kill process 1 (x) score ",
+    "oom_reaper: reaped process 1 (",
+    "x invoked oom-killer: gfp_mask=0x1(",
+    " invoked oom-killer: gfp_mask=",
+    "Killed process 1 (a) ",
+    "Killed process 1 (a) total-vm:1kB, anon-rss:",
+    "Killed process 1, UID 1, (",
+    ")",
+    "PID: 1 Comm: ",
+    "[ 1.0] ",
+    "Killed /a due to memory pressure for /b being ",
+    "Marked /a for killing due to swap used (",
+    "sending SIGTERM to process 1 uid 1 \"",
+    "Killing process: ",
+    "Killing process 1 (",
+    "low memory! at or below SIGTERM limits",
+    "x.service: Failed with result 'oom-kill'.",
+    "A process of this unit has been killed by the OOM killer.",
+    "\\x41",
+]
+PREFIXES = [
+    "",
+    "[ 12.345678] ",
+    "6,1,1,-;",
+    "Nov  1 00:00:00 h kernel: ",
+    "Nov  1 00:00:00 h systemd-oomd[1]: ",
+    "Nov  1 00:00:00 h earlyoom[1]: ",
+    "Nov  1 00:00:00 h systemd[1]: ",
+    "2024-04-29T14:55:41,678628+02:00 ",
+    "Out of memory: ",
+    "Memory cgroup out of memory: ",
+]
+
+
+@pytest.mark.parametrize("prefix", PREFIXES, ids=[repr(p) for p in PREFIXES])
+@pytest.mark.parametrize("unit", UNITS, ids=range(len(UNITS)))
+def test_a_32k_line_of_one_repeated_piece_parses_in_linear_time(unit, prefix):
+    line = prefix + unit * (32768 // len(unit) + 1)
+    with within(5):
+        parse_both("\n".join([line, line, "  " + line]))
+
+
+@pytest.mark.parametrize("unit", UNITS[:8], ids=range(8))
+def test_a_4mb_line_without_newline_is_cut_not_parsed_whole(unit):
+    text = unit * ((4 << 20) // len(unit))
+    with within(10):
+        parse_both(text, chunk=1 << 20)
+
+
+def test_many_indented_continuation_lines_are_bounded():
+    # a journal message followed by a million indented lines: joined up to the
+    # line bound, never quadratically
+    head = "Nov  1 00:00:00 h kernel: Killed process 1 (a) total-vm:1kB, anon-rss:1kB, file-rss:0kB,"
+    text = head + "\n" + " shmem-rss:0kB x\n" * 200000
+    with within(10):
+        line_events, file_events = parse_both(text)
+    assert [e["victim"]["pid"] for e in line_events] == [1]
+    assert [e["victim"]["pid"] for e in file_events] == [1]
+
+
+def test_dedupe_memory_is_bounded_whatever_the_number_of_kills():
+    # 120,000 different kills with max_events 5: what is remembered for duplicate
+    # detection is bounded by the window, and small per kill
+    tracemalloc.start()
+    try:
+        coll = scanner.EventCollector(max_events=5)
+        for i in range(120000):
+            ev = kernel.new_event()
+            ev["victim"].update(pid=i, comm="w%d" % (i % 977), total_vm_kb=i, anon_rss_kb=i)
+            ev["uptime"] = float(i)
+            ev["_epoch"] = 1e9 + i
+            coll.add(ev)
+        _cur, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert coll.count == 120000 and len(coll.events()) == 5
+    assert len(coll._seen) == scanner.DEDUPE_WINDOW
+    assert peak < 24 * 1024 * 1024, peak
+
+
+if HAVE_HYPOTHESIS:
+    piece = st.sampled_from(UNITS + PREFIXES + ["\n", " ", "(", "), ", ",", ":", "kB", "0", "/"])
+    hostile_line = st.lists(piece, min_size=1, max_size=60).flatmap(
+        lambda parts: st.integers(1, max(1, 20000 // max(1, len("".join(parts))))).map(
+            lambda n: "".join(parts) * n))
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(st.lists(hostile_line, min_size=1, max_size=4), st.integers(64, 1 << 16))
+    def test_random_repetitions_of_message_pieces_parse_in_bounded_time(lines, chunk):
+        with within(10):
+            parse_both("\n".join(lines), chunk=chunk)
+
+
+@pytest.mark.parametrize("line", [b"systemd-oomd\n", b"Killed process 1 (a)\n", b"x earlyoom OOM killer\n"],
+                         ids=["oomd", "kill", "userspace"])
+def test_a_flood_of_short_anchor_lines_keeps_memory_small(line, monkeypatch):
+    # a file of nothing but lines the fast path must look at: the lines chosen are
+    # handled in parts of a chunk (1 MiB; 256 KiB here to keep the test short),
+    # never all of a chunk's at once
+    monkeypatch.setattr(scanner, "_PART", 1 << 18)
+    data = b"Nov  1 00:00:00 h CRON[1]: x\n" + line * ((1 << 20) // len(line))
+    f = io.BytesIO(data)
+    coll = scanner.EventCollector(max_events=5)
+    tracemalloc.start()
+    try:
+        with within(60):
+            scanner.OomLogParser(coll, reference_time=0).feed_file(f, chunk_size=1 << 20)
+        _cur, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # the 1 MiB read buffer, plus the lines of one part
+    assert peak < 6 * 1024 * 1024, peak       # 10 MB when a whole chunk's lines were listed at once
