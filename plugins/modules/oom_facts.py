@@ -40,19 +40,11 @@ description:
   - Changes nothing on the host.
 author:
   - sre.oom maintainers (@sre-oom)
+extends_documentation_fragment:
+  - sre.oom._attributes.facts
+  - sre.oom._attributes
 attributes:
-  check_mode:
-    support: full
-    description: The module only reads; it behaves the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to show.
-  facts:
-    support: full
-    description: Returns its results under C(ansible_facts.oom).
   platform:
-    support: full
-    platforms: linux
     description: Linux only (C(/proc), C(/sys/fs/cgroup), the kernel log).
 options:
   gather_subset:

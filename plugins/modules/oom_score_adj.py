@@ -144,16 +144,15 @@ notes:
     back the drop-ins the run had already written.
   - Check mode runs only read-only commands (C(systemctl show)); RV(units.effective) then
     shows what systemd uses now, before the change.
+extends_documentation_fragment:
+  - sre.oom._attributes
+  - sre.oom._attributes.changes
 attributes:
   check_mode:
-    support: full
     description: Nothing is written, reloaded, restarted or applied live; the result says what would be.
   diff_mode:
-    support: full
     description: Before and after text of each changed drop-in, with its path; a mode or owner drift shows in the header.
   platform:
-    support: full
-    platforms: linux
     description: Linux with systemd. Drop-ins are also written where systemd is not PID 1.
 seealso:
   - module: sre.oom.oom_unit

@@ -161,16 +161,15 @@ notes:
   - With V(absent), running processes keep their current value until restarted.
   - Check mode runs only read-only commands (C(systemctl --version), C(systemctl show));
     RV(units.effective) then shows what systemd uses now.
+extends_documentation_fragment:
+  - sre.oom._attributes
+  - sre.oom._attributes.changes
 attributes:
   check_mode:
-    support: full
     description: Nothing is written, reloaded, restarted or applied live; the result says what would be.
   diff_mode:
-    support: full
     description: Before and after text of every changed drop-in with its path; a mode or owner drift shows in the header.
   platform:
-    support: full
-    platforms: linux
     description: Linux with systemd. Drop-ins are also written where systemd is not PID 1.
 seealso:
   - module: sre.oom.oom_score_adj
