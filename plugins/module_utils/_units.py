@@ -261,13 +261,6 @@ def settings_for_version(spec, version):
     return tuple(written), tuple(unsupported)
 
 
-def expected_owner():
-    """Owner a managed file must have: root:root when running as root, else ours."""
-    if os.geteuid() == 0:
-        return 0, 0
-    return os.geteuid(), os.getegid()
-
-
 def _missing_dirs(path, stop):
     """The ancestors of ``path`` (itself included) that do not exist, innermost first."""
     out = []
@@ -323,7 +316,7 @@ def plan_unit(spec, ctx):
         for option, why in lacking:
             warnings.append("%s: %s not written: %s" % (spec.unit, option, why))
         after = _systemd.render_settings(spec.unit, [(k, v) for _o, k, v in written], created, ctx.what)
-        uid, gid = expected_owner()
+        uid, gid = _managed.wanted_owner()
         drift = tuple(_managed.attrs_drift(f_state, FILE_MODE, uid, gid)) if f_state else ()
         changed = before != after or bool(drift)
         keys = [k for _o, k, _v in written]
@@ -380,11 +373,8 @@ def _rmdir_quiet(path):
 def _write_one(module, plan):
     """Write or remove one drop-in; return what undo needs to know."""
     if plan.after is not None:
+        # atomic_write gives the file the managed mode and owner before the rename
         _managed.atomic_write(module, plan.path, plan.after, mode=FILE_MODE, dir_mode=DIR_MODE)
-        uid, gid = expected_owner()
-        st = os.lstat(plan.path)
-        if (st.st_uid, st.st_gid) != (uid, gid):
-            os.chown(plan.path, uid, gid)
         return False
     os.unlink(plan.path)
     if plan.remove_dir:
