@@ -18,7 +18,7 @@ mkdir -p "$dest"
 # but the local build products.
 if git -C "$root" rev-parse --git-dir >/dev/null 2>&1; then
     git -C "$root" ls-files -z --cached --others --exclude-standard \
-        | (cd "$root" && xargs -0 -r sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' _) \
+        | (cd "$root" && while IFS= read -r -d '' f; do if [ -e "$f" ]; then printf '%s\0' "$f"; fi; done) \
         | tar -C "$root" --null -T - -cf - | tar -C "$dest" -xf -
 else
     tar -C "$root" --exclude=./.venv --exclude='./.venv-*' --exclude=./build --exclude=./.git -cf - . \

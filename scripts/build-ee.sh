@@ -72,7 +72,7 @@ docker image inspect "$base" >/dev/null 2>&1 || die "no base image $base (make m
 "$bin/pip" download --disable-pip-version-check --quiet --only-binary=:all: -d "$ctx/wheels" \
     "${pins[@]}" bindep pyyaml packaging "$init" pip
 # ansible-builder copies wheels/ into the context when it builds.
-say "building $image:$version from $base ($(ls "$ctx/wheels" | wc -l) wheels, no network)"
+say "building $image:$version from $base ($(find "$ctx/wheels" -mindepth 1 -maxdepth 1 | wc -l) wheels, no network)"
 # One hold of the docker lock for the build and the checks of the image.
 t_wait=$(date +%s)
 exec {lockfd}>>"$lock"

@@ -41,7 +41,8 @@ export ANSIBLE_CONFIG="$work/ansible.cfg"
 ansible-galaxy collection install --force -p "$work/collections" "$tarball" >/dev/null
 installed="$work/collections/ansible_collections/sre/oom"
 cd "$work"
-for m in $(cd "$root/plugins/modules" && ls *.py | sed 's/\.py$//'); do
+for path in "$root"/plugins/modules/*.py; do
+    m=$(basename "$path" .py)
     ansible-doc "sre.oom.$m" 2>/dev/null | grep -q "$installed/plugins/modules/$m.py" || die "ansible-doc sre.oom.$m failed"
 done
 ansible localhost -e ansible_python_interpreter="$(command -v python3)" -c local \
@@ -64,17 +65,17 @@ for kind in ("python", "system"):
         print(kind, re.split(r"[\s\[<>=!~;#]", line.strip(), maxsplit=1)[0].lower())
 PY
 }
-toolchain=$(sed -nE 's/^([A-Za-z0-9_.-]+)(\[[^]]*\])?==.*/\1/p' "$root/requirements-dev.txt" | tr 'A-Z' 'a-z')
+toolchain=$(sed -nE 's/^([A-Za-z0-9_.-]+)(\[[^]]*\])?==.*/\1/p' "$root/requirements-dev.txt" | tr '[:upper:]' '[:lower:]')
 [ -n "$toolchain" ] || die "no pinned package found in requirements-dev.txt"
 listed=$(introspect_names "$work/collections")
-[ -z "$listed" ] || die "ansible-builder introspect lists dependencies for the installed collection: $(echo $listed)"
+[ -z "$listed" ] || die "ansible-builder introspect lists dependencies for the installed collection: ${listed//$'\n'/ }"
 mkdir -p "$work/control/ansible_collections/sre"
 cp -r "$installed" "$work/control/ansible_collections/sre/oom"
 rm "$work/control/ansible_collections/sre/oom/meta/execution-environment.yml"
 cp "$root/requirements-dev.txt" "$work/control/ansible_collections/sre/oom/requirements.txt"
 control=$(introspect_names "$work/control" | awk '{print $2}')
 for name in molecule-plugins ruff pytest-mock hypothesis; do
-    echo "$control" | grep -qx "$name" || die "introspect's output is not read right: $name missing from the control run ($(echo $control))"
+    echo "$control" | grep -qx "$name" || die "introspect's output is not read right: $name missing from the control run (${control//$'\n'/ })"
 done
 leaked=$(comm -12 <(echo "$toolchain" | sort -u) <(echo "$listed" | awk '{print $2}' | sort -u))
 [ -z "$leaked" ] || die "toolchain packages in the execution environment: $leaked"
@@ -101,4 +102,4 @@ names = {c["name"] for c in r["contents"]}
 assert {"oom_facts", "oom_policy", "oom_score_adj", "kernel", "services", "report"} <= names, names
 PY
 
-echo "check-build: $tarball ($(du -k "$tarball" | cut -f1) KiB, $(wc -l < "$work/list") entries) installs; $(ls "$root/plugins/modules"/*.py | wc -l) modules documented; oom_policy runs from it; introspect lists no dependency; galaxy-importer (ansible-lint on) clean"
+echo "check-build: $tarball ($(du -k "$tarball" | cut -f1) KiB, $(wc -l < "$work/list") entries) installs; $(find "$root/plugins/modules" -maxdepth 1 -name '*.py' | wc -l) modules documented; oom_policy runs from it; introspect lists no dependency; galaxy-importer (ansible-lint on) clean"

@@ -10,7 +10,7 @@
 set -euo pipefail
 venv=${1:?usage: $0 VENV}
 req=$(ls "$venv"/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py)
-ver=$(grep -oE "pip='[0-9.]+'" "$req" | head -n1 | tr -d "pip='")
+ver=$(grep -oE "pip='[0-9.]+'" "$req" | head -n1 | sed -E "s/pip='([0-9.]+)'/\1/")
 [ -n "$ver" ] || { echo "prepare-ansible-test: cannot find the pip version ansible-test wants in $req" >&2; exit 1; }
 cache="$HOME/.ansible/test/cache"
 mkdir -p "$cache"
@@ -28,3 +28,14 @@ args = [a for a in sys.argv[1:] if a not in ("--no-setuptools", "--no-wheel")]
 sys.exit(main(["install", "$wheel"] + args))
 PY
 mv "$script.tmp" "$script"
+
+# The sanity test `shellcheck` is skipped (with only a warning) when the program is
+# missing: install it where we can, so that the test really runs.
+if ! command -v shellcheck >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        apt-get install -y -qq --no-install-recommends shellcheck >/dev/null 2>&1 \
+            || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq --no-install-recommends shellcheck >/dev/null; }
+    else
+        echo "prepare-ansible-test: shellcheck is missing; ansible-test sanity will skip its shellcheck test" >&2
+    fi
+fi

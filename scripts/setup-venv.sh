@@ -31,7 +31,7 @@ if [ -n "$bundle" ]; then
         cache="${XDG_CACHE_HOME:-$HOME/.cache}/sre-oom/wheels"
         mkdir -p "$cache"
         "${pip[@]}" download --no-deps --only-binary=:all: -d "$cache" "$bundle"
-        wheel=$(ls -t "$cache"/ansible-"${bundle#ansible==}"-*.whl | head -n1)
+        wheel=$(find "$cache" -maxdepth 1 -name "ansible-${bundle#ansible==}-*.whl" | sort | tail -n1)
         "$venv/bin/python" - "$wheel" "$site" <<'PY'
 import sys, zipfile
 wheel, site = sys.argv[1:]
