@@ -33,6 +33,7 @@ import asyncio
 import errno
 import math
 import os
+import re
 import shutil
 import socket
 import sys
@@ -46,11 +47,11 @@ description:
   - An ansible-rulebook event source plugin that follows the kernel log from now on
     (C(/dev/kmsg), or the systemd journal through C(journalctl -f -o json)) and puts
     one event per OOM kill on the queue.
-  - Each event is C({oom_kill: EVENT, host: HOSTNAME}); EVENT is the kill exactly as
-    P(sre.oom.oom_facts#module) returns it in C(ansible_facts.oom.events) (same parser).
+  - Each event has two keys, C(oom_kill), the kill exactly as P(sre.oom.oom_facts#module)
+    returns it in C(ansible_facts.oom.events) (same parser), and C(host), the host name.
   - When events were dropped by O(rate_limit) or kernel log records were lost (the
-    C(/dev/kmsg) ring buffer overran the reader), a summary event
-    C({oom_kills_summary: {...}, host: HOSTNAME}) follows every O(summary_interval).
+    C(/dev/kmsg) ring buffer overran the reader), a summary event with the keys
+    C(oom_kills_summary) (the counts) and C(host) follows every O(summary_interval).
   - Standard library only; no systemd-python.
 options:
   source:
@@ -87,7 +88,8 @@ options:
     description:
       - V(host), every kill on the machine (the kernel log is machine-wide).
       - V(container), only kills inside the container the source runs in.
-      - V(auto), V(container) when the source runs in a container, else V(host).
+      - V(auto), V(container) when the source runs in a container whose id it finds (in
+        C(/proc/self/cgroup) or the engine's bind mounts), else V(host).
     type: str
     choices: [auto, host, container]
     default: auto
@@ -201,34 +203,40 @@ def parser_api():
 # ---------------------------------------------------------------------------
 # Scope (the coordinator may point these at oom_facts' own scope functions)
 
-def _own_container_id():
-    """The id of the container this process runs in, or None (not in a container)."""
-    marker = os.path.exists("/.dockerenv") or os.path.exists("/run/.containerenv") or bool(
-        os.environ.get("container"))
-    ids = []
-    for path in ("/proc/self/cgroup", "/proc/self/mountinfo"):
-        try:
-            with open(path, "r", encoding="utf-8", errors="replace") as f:
-                text = f.read()
-        except OSError:
-            continue
-        for word in text.replace("/", " ").replace("-", " ").replace(".", " ").split():
-            if len(word) == 64 and all(c in "0123456789abcdef" for c in word):
-                ids.append(word)
-    if ids:
-        return ids[0]
-    return "" if marker else None
+_HEX64_RE = re.compile(r"(?<![0-9a-f])([0-9a-f]{64})(?![0-9a-f])")
+_CONTAINER_FILES = ("/etc/hostname", "/etc/hosts", "/etc/resolv.conf")
+
+
+def own_container_id(cgroup_text, mountinfo_text):
+    """The id (64 hex) of the container this process runs in, or None.
+
+    From the cgroup path (a host cgroup namespace: .../docker-<id>.scope or
+    /docker/<id>), else from the files the engine bind-mounts from its container
+    directory (/var/lib/docker/containers/<id>/hostname on /etc/hostname).
+    """
+    for line in cgroup_text.splitlines():
+        path = line.split(":", 2)[-1]
+        m = _HEX64_RE.search(path)
+        if m:
+            return m.group(1)
+    for line in mountinfo_text.splitlines():
+        fields = line.split()
+        if len(fields) > 4 and fields[4] in _CONTAINER_FILES and "/containers/" in fields[3]:
+            m = _HEX64_RE.search(fields[3])
+            if m:
+                return m.group(1)
+    return None
 
 
 def scope_filter(scope):
     """A predicate on public events for the `scope` argument, and the scope used."""
-    cid = _own_container_id()
+    cid = own_container_id(_read("/proc/self/cgroup"), _read("/proc/self/mountinfo"))
     if scope == "auto":
-        scope = "container" if cid is not None else "host"
+        # only a container whose id is known can have its kills told apart
+        scope = "container" if cid else "host"
     if scope == "host":
         return (lambda ev: True), "host"
     if not cid:
-        # in a container whose id cannot be found: nothing on the host can be told apart
         raise OomKillsError("sre.oom.oom_kills: scope=container but the container's id cannot be "
                             "found in /proc/self/cgroup or /proc/self/mountinfo; use scope=host")
     return (lambda ev: ev.get("container_id") == cid), "container"
