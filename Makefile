@@ -23,7 +23,7 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
 .PHONY: help setup report test test-matrix lint sanity units report-tests integration molecule \
-        molecule-infra bench changelog build clean
+        molecule-infra bench changelog build clean eda-tests
 
 help:
 	@echo "make report       gather OOM facts and write the fleet report (read-only)"
@@ -45,7 +45,7 @@ $(COLLECTIONS)/ansible_collections/sre/oom:
 report: setup
 	ansible-playbook -i $(INVENTORY) playbooks/report.yml $(REPORT_ARGS)
 
-test: setup lint sanity units report-tests integration molecule
+test: setup lint sanity units report-tests eda-tests integration molecule
 
 lint: setup
 	yamllint -s .
@@ -68,6 +68,13 @@ SAFE := molecule/scripts/with-host-sysctls.sh
 report-tests: setup
 	tests/report/ensure-chromium.sh >/dev/null
 	SRE_OOM_REQUIRE_BROWSER=1 $(BIN)/python -m pytest tests/report -q -p no:cacheprovider
+
+# The EDA source sre.oom.oom_kills: unit tests on fixtures, then on the real
+# /dev/kmsg with a real memory-cgroup OOM kill, then ansible-rulebook (Java 17+)
+# running extensions/eda/rulebooks/oom_kills.yml on real kills (~30 s).
+eda-tests: setup
+	tests/eda/ensure-java.sh >/dev/null
+	SRE_OOM_REQUIRE_LIVE=1 $(BIN)/python -m pytest tests/eda -q -p no:cacheprovider
 
 integration: setup molecule-infra
 	ANSIBLE_ROLES_PATH=$(CURDIR)/tests/integration/targets \

@@ -56,15 +56,13 @@ class Hog(object):
     def run(self, timeout=30):
         """Spawn the hog in the cgroup and wait for its death; returns its returncode."""
         procs = os.path.join(self.path, "cgroup.procs")
-
-        def join():
-            with open(procs, "w") as f:
-                f.write(str(os.getpid()))
-
-        # b"x" * n writes every page (bytearray(n) would map zero pages only)
+        # The hog moves itself into the cgroup, then allocates: b"x" * n writes
+        # every page (bytearray(n) would map zero pages only).
+        program = ("import os\nwith open(%r, 'w') as f:\n    f.write(str(os.getpid()))\nx = b'x' * (%d << 20)\n"
+                   % (procs, self.alloc_mb))
         proc = subprocess.Popen(  # noqa: S603 - our own interpreter, fixed argv
-            [sys.executable, "-c", "x = b'x' * (%d << 20)" % self.alloc_mb],
-            preexec_fn=join, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [sys.executable, "-c", program],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.pid = proc.pid
         try:
             self.returncode = proc.wait(timeout)
