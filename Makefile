@@ -102,6 +102,7 @@ matrix-%:
 bench: setup molecule-infra
 	$(BIN)/python bench/oom_facts/run.py
 	molecule/scripts/with-host-sysctls.sh $(BIN)/python bench/fleet/run.py
+	$(BIN)/python bench/eda/latency.py
 
 changelog: setup
 	antsibull-changelog release

@@ -434,3 +434,22 @@ def test_documentation_is_yaml_with_every_argument(src):
     examples = yaml.safe_load(src["EXAMPLES"])
     assert "sre.oom.oom_kills" in examples[0]["sources"][0]
     json.dumps(doc)
+
+
+def test_a_followed_syslog_file_gives_what_oom_facts_reads(src, oom_log, tmp_path):
+    fixture = OOM_FIXTURES / "pub-3.10-rhel78-syslog.log"
+    lines = [line for line in fixture.read_bytes().split(b"\n") if line and not line.startswith(b"#")]
+    path = tmp_path / "kern.log"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+
+    async def go():
+        r = Running(src, {"path": str(path), "start": "boot"})
+        try:
+            return await r.drain(0.8)
+        finally:
+            await r.stop()
+
+    got = run(go())
+    want = reference(oom_log, lines, "file", None)
+    assert want and [e["oom_kill"] for e in got] == want
+    assert got[0]["oom_kill"]["time"]            # the syslog stamp, year from the time of reading

@@ -657,6 +657,8 @@ async def main(queue: asyncio.Queue, args: dict[str, Any]) -> None:
     try:
         async for batch in batches:
             counters.lines += len(batch)
+            # the year of an RFC 3164 stamp is inferred from this: keep it current
+            parser.reference_time = time.time()
             for line in batch:
                 parser.feed(line)
             parser.flush()
