@@ -70,9 +70,10 @@ report-tests: setup
 	SRE_OOM_REQUIRE_BROWSER=1 $(BIN)/python -m pytest tests/report -q -p no:cacheprovider
 
 # The EDA source sre.oom.oom_kills: unit tests on fixtures, then on the real
-# /dev/kmsg with a real memory-cgroup OOM kill, then ansible-rulebook (Java 17+)
-# running extensions/eda/rulebooks/oom_kills.yml on real kills (~30 s).
-eda-tests: setup
+# /dev/kmsg with a real memory-cgroup OOM kill, on the real journal in a systemd
+# container, and under ansible-rulebook (Java 17+) running
+# extensions/eda/rulebooks/oom_kills.yml on real kills (~75 s in all).
+eda-tests: setup molecule-infra
 	tests/eda/ensure-java.sh >/dev/null
 	SRE_OOM_REQUIRE_LIVE=1 $(BIN)/python -m pytest tests/eda -q -p no:cacheprovider
 
