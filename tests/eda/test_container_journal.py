@@ -113,4 +113,3 @@ def test_source_in_a_systemd_container_follows_the_journal(tmp_path):
     assert kill["victim"]["comm"] == "python3"
     assert out["after_s"] < 10
     print("journal event %.3f s after systemd-run returned" % out["after_s"])
-

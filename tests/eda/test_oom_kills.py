@@ -147,7 +147,7 @@ def test_rotation_by_rename_and_truncation(src, tmp_path):
             await asyncio.sleep(0.2)
             with open(path, "r+b") as f:
                 f.truncate(0)
-            await asyncio.sleep(0.3)
+            await asyncio.sleep(0.6)   # the follower sees the smaller size first
             with open(path, "ab") as f:
                 f.write(blocks[3])
             fourth = await r.get(3)
