@@ -453,3 +453,11 @@ def test_a_followed_syslog_file_gives_what_oom_facts_reads(src, oom_log, tmp_pat
     want = reference(oom_log, lines, "file", None)
     assert want and [e["oom_kill"] for e in got] == want
     assert got[0]["oom_kill"]["time"]            # the syslog stamp, year from the time of reading
+
+
+def test_journal_without_ansible_core_is_a_clear_error(src, monkeypatch):
+    import sys as _sys
+    monkeypatch.setitem(_sys.modules, "ansible_collections.sre.oom.plugins.modules.oom_facts", None)
+    api = src["parser_api"]()
+    with pytest.raises(src["OomKillsError"], match="needs ansible-core installed beside ansible-rulebook"):
+        list(api.journal_lines("", ""))

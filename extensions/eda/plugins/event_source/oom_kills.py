@@ -189,7 +189,11 @@ def parser_api():
                                 "(install the sre.oom collection where ansible-rulebook finds it): %s" % exc)
 
     def journal_lines(text, boot_id):
-        from ansible_collections.sre.oom.plugins.modules.oom_facts import _journal_lines
+        try:
+            from ansible_collections.sre.oom.plugins.modules.oom_facts import _journal_lines
+        except ImportError as exc:
+            raise OomKillsError("sre.oom.oom_kills: source=journal reads journal records with oom_facts' own "
+                                "code, which needs ansible-core installed beside ansible-rulebook: %s" % exc)
         return _journal_lines(text, boot_id)
 
     class Api(object):
@@ -474,6 +478,7 @@ async def journal_batches(api, start):
     argv += ["-b", "--lines=all"] if start == "boot" else ["--lines=0"]
     argv += list(JOURNAL_MATCHES)
     boot_id = _read("/proc/sys/kernel/random/boot_id").strip().replace("-", "")
+    list(api.journal_lines("", boot_id))      # a missing dependency fails before journalctl starts
     proc = await asyncio.create_subprocess_exec(
         *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE, limit=MAX_LINE, env=dict(os.environ, LC_ALL="C"))
