@@ -22,8 +22,8 @@ MOLECULE_SCENARIOS ?= default oom_event oom_scope unprivileged oomd
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help setup report test test-matrix lint sanity units report-tests runner-tests integration \
-        molecule molecule-infra ee bench changelog build clean
+.PHONY: help setup report test test-matrix lint sanity units report-tests runner-tests eda-tests \
+        integration molecule molecule-infra ee bench changelog build clean
 
 help:
 	@echo "make report       gather OOM facts and write the fleet report (read-only)"
@@ -46,7 +46,7 @@ $(COLLECTIONS)/ansible_collections/sre/oom:
 report: setup
 	ansible-playbook -i $(INVENTORY) playbooks/report.yml $(REPORT_ARGS)
 
-test: setup lint sanity units report-tests runner-tests integration molecule ee
+test: setup lint sanity units report-tests runner-tests eda-tests integration molecule ee
 
 lint: setup
 	yamllint -s .
@@ -75,6 +75,14 @@ report-tests: setup
 # (site.yml in check mode on this machine, report.yml into a temporary dir).
 runner-tests: setup
 	$(BIN)/python -m pytest tests/runner -q -p no:cacheprovider
+
+# The EDA source sre.oom.oom_kills: unit tests on fixtures, then on the real
+# /dev/kmsg with a real memory-cgroup OOM kill, on the real journal in a systemd
+# container, and under ansible-rulebook (Java 17+) running
+# extensions/eda/rulebooks/oom_kills.yml on real kills (~75 s in all).
+eda-tests: setup molecule-infra
+	tests/eda/ensure-java.sh >/dev/null
+	SRE_OOM_REQUIRE_LIVE=1 $(BIN)/python -m pytest tests/eda -q -p no:cacheprovider
 
 integration: setup molecule-infra
 	ANSIBLE_ROLES_PATH=$(CURDIR)/tests/integration/targets \
@@ -108,6 +116,7 @@ bench: setup molecule-infra
 	$(BIN)/python bench/oom_facts/run.py
 	$(BIN)/python bench/report/run.py
 	molecule/scripts/with-host-sysctls.sh $(BIN)/python bench/fleet/run.py
+	$(BIN)/python bench/eda/latency.py
 
 changelog: setup
 	antsibull-changelog release

@@ -1,0 +1,463 @@
+# Copyright (c) 2026, sre.oom contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Unit tests of the EDA source sre.oom.oom_kills: main() with an asyncio queue on fixtures."""
+from __future__ import annotations
+
+import asyncio
+import errno
+import json
+import os
+import time
+
+import pytest
+from conftest import OOM_FIXTURES, Running
+
+KMSG_FIXTURE = OOM_FIXTURES / "real-6.18-kmsg.txt"
+JOURNAL_FIXTURE = OOM_FIXTURES / "real-6.18-container-journal-json.txt"
+
+
+def run(coro):
+    return asyncio.run(asyncio.wait_for(coro, 60))
+
+
+def kmsg_lines():
+    return [line for line in KMSG_FIXTURE.read_bytes().split(b"\n") if line and not line.startswith(b"#")]
+
+
+def reference(oom_log, lines, source, boot_time):
+    """The events oom_facts' parser makes of the same lines, as oom_facts returns them."""
+    out = []
+    parser = oom_log.OomLogParser(out.append, source=source, boot_time=boot_time)
+    for line in lines:
+        parser.feed(line)
+    parser.flush()
+    return [oom_log.public(e) for e in out]
+
+
+def without_time(ev):
+    return {k: v for k, v in ev.items() if k != "time"}
+
+
+# ---------------------------------------------------------------------------
+# events
+
+def test_file_from_boot_gives_every_kill_as_oom_facts_does(src, oom_log, tmp_path):
+    path = tmp_path / "kmsg.log"
+    path.write_bytes(b"\n".join(kmsg_lines()) + b"\n")
+
+    async def go():
+        r = Running(src, {"path": str(path), "start": "boot", "scope": "host"})
+        try:
+            return await r.drain()
+        finally:
+            await r.stop()
+
+    boot = src["boot_time"]()
+    got = run(go())
+    want = reference(oom_log, kmsg_lines(), "file", boot)
+    assert len(want) == 8
+    assert [without_time(e["oom_kill"]) for e in got] == [without_time(e) for e in want]
+    assert {e["host"] for e in got} == {os.uname()[1]}
+    for ev, ref in zip(got, want):
+        # the time comes from this boot's start plus the record's uptime
+        t_got = time.mktime(time.strptime(ev["oom_kill"]["time"][:19], "%Y-%m-%dT%H:%M:%S"))
+        t_ref = time.mktime(time.strptime(ref["time"][:19], "%Y-%m-%dT%H:%M:%S"))
+        assert abs(t_got - t_ref) <= 1
+    assert got[1]["oom_kill"]["unit"] == "hog-fixture.service"
+    assert got[2]["oom_kill"]["container_id"] == "3f9a1c2b4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8"
+
+
+def test_start_now_skips_what_is_there_and_follows_appends(src, tmp_path):
+    lines = kmsg_lines()
+    kill_ends = [i for i, line in enumerate(lines) if b"Killed process" in line]
+    path = tmp_path / "kmsg.log"
+    path.write_bytes(b"\n".join(lines[:kill_ends[0] + 1]) + b"\n")
+
+    async def go():
+        r = Running(src, {"path": str(path), "poll_interval": 0.05})
+        try:
+            await asyncio.sleep(0.3)
+            with pytest.raises(asyncio.TimeoutError):
+                await r.get(0.5)          # the kill already in the file is not emitted
+            with open(path, "ab") as f:
+                f.write(b"\n".join(lines[kill_ends[0] + 1:kill_ends[1] + 1]))
+                f.write(b"\n")
+            t0 = time.monotonic()
+            ev = await r.get(3)
+            return ev, time.monotonic() - t0
+        finally:
+            await r.stop()
+
+    ev, latency = run(go())
+    assert ev["oom_kill"]["victim"]["pid"] == 6999
+    assert ev["oom_kill"]["victim"]["comm"] == "my (weird) hog"
+    assert latency < 1.0
+
+
+def test_a_line_written_in_two_pieces_is_parsed_once_complete(src, tmp_path):
+    lines = kmsg_lines()
+    end = next(i for i, line in enumerate(lines) if b"Killed process" in line)
+    path = tmp_path / "kmsg.log"
+    path.write_bytes(b"")
+    body = b"\n".join(lines[:end + 1]) + b"\n"
+    half = len(body) - 40
+
+    async def go():
+        r = Running(src, {"path": str(path), "poll_interval": 0.05})
+        try:
+            await asyncio.sleep(0.2)
+            with open(path, "ab") as f:
+                f.write(body[:half])
+            await asyncio.sleep(0.3)
+            with open(path, "ab") as f:
+                f.write(body[half:])
+            return await r.drain(1.0)
+        finally:
+            await r.stop()
+
+    got = run(go())
+    assert [e["oom_kill"]["victim"]["pid"] for e in got] == [6844]
+    assert got[0]["oom_kill"]["victim"]["anon_rss_kb"] == 65280
+
+
+def test_rotation_by_rename_and_truncation(src, tmp_path):
+    lines = kmsg_lines()
+    ends = [i for i, line in enumerate(lines) if b"Killed process" in line]
+    blocks = [b"\n".join(lines[a + 1 if a else 0:b + 1]) + b"\n" for a, b in zip([0] + ends[:-1], ends)]
+    path = tmp_path / "kmsg.log"
+    path.write_bytes(b"")
+
+    async def go():
+        r = Running(src, {"path": str(path), "poll_interval": 0.05})
+        try:
+            await asyncio.sleep(0.2)
+            with open(path, "ab") as f:
+                f.write(blocks[0])
+            first = await r.get(3)
+            # logrotate's rename: the rest of the old file, then the new one
+            new = tmp_path / "kmsg.log.new"
+            new.write_bytes(blocks[2])
+            with open(path, "ab") as f:
+                f.write(blocks[1])
+            os.rename(new, path)
+            second = await r.get(3)
+            third = await r.get(3)
+            # copytruncate: emptied in place, then written again from the start
+            await asyncio.sleep(0.2)
+            with open(path, "r+b") as f:
+                f.truncate(0)
+            await asyncio.sleep(0.6)   # the follower sees the smaller size first
+            with open(path, "ab") as f:
+                f.write(blocks[3])
+            fourth = await r.get(3)
+            return [e["oom_kill"]["victim"]["pid"] for e in (first, second, third, fourth)]
+        finally:
+            await r.stop()
+
+    assert run(go()) == [6844, 6999, 7000, 7001]
+
+
+def test_kind_and_killer_filters(src, tmp_path):
+    path = tmp_path / "kmsg.log"
+    path.write_bytes(b"\n".join(kmsg_lines()) + b"\n")
+
+    async def collect(args):
+        r = Running(src, dict({"path": str(path), "start": "boot", "scope": "host"}, **args))
+        try:
+            return await r.drain(0.8)
+        finally:
+            await r.stop()
+
+    memcg = run(collect({"kinds": ["memcg"]}))
+    assert len(memcg) == 8
+    assert run(collect({"kinds": ["global", "cpuset"]})) == []
+    assert len(run(collect({"killers": ["kernel"]}))) == 8
+    assert run(collect({"killers": ["earlyoom", "systemd-oomd"]})) == []
+
+
+def test_rate_limit_drops_and_counts_in_a_summary(src, tmp_path):
+    path = tmp_path / "kmsg.log"
+    path.write_bytes(b"\n".join(kmsg_lines()) + b"\n")
+
+    async def go():
+        r = Running(src, {"path": str(path), "start": "boot", "scope": "host",
+                          "rate_limit": {"events": 3, "interval": 3600}, "summary_interval": 0.3})
+        try:
+            return await r.drain(1.0)
+        finally:
+            await r.stop()
+
+    got = run(go())
+    kills = [e for e in got if "oom_kill" in e]
+    summaries = [e["oom_kills_summary"] for e in got if "oom_kills_summary" in e]
+    assert [e["oom_kill"]["victim"]["pid"] for e in kills] == [6844, 6999, 7000]
+    assert len(summaries) == 1, summaries       # nothing dropped afterwards: no more summaries
+    assert summaries[0]["dropped"] == 5
+    assert summaries[0]["dropped_total"] == 5
+    assert summaries[0]["emitted_total"] == 3
+    assert summaries[0]["lost_records"] == 0
+
+
+def test_no_summary_when_nothing_was_dropped(src, tmp_path):
+    path = tmp_path / "kmsg.log"
+    path.write_bytes(b"\n".join(kmsg_lines()) + b"\n")
+
+    async def go():
+        r = Running(src, {"path": str(path), "start": "boot", "summary_interval": 0.1,
+                          "rate_limit": {"events": 100, "interval": 1}})
+        try:
+            return await r.drain(0.8)
+        finally:
+            await r.stop()
+
+    got = run(go())
+    assert len(got) == 8
+    assert all("oom_kill" in e for e in got)
+
+
+# ---------------------------------------------------------------------------
+# /dev/kmsg reader: ring buffer overruns
+
+def test_kmsg_overrun_is_counted_and_reading_goes_on(src, monkeypatch):
+    rfd, wfd = os.pipe()
+    os.write(wfd, b"x")            # keeps the pipe readable for the event loop
+    script = [
+        b"6,100,1000,-;first record",
+        OSError(errno.EPIPE, "Broken pipe"),
+        b"6,104,2000,-;after the overrun\n SUBSYSTEM=x",
+        OSError(errno.EINVAL, "Invalid argument"),
+        b"6,105,3000,-;next",
+        BlockingIOError(errno.EAGAIN, "again"),
+    ]
+    real_read = os.read
+    opened = []
+
+    def fake_read(fd, n):
+        if fd not in opened:
+            return real_read(fd, n)
+        item = script.pop(0) if script else BlockingIOError(errno.EAGAIN, "again")
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+    real_open = os.open
+
+    def fake_open(path, flags, *a):
+        fd = real_open(path, flags, *a)
+        opened.append(fd)
+        return fd
+
+    async def go():
+        counters = src["Counters"]()
+        monkeypatch.setattr(os, "read", fake_read)
+        monkeypatch.setattr(os, "open", fake_open)
+        agen = src["kmsg_batches"](counters, "boot", path="/proc/self/fd/%d" % rfd)
+        try:
+            batch = await agen.__anext__()
+        finally:
+            await agen.aclose()
+        return batch, counters
+
+    try:
+        batch, counters = run(go())
+    finally:
+        os.close(rfd)
+        os.close(wfd)
+    assert batch == [b"6,100,1000,-;first record", b"6,104,2000,-;after the overrun", b" SUBSYSTEM=x",
+                     b"6,105,3000,-;next"]
+    assert counters.overruns == 1
+    assert counters.lost == 3          # sequence numbers 101-103 never read
+
+
+def test_kmsg_unreadable_is_a_clear_error(src, tmp_path):
+    missing = tmp_path / "nope"
+
+    async def go():
+        agen = src["kmsg_batches"](src["Counters"](), "now", path=str(missing))
+        await agen.__anext__()
+
+    with pytest.raises(src["OomKillsError"], match=r"cannot read .*nope"):
+        run(go())
+
+
+# ---------------------------------------------------------------------------
+# journal reader (a stand-in journalctl prints a captured `journalctl -o json`)
+
+@pytest.fixture
+def fake_journalctl(monkeypatch, tmp_path):
+    bindir = os.path.join(os.path.dirname(__file__), "fixtures", "bin")
+    monkeypatch.setenv("PATH", bindir + os.pathsep + os.environ["PATH"])
+    monkeypatch.setenv("FAKE_JOURNAL", str(JOURNAL_FIXTURE))
+    monkeypatch.setenv("FAKE_JOURNAL_ARGS", str(tmp_path / "args"))
+    return tmp_path / "args"
+
+
+def test_journal_source_gives_what_oom_facts_reads(src, oom_log, fake_journalctl):
+    async def go():
+        r = Running(src, {"source": "journal", "start": "boot", "scope": "host"})
+        try:
+            return await r.drain(1.5)
+        finally:
+            await r.stop()
+
+    got = run(go())
+    from ansible_collections.sre.oom.plugins.modules.oom_facts import _journal_lines
+    boot_id = open("/proc/sys/kernel/random/boot_id").read().strip().replace("-", "")
+    lines = list(_journal_lines(JOURNAL_FIXTURE.read_text(), boot_id))
+    want = reference(oom_log, lines, "journal", src["boot_time"]())
+    assert len(want) >= 3
+    assert [e["oom_kill"] for e in got] == want
+    argv = fake_journalctl.read_text().split()
+    assert argv[:2] == ["-f", "-o"] and "json" in argv and "-b" in argv and "--lines=all" in argv
+    assert "_TRANSPORT=kernel" in argv and "SYSLOG_IDENTIFIER=earlyoom" in argv
+
+
+def test_journal_start_now_asks_for_no_old_lines(src, fake_journalctl):
+    async def go():
+        r = Running(src, {"source": "journal"})
+        try:
+            await asyncio.sleep(0.5)
+        finally:
+            await r.stop()
+
+    run(go())
+    argv = fake_journalctl.read_text().split()
+    assert "--lines=0" in argv and "-b" not in argv
+
+
+def test_journalctl_failing_is_a_clear_error(src, fake_journalctl, monkeypatch):
+    monkeypatch.setenv("FAKE_JOURNAL_FAIL", "1")
+
+    async def go():
+        r = Running(src, {"source": "journal"})
+        await r.get(5)
+
+    with pytest.raises(src["OomKillsError"], match=r"journalctl stopped \(rc 1\): Failed to open journal"):
+        run(go())
+
+
+def test_auto_prefers_a_journal_with_kernel_messages(src, fake_journalctl, monkeypatch):
+    assert src["choose_source"](src["validate"]({})) == "journal"
+    assert src["choose_source"](src["validate"]({"path": "/x"})) == "file"
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert src["choose_source"](src["validate"]({})) == "kmsg"
+
+
+# ---------------------------------------------------------------------------
+# scope
+
+DOCKER_ID = "0123456789abcdef" * 4
+
+
+def test_own_container_id(src):
+    own = src["own_container_id"]
+    assert own("12:memory:/docker/%s\n" % DOCKER_ID, "") == DOCKER_ID
+    assert own("0::/system.slice/docker-%s.scope\n" % DOCKER_ID, "") == DOCKER_ID
+    mountinfo = ("600 590 254:1 /var/lib/docker/containers/%s/hostname /etc/hostname rw,relatime - ext4 /dev/vda1 rw\n"
+                 % DOCKER_ID)
+    assert own("0::/\n", mountinfo) == DOCKER_ID
+    # a docker host: its overlay mounts name containers, but not its own /etc files
+    host_mounts = "700 29 0:50 / /var/lib/docker/overlay2/%s/merged rw - overlay overlay rw\n" % DOCKER_ID
+    assert own("9:name=systemd:/\n0::/\n", host_mounts) is None
+
+
+def test_scope_filter(src, monkeypatch):
+    live = src["scope_filter"].__globals__       # the module's own globals (run_path returns a copy)
+    monkeypatch.setitem(live, "_read", lambda p: "0::/docker/%s\n" % DOCKER_ID if p.endswith("cgroup") else "")
+    pred, used = src["scope_filter"]("auto")
+    assert used == "container"
+    assert pred({"container_id": DOCKER_ID}) and not pred({"container_id": None})
+    pred, used = src["scope_filter"]("host")
+    assert used == "host" and pred({"container_id": None})
+    monkeypatch.setitem(live, "_read", lambda p: "0::/\n")
+    assert src["scope_filter"]("auto")[1] == "host"
+    with pytest.raises(src["OomKillsError"], match="scope=container but the container's id cannot be found"):
+        src["scope_filter"]("container")
+
+
+# ---------------------------------------------------------------------------
+# arguments
+
+@pytest.mark.parametrize("args, message", [
+    ({"source": "dmesg"}, r"source must be one of auto, kmsg, journal, got 'dmesg'"),
+    ({"scope": 1}, r"scope must be one of"),
+    ({"start": "yesterday"}, r"start must be one of now, boot"),
+    ({"kinds": ["memcg", "oops"]}, r"kinds: unknown value\(s\) 'oops'"),
+    ({"kinds": []}, r"kinds must be a non-empty list"),
+    ({"killers": ["oomd"]}, r"killers: unknown value\(s\) 'oomd'"),
+    ({"rate_limit": 5}, r"rate_limit must be a mapping with events"),
+    ({"rate_limit": {"events": 0}}, r"rate_limit.events must be greater than 0"),
+    ({"rate_limit": {"events": 2.5}}, r"rate_limit.events must be an integer"),
+    ({"rate_limit": {"events": "x"}}, r"rate_limit.events must be an integer"),
+    ({"rate_limit": {"events": 1, "interval": -1}}, r"rate_limit.interval must be greater than 0"),
+    ({"rate_limit": {"events": 1, "per": 1}}, r"rate_limit: unknown key\(s\) per"),
+    ({"summary_interval": -1}, r"summary_interval must be 0 or more"),
+    ({"summary_interval": "nan"}, r"summary_interval must be a number"),
+    ({"poll_interval": 0}, r"poll_interval must be greater than 0"),
+    ({"path": ""}, r"path must be a file name"),
+    ({"sources": "kmsg"}, r"unknown argument\(s\) sources"),
+])
+def test_bad_arguments_are_clear_errors(src, args, message):
+    with pytest.raises(src["OomKillsError"], match=message):
+        src["validate"](args)
+
+
+def test_bad_arguments_stop_main_before_reading_anything(src, tmp_path):
+    queue = asyncio.Queue()
+    with pytest.raises(src["OomKillsError"], match="start must be one of"):
+        run(src["main"](queue, {"path": str(tmp_path / "missing"), "start": "later"}))
+    assert queue.empty()
+
+
+def test_good_arguments(src):
+    cfg = src["validate"]({"kinds": "memcg, global", "killers": ["kernel"], "rate_limit": {"events": "10"},
+                           "summary_interval": 0, "start": "boot"})
+    assert cfg["kinds"] == frozenset({"memcg", "global"})
+    assert cfg["rate_events"] == 10 and cfg["rate_interval"] == 60
+    assert cfg["summary_interval"] == 0 and cfg["start"] == "boot" and cfg["source"] == "auto"
+    assert src["validate"](None)["scope"] == "auto"
+
+
+def test_missing_path_is_a_clear_error(src, tmp_path):
+    with pytest.raises(src["OomKillsError"], match=r"cannot read path .*missing"):
+        run(src["main"](asyncio.Queue(), {"path": str(tmp_path / "missing")}))
+
+
+def test_documentation_is_yaml_with_every_argument(src):
+    import yaml
+    doc = yaml.safe_load(src["DOCUMENTATION"])
+    assert sorted(doc["options"]) == sorted(src["ARG_NAMES"])
+    for name, choices in (("source", "SOURCES"), ("kinds", "KINDS"), ("killers", "KILLERS"),
+                          ("scope", "SCOPES"), ("start", "STARTS")):
+        assert sorted(doc["options"][name]["choices"]) == sorted(src[choices])
+    examples = yaml.safe_load(src["EXAMPLES"])
+    assert "sre.oom.oom_kills" in examples[0]["sources"][0]
+    json.dumps(doc)
+
+
+def test_a_followed_syslog_file_gives_what_oom_facts_reads(src, oom_log, tmp_path):
+    fixture = OOM_FIXTURES / "pub-3.10-rhel78-syslog.log"
+    lines = [line for line in fixture.read_bytes().split(b"\n") if line and not line.startswith(b"#")]
+    path = tmp_path / "kern.log"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+
+    async def go():
+        r = Running(src, {"path": str(path), "start": "boot"})
+        try:
+            return await r.drain(0.8)
+        finally:
+            await r.stop()
+
+    got = run(go())
+    want = reference(oom_log, lines, "file", None)
+    assert want and [e["oom_kill"] for e in got] == want
+    assert got[0]["oom_kill"]["time"]            # the syslog stamp, year from the time of reading
+
+
+def test_journal_without_ansible_core_is_a_clear_error(src, monkeypatch):
+    import sys as _sys
+    monkeypatch.setitem(_sys.modules, "ansible_collections.sre.oom.plugins.modules.oom_facts", None)
+    api = src["parser_api"]()
+    with pytest.raises(src["OomKillsError"], match="needs ansible-core installed beside ansible-rulebook"):
+        list(api.journal_lines("", ""))
