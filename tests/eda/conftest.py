@@ -38,8 +38,8 @@ def src():
 def oom_log():
     if str(COLLECTIONS) not in sys.path:
         sys.path.append(str(COLLECTIONS))
-    from ansible_collections.sre.oom.plugins.module_utils import _oom_log
-    return _oom_log
+    from ansible_collections.sre.oom.plugins.module_utils._oom import scanner
+    return scanner
 
 
 class Running(object):

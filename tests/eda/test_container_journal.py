@@ -32,7 +32,7 @@ LOCK = "/tmp/sre-oom-molecule.lock"
 PROGRAM = r'''
 import asyncio, json, runpy, subprocess, sys, time
 mod = runpy.run_path("/opt/ac/ansible_collections/sre/oom/extensions/eda/plugins/event_source/oom_kills.py")
-out = {"source": mod["choose_source"](mod["validate"]({})), "scope": mod["scope_filter"]("auto")[1]}
+out = {"source": mod["choose_source"](mod["validate"]({})), "scope": mod["scope_filter"]("auto", mod["parser_api"]())[1]}
 
 async def go():
     q = asyncio.Queue()

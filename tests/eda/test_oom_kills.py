@@ -310,7 +310,9 @@ def test_journal_source_gives_what_oom_facts_reads(src, oom_log, fake_journalctl
     assert [e["oom_kill"] for e in got] == want
     argv = fake_journalctl.read_text().split()
     assert argv[:2] == ["-f", "-o"] and "json" in argv and "-b" in argv and "--lines=all" in argv
-    assert "_TRANSPORT=kernel" in argv and "SYSLOG_IDENTIFIER=earlyoom" in argv
+    from ansible_collections.sre.oom.plugins.modules.oom_facts import JOURNAL_MATCHES
+    assert argv[-len(JOURNAL_MATCHES):] == list(JOURNAL_MATCHES)     # oom_facts' own matches
+    assert "_TRANSPORT=kernel" in argv and "_SYSTEMD_UNIT=earlyoom.service" in argv
 
 
 def test_journal_start_now_asks_for_no_old_lines(src, fake_journalctl):
@@ -350,30 +352,31 @@ def test_auto_prefers_a_journal_with_kernel_messages(src, fake_journalctl, monke
 DOCKER_ID = "0123456789abcdef" * 4
 
 
-def test_own_container_id(src):
-    own = src["own_container_id"]
-    assert own("12:memory:/docker/%s\n" % DOCKER_ID, "") == DOCKER_ID
-    assert own("0::/system.slice/docker-%s.scope\n" % DOCKER_ID, "") == DOCKER_ID
-    mountinfo = ("600 590 254:1 /var/lib/docker/containers/%s/hostname /etc/hostname rw,relatime - ext4 /dev/vda1 rw\n"
-                 % DOCKER_ID)
-    assert own("0::/\n", mountinfo) == DOCKER_ID
-    # a docker host: its overlay mounts name containers, but not its own /etc files
-    host_mounts = "700 29 0:50 / /var/lib/docker/overlay2/%s/merged rw - overlay overlay rw\n" % DOCKER_ID
-    assert own("9:name=systemd:/\n0::/\n", host_mounts) is None
+def _event(memcg):
+    return {"memcg": memcg, "oom_memcg": memcg}
 
 
 def test_scope_filter(src, monkeypatch):
+    """The source applies oom_facts' container rule to the events it reads."""
+    api = src["parser_api"]()
     live = src["scope_filter"].__globals__       # the module's own globals (run_path returns a copy)
+    ours = "/docker/%s/system.slice/hog.service" % DOCKER_ID
+    theirs = "/docker/%s/system.slice/hog.service" % ("f" * 64)
     monkeypatch.setitem(live, "_read", lambda p: "0::/docker/%s\n" % DOCKER_ID if p.endswith("cgroup") else "")
-    pred, used = src["scope_filter"]("auto")
+    pred, used = src["scope_filter"]("auto", api)
     assert used == "container"
-    assert pred({"container_id": DOCKER_ID}) and not pred({"container_id": None})
-    pred, used = src["scope_filter"]("host")
-    assert used == "host" and pred({"container_id": None})
+    assert pred(_event(ours)) and not pred(_event(theirs)) and not pred(_event(None))
+    pred, used = src["scope_filter"]("host", api)
+    assert used == "host" and pred(_event(theirs)) and pred(_event(None))
+    mountinfo = ("600 590 254:1 /var/lib/docker/containers/%s/hostname /etc/hostname rw,relatime - ext4 /dev/vda1 rw\n"
+                 % DOCKER_ID)
+    monkeypatch.setitem(live, "_read", lambda p: mountinfo if p.endswith("mountinfo") else "0::/\n")
+    pred, used = src["scope_filter"]("auto", api)
+    assert used == "container" and pred(_event(ours)) and not pred(_event(theirs))
     monkeypatch.setitem(live, "_read", lambda p: "0::/\n")
-    assert src["scope_filter"]("auto")[1] == "host"
-    with pytest.raises(src["OomKillsError"], match="scope=container but the container's id cannot be found"):
-        src["scope_filter"]("container")
+    assert src["scope_filter"]("auto", api)[1] == "host"
+    with pytest.raises(src["OomKillsError"], match="scope=container but this container's id or cgroup cannot"):
+        src["scope_filter"]("container", api)
 
 
 # ---------------------------------------------------------------------------
@@ -453,6 +456,33 @@ def test_a_followed_syslog_file_gives_what_oom_facts_reads(src, oom_log, tmp_pat
     want = reference(oom_log, lines, "file", None)
     assert want and [e["oom_kill"] for e in got] == want
     assert got[0]["oom_kill"]["time"]            # the syslog stamp, year from the time of reading
+
+
+@pytest.mark.parametrize("fixture, killer", [
+    ("userspace-systemd-oomd.log", "systemd-oomd"),
+    ("userspace-earlyoom.log", "earlyoom"),
+])
+def test_userspace_killers_give_what_oom_facts_reads(src, oom_log, tmp_path, fixture, killer):
+    """Kills by systemd-oomd and earlyoom come through the same parser as oom_facts'."""
+    lines = [line for line in (OOM_FIXTURES / fixture).read_bytes().split(b"\n") if line and not line.startswith(b"#")]
+    path = tmp_path / "syslog"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+
+    async def go():
+        r = Running(src, {"path": str(path), "start": "boot", "killers": [killer]})
+        try:
+            return await r.drain(0.8)
+        finally:
+            await r.stop()
+
+    got = run(go())
+    want = [e for e in reference(oom_log, lines, "file", None) if e["killer"] == killer]
+    assert want and [e["oom_kill"] for e in got] == want
+    assert all(e["oom_kill"]["kind"] == "userspace" for e in got)
+
+
+def test_kinds_are_the_parsers(src):
+    assert tuple(src["KINDS"]) == tuple(src["parser_api"]().kinds)
 
 
 def test_journal_without_ansible_core_is_a_clear_error(src, monkeypatch):

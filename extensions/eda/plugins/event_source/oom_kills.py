@@ -33,7 +33,6 @@ import asyncio
 import errno
 import math
 import os
-import re
 import shutil
 import socket
 import sys
@@ -151,9 +150,6 @@ KILLERS = ("kernel", "systemd-oomd", "earlyoom")
 SCOPES = ("auto", "host", "container")
 STARTS = ("now", "boot")
 KMSG = "/dev/kmsg"
-# journalctl matches: kernel messages, or the userspace killers' own messages.
-JOURNAL_MATCHES = ("_TRANSPORT=kernel", "+", "SYSLOG_IDENTIFIER=earlyoom",
-                   "+", "_SYSTEMD_UNIT=systemd-oomd.service")
 READ_CHUNK = 1 << 16
 MAX_LINE = 1 << 20          # a longer line (no newline) in a followed file is cut
 MAX_BATCH = 4096            # records read before the parser's events are emitted
@@ -166,14 +162,15 @@ class OomKillsError(Exception):
 
 # ---------------------------------------------------------------------------
 # The one seam to the collection's parser (the coordinator points it at the
-# parser package of sre.oom when that replaces _oom_log).
+# parser package of sre.oom, plugins/module_utils/_oom).
 
 def parser_api():
-    """The collection's kernel-log parser: an object with OomLogParser, public, KINDS
-    and journal_lines(record_text, boot_id) (-> parser lines of `journalctl -o json`
-    output, as oom_facts feeds them)."""
+    """The collection's log parser: an object with OomLogParser, public, kinds, the
+    container scope rule (container_identity, in_container_scope), and oom_facts' own
+    journal reading: journal_lines(record_text, boot_id) (-> parser lines of
+    `journalctl -o json` output, as oom_facts feeds them) and journal_matches()."""
     try:
-        from ansible_collections.sre.oom.plugins.module_utils import _oom_log
+        from ansible_collections.sre.oom.plugins.module_utils._oom import cgroup, kernel, scanner
     except ImportError:
         # ansible-rulebook runs this file by path: make its collection tree importable.
         here = os.path.abspath(__file__)
@@ -183,7 +180,7 @@ def parser_api():
         if os.path.isdir(os.path.join(root, "ansible_collections", "sre", "oom")) and root not in sys.path:
             sys.path.append(root)
         try:
-            from ansible_collections.sre.oom.plugins.module_utils import _oom_log
+            from ansible_collections.sre.oom.plugins.module_utils._oom import cgroup, kernel, scanner
         except ImportError as exc:
             raise OomKillsError("sre.oom.oom_kills: cannot import the collection's parser "
                                 "(install the sre.oom collection where ansible-rulebook finds it): %s" % exc)
@@ -196,54 +193,45 @@ def parser_api():
                                 "code, which needs ansible-core installed beside ansible-rulebook: %s" % exc)
         return _journal_lines(text, boot_id)
 
+    def journal_matches():
+        try:
+            from ansible_collections.sre.oom.plugins.modules.oom_facts import JOURNAL_MATCHES
+        except ImportError as exc:
+            raise OomKillsError("sre.oom.oom_kills: source=journal reads journal records with oom_facts' own "
+                                "code, which needs ansible-core installed beside ansible-rulebook: %s" % exc)
+        return JOURNAL_MATCHES
+
     class Api(object):
-        OomLogParser = _oom_log.OomLogParser
-        public = staticmethod(_oom_log.public)
-        kinds = _oom_log.KINDS
+        OomLogParser = scanner.OomLogParser
+        public = staticmethod(scanner.public)
+        kinds = kernel.KINDS
+        container_identity = staticmethod(cgroup.container_identity)
+        in_container_scope = staticmethod(cgroup.in_container_scope)
     Api.journal_lines = staticmethod(journal_lines)
+    Api.journal_matches = staticmethod(journal_matches)
     return Api
 
 
 # ---------------------------------------------------------------------------
-# Scope (the coordinator may point these at oom_facts' own scope functions)
+# Scope: the rule of oom_facts (plugins/module_utils/_oom/cgroup.py)
 
-_HEX64_RE = re.compile(r"(?<![0-9a-f])([0-9a-f]{64})(?![0-9a-f])")
-_CONTAINER_FILES = ("/etc/hostname", "/etc/hosts", "/etc/resolv.conf")
+def scope_filter(scope, api):
+    """A predicate on public events for the `scope` argument, and the scope used.
 
-
-def own_container_id(cgroup_text, mountinfo_text):
-    """The id (64 hex) of the container this process runs in, or None.
-
-    From the cgroup path (a host cgroup namespace: .../docker-<id>.scope or
-    /docker/<id>), else from the files the engine bind-mounts from its container
-    directory (/var/lib/docker/containers/<id>/hostname on /etc/hostname).
+    The container's identity (its ids and cgroup paths, seen from inside) and the rule
+    deciding whether an event is the container's are oom_facts' own. With `auto`, the
+    scope is the container's when that identity can be found, else the host's.
     """
-    for line in cgroup_text.splitlines():
-        path = line.split(":", 2)[-1]
-        m = _HEX64_RE.search(path)
-        if m:
-            return m.group(1)
-    for line in mountinfo_text.splitlines():
-        fields = line.split()
-        if len(fields) > 4 and fields[4] in _CONTAINER_FILES and "/containers/" in fields[3]:
-            m = _HEX64_RE.search(fields[3])
-            if m:
-                return m.group(1)
-    return None
-
-
-def scope_filter(scope):
-    """A predicate on public events for the `scope` argument, and the scope used."""
-    cid = own_container_id(_read("/proc/self/cgroup"), _read("/proc/self/mountinfo"))
+    ids, paths = api.container_identity(_read("/proc/1/cgroup"), _read("/proc/self/cgroup"),
+                                        _read("/proc/self/mountinfo"))
     if scope == "auto":
-        # only a container whose id is known can have its kills told apart
-        scope = "container" if cid else "host"
+        scope = "container" if ids or paths else "host"
     if scope == "host":
         return (lambda ev: True), "host"
-    if not cid:
-        raise OomKillsError("sre.oom.oom_kills: scope=container but the container's id cannot be "
-                            "found in /proc/self/cgroup or /proc/self/mountinfo; use scope=host")
-    return (lambda ev: ev.get("container_id") == cid), "container"
+    if not ids and not paths:
+        raise OomKillsError("sre.oom.oom_kills: scope=container but this container's id or cgroup cannot be "
+                            "found in /proc/1/cgroup, /proc/self/cgroup or /proc/self/mountinfo; use scope=host")
+    return (lambda ev: api.in_container_scope(ev, ids, paths)), "container"
 
 
 # ---------------------------------------------------------------------------
@@ -476,7 +464,7 @@ async def journal_batches(api, start):
         raise OomKillsError("sre.oom.oom_kills: source=journal but journalctl is not installed")
     argv = [journalctl, "-f", "-o", "json", "-q", "--no-pager"]
     argv += ["-b", "--lines=all"] if start == "boot" else ["--lines=0"]
-    argv += list(JOURNAL_MATCHES)
+    argv += list(api.journal_matches())      # oom_facts' own: the kernel, the userspace killers, PID 1
     boot_id = _read("/proc/sys/kernel/random/boot_id").strip().replace("-", "")
     list(api.journal_lines("", boot_id))      # a missing dependency fails before journalctl starts
     proc = await asyncio.create_subprocess_exec(
@@ -644,7 +632,7 @@ async def main(queue: asyncio.Queue, args: dict[str, Any]) -> None:
     """Follow the kernel log and put one event per OOM kill on ``queue``."""
     cfg = validate(args)
     api = parser_api()
-    in_scope, _scope = scope_filter(cfg["scope"])
+    in_scope, _scope = scope_filter(cfg["scope"], api)
     which = choose_source(cfg)
     emitter = Emitter(queue, cfg, api, in_scope, socket.gethostname())
     counters = emitter.counters
