@@ -736,8 +736,8 @@ def run(module, host, req):
 
     if not live_tree:
         if tree_root == "/" and any_changed:
-            warnings.append("systemd is not PID 1 here: drop-ins written, nothing reloaded, "
-                            "applied live or restarted")
+            warnings.append("systemd is not PID 1 here: drop-ins %s, nothing reloaded, applied live or "
+                            "restarted" % ("would be written" if module.check_mode else "written"))
         for plan in plans:
             if plan.spec.state == "present" and not _systemd.unit_file_exists(plan.unit, tree):
                 warnings.append("%s is not installed; its drop-in takes effect once it is" % plan.unit)

@@ -343,6 +343,14 @@ def test_not_installed_unit_gets_dropin_and_warning(fake, run_module):
     assert r["warnings"] == ["ghost.service is not installed; its drop-in takes effect once it is"]
 
 
+def test_systemd_not_pid1_check_mode_says_would(fake, run_module):
+    write(fake.root, "/proc/1/comm", "bash\n")
+    r = run(run_module, {"name": "worker", "value": 5}, check_mode=True)
+    assert r["changed"] is True and not dropin(fake).exists()
+    assert r["warnings"] == [
+        "systemd is not PID 1 here: drop-ins would be written, nothing reloaded, applied live or restarted"]
+
+
 def test_systemd_not_pid1(fake, run_module):
     write(fake.root, "/proc/1/comm", "bash\n")
     r = run(run_module, {"name": ["worker", "ghost"], "value": 5, "restart": "always"})
