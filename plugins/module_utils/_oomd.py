@@ -275,20 +275,7 @@ def read_order(root="/", managed_path=None):
     ``managed_path`` (as seen from ``root``) is placed where it would go even when it
     does not exist yet. Returns a list of paths as seen from ``root``.
     """
-    chosen = {}
-    seen = set()
-    for d in DROPIN_DIRS:
-        real = os.path.realpath(join_root(root, d))
-        if real in seen or not os.path.isdir(real):
-            continue
-        seen.add(real)
-        try:
-            names = os.listdir(real)
-        except OSError:
-            continue
-        for name in names:
-            if name.endswith(".conf") and not name.startswith(".") and name not in chosen:
-                chosen[name] = os.path.join(d, name)
+    chosen = _managed.conf_files(DROPIN_DIRS, root)
     if managed_path and os.path.dirname(managed_path) in DROPIN_DIRS:
         name = os.path.basename(managed_path)
         other = chosen.get(name)

@@ -252,22 +252,9 @@ def boot_order(root="/"):
 
     Files are sorted by basename across SYSCTL_DIRS; of two files with the same
     basename only the one in the higher-priority directory is read (a link to
-    /dev/null masks). SYSCTL_CONF comes last. Paths are returned without ``root``.
+    /dev/null masks), and hidden files are ignored (_managed.conf_files). SYSCTL_CONF comes last. Paths are returned without ``root``.
     """
-    chosen = {}
-    seen_dirs = set()
-    for d in SYSCTL_DIRS:
-        real = os.path.realpath(os.path.join(root, d.lstrip("/")))
-        if real in seen_dirs or not os.path.isdir(real):
-            continue
-        seen_dirs.add(real)
-        try:
-            names = os.listdir(real)
-        except OSError:
-            continue
-        for name in names:
-            if name.endswith(".conf") and name not in chosen:
-                chosen[name] = os.path.join(d, name)
+    chosen = _managed.conf_files(SYSCTL_DIRS, root)
     order = [chosen[name] for name in sorted(chosen)]
     conf = os.path.join(root, SYSCTL_CONF.lstrip("/"))
     if os.path.isfile(conf):

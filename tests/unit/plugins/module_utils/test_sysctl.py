@@ -169,6 +169,12 @@ def test_boot_order_dedupes_linked_dirs_and_sorts_by_basename(tmp_path):
         "/etc/sysctl.d/20-local.conf", "/etc/sysctl.d/50-default.conf", "/etc/sysctl.conf"]
 
 
+def test_boot_order_ignores_hidden_files_as_systemd_sysctl_does(tmp_path):
+    write(tmp_path, "/etc/sysctl.d/.60-sre-oom.conf", "vm.panic_on_oom = 2\n")   # an editor's or a tool's temp file
+    write(tmp_path, "/etc/sysctl.d/60-sre-oom.conf", "")
+    assert _sysctl.boot_order(str(tmp_path)) == ["/etc/sysctl.d/60-sre-oom.conf"]
+
+
 @pytest.mark.parametrize("desired,live,kubelet,expected", [
     ({"vm.panic_on_oom": 1}, {"kernel.panic": 0}, False, ["stays down"]),
     ({"vm.panic_on_oom": 1, "kernel.panic": 10}, {"kernel.panic": 0}, False, []),
