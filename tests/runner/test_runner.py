@@ -188,3 +188,17 @@ def test_report_writes_the_report(tmp_path, collections_dir):
     later_stats = _assert_successful(later)
     assert later_stats["ok"] == {"localhost": 1}
     assert [e["event_data"]["resolved_action"] for e in _host_events(later, "runner_on_ok")] == ["ansible.builtin.assert"]
+
+    # The report from that cache alone, as a fleet runs it in AWX: the same
+    # report.yml with oom_report_gather=false contacts no host and finds the
+    # same facts.
+    cached_out = tmp_path / "report-from-cache"
+    (pdd / "env/extravars").write_text(yaml.safe_dump(
+        {"oom_report_dir": str(cached_out), "oom_report_since": "-1d", "oom_report_gather": False}))
+    cached = _run(pdd, "playbooks/report.yml", "report-from-cache")
+    _assert_successful(cached)
+    actions = [e["event_data"]["resolved_action"] for e in cached["events"] if e["event"] == "runner_on_ok"]
+    assert "sre.oom.oom_facts" not in actions and "sre.oom.oom_report" in actions
+    from_cache = json.loads((cached_out / "report.json").read_text())
+    assert from_cache["summary"]["hosts_reporting"] == 1
+    assert from_cache["summary"]["kills"] == report["summary"]["kills"]
