@@ -151,14 +151,7 @@ def check_parent(path):
         except OSError as exc:
             raise _error("inspect", walked, exc)
         if stat.S_ISLNK(st.st_mode):
-            if i == len(parts) - 1:
-                raise ManagedFileError(
-                    "refusing to write into %s: it is a symlink (to %s), not a directory; "
-                    "sre.oom never writes through a symlink" % (walked, _readlink(walked, None)), walked, errno.ELOOP)
-            if not _trusted_link(st):
-                raise ManagedFileError(
-                    "refusing to follow %s: a symlink owned by uid %d (only root's or this user's "
-                    "symlinks are followed above a managed file)" % (walked, st.st_uid), walked, errno.ELOOP)
+            _check_link(walked, st, i == len(parts) - 1, walked, None)
             if not os.path.isdir(walked):
                 raise ManagedFileError("cannot use %s as a directory: it is a symlink to something that is not "
                                        "a directory" % walked, walked, errno.ENOTDIR)
@@ -249,6 +242,20 @@ _O_DIR = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 
 _O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
+def _check_link(walked, st, last, name, dir_fd):
+    """The symlink rule of both directory walks: the directory holding a managed file
+    is never a symlink; a symlink above it is followed only when root or this user
+    owns it. ``name``/``dir_fd`` locate the link for reading where it points."""
+    if last:
+        raise ManagedFileError(
+            "refusing to write into %s: it is a symlink (to %s), not a directory; "
+            "sre.oom never writes through a symlink" % (walked, _readlink(name, dir_fd)), walked, errno.ELOOP)
+    if not _trusted_link(st):
+        raise ManagedFileError(
+            "refusing to follow %s: a symlink owned by uid %d (only root's or this user's "
+            "symlinks are followed above a managed file)" % (walked, st.st_uid), walked, errno.ELOOP)
+
+
 def _trusted_link(st):
     return st.st_uid in (0, os.geteuid())
 
@@ -284,14 +291,7 @@ def _open_parent(directory, dir_mode, created):
             else:  # pragma: no cover - appears and disappears three times in a row
                 raise ManagedFileError("cannot create directory %s: it keeps changing" % walked, walked)
             if stat.S_ISLNK(st.st_mode):
-                if last:
-                    raise ManagedFileError(
-                        "refusing to write into %s: it is a symlink (to %s), not a directory; "
-                        "sre.oom never writes through a symlink" % (walked, _readlink(name, fd)), walked, errno.ELOOP)
-                if not _trusted_link(st):
-                    raise ManagedFileError(
-                        "refusing to follow %s: a symlink owned by uid %d (only root's or this user's "
-                        "symlinks are followed above a managed file)" % (walked, st.st_uid), walked, errno.ELOOP)
+                _check_link(walked, st, last, name, fd)
                 flags = _O_DIR
             elif stat.S_ISDIR(st.st_mode):
                 flags = _O_DIR | _O_NOFOLLOW
