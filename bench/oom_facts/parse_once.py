@@ -14,8 +14,8 @@ import resource
 import sys
 import time
 
-from ansible_collections.sre.oom.plugins.module_utils._oom import scanner
-from ansible_collections.sre.oom.plugins.modules import oom_facts
+from ansible_collections.sre.oom.plugins.module_utils import _host
+from ansible_collections.sre.oom.plugins.module_utils._oom import scanner, sources
 
 
 def vm_hwm_kb():
@@ -28,10 +28,10 @@ def vm_hwm_kb():
 
 def main():
     path = sys.argv[1]
-    host = oom_facts.Host(None)          # the module's host seam; only file access is used
+    host = _host.Host()                  # the module's host seam; only file access is used
     collector = scanner.EventCollector(max_events=100)
     t0, c0 = time.perf_counter(), time.process_time()
-    oom_facts.read_file(host, collector, path)
+    sources.read_file(host, collector, path)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     events = collector.events()
     print(json.dumps({

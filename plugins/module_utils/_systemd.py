@@ -11,6 +11,7 @@ import re
 import string
 
 from ansible_collections.sre.oom.plugins.module_utils import _managed
+from ansible_collections.sre.oom.plugins.module_utils._host import join_root
 
 UNIT_NAME_MAX = 255
 
@@ -379,14 +380,6 @@ def unit_file_exists(unit, root="/", search_path=SEARCH_PATH):
     return False
 
 
-def join_root(root, *parts):
-    """Join absolute ``parts`` below ``root`` ("/" leaves them as they are)."""
-    path = os.path.join(*parts)
-    if root in (None, "", "/"):
-        return path
-    return os.path.join(root, path.lstrip("/"))
-
-
 def split_unit_dir(unit_dir):
     """Split ``unit_dir`` into (root, standard dir) or return None.
 
@@ -564,3 +557,82 @@ def limit_from_show(val, legacy=False):
     if not val.isdigit():
         return None
     return (int(val) * 10000 + UINT32_MAX // 2) // UINT32_MAX
+
+
+# ---------------------------------------------------------------------------
+# The units with an OOM setting (oom_facts' services)
+# ---------------------------------------------------------------------------
+
+def gather_services(host):
+    """The units oom_facts lists under ``services``: (list of unit dicts, error or None).
+
+    Services and scopes with an OOM setting other than the default, or whose last
+    result was oom-kill; read through the host seam (module_utils/_host.Host:
+    exists, which, run, read_text)."""
+    if not host.exists("/run/systemd/system"):
+        return [], "systemd is not the init system here (no /run/systemd/system)"
+    systemctl = host.which("systemctl")
+    if not systemctl:
+        return [], "systemctl not found"
+    rc, out, err = host.run([systemctl, "show", "-p", "DefaultOOMPolicy"])
+    default_policy = "stop"
+    if rc == 0:
+        for blk in parse_show(out):
+            default_policy = blk.get("DefaultOOMPolicy") or default_policy
+    rc, out, err = host.run([systemctl, "list-units", "--all", "--type=service,scope", "--no-legend",
+                             "--no-pager", "--plain"])
+    if rc != 0:
+        return [], "systemctl list-units failed (rc=%d): %s" % (rc, (err or out).strip())
+    units = []
+    for line in out.splitlines():
+        parts = line.split()
+        if parts and (parts[0].endswith(".service") or parts[0].endswith(".scope")):
+            units.append(parts[0])
+    # systemctl show leaves out properties its systemd does not know: the limit is
+    # ManagedOOMMemoryPressureLimitPercent ("61%") on 247 and ManagedOOMMemoryPressureLimit
+    # (a fraction of 2^32) from 248, which also added ManagedOOMPreference.
+    props = ("Id", "OOMScoreAdjust", "OOMPolicy", "Delegate", "Result", "ManagedOOMMemoryPressure",
+             "ManagedOOMMemoryPressureLimit", "ManagedOOMMemoryPressureLimitPercent", "ManagedOOMSwap",
+             "ManagedOOMPreference", "ControlGroup")
+    found = []
+    for i in range(0, len(units), 200):
+        batch = units[i:i + 200]
+        rc, out, err = host.run(show_argv(systemctl, props, batch))
+        if rc != 0:
+            return found, "systemctl show failed (rc=%d): %s" % (rc, (err or out).strip())
+        for blk in parse_show(out):
+            unit = blk.get("Id")
+            if not unit:
+                continue
+            adj = parse_show_int(blk.get("OOMScoreAdjust")) or 0
+            policy = blk.get("OOMPolicy") or None
+            result = blk.get("Result") or None
+            pressure = blk.get("ManagedOOMMemoryPressure") or None
+            swap = blk.get("ManagedOOMSwap") or None
+            preference = blk.get("ManagedOOMPreference") or None
+            limit = limit_from_show(blk.get("ManagedOOMMemoryPressureLimit"))
+            if limit is None:
+                limit = limit_from_show(blk.get("ManagedOOMMemoryPressureLimitPercent"), legacy=True)
+            usual = {default_policy}
+            if blk.get("Delegate") == "yes":
+                usual.add("continue")
+            oomd = (pressure == "kill" or swap == "kill" or bool(limit)
+                    or preference in ("avoid", "omit"))
+            if not (adj != 0 or (policy is not None and policy not in usual) or result == "oom-kill" or oomd):
+                continue
+            group = None
+            cgroup = (blk.get("ControlGroup") or "").strip("/")
+            if cgroup and ".." not in cgroup.split("/"):
+                for base in ("/sys/fs/cgroup/", "/sys/fs/cgroup/unified/"):
+                    text = host.read_text(base + cgroup + "/memory.oom.group")
+                    if text is not None and text.strip() in ("0", "1"):
+                        group = text.strip() == "1"
+                        break
+            found.append({"unit": unit, "oom_score_adjust": adj, "oom_policy": policy, "result": result,
+                          "managed_oom_memory_pressure": pressure,
+                          "managed_oom_memory_pressure_limit": (
+                              None if limit is None else format_percent(limit)),
+                          "managed_oom_swap": swap, "managed_oom_preference": preference,
+                          "memory_oom_group": group})
+    found.sort(key=lambda u: u["unit"])
+    return found, None

@@ -378,179 +378,25 @@ ansible_facts:
           sample: null
 """
 
-import calendar
-import errno
-import glob
-import gzip
-import json
 import os
-import re
-import stat
-import time
-import zlib
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.sre.oom.plugins.module_utils import _sysctl, _systemd
+from ansible_collections.sre.oom.plugins.module_utils import _host, _sysctl, _systemd
 from ansible_collections.sre.oom.plugins.module_utils._oom import cgroup as _cgroup
 from ansible_collections.sre.oom.plugins.module_utils._oom import formats as _formats
+from ansible_collections.sre.oom.plugins.module_utils._oom import journal as _journal
 from ansible_collections.sre.oom.plugins.module_utils._oom import scanner as _scanner
+from ansible_collections.sre.oom.plugins.module_utils._oom import since as _since
+from ansible_collections.sre.oom.plugins.module_utils._oom import sources as _sources
 
 SUBSETS = ("sysctl", "counters", "events", "processes", "services")
 SOURCES = ("auto", "journal", "kmsg", "dmesg", "file")
 SCOPES = ("auto", "host", "container")
-DEFAULT_FILES = ("/var/log/kern.log", "/var/log/messages", "/var/log/syslog")
 # More events than this would take the module past 64 MB of memory and make the
 # returned facts (and the fact cache) heavy; event_count still counts them all.
 MAX_EVENTS_LIMIT = 1000
 # The six OOM sysctls, named as oom_policy's options (one list for the collection).
 SYSCTLS = tuple((option, _sysctl.key_to_proc_path(key)) for option, key, _kind, _rule in _sysctl.OPTIONS)
-# journalctl filters the messages itself when it can (--grep, systemd 237+): only
-# the lines the parsers use come back. Kernel lines, then systemd-oomd, earlyoom,
-# and systemd's unit lines about an OOM kill.
-JOURNAL_GREP = ("Killed process|invoked oom-killer|oom-kill:|reaped process|sacrifice child|or a child"
-                "|killed as a result of limit|PID: [0-9]+ Comm: |Pid: [0-9]+, comm: "
-                "|for killing due to|due to memory pressure|due to swap used|due to memory used"
-                "|sending SIG|Killing process|ow [Mm]emory! |OOM killer")
-# The journal records read: the kernel's, the two userspace killers', and PID 1's
-# (systemd's lines about a unit whose process was OOM-killed).
-JOURNAL_MATCHES = ("_TRANSPORT=kernel", "+", "_SYSTEMD_UNIT=systemd-oomd.service", "+",
-                   "_SYSTEMD_UNIT=earlyoom.service", "+", "_PID=1")
-# Only the fields the module reads (systemd 236+, so every journalctl with --grep):
-# a quarter of the output of whole records.
-JOURNAL_FIELDS = "MESSAGE,SYSLOG_IDENTIFIER,_PID,_TRANSPORT,_HOSTNAME,_SOURCE_MONOTONIC_TIMESTAMP"
-C_LOCALE = {"LC_ALL": "C"}
-_FILE_KINDS = ((stat.S_ISDIR, "directory"), (stat.S_ISFIFO, "fifo"), (stat.S_ISCHR, "character device"),
-               (stat.S_ISBLK, "block device"), (stat.S_ISSOCK, "socket"))
-
-
-class SourceError(Exception):
-    """A log source that cannot be read; ``reason`` is the short fact value."""
-
-    def __init__(self, reason):
-        Exception.__init__(self, reason)
-        self.reason = reason
-
-
-class _GzipLog(gzip.GzipFile):
-    """A gzip reader that closes the file it was given, and whose readinto returns
-    what was uncompressed before a damaged or truncated part before raising."""
-
-    def __init__(self, fileobj):
-        gzip.GzipFile.__init__(self, fileobj=fileobj, mode="rb")
-        self.myfileobj = fileobj     # GzipFile.close() closes myfileobj
-        self._damage = None
-
-    def readinto(self, b):
-        if self._damage is not None:
-            raise self._damage
-        view = memoryview(b).cast("B")
-        n = 0
-        try:
-            while n < len(view):
-                data = self.read1(len(view) - n)
-                if not data:
-                    break
-                view[n:n + len(data)] = data
-                n += len(data)
-        except (EOFError, OSError, zlib.error) as e:
-            if not n:
-                raise
-            self._damage = e
-        finally:
-            view.release()
-        return n
-
-
-class Host(object):
-    """Every access to the managed host goes through here (the tests' one seam)."""
-
-    def __init__(self, module):
-        self.module = module
-
-    def now(self):
-        return time.time()
-
-    def read(self, path):
-        """Text of a small file, or None when it cannot be read."""
-        try:
-            with open(path, "r", encoding="utf-8", errors="replace") as f:
-                return f.read()
-        except (IOError, OSError):
-            return None
-
-    def listdir(self, path):
-        try:
-            return os.listdir(path)
-        except OSError:
-            return []
-
-    def walk(self, top):
-        for dirpath, dirnames, filenames in os.walk(top, onerror=lambda e: None):
-            yield dirpath, dirnames, filenames
-
-    def exists(self, path):
-        return os.path.exists(path)
-
-    def environ(self, name):
-        return os.environ.get(name)
-
-    def glob(self, pattern):
-        return glob.glob(pattern)
-
-    def mtime(self, path):
-        try:
-            return os.stat(path).st_mtime
-        except OSError:
-            return None
-
-    def stat(self, path):
-        """os.stat of a path (follows symlinks); raises OSError."""
-        return os.stat(path)
-
-    def open_log(self, path):
-        """A binary file object for a regular log file (gzip is uncompressed on the fly).
-
-        Opened without blocking and checked again once open: a FIFO or device
-        swapped in after the caller's stat is refused, never read.
-        """
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
-        try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise OSError(errno.EINVAL, "not a regular file")
-            f = os.fdopen(fd, "rb")
-        except BaseException:
-            os.close(fd)
-            raise
-        if path.endswith(".gz"):
-            return _GzipLog(f)
-        return f
-
-    def which(self, name):
-        return self.module.get_bin_path(name)
-
-    def run(self, argv):
-        return self.module.run_command(argv, environ_update=C_LOCALE)
-
-    def kmsg_records(self):
-        """Yield the records of /dev/kmsg without blocking; raises OSError."""
-        fd = os.open("/dev/kmsg", os.O_RDONLY | os.O_NONBLOCK)
-        try:
-            while True:
-                try:
-                    rec = os.read(fd, 16384)
-                except OSError as e:
-                    if e.errno == errno.EAGAIN:
-                        return
-                    if e.errno == errno.EPIPE:   # overwritten while reading: go on
-                        continue
-                    if e.errno == errno.EINVAL:  # a record longer than the buffer
-                        continue
-                    raise
-                if not rec:
-                    return
-                yield rec
-        finally:
-            os.close(fd)
 
 
 # ---------------------------------------------------------------------------
@@ -585,59 +431,6 @@ def resolve_subset(requested):
     return sorted(include - exclude)
 
 
-_SINCE_REL_RE = re.compile(r"^-\s{0,4}(\d{1,12}(?:\.\d{1,9})?)\s{0,4}(s|sec|m|min|h|d|w)$")
-_SINCE_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
-_SINCE_ISO_RE = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?)?\s{0,4}(Z|[+-]\d{2}:?\d{2})?$"
-)
-_SINCE_HELP = ("use 'boot', 'all', a relative time such as '-24h', '-30m' or '-7d', "
-               "or an ISO 8601 time such as '2026-11-28T17:00:00Z'")
-
-
-def parse_since(value, now, boot_time=None, utc_offset=None):
-    """Turn the `since` option into (mode, epoch).
-
-    mode is 'boot', 'all' or 'time'; epoch is the cut-off (None for 'all', the boot
-    time for 'boot' when known). Raises ValueError with a message for bad input:
-    an ISO 8601 time must be a real date (no 31 February) with a real offset
-    (at most 14 hours, minutes below 60).
-    """
-    text = str(value).strip()
-    if text in ("", "boot"):
-        return "boot", boot_time
-    if text == "all":
-        return "all", None
-    m = _SINCE_REL_RE.match(text)
-    if m:
-        return "time", now - float(m.group(1)) * _SINCE_UNITS[m.group(2)]
-    m = _SINCE_ISO_RE.match(text)
-    if not m:
-        raise ValueError("since: %r is not understood; %s" % (text, _SINCE_HELP))
-    year, mon, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
-    hour = int(m.group(4) or 0)
-    minute = int(m.group(5) or 0)
-    sec = int(m.group(6) or 0)
-    if not (1970 <= year <= 9999 and 1 <= mon <= 12):
-        raise ValueError("since: %r is not a valid date (year 1970-9999, month 01-12)" % text)
-    last_day = calendar.monthrange(year, mon)[1]
-    if not 1 <= day <= last_day:
-        raise ValueError("since: %r is not a valid date (%04d-%02d has %d days)" % (text, year, mon, last_day))
-    if not (hour < 24 and minute < 60 and sec < 60):
-        raise ValueError("since: %r is not a valid time of day (hours 00-23, minutes and seconds 00-59)" % text)
-    tz = m.group(8)
-    if tz:
-        digits = tz[1:].replace(":", "") if tz != "Z" else "0000"
-        tz_h, tz_m = int(digits[:2]), int(digits[2:4])
-        if tz_m >= 60 or tz_h * 60 + tz_m > 14 * 60:
-            raise ValueError("since: %r has no valid UTC offset (-14:00 to +14:00, minutes 00-59)" % text)
-        epoch = calendar.timegm((year, mon, day, hour, minute, sec, 0, 0, 0)) - _formats.tz_seconds(tz)
-        return "time", epoch + _formats.frac_seconds(m.group(7))
-    epoch = _formats.epoch_local(year, mon, day, hour, minute, sec, _formats.frac_seconds(m.group(7)), utc_offset)
-    if epoch is None:
-        raise ValueError("since: %r is not a valid date/time" % text)
-    return "time", epoch
-
-
 def validate(params, now, boot_time):
     """Check every option; return (subsets, sources, since_mode, since_epoch) or raise ValueError."""
     subsets = resolve_subset(params["gather_subset"] or ["all"])
@@ -657,7 +450,7 @@ def validate(params, now, boot_time):
         raise ValueError("top_processes must be 0 or more, got %d" % params["top_processes"])
     if params["scope"] not in SCOPES:
         raise ValueError("scope: %r is not one of %s" % (params["scope"], ", ".join(SCOPES)))
-    mode, epoch = parse_since(params["since"], now, boot_time)
+    mode, epoch = _since.parse_since(params["since"], now, boot_time)
     return subsets, sources, mode, epoch
 
 
@@ -674,13 +467,13 @@ def _int_or_none(text):
 
 
 def gather_sysctl(host):
-    return {name: _int_or_none(host.read(path)) for name, path in SYSCTLS}
+    return {name: _int_or_none(host.read_text(path)) for name, path in SYSCTLS}
 
 
 def _cgroup_mounts(host):
     """[(mount point, version)] of cgroup2 mounts and cgroup v1 memory mounts."""
     out = []
-    text = host.read("/proc/self/mounts") or ""
+    text = host.read_text("/proc/self/mounts") or ""
     for line in text.splitlines():
         parts = line.split()
         if len(parts) < 4:
@@ -693,7 +486,7 @@ def _cgroup_mounts(host):
 
 
 def gather_counters(host):
-    vmstat = host.read("/proc/vmstat") or ""
+    vmstat = host.read_text("/proc/vmstat") or ""
     oom_kill = None
     for line in vmstat.splitlines():
         if line.startswith("oom_kill "):
@@ -704,7 +497,7 @@ def gather_counters(host):
         for dirpath, _dirs, files in host.walk(mount):
             if fname not in files:
                 continue
-            text = host.read(os.path.join(dirpath, fname))
+            text = host.read_text(os.path.join(dirpath, fname))
             if not text:
                 continue
             values = {}
@@ -724,7 +517,7 @@ def gather_counters(host):
 
 
 def _proc_unit(host, pid):
-    text = host.read("/proc/%s/cgroup" % pid) or ""
+    text = host.read_text("/proc/%s/cgroup" % pid) or ""
     paths = {}
     for line in text.splitlines():
         parts = line.split(":", 2)
@@ -752,18 +545,18 @@ def gather_processes(host, top):
     for name in host.listdir("/proc"):
         if not name.isdigit():
             continue
-        statm = host.read("/proc/%s/statm" % name)
+        statm = host.read_text("/proc/%s/statm" % name)
         if not statm:
             continue
         fields = statm.split()
         rss_kb = int(fields[1]) * page_kb if len(fields) > 1 and fields[1].isdigit() else 0
         if rss_kb == 0:
             continue   # kernel threads have no memory of their own
-        score = _int_or_none(host.read("/proc/%s/oom_score" % name))
-        adj = _int_or_none(host.read("/proc/%s/oom_score_adj" % name))
+        score = _int_or_none(host.read_text("/proc/%s/oom_score" % name))
+        adj = _int_or_none(host.read_text("/proc/%s/oom_score_adj" % name))
         if score is None:
             continue
-        comm = (host.read("/proc/%s/comm" % name) or "").rstrip("\n")
+        comm = (host.read_text("/proc/%s/comm" % name) or "").rstrip("\n")
         procs.append({"pid": int(name), "comm": comm, "oom_score": score, "oom_score_adj": adj,
                       "rss_kb": rss_kb, "unit": None})
     procs.sort(key=lambda p: (-p["oom_score"], -p["rss_kb"], p["pid"]))
@@ -773,340 +566,6 @@ def gather_processes(host, top):
         if p["unit"] is None:
             p["unit"] = _proc_unit(host, p["pid"])
     return chosen, protected
-
-
-def gather_services(host):
-    """Return (list of units, error or None)."""
-    if not host.exists("/run/systemd/system"):
-        return [], "systemd is not the init system here (no /run/systemd/system)"
-    systemctl = host.which("systemctl")
-    if not systemctl:
-        return [], "systemctl not found"
-    rc, out, err = host.run([systemctl, "show", "-p", "DefaultOOMPolicy"])
-    default_policy = "stop"
-    if rc == 0:
-        for blk in _systemd.parse_show(out):
-            default_policy = blk.get("DefaultOOMPolicy") or default_policy
-    rc, out, err = host.run([systemctl, "list-units", "--all", "--type=service,scope", "--no-legend",
-                             "--no-pager", "--plain"])
-    if rc != 0:
-        return [], "systemctl list-units failed (rc=%d): %s" % (rc, (err or out).strip())
-    units = []
-    for line in out.splitlines():
-        parts = line.split()
-        if parts and (parts[0].endswith(".service") or parts[0].endswith(".scope")):
-            units.append(parts[0])
-    # systemctl show leaves out properties its systemd does not know: the limit is
-    # ManagedOOMMemoryPressureLimitPercent ("61%") on 247 and ManagedOOMMemoryPressureLimit
-    # (a fraction of 2^32) from 248, which also added ManagedOOMPreference.
-    props = ("Id", "OOMScoreAdjust", "OOMPolicy", "Delegate", "Result", "ManagedOOMMemoryPressure",
-             "ManagedOOMMemoryPressureLimit", "ManagedOOMMemoryPressureLimitPercent", "ManagedOOMSwap",
-             "ManagedOOMPreference", "ControlGroup")
-    found = []
-    for i in range(0, len(units), 200):
-        batch = units[i:i + 200]
-        rc, out, err = host.run(_systemd.show_argv(systemctl, props, batch))
-        if rc != 0:
-            return found, "systemctl show failed (rc=%d): %s" % (rc, (err or out).strip())
-        for blk in _systemd.parse_show(out):
-            unit = blk.get("Id")
-            if not unit:
-                continue
-            adj = _int_or_none(blk.get("OOMScoreAdjust")) or 0
-            policy = blk.get("OOMPolicy") or None
-            result = blk.get("Result") or None
-            pressure = blk.get("ManagedOOMMemoryPressure") or None
-            swap = blk.get("ManagedOOMSwap") or None
-            preference = blk.get("ManagedOOMPreference") or None
-            limit = _systemd.limit_from_show(blk.get("ManagedOOMMemoryPressureLimit"))
-            if limit is None:
-                limit = _systemd.limit_from_show(blk.get("ManagedOOMMemoryPressureLimitPercent"), legacy=True)
-            usual = {default_policy}
-            if blk.get("Delegate") == "yes":
-                usual.add("continue")
-            oomd = (pressure == "kill" or swap == "kill" or bool(limit)
-                    or preference in ("avoid", "omit"))
-            if not (adj != 0 or (policy is not None and policy not in usual) or result == "oom-kill" or oomd):
-                continue
-            group = None
-            cgroup = (blk.get("ControlGroup") or "").strip("/")
-            if cgroup and ".." not in cgroup.split("/"):
-                for base in ("/sys/fs/cgroup/", "/sys/fs/cgroup/unified/"):
-                    text = host.read(base + cgroup + "/memory.oom.group")
-                    if text is not None and text.strip() in ("0", "1"):
-                        group = text.strip() == "1"
-                        break
-            found.append({"unit": unit, "oom_score_adjust": adj, "oom_policy": policy, "result": result,
-                          "managed_oom_memory_pressure": pressure,
-                          "managed_oom_memory_pressure_limit": (
-                              None if limit is None else _systemd.format_percent(limit)),
-                          "managed_oom_swap": swap, "managed_oom_preference": preference,
-                          "memory_oom_group": group})
-    found.sort(key=lambda u: u["unit"])
-    return found, None
-
-
-# ---------------------------------------------------------------------------
-# Log sources
-
-def boot_time_of(host):
-    """Epoch of the current boot (now - /proc/uptime), or None."""
-    text = host.read("/proc/uptime")
-    try:
-        return host.now() - float(text.split()[0])
-    except (AttributeError, ValueError, IndexError):
-        return None
-
-
-def _restricted(host):
-    return (host.read("/proc/sys/kernel/dmesg_restrict") or "").strip() == "1"
-
-
-def _os_reason(host, exc):
-    if exc.errno in (errno.EPERM, errno.EACCES):
-        return "dmesg_restrict" if _restricted(host) else "permission"
-    if exc.errno in (errno.ENOENT, errno.ENXIO, errno.ENODEV):
-        return "missing"
-    return "error: %s" % (exc.strerror or exc)
-
-
-def _journal_text(out):
-    """journalctl output without its '-- No entries --' / '-- Boot ... --' marker lines."""
-    if "\n-- " not in "\n" + out:
-        return out
-    return "\n".join(line for line in out.splitlines() if not line.startswith("-- "))
-
-
-def _journal_lines(out, boot_id, hostname="localhost"):
-    """Parser lines from `journalctl -o json` output.
-
-    journald stamps a kernel message with the time it read it, which can be much
-    later than the kernel printed it (journald started late, or in a container,
-    replayed the whole ring buffer). A kernel record of this boot that carries the
-    kernel's own timestamp (_SOURCE_MONOTONIC_TIMESTAMP, microseconds since boot)
-    becomes a /dev/kmsg-style line, so its time comes from the boot time plus that
-    uptime, as for /dev/kmsg itself. Other records keep journald's realtime stamp,
-    and userspace records (systemd-oomd, earlyoom, systemd) their program's name
-    as the syslog tag.
-    """
-    for raw in out.splitlines():
-        raw = raw.strip()
-        if not raw.startswith("{"):
-            continue
-        try:
-            rec = json.loads(raw)
-        except ValueError:
-            continue
-        if not isinstance(rec, dict):
-            continue
-        msg = rec.get("MESSAGE")
-        if isinstance(msg, list):          # journald's form of a message that is not UTF-8
-            try:
-                msg = bytes(msg).decode("utf-8", "replace")
-            except (TypeError, ValueError):
-                continue
-        if not isinstance(msg, str):
-            continue
-        ident = rec.get("SYSLOG_IDENTIFIER")
-        kernel = rec.get("_TRANSPORT") == "kernel" or not isinstance(ident, str) or ident == "kernel"
-        mono = str(rec.get("_SOURCE_MONOTONIC_TIMESTAMP") or "")
-        if kernel and boot_id and rec.get("_BOOT_ID") == boot_id and mono.isdigit():
-            for part in msg.split("\n"):
-                # /dev/kmsg escapes a backslash as \x5c; keep the message literal.
-                yield "6,0,%s,-;%s" % (mono, part.replace("\\", "\\x5c"))
-            continue
-        tag = "kernel:" if kernel else "%s[%s]:" % (ident, rec.get("_PID") or 0)
-        real = str(rec.get("__REALTIME_TIMESTAMP") or "")
-        stamp = None
-        if real.isdigit():
-            sec, usec = divmod(int(real), 1000000)
-            iso = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec))
-            stamp = "%s.%06d+00:00 %s %s" % (iso, usec, rec.get("_HOSTNAME") or hostname, tag)
-        elif not kernel:
-            stamp = "%s %s" % (rec.get("_HOSTNAME") or hostname, tag)
-        parts = msg.split("\n")
-        for i, part in enumerate(parts):
-            if i and stamp and not kernel:
-                yield "    " + part       # a continuation line, as journalctl prints it
-            else:
-                yield "%s %s" % (stamp, part) if stamp else part
-
-
-def read_journal(host, collector, since_mode, since_epoch, check_boot, boot_time=None):
-    """Feed the journal's OOM lines (kernel, systemd-oomd, earlyoom, systemd) into the collector."""
-    journalctl = host.which("journalctl")
-    if not journalctl:
-        raise SourceError("missing")
-    base = [journalctl, "-q", "--no-pager"]
-    if check_boot:
-        # auto: the journal counts only when it holds kernel messages of this boot
-        rc, out, err = host.run([journalctl, "-k", "-q", "--no-pager", "-b", "-n", "1", "-o", "short"])
-        if rc != 0:
-            raise SourceError("error: %s" % (err or out).strip()[:200])
-        if not _journal_text(out).strip():
-            raise SourceError("missing" if "No journal files" in err else "empty")
-    argv = base + ["-o", "json"]
-    if since_mode == "boot":
-        argv.append("-b")
-    elif since_mode == "time":
-        argv += ["--since", "@%d" % int(since_epoch)]
-    grep = True
-    rc, out, err = host.run(argv + ["--output-fields", JOURNAL_FIELDS, "--grep", JOURNAL_GREP] + list(JOURNAL_MATCHES))
-    if rc != 0 and ("pattern" in err.lower() or "grep" in err.lower() or "unrecognized" in err.lower()):
-        grep = False
-        rc, out, err = host.run(argv + list(JOURNAL_MATCHES))     # journalctl without pattern support
-    if rc != 0:
-        if grep and rc == 1 and not _journal_text(out).strip() and not err.strip():
-            out = ""                      # --grep matched nothing
-        else:
-            reason = (err or out).strip()
-            if "permission" in reason.lower() or "not seeing messages" in reason.lower():
-                raise SourceError("permission")
-            raise SourceError("error: %s" % reason[:200])
-    parser = _scanner.OomLogParser(collector, source="journal", boot_time=boot_time, reference_time=host.now())
-    boot_id = (host.read("/proc/sys/kernel/random/boot_id") or "").strip().replace("-", "")
-    for line in _journal_lines(out, boot_id):
-        parser.feed(line)
-    parser.flush()
-    return True
-
-
-def read_kmsg(host, collector, boot_time):
-    parser = _scanner.OomLogParser(collector, source="kmsg", boot_time=boot_time, reference_time=host.now())
-    n = 0
-    try:
-        for rec in host.kmsg_records():
-            n += 1
-            for line in rec.split(b"\n"):
-                if line:
-                    parser.feed(line)
-    except OSError as e:
-        raise SourceError(_os_reason(host, e))
-    parser.flush()
-    if n == 0:
-        raise SourceError("empty")
-
-
-def read_dmesg(host, collector, boot_time):
-    dmesg = host.which("dmesg")
-    if not dmesg:
-        raise SourceError("missing")
-    rc, out, err = host.run([dmesg])
-    if rc != 0:
-        text = (err or out).lower()
-        if "not permitted" in text or "permission" in text:
-            raise SourceError("dmesg_restrict" if _restricted(host) else "permission")
-        raise SourceError("error: %s" % (err or out).strip()[:200])
-    if not out.strip():
-        raise SourceError("empty")
-    parser = _scanner.OomLogParser(collector, source="dmesg", boot_time=boot_time, reference_time=host.now())
-    for line in out.splitlines():
-        parser.feed(line)
-    parser.flush()
-
-
-def expand_paths(host, patterns):
-    """Expand wildcards; keep literal paths that match nothing (their error is reported)."""
-    out = []
-    for pat in patterns:
-        if any(c in pat for c in "*?["):
-            out.extend(host.glob(pat))
-        else:
-            out.append(pat)
-    seen, uniq = set(), []
-    for p in out:
-        if p not in seen:
-            seen.add(p)
-            uniq.append(p)
-    return sorted(uniq, key=lambda p: (host.mtime(p) or 0, p))
-
-
-def _open_error(e):
-    if e.errno in (errno.EPERM, errno.EACCES):
-        return SourceError("permission")
-    if e.errno in (errno.ENOENT, errno.ENOTDIR):
-        return SourceError("missing")
-    return SourceError("error: %s" % (e.strerror or e))
-
-
-def read_file(host, collector, path):
-    """Feed one log file; raises SourceError.
-
-    Only regular files (plain or gzip) are read: the type is checked with stat
-    before opening, so a FIFO, a device or a directory is never opened (a FIFO
-    would block, /dev/zero never ends). A corrupt or truncated .gz keeps the
-    events read up to the damage and reports the error.
-    """
-    try:
-        st = host.stat(path)
-    except (IOError, OSError) as e:
-        raise _open_error(e)
-    for test, what in _FILE_KINDS:
-        if test(st.st_mode):
-            raise SourceError("error: not a regular file (%s)" % what)
-    if not stat.S_ISREG(st.st_mode):
-        raise SourceError("error: not a regular file")
-    if st.st_size == 0:
-        raise SourceError("empty")
-    try:
-        f = host.open_log(path)
-    except (IOError, OSError) as e:
-        raise _open_error(e)
-    parser = _scanner.OomLogParser(collector, source="file", reference_time=host.mtime(path) or host.now())
-    try:
-        with f:
-            parser.feed_file(f)
-    except (IOError, OSError, EOFError, ValueError, zlib.error) as e:
-        # a corrupt or truncated .gz, or a read error: keep what was parsed up to there
-        parser.flush()
-        if path.endswith(".gz"):
-            raise SourceError("error: corrupt gzip file: %s" % (e,))
-        raise SourceError("error: %s" % (e,))
-    if parser.bytes == 0:
-        raise SourceError("empty")
-
-
-# ---------------------------------------------------------------------------
-# Container scope
-
-_CONTAINER_CGROUP_RE = re.compile(r"/(?:docker|kubepods|lxc|libpod|machine\.slice/libpod|containerd|crio|actions_job)"
-                                  r"[/-]")
-
-
-def in_container(host):
-    """True when the module runs in a container (Docker, Podman, LXC, Kubernetes...)."""
-    if host.exists("/.dockerenv") or host.exists("/run/.containerenv"):
-        return True
-    if host.environ("container"):
-        return True
-    environ = host.read("/proc/1/environ") or ""
-    if "\0container=" in "\0" + environ:
-        return True
-    for name in ("/proc/1/cgroup", "/proc/self/cgroup"):
-        if _CONTAINER_CGROUP_RE.search(host.read(name) or ""):
-            return True
-    return False
-
-
-def container_scope(host):
-    """(ids, paths) of this container: see _oom.cgroup.container_identity."""
-    return _cgroup.container_identity(host.read("/proc/1/cgroup"), host.read("/proc/self/cgroup"),
-                                      host.read("/proc/self/mountinfo"))
-
-
-def resolve_scope(host, requested):
-    """(scope used, keep function or None, warning or None) for the scope option."""
-    if requested == "host" or (requested == "auto" and not in_container(host)):
-        return "host", None, None
-    ids, paths = container_scope(host)
-    if not ids and not paths:
-        if requested == "auto":
-            return "host", None, ("oom_facts: running in a container whose cgroup cannot be told from inside "
-                                  "(no container id in /proc/1/cgroup or /proc/self/mountinfo): events of the "
-                                  "whole host are reported (scope: host)")
-        return "container", (lambda ev: False), ("oom_facts: scope container: this container's cgroup cannot "
-                                                 "be told from inside; no event can be attributed to it")
-    return "container", (lambda ev: _cgroup.in_container_scope(ev, ids, paths)), None
 
 
 # ---------------------------------------------------------------------------
@@ -1127,28 +586,28 @@ def gather_events(host, sources, paths, since_mode, since_epoch, max_events, boo
             break
         try:
             if src == "journal":
-                read_journal(host, collector, since_mode, since_epoch, check_boot=auto, boot_time=boot_time)
+                _journal.read_journal(host, collector, since_mode, since_epoch, check_boot=auto, boot_time=boot_time)
                 used.append(src)
             elif src == "kmsg":
-                read_kmsg(host, collector, boot_time)
+                _sources.read_kmsg(host, collector, boot_time)
                 used.append(src)
             elif src == "dmesg":
-                read_dmesg(host, collector, boot_time)
+                _sources.read_dmesg(host, collector, boot_time)
                 used.append(src)
             elif src == "file":
-                files = expand_paths(host, paths or list(DEFAULT_FILES))
+                files = _sources.expand_paths(host, paths or list(_sources.DEFAULT_FILES))
                 ok = False
                 if not files:
                     errors["file"] = "missing"
                 for path in files:
                     try:
-                        read_file(host, collector, path)
+                        _sources.read_file(host, collector, path)
                         ok = True
-                    except SourceError as e:
+                    except _sources.SourceError as e:
                         errors["file:" + path] = e.reason
                 if ok:
                     used.append(src)
-        except SourceError as e:
+        except _sources.SourceError as e:
             errors[src] = e.reason
     if not auto:
         for key, reason in sorted(errors.items()):
@@ -1189,7 +648,7 @@ def reconcile(counters, read, since_mode, since_epoch, boot_time):
 def run_module(module, host):
     params = module.params
     now = host.now()
-    boot_time = boot_time_of(host)
+    boot_time = _sources.boot_time_of(host)
     try:
         subsets, sources, since_mode, since_epoch = validate(params, now, boot_time)
     except ValueError as e:
@@ -1202,7 +661,7 @@ def run_module(module, host):
         facts["counters"]["parsed_since_boot"] = None
         facts["counters"]["missed"] = None
     if "events" in subsets:
-        scope, keep, warning = resolve_scope(host, params["scope"])
+        scope, keep, warning = _cgroup.resolve_scope(host, params["scope"])
         if warning:
             module.warn(warning)
         facts["scope"] = scope
@@ -1216,7 +675,7 @@ def run_module(module, host):
     if "processes" in subsets:
         facts["processes"], facts["protected"] = gather_processes(host, params["top_processes"])
     if "services" in subsets:
-        facts["services"], facts["services_error"] = gather_services(host)
+        facts["services"], facts["services_error"] = _systemd.gather_services(host)
     module.exit_json(changed=False, ansible_facts={"oom": facts})
 
 
@@ -1233,7 +692,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    run_module(module, Host(module))
+    run_module(module, _host.Host(module))
 
 
 if __name__ == "__main__":

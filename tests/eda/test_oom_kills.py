@@ -302,15 +302,15 @@ def test_journal_source_gives_what_oom_facts_reads(src, oom_log, fake_journalctl
             await r.stop()
 
     got = run(go())
-    from ansible_collections.sre.oom.plugins.modules.oom_facts import _journal_lines
+    from ansible_collections.sre.oom.plugins.module_utils._oom.journal import journal_lines
     boot_id = open("/proc/sys/kernel/random/boot_id").read().strip().replace("-", "")
-    lines = list(_journal_lines(JOURNAL_FIXTURE.read_text(), boot_id))
+    lines = list(journal_lines(JOURNAL_FIXTURE.read_text(), boot_id))
     want = reference(oom_log, lines, "journal", src["boot_time"]())
     assert len(want) >= 3
     assert [e["oom_kill"] for e in got] == want
     argv = fake_journalctl.read_text().split()
     assert argv[:2] == ["-f", "-o"] and "json" in argv and "-b" in argv and "--lines=all" in argv
-    from ansible_collections.sre.oom.plugins.modules.oom_facts import JOURNAL_MATCHES
+    from ansible_collections.sre.oom.plugins.module_utils._oom.journal import JOURNAL_MATCHES
     assert argv[-len(JOURNAL_MATCHES):] == list(JOURNAL_MATCHES)     # oom_facts' own matches
     assert "_TRANSPORT=kernel" in argv and "_SYSTEMD_UNIT=earlyoom.service" in argv
 
@@ -485,9 +485,32 @@ def test_kinds_are_the_parsers(src):
     assert tuple(src["KINDS"]) == tuple(src["parser_api"]().kinds)
 
 
-def test_journal_without_ansible_core_is_a_clear_error(src, monkeypatch):
+_WITHOUT_ANSIBLE = r"""
+import json, runpy, sys
+sys.modules["ansible"] = None       # any import of ansible-core fails, as beside ansible-rulebook alone
+src = runpy.run_path(sys.argv[1])
+api = src["parser_api"]()
+with open(sys.argv[2]) as f:
+    lines = list(api.journal_lines(f.read(), "0" * 32))
+print(json.dumps({"lines": lines, "matches": list(api.journal_matches()),
+                  "ansible": sorted(m for m in sys.modules if m == "ansible" or m.startswith("ansible.")
+                                    or ".plugins.modules." in m)}))
+"""
+
+
+def test_journal_reading_needs_no_ansible_core(src):
+    """The source reads journal records with oom_facts' own code (module_utils/_oom),
+    in a Python where ansible-core cannot be imported."""
+    import subprocess
     import sys as _sys
-    monkeypatch.setitem(_sys.modules, "ansible_collections.sre.oom.plugins.modules.oom_facts", None)
-    api = src["parser_api"]()
-    with pytest.raises(src["OomKillsError"], match="needs ansible-core installed beside ansible-rulebook"):
-        list(api.journal_lines("", ""))
+    from conftest import SOURCE
+    from ansible_collections.sre.oom.plugins.module_utils._oom import journal
+    out = subprocess.run([_sys.executable, "-c", _WITHOUT_ANSIBLE, str(SOURCE), str(JOURNAL_FIXTURE)],
+                         check=False, capture_output=True, text=True, timeout=60,
+                         env=dict(os.environ, PYTHONPATH=""))
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout)
+    assert got["lines"] == list(journal.journal_lines(JOURNAL_FIXTURE.read_text(), "0" * 32))
+    assert len(got["lines"]) >= 3
+    assert got["matches"] == list(journal.JOURNAL_MATCHES)
+    assert got["ansible"] == ["ansible"]         # only the blocked name: nothing of ansible-core was loaded

@@ -2,7 +2,10 @@
 # Copyright (c) 2026, sre.oom contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Internal to the sre.oom collection: cgroup paths to unit, container and pod; container scope."""
+"""Internal to the sre.oom collection: cgroup paths to unit, container and pod; container scope.
+
+The functions that take ``host`` read through the host seam (module_utils/_host.Host);
+the others are pure."""
 
 from __future__ import annotations
 
@@ -136,3 +139,46 @@ def in_container_scope(event, ids, paths):
         if own and own != "/" and (path == own or path.startswith(own.rstrip("/") + "/")):
             return True
     return False
+
+
+# ---------------------------------------------------------------------------
+# Whether this runs in a container, and the scope oom_facts uses (through the host seam)
+
+_CONTAINER_CGROUP_RE = re.compile(r"/(?:docker|kubepods|lxc|libpod|machine\.slice/libpod|containerd|crio|actions_job)"
+                                  r"[/-]")
+
+
+def in_container(host):
+    """True when the module runs in a container (Docker, Podman, LXC, Kubernetes...)."""
+    if host.exists("/.dockerenv") or host.exists("/run/.containerenv"):
+        return True
+    if host.environ("container"):
+        return True
+    environ = host.read_text("/proc/1/environ") or ""
+    if "\0container=" in "\0" + environ:
+        return True
+    for name in ("/proc/1/cgroup", "/proc/self/cgroup"):
+        if _CONTAINER_CGROUP_RE.search(host.read_text(name) or ""):
+            return True
+    return False
+
+
+def container_scope(host):
+    """(ids, paths) of this container, read through the host seam: see container_identity."""
+    return container_identity(host.read_text("/proc/1/cgroup"), host.read_text("/proc/self/cgroup"),
+                              host.read_text("/proc/self/mountinfo"))
+
+
+def resolve_scope(host, requested):
+    """(scope used, keep function or None, warning or None) for the scope option."""
+    if requested == "host" or (requested == "auto" and not in_container(host)):
+        return "host", None, None
+    ids, paths = container_scope(host)
+    if not ids and not paths:
+        if requested == "auto":
+            return "host", None, ("oom_facts: running in a container whose cgroup cannot be told from inside "
+                                  "(no container id in /proc/1/cgroup or /proc/self/mountinfo): events of the "
+                                  "whole host are reported (scope: host)")
+        return "container", (lambda ev: False), ("oom_facts: scope container: this container's cgroup cannot "
+                                                 "be told from inside; no event can be attributed to it")
+    return "container", (lambda ev: in_container_scope(ev, ids, paths)), None

@@ -161,16 +161,17 @@ class OomKillsError(Exception):
 
 
 # ---------------------------------------------------------------------------
-# The one seam to the collection's parser (the coordinator points it at the
-# parser package of sre.oom, plugins/module_utils/_oom).
+# The one seam to the collection's parser: plugins/module_utils/_oom, which imports
+# nothing from ansible (ansible-rulebook runs this without ansible-core).
 
 def parser_api():
     """The collection's log parser: an object with OomLogParser, public, kinds, the
     container scope rule (container_identity, in_container_scope), and oom_facts' own
     journal reading: journal_lines(record_text, boot_id) (-> parser lines of
-    `journalctl -o json` output, as oom_facts feeds them) and journal_matches()."""
+    `journalctl -o json` output, as oom_facts feeds them) and journal_matches().
+    All of it is module_utils/_oom, standard library only: no ansible-core needed."""
     try:
-        from ansible_collections.sre.oom.plugins.module_utils._oom import cgroup, kernel, scanner
+        from ansible_collections.sre.oom.plugins.module_utils._oom import cgroup, journal, kernel, scanner
     except ImportError:
         # ansible-rulebook runs this file by path: make its collection tree importable.
         here = os.path.abspath(__file__)
@@ -180,26 +181,10 @@ def parser_api():
         if os.path.isdir(os.path.join(root, "ansible_collections", "sre", "oom")) and root not in sys.path:
             sys.path.append(root)
         try:
-            from ansible_collections.sre.oom.plugins.module_utils._oom import cgroup, kernel, scanner
+            from ansible_collections.sre.oom.plugins.module_utils._oom import cgroup, journal, kernel, scanner
         except ImportError as exc:
             raise OomKillsError("sre.oom.oom_kills: cannot import the collection's parser "
                                 "(install the sre.oom collection where ansible-rulebook finds it): %s" % exc)
-
-    def journal_lines(text, boot_id):
-        try:
-            from ansible_collections.sre.oom.plugins.modules.oom_facts import _journal_lines
-        except ImportError as exc:
-            raise OomKillsError("sre.oom.oom_kills: source=journal reads journal records with oom_facts' own "
-                                "code, which needs ansible-core installed beside ansible-rulebook: %s" % exc)
-        return _journal_lines(text, boot_id)
-
-    def journal_matches():
-        try:
-            from ansible_collections.sre.oom.plugins.modules.oom_facts import JOURNAL_MATCHES
-        except ImportError as exc:
-            raise OomKillsError("sre.oom.oom_kills: source=journal reads journal records with oom_facts' own "
-                                "code, which needs ansible-core installed beside ansible-rulebook: %s" % exc)
-        return JOURNAL_MATCHES
 
     class Api(object):
         OomLogParser = scanner.OomLogParser
@@ -207,8 +192,11 @@ def parser_api():
         kinds = kernel.KINDS
         container_identity = staticmethod(cgroup.container_identity)
         in_container_scope = staticmethod(cgroup.in_container_scope)
-    Api.journal_lines = staticmethod(journal_lines)
-    Api.journal_matches = staticmethod(journal_matches)
+        journal_lines = staticmethod(journal.journal_lines)
+
+        @staticmethod
+        def journal_matches():
+            return journal.JOURNAL_MATCHES
     return Api
 
 
@@ -466,7 +454,6 @@ async def journal_batches(api, start):
     argv += ["-b", "--lines=all"] if start == "boot" else ["--lines=0"]
     argv += list(api.journal_matches())      # oom_facts' own: the kernel, the userspace killers, PID 1
     boot_id = _read("/proc/sys/kernel/random/boot_id").strip().replace("-", "")
-    list(api.journal_lines("", boot_id))      # a missing dependency fails before journalctl starts
     proc = await asyncio.create_subprocess_exec(
         *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE, limit=MAX_LINE, env=dict(os.environ, LC_ALL="C"))

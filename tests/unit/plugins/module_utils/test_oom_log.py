@@ -22,7 +22,7 @@ import os
 import pytest
 
 from ansible_collections.sre.oom.plugins.module_utils._oom import cgroup, formats, kernel, scanner
-from ansible_collections.sre.oom.plugins.modules.oom_facts import parse_since
+from ansible_collections.sre.oom.plugins.module_utils._oom.since import parse_since
 
 try:
     from hypothesis import given, settings, HealthCheck, strategies as st

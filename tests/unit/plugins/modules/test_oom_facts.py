@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """oom_facts with /proc, /sys, log files, /dev/kmsg and commands faked at one seam:
-the module's Host class. Every command's argv is asserted exactly."""
+the host seam, module_utils/_host.Host. Every command's argv is asserted exactly."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ import stat
 
 import pytest
 
+from ansible_collections.sre.oom.plugins.module_utils import _host
+from ansible_collections.sre.oom.plugins.module_utils._oom import journal
 from ansible_collections.sre.oom.plugins.modules import oom_facts
 
 FIX = os.path.join(os.path.dirname(__file__), "..", "module_utils", "fixtures", "oom")
@@ -33,7 +35,7 @@ J_BASE = [JCTL, "-q", "--no-pager", "-o", "json"]
 J_MATCHES = ["_TRANSPORT=kernel", "+", "_SYSTEMD_UNIT=systemd-oomd.service", "+", "_SYSTEMD_UNIT=earlyoom.service",
              "+", "_PID=1"]
 J_GREP = ["--output-fields", "MESSAGE,SYSLOG_IDENTIFIER,_PID,_TRANSPORT,_HOSTNAME,_SOURCE_MONOTONIC_TIMESTAMP",
-          "--grep", oom_facts.JOURNAL_GREP]
+          "--grep", journal.JOURNAL_GREP]
 J_BOOT = J_BASE + ["-b"] + J_GREP + J_MATCHES
 LIST_UNITS = [SYSTEMCTL, "list-units", "--all", "--type=service,scope", "--no-legend", "--no-pager", "--plain"]
 SHOW_DEFAULT = [SYSTEMCTL, "show", "-p", "DefaultOOMPolicy"]
@@ -56,7 +58,7 @@ KMSG_RECORDS = [r + b"\n" for r in fixture_bytes("real-6.18-kmsg.txt").splitline
 DMESG_TEXT = fixture_bytes("real-6.18-dmesg.txt").decode("utf-8")
 
 
-class FakeHost(oom_facts.Host):
+class FakeHost(_host.Host):
     """The host as the module sees it; configure through class attributes per test."""
 
     files = {}
@@ -69,7 +71,7 @@ class FakeHost(oom_facts.Host):
     def now(self):
         return NOW
 
-    def read(self, path):
+    def read_text(self, path):
         value = self.files.get(path)
         if value is None:
             return None
@@ -119,16 +121,13 @@ class FakeHost(oom_facts.Host):
     def environ(self, name):
         return None
 
-    def open_log(self, path):
+    def open_regular(self, path):
         if path in self.errors:
             raise OSError(self.errors[path], os.strerror(self.errors[path]), path)
         if path not in self.files:
             raise OSError(errno.ENOENT, "No such file or directory", path)
         data = self.files[path]
-        data = data if isinstance(data, bytes) else data.encode("utf-8")
-        if path.endswith(".gz"):
-            return gzip.GzipFile(fileobj=io.BytesIO(data))
-        return io.BytesIO(data)
+        return io.BytesIO(data if isinstance(data, bytes) else data.encode("utf-8"))
 
     def which(self, name):
         return self.bins.get(name)
@@ -193,7 +192,7 @@ def host(monkeypatch):
     FakeHost.mtimes = {}
     FakeHost.kinds = {}
     FakeHost.bins = {"journalctl": JCTL, "systemctl": SYSTEMCTL, "dmesg": DMESG}
-    monkeypatch.setattr(oom_facts, "Host", FakeHost)
+    monkeypatch.setattr(_host, "Host", FakeHost)
     monkeypatch.setattr(os, "sysconf", lambda name: 4096)
     return FakeHost
 
@@ -554,7 +553,7 @@ def test_real_host_run_uses_c_locale():
             calls.append((argv, environ_update))
             return 0, "", ""
 
-    oom_facts.Host(M()).run(["/usr/bin/dmesg"])
+    _host.Host(M()).run(["/usr/bin/dmesg"])
     assert calls == [(["/usr/bin/dmesg"], {"LC_ALL": "C"})]
 
 
@@ -636,7 +635,7 @@ def test_real_host_refuses_a_fifo_swapped_in_after_stat(tmp_path):
     fifo = tmp_path / "fifo"
     os.mkfifo(str(fifo))
     with pytest.raises(OSError):
-        oom_facts.Host(None).open_log(str(fifo))
+        _host.Host().open_regular(str(fifo))
 
 
 # ---------------------------------------------------------------------------
