@@ -45,7 +45,8 @@ def journal_text(out):
 
 
 def journal_lines(out, boot_id, hostname="localhost"):
-    """Parser lines from `journalctl -o json` output.
+    """Parser lines from `journalctl -o json` output: the whole text, or an iterable
+    of its lines (one JSON record each, as a streaming reader yields them).
 
     journald stamps a kernel message with the time it read it, which can be much
     later than the kernel printed it (journald started late, or in a container,
@@ -56,7 +57,7 @@ def journal_lines(out, boot_id, hostname="localhost"):
     and userspace records (systemd-oomd, earlyoom, systemd) their program's name
     as the syslog tag.
     """
-    for raw in out.splitlines():
+    for raw in out.splitlines() if isinstance(out, str) else out:
         raw = raw.strip()
         if not raw.startswith("{"):
             continue
