@@ -24,7 +24,7 @@ attributes:
     description: Linux only.
 """
 
-    # Modules that write files or live values (oom_policy, oom_score_adj).
+    # Modules that write files or live values (oom_policy, oom_unit, oom_score_adj).
     CHANGES = r"""
 options: {}
 attributes:

@@ -59,6 +59,10 @@ PATH_MAX = 4095
 FILE_MODE = 0o644
 DIR_MODE = 0o755
 
+# stage() names its temporary files so; a run killed between creating one and
+# renaming it leaves it behind (hidden, so systemd and sysctl ignore it).
+_TEMP_RE = re.compile(r"\.sre-oom-[0-9a-f]{12}\.tmp\Z")
+
 
 def header(what, comment="#"):
     """Return the marker header (two comment lines) for a managed file.
@@ -402,6 +406,35 @@ class Staged(object):
             raise ManagedFileError("wrote %s but could not set its SELinux context: %s" % (self.path, exc), self.path)
 
 
+def _temp_name():
+    return ".sre-oom-%s.tmp" % os.urandom(6).hex()
+
+
+def stale_temps(directory):
+    """This collection's temporary files left in ``directory`` by an interrupted run.
+
+    Only regular files named exactly as stage() names them and owned by root or
+    this user count; anything else, however similar its name, is someone else's.
+    Returns their paths, sorted; [] when the directory cannot be listed.
+    """
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return []
+    out = []
+    for name in sorted(names):
+        if not _TEMP_RE.match(name):
+            continue
+        path = os.path.join(directory, name)
+        try:
+            st = os.lstat(path)
+        except OSError:
+            continue
+        if stat.S_ISREG(st.st_mode) and st.st_uid in (0, os.geteuid()):
+            out.append(path)
+    return out
+
+
 def stage(module, path, content, mode=FILE_MODE, dir_mode=DIR_MODE):
     """Write ``content`` to a temporary file beside ``path``; return a Staged.
 
@@ -436,7 +469,7 @@ def stage(module, path, content, mode=FILE_MODE, dir_mode=DIR_MODE):
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
         fd = None
         for _attempt in range(100):
-            name = ".sre-oom-%s.tmp" % os.urandom(6).hex()
+            name = _temp_name()
             try:
                 fd = os.open(name, flags, 0o600, dir_fd=dir_fd)
             except FileExistsError:

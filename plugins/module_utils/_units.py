@@ -224,9 +224,10 @@ PlanContext = collections.namedtuple(
 UnitPlan = collections.namedtuple("UnitPlan", [
     "spec", "unit", "path", "unit_d", "missing_dirs", "before", "before_state", "after",
     "changed", "drift", "remove_dir", "written", "unsupported", "shadowed_by", "adj_shadowed",
-    "warnings"])
+    "warnings", "stale"])
 # written: tuple of (option, drop-in key, value text) actually written;
-# unsupported: tuple of options the host's systemd lacks (not written).
+# unsupported: tuple of options the host's systemd lacks (not written);
+# stale: temporary files of an interrupted run, removed before remove_dir.
 
 
 def key_for(setting, version):
@@ -302,7 +303,7 @@ def plan_unit(spec, ctx):
             where, path, "directory" if f_state["kind"] == "dir" else "special file"))
     before = f_state["text"] if f_state else None
     managed = before is not None and _managed.has_marker(before)
-    after, changed, drift, remove_dir = None, False, (), False
+    after, changed, drift, remove_dir, stale = None, False, (), False, ()
     written, unsupported, shadow, adj_shadowed = (), (), [], False
     if spec.state == "present":
         if before is not None and not managed and not ctx.force:
@@ -332,12 +333,16 @@ def plan_unit(spec, ctx):
         if managed:
             changed = True
             remove_dir = _systemd.has_dir_flag(before)
+            stale = tuple(_managed.stale_temps(unit_d)) if remove_dir else ()
+            for tmp in stale:
+                warnings.append("%s: removing %s, a temporary file left by an interrupted sre.oom run"
+                                % (spec.unit, tmp))
         else:
             warnings.append("%s: %s is not managed by sre.oom (no '%s' header); left in place"
                             % (spec.unit, path, _managed.MARKER))
     return UnitPlan(spec, spec.unit, path, unit_d, _missing_dirs(unit_d, ctx.tree), before, f_state,
                     after, changed, drift, remove_dir, written, unsupported, tuple(shadow),
-                    adj_shadowed, tuple(warnings))
+                    adj_shadowed, tuple(warnings), stale)
 
 
 def plan_units(specs, ctx):
@@ -378,6 +383,8 @@ def _write_one(module, plan):
         return False
     os.unlink(plan.path)
     if plan.remove_dir:
+        for tmp in plan.stale:
+            _managed.remove(tmp)
         try:
             os.rmdir(plan.unit_d)
             return True

@@ -18,7 +18,7 @@ import yaml
 from ansible.utils.plugin_docs import add_fragments
 
 from ansible_collections.sre.oom.plugins.doc_fragments._attributes import ModuleDocFragment
-from ansible_collections.sre.oom.plugins.modules import oom_facts, oom_policy, oom_score_adj
+from ansible_collections.sre.oom.plugins.modules import oom_facts, oom_policy, oom_score_adj, oom_unit
 
 NAME = "sre.oom._attributes"
 SUPPORT = {"full", "partial", "none", "N/A"}
@@ -58,7 +58,7 @@ KINDS = {
         "platform": ("full", "linux"),
     }),
 }
-MODULES = [(oom_policy, "changes"), (oom_score_adj, "changes"), (oom_facts, "facts")]
+MODULES = [(oom_policy, "changes"), (oom_unit, "changes"), (oom_score_adj, "changes"), (oom_facts, "facts")]
 
 
 @pytest.mark.parametrize("var", ["DOCUMENTATION", "CHANGES", "FACTS"])

@@ -453,3 +453,24 @@ def test_warns_once_when_oomd_cannot_act(fake, run_module):
         "and read back but kill nothing here"]
     r = run(run_module, {"units": [{"name": "db", "oom_score_adj": 1}]})
     assert r["warnings"] == []
+
+
+def test_absent_cleans_a_killed_runs_temporary_file_then_removes_the_dir(fake, run_module):
+    # A run killed between creating its temporary file and renaming it leaves
+    # .sre-oom-<12 hex>.tmp beside the drop-in; it must not keep the directory alive.
+    run(run_module, {"units": [{"name": "db", "oom_score_adj": 1}]})
+    unit_d = fake.root / ETC / "db.service.d"
+    stale = unit_d / ".sre-oom-0123456789ab.tmp"
+    stale.write_text("half a drop-in")
+    run(run_module, {"units": [{"name": "web", "oom_score_adj": 1}]})
+    users = write(fake.root, "/%s/web.service.d/.sre-oom-backup.tmp" % ETC, "not ours\n")
+    checked = run(run_module, {"units": [{"name": "db", "state": "absent"}]}, check_mode=True)
+    assert checked["changed"] is True and stale.exists()
+    warning = ("db.service: removing %s, a temporary file left by an interrupted sre.oom run" % stale)
+    assert checked["warnings"] == [warning]
+    r = run(run_module, {"units": [{"name": "db", "state": "absent"}, {"name": "web", "state": "absent"}]})
+    assert r["changed"] is True and r["warnings"] == [warning]
+    assert not unit_d.exists()
+    # Someone else's file of a similar name is never removed, so that directory stays.
+    assert users.read_text() == "not ours\n" and not dropin(fake, "web.service").exists()
+    assert sorted(os.listdir(str(users.parent))) == [".sre-oom-backup.tmp"]
