@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import re
 
-from ansible_collections.sre.oom.plugins.module_utils import _managed
+from ansible_collections.sre.oom.plugins.module_utils import _managed, _systemd
 
 DEFAULT_PATH = "/etc/systemd/oomd.conf.d/60-sre-oom.conf"
 MAIN_CONFS = (
@@ -239,22 +239,10 @@ def render(values, systemd_version=None):
     return "".join(lines)
 
 
-def join_root(root, path):
-    return os.path.join(root, path.lstrip("/"))
-
-
-def _read_quiet(path):
-    try:
-        with open(path, "r", encoding="utf-8", errors="replace") as f:
-            return f.read()
-    except (OSError, IOError):
-        return None
-
-
 def main_conf(root="/"):
     """The main oomd.conf systemd reads (the first that exists), or None."""
     for path in MAIN_CONFS:
-        if os.path.isfile(join_root(root, path)):
+        if os.path.isfile(_systemd.join_root(root, path)):
             return path
     return None
 
@@ -288,7 +276,7 @@ def read_order(root="/", managed_path=None):
         order.append(main)
     for name in sorted(chosen):
         path = chosen[name]
-        if path != managed_path and _masks(join_root(root, path)):
+        if path != managed_path and _masks(_systemd.join_root(root, path)):
             continue
         order.append(path)
     return order
@@ -304,7 +292,7 @@ def effective_from_files(root="/", managed_path=None, managed_text=None):
         if path == managed_path:
             text = managed_text
         else:
-            text = _read_quiet(join_root(root, path))
+            text = _managed.read_quiet(_systemd.join_root(root, path))
         for key, value in parse_conf(text).items():
             if key in out:
                 out[key] = (value if value != "" else DEFAULTS[key], path)
@@ -322,9 +310,9 @@ def shadowing(keys, managed_path, managed_text, root="/"):
     d = os.path.dirname(managed_path)
     if d in DROPIN_DIRS:
         for other in DROPIN_DIRS[:DROPIN_DIRS.index(d)]:
-            full = join_root(root, os.path.join(other, name))
-            if os.path.lexists(full) and os.path.realpath(join_root(root, other)) != os.path.realpath(
-                    join_root(root, d)):
+            full = _systemd.join_root(root, os.path.join(other, name))
+            if os.path.lexists(full) and os.path.realpath(_systemd.join_root(root, other)) != os.path.realpath(
+                    _systemd.join_root(root, d)):
                 return {key: os.path.join(other, name) for key in keys}
     eff = effective_from_files(root, managed_path, managed_text)
     for key in keys:
@@ -349,8 +337,8 @@ def support(root="/"):
     PSI) plus the memory controller (memory accounting) and the binary.
     """
     reasons = []
-    cg = join_root(root, "/sys/fs/cgroup")
-    controllers = _read_quiet(os.path.join(cg, "cgroup.controllers"))
+    cg = _systemd.join_root(root, "/sys/fs/cgroup")
+    controllers = _managed.read_quiet(os.path.join(cg, "cgroup.controllers"))
     if controllers is None:
         if os.path.isdir(os.path.join(cg, "unified")):
             reasons.append("cgroup v2 is not the only hierarchy (hybrid layout: /sys/fs/cgroup/unified); "
@@ -362,24 +350,24 @@ def support(root="/"):
         reasons.append("the cgroup v2 memory controller is not available (cgroup_disable=memory?): "
                        "no memory accounting for systemd-oomd to act on")
     else:
-        subtree = _read_quiet(os.path.join(cg, "cgroup.subtree_control"))
+        subtree = _managed.read_quiet(os.path.join(cg, "cgroup.subtree_control"))
         if subtree is not None and "memory" not in subtree.split():
             reasons.append("memory accounting is off (memory is not in /sys/fs/cgroup/cgroup.subtree_control; "
                            "DefaultMemoryAccounting=no?)")
-    psi = join_root(root, "/proc/pressure/memory")
+    psi = _systemd.join_root(root, "/proc/pressure/memory")
     if not os.path.exists(psi):
         reasons.append("no Pressure Stall Information: /proc/pressure/memory is missing (a kernel without "
                        "CONFIG_PSI, or older than 4.20)")
-    elif _read_quiet(psi) is None:
+    elif _managed.read_quiet(psi) is None:
         reasons.append("Pressure Stall Information is disabled: /proc/pressure/memory cannot be read (psi=0 "
                        "on the kernel command line?)")
-    if not any(os.path.exists(join_root(root, b)) for b in OOMD_BINARIES):
+    if not any(os.path.exists(_systemd.join_root(root, b)) for b in OOMD_BINARIES):
         reasons.append("systemd-oomd is not installed (%s missing)" % " and ".join(OOMD_BINARIES))
     return reasons
 
 
 def swap_total_kb(root="/"):
-    text = _read_quiet(join_root(root, "/proc/meminfo")) or ""
+    text = _managed.read_quiet(_systemd.join_root(root, "/proc/meminfo")) or ""
     for line in text.splitlines():
         if line.startswith("SwapTotal:"):
             try:
@@ -387,12 +375,6 @@ def swap_total_kb(root="/"):
             except (IndexError, ValueError):
                 return None
     return None
-
-
-def parse_systemd_version(text):
-    """``systemctl --version`` output -> the major version (``252``), or None."""
-    m = re.match(r"systemd ([0-9]{2,4})\b", text or "")
-    return int(m.group(1)) if m else None
 
 
 _DUMP_KEYS = {

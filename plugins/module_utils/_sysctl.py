@@ -289,7 +289,7 @@ def shadowing(keys, managed_path, managed_text, root="/"):
         if path == managed_path:
             text = managed_text
         else:
-            text = _read_quiet(os.path.join(root, path.lstrip("/")))
+            text = _managed.read_quiet(os.path.join(root, path.lstrip("/")))
         for key, _value, is_glob in parse_assignments(text or ""):
             for wanted in keys:
                 if is_glob:
@@ -306,14 +306,6 @@ def shadowing(keys, managed_path, managed_text, root="/"):
         for key in keys:
             result.setdefault(key, masked[0])
     return result
-
-
-def _read_quiet(path):
-    try:
-        with open(path, "r", encoding="utf-8", errors="replace") as f:
-            return f.read()
-    except (OSError, IOError):
-        return ""
 
 
 # --- cross-key checks -------------------------------------------------------------

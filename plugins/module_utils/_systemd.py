@@ -536,6 +536,26 @@ def parse_percent(text):
     return value if value <= 10000 else None
 
 
+def systemd_version(host, warnings):
+    """The host's systemd major version from one `systemctl --version`, or None.
+
+    ``host`` runs commands (``run(argv)``) and finds systemctl
+    (``systemctl(required=False)``); why the version is unknown goes to ``warnings``.
+    """
+    systemctl = host.systemctl(required=False)
+    if not systemctl:
+        warnings.append("systemctl not found: cannot tell the systemd version; writing the "
+                        "setting names of systemd 248 and newer")
+        return None
+    rc, out, err = host.run([systemctl, "--version"])
+    version = parse_version(out) if rc == 0 else None
+    if version is None:
+        warnings.append("cannot tell the systemd version from `systemctl --version` (rc=%d: %s); "
+                        "writing the setting names of systemd 248 and newer"
+                        % (rc, (err or out).strip()[:200]))
+    return version
+
+
 def format_percent(permyriad):
     """6000 -> "60%", 5550 -> "55.5%", 5555 -> "55.55%"."""
     whole, frac = divmod(permyriad, 100)

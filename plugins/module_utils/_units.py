@@ -26,6 +26,7 @@ import os
 import re
 
 from ansible_collections.sre.oom.plugins.module_utils import _managed
+from ansible_collections.sre.oom.plugins.module_utils import _oomd
 from ansible_collections.sre.oom.plugins.module_utils import _systemd
 
 FILE_MODE = 0o644
@@ -476,22 +477,6 @@ def show(host, systemctl, props, units, warnings):
     return dict(zip(units, blocks))
 
 
-def systemd_version(host, warnings):
-    """The host's systemd major version from one `systemctl --version`, or None."""
-    systemctl = host.systemctl(required=False)
-    if not systemctl:
-        warnings.append("systemctl not found: cannot tell the systemd version; writing the "
-                        "setting names of systemd 248 and newer")
-        return None
-    rc, out, err = host.run([systemctl, "--version"])
-    version = _systemd.parse_version(out) if rc == 0 else None
-    if version is None:
-        warnings.append("cannot tell the systemd version from `systemctl --version` (rc=%d: %s); "
-                        "writing the setting names of systemd 248 and newer"
-                        % (rc, (err or out).strip()[:200]))
-    return version
-
-
 Observed = collections.namedtuple("Observed", "reloaded props")
 
 
@@ -693,17 +678,6 @@ def build_result(plans, observed, reconciled, systemd_running, version, options=
 # The whole flow
 # ---------------------------------------------------------------------------
 
-def oomd_missing(host):
-    """What systemd-oomd needs and this host lacks: the unified cgroup v2 hierarchy
-    (cgroup.controllers at /sys/fs/cgroup) and PSI (/proc/pressure/memory)."""
-    missing = []
-    if not os.path.exists(host.path("/sys/fs/cgroup/cgroup.controllers")):
-        missing.append("no unified cgroup v2 hierarchy at /sys/fs/cgroup")
-    if not os.path.exists(host.path("/proc/pressure/memory")):
-        missing.append("no PSI (/proc/pressure/memory)")
-    return missing
-
-
 Request = collections.namedtuple("Request", [
     "specs", "unit_dir", "dropin", "force", "daemon_reload", "apply_live", "restart", "what",
     "options", "detect_version"])
@@ -720,7 +694,7 @@ def run(module, host, req):
     tree_root, std_dir = split
     tree = _systemd.join_root(host.root, tree_root)
     live_tree = tree_root == "/" and _systemd.systemd_is_pid1(host.root)
-    version = systemd_version(host, warnings) if req.detect_version else None
+    version = _systemd.systemd_version(host, warnings) if req.detect_version else None
     runner = Runner(module.check_mode)
 
     try:
@@ -731,7 +705,7 @@ def run(module, host, req):
         warnings.extend(plan.warnings)
     oomd_units = [p.unit for p in plans if any(k.startswith("ManagedOOM") for _o, k, _v in p.written)]
     if live_tree and oomd_units:
-        missing = oomd_missing(host)
+        missing = _oomd.support(host.root)
         if missing:
             warnings.append("systemd-oomd cannot act on this host (%s): the ManagedOOM* settings of %s "
                             "are written and read back but kill nothing here"

@@ -380,7 +380,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.sre.oom.plugins.module_utils import _managed, _oomd, _sysctl, _systemd
+from ansible_collections.sre.oom.plugins.module_utils import _managed, _oomd, _sysctl, _systemd, _units
 
 # The filesystem root for /proc and the sysctl.d directories; unit tests move it.
 ROOT = "/"
@@ -479,7 +479,7 @@ def plan(params, root=ROOT, systemd_version=None):
     """
     oomd_desired = _oomd.desired_from_params(params)
     p = plan_sysctl(params, root)
-    p["oomd"] = plan_oomd(params, oomd_desired, root, systemd_version or (lambda: None))
+    p["oomd"] = plan_oomd(params, oomd_desired, root, systemd_version or (lambda _warnings: None))
     if p["oomd"]["managed"]:
         p["files"].append(p["oomd"]["file"])
         p["warnings"].extend(p["oomd"]["warnings"])
@@ -505,7 +505,7 @@ def plan_oomd(params, desired, root, systemd_version):
     if not desired:
         return o
     state = params["state"]
-    version = systemd_version()
+    version = systemd_version(o["warnings"])
     o["version"] = version
     if version is not None and version < _oomd.RENAMED_IN:
         key = "DefaultMemoryPressureDurationSec"
@@ -621,7 +621,7 @@ def _file_diffs(f):
 def run(module):
     params = module.params
     try:
-        p = plan(params, ROOT, lambda: systemd_version(module))
+        p = plan(params, ROOT, lambda warnings: _systemd.systemd_version(_units.Host(module), warnings))
     except (_sysctl.SysctlError, _oomd.OomdError) as e:
         module.fail_json(msg=str(e))
     except PolicyError as e:
@@ -681,15 +681,6 @@ def run(module):
     if o["managed"]:
         read_back(module, o, result)
     module.exit_json(**result)
-
-
-def systemd_version(module):
-    """The host's systemd major version from ``systemctl --version``, or None."""
-    systemctl = module.get_bin_path("systemctl")
-    if not systemctl:
-        return None
-    rc, out, _err = module.run_command([systemctl, "--version"], environ_update={"LC_ALL": "C"})
-    return _oomd.parse_systemd_version(out) if rc == 0 else None
 
 
 def oomd_active(module):

@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from ansible_collections.sre.oom.plugins.module_utils import _managed, _oomd
+from ansible_collections.sre.oom.plugins.module_utils import _managed, _oomd, _systemd
 
 
 def write(root, path, text):
@@ -195,7 +195,7 @@ def test_support_on_this_host_is_honest():
     ("systemd 257 (257.9-1~deb13u1)", 257), ("", None), ("garbage", None),
 ])
 def test_parse_systemd_version(text, version):
-    assert _oomd.parse_systemd_version(text) == version
+    assert _systemd.parse_version(text) == version
 
 
 def test_parse_dump_new_and_old_formats():

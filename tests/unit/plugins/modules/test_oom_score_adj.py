@@ -6,7 +6,6 @@ faked at one seam: the module's Host class."""
 
 from __future__ import annotations
 
-import errno
 import os
 import stat
 
@@ -26,78 +25,6 @@ EACCES_MSG = ("EACCES: the kernel refused oom_score_adj -500 (current 0); values
               "need CAP_SYS_RESOURCE, which this process lacks")
 
 
-class FakeSystemd(object):
-    """A systemd that answers daemon-reload, show and (try-)restart from the fake tree."""
-
-    def __init__(self, root):
-        self.root = root
-        self.calls = []
-        self.fail = {}
-        self.units = {}
-        self.loaded = {}
-        self.refuse = set()
-
-    def add(self, unit, active=True, installed=True, pids=()):
-        cg = "/system.slice/%s" % unit if active else ""
-        self.units[unit] = {"LoadState": "loaded" if installed else "not-found",
-                            "ActiveState": "active" if active else "inactive",
-                            "ControlGroup": cg, "NeedDaemonReload": "no"}
-        self.loaded[unit] = (0, "stop", "")
-        if installed:
-            write(self.root, "/usr/lib/systemd/system/%s" % unit, "[Service]\nExecStart=/bin/sleep 1d\n")
-        if active:
-            procs = self.root / ("sys/fs/cgroup" + cg) / "cgroup.procs"
-            procs.parent.mkdir(parents=True, exist_ok=True)
-            procs.write_text("".join("%d\n" % p for p in pids))
-            for p in pids:
-                write(self.root, "/proc/%d/oom_score_adj" % p, "0\n")
-
-    def reload(self):
-        # An independent, simplified systemd: drop-ins of /etc and /run for the unit,
-        # applied by file name, last setting wins.
-        for unit in self.units:
-            adj, policy, paths = 0, "stop", []
-            files = {}
-            for base in ("etc/systemd/system", "run/systemd/system"):
-                d = self.root / base / (unit + ".d")
-                if d.is_dir():
-                    for f in d.iterdir():
-                        if f.name.endswith(".conf"):
-                            files.setdefault(f.name, f)
-            for name in sorted(files):
-                paths.append("/" + str(files[name].relative_to(self.root)))
-                for line in files[name].read_text().splitlines():
-                    if line.startswith("OOMScoreAdjust="):
-                        adj = int(line.split("=", 1)[1])
-                    if line.startswith("OOMPolicy="):
-                        policy = line.split("=", 1)[1]
-            self.loaded[unit] = (adj, policy, " ".join(paths))
-            self.units[unit]["NeedDaemonReload"] = "no"
-
-    def run(self, argv):
-        self.calls.append(list(argv))
-        verb = argv[1]
-        if verb in self.fail:
-            return self.fail[verb]
-        if verb == "daemon-reload":
-            self.reload()
-            return 0, "", ""
-        if verb == "show":
-            blocks = []
-            for unit in argv[argv.index("--") + 1:]:
-                u = self.units.get(unit) or {"LoadState": "not-found", "ActiveState": "inactive",
-                                             "ControlGroup": "", "NeedDaemonReload": "no"}
-                adj, policy, paths = self.loaded.get(unit, (0, "stop", ""))
-                blocks.append("Id=%s\nLoadState=%s\nActiveState=%s\nOOMScoreAdjust=%d\nOOMPolicy=%s\n"
-                              "DropInPaths=%s\nNeedDaemonReload=%s\nControlGroup=%s\n"
-                              % (unit, u["LoadState"], u["ActiveState"], adj, policy, paths,
-                                 u["NeedDaemonReload"], u["ControlGroup"]))
-            return 0, "\n".join(blocks), ""
-        if verb in ("restart", "try-restart"):
-            return 0, "", ""
-        raise AssertionError("unexpected command %r" % argv)
-
-
 def write(root, rel, text):
     p = root / rel.lstrip("/")
     p.parent.mkdir(parents=True, exist_ok=True)
@@ -106,30 +33,11 @@ def write(root, rel, text):
 
 
 @pytest.fixture
-def fake(tmp_path, monkeypatch):
-    root = tmp_path / "root"
-    (root / "run/systemd/system").mkdir(parents=True)
-    write(root, "/proc/1/comm", "systemd\n")
-    write(root, "/proc/self/status", "Name:\tpython3\nCapEff:\t000001fffeffffff\n")
-    write(root, "/sys/fs/cgroup/cgroup.controllers", "cpu io memory pids\n")
-    sd = FakeSystemd(root)
+def fake(systemd_tree, fake_systemd, monkeypatch):
+    sd = fake_systemd(systemd_tree)
     sd.add("worker.service", pids=(101, 102))
     sd.add("idle.service", active=False)
-
-    class FakeHost(oom_score_adj.Host):
-        def run(self, argv):
-            return sd.run(argv)
-
-        def systemctl(self):
-            return SYSTEMCTL
-
-        def open(self, path, mode="r"):
-            if "w" in mode and path in sd.refuse:
-                raise PermissionError(errno.EACCES, "Permission denied")
-            return open(path, mode)
-
-    FakeHost.root = str(root)
-    monkeypatch.setattr(oom_score_adj, "Host", FakeHost)
+    monkeypatch.setattr(oom_score_adj, "Host", sd.host_class(oom_score_adj.Host))
     return sd
 
 

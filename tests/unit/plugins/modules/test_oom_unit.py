@@ -7,7 +7,6 @@ against the real ones in the Molecule containers)."""
 
 from __future__ import annotations
 
-import errno
 import os
 import stat
 
@@ -25,104 +24,6 @@ PROPS = ["Id", "LoadState", "ActiveState", "OOMScoreAdjust", "OOMPolicy", "Manag
 SHOW = [SYSTEMCTL, "show"] + [a for p in PROPS for a in ("-p", p)] + ["--"]
 ETC = "etc/systemd/system"
 DROPIN = "50-oom-score-adj.conf"
-UINT32_MAX = 4294967295
-DEFAULTS = {"OOMScoreAdjust": "0", "OOMPolicy": "stop", "ManagedOOMMemoryPressure": "auto",
-            "ManagedOOMMemoryPressureLimit": 0, "ManagedOOMSwap": "auto", "ManagedOOMPreference": "none"}
-
-
-class FakeSystemd(object):
-    """A systemd of a given version answering --version, daemon-reload, show, restarts."""
-
-    def __init__(self, root, version=252):
-        self.root = root
-        self.version = version
-        self.calls = []
-        self.units = {}
-        self.loaded = {}
-        self.refuse = set()
-
-    def add(self, unit, active=True, pids=()):
-        cg = "/system.slice/%s" % unit if active else ""
-        self.units[unit] = {"LoadState": "loaded", "ActiveState": "active" if active else "inactive",
-                            "ControlGroup": cg, "NeedDaemonReload": "no"}
-        self.loaded[unit] = (dict(DEFAULTS), "")
-        write(self.root, "/usr/lib/systemd/system/%s" % unit, "[Service]\nExecStart=/bin/sleep 1d\n")
-        if active:
-            procs = self.root / ("sys/fs/cgroup" + cg) / "cgroup.procs"
-            procs.parent.mkdir(parents=True, exist_ok=True)
-            procs.write_text("".join("%d\n" % p for p in pids))
-            for p in pids:
-                write(self.root, "/proc/%d/oom_score_adj" % p, "0\n")
-
-    def known(self, key):
-        if key == "ManagedOOMMemoryPressureLimitPercent":
-            return self.version < 248
-        if key in ("ManagedOOMMemoryPressureLimit", "ManagedOOMPreference"):
-            return self.version >= 248
-        return True
-
-    def reload(self):
-        for unit in self.units:
-            values, paths, files = dict(DEFAULTS), [], {}
-            for base in ("etc/systemd/system", "run/systemd/system"):
-                d = self.root / base / (unit + ".d")
-                if d.is_dir():
-                    for f in d.iterdir():
-                        if f.name.endswith(".conf"):
-                            files.setdefault(f.name, f)
-            for name in sorted(files):
-                paths.append("/" + str(files[name].relative_to(self.root)))
-                for line in files[name].read_text().splitlines():
-                    if "=" not in line or line.startswith("#"):
-                        continue
-                    key, val = line.split("=", 1)
-                    if not self.known(key):
-                        continue
-                    if key.startswith("ManagedOOMMemoryPressureLimit"):
-                        key, val = "ManagedOOMMemoryPressureLimit", _systemd.parse_percent(val)
-                    values[key] = val
-            self.loaded[unit] = (values, " ".join(paths))
-            self.units[unit]["NeedDaemonReload"] = "no"
-
-    def show_block(self, unit, props):
-        u = self.units.get(unit) or {"LoadState": "not-found", "ActiveState": "inactive",
-                                     "ControlGroup": "", "NeedDaemonReload": "no"}
-        values, paths = self.loaded.get(unit, (dict(DEFAULTS), ""))
-        lines = []
-        for p in props:
-            if p == "Id":
-                lines.append("Id=%s" % unit)
-            elif p in u:
-                lines.append("%s=%s" % (p, u[p]))
-            elif p == "DropInPaths":
-                lines.append("DropInPaths=%s" % paths)
-            elif not self.known(p):
-                continue  # systemctl show leaves out properties it does not know
-            elif p == "ManagedOOMMemoryPressureLimitPercent":
-                lines.append("%s=%s" % (p, _systemd.format_percent(values["ManagedOOMMemoryPressureLimit"])))
-            elif p == "ManagedOOMMemoryPressureLimit":
-                lines.append("%s=%d" % (p, (values[p] * UINT32_MAX + 5000) // 10000))
-            elif unit.endswith(".slice") and p in ("OOMScoreAdjust", "OOMPolicy"):
-                continue
-            else:
-                lines.append("%s=%s" % (p, values[p]))
-        return "\n".join(lines) + "\n"
-
-    def run(self, argv):
-        self.calls.append(list(argv))
-        verb = argv[1]
-        if verb == "--version":
-            return 0, "systemd %d (%d.1-1)\n+PAM +AUDIT\n" % (self.version, self.version), ""
-        if verb == "daemon-reload":
-            self.reload()
-            return 0, "", ""
-        if verb == "show":
-            props = [argv[i + 1] for i, a in enumerate(argv) if a == "-p"]
-            units = argv[argv.index("--") + 1:]
-            return 0, "\n".join(self.show_block(u, props) for u in units), ""
-        if verb in ("restart", "try-restart"):
-            return 0, "", ""
-        raise AssertionError("unexpected command %r" % argv)
 
 
 def write(root, rel, text):
@@ -133,32 +34,12 @@ def write(root, rel, text):
 
 
 @pytest.fixture(params=[252])
-def fake(request, tmp_path, monkeypatch):
-    root = tmp_path / "root"
-    (root / "run/systemd/system").mkdir(parents=True)
-    write(root, "/proc/1/comm", "systemd\n")
-    write(root, "/proc/self/status", "Name:\tpython3\nCapEff:\t000001fffeffffff\n")
-    write(root, "/sys/fs/cgroup/cgroup.controllers", "cpu io memory pids\n")
-    write(root, "/proc/pressure/memory", "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n")
-    sd = FakeSystemd(root, request.param)
+def fake(request, systemd_tree, fake_systemd, monkeypatch):
+    sd = fake_systemd(systemd_tree, request.param)
     sd.add("db.service", pids=(101,))
     sd.add("web.service", pids=(201, 202))
     sd.add("batch.slice", active=False)
-
-    class FakeHost(_units.Host):
-        def run(self, argv):
-            return sd.run(argv)
-
-        def systemctl(self, required=True):
-            return SYSTEMCTL
-
-        def open(self, path, mode="r"):
-            if "w" in mode and path in sd.refuse:
-                raise PermissionError(errno.EACCES, "Permission denied")
-            return open(path, mode)
-
-    FakeHost.root = str(root)
-    monkeypatch.setattr(oom_unit, "Host", FakeHost)
+    monkeypatch.setattr(oom_unit, "Host", sd.host_class(_units.Host))
     return sd
 
 
@@ -448,8 +329,10 @@ def test_warns_once_when_oomd_cannot_act(fake, run_module):
     r = run(run_module, {"units": FLEET})
     assert r["failed"] is False and dropin(fake, "batch.slice").exists()
     assert r["warnings"] == [
-        "systemd-oomd cannot act on this host (no unified cgroup v2 hierarchy at /sys/fs/cgroup; no PSI "
-        "(/proc/pressure/memory)): the ManagedOOM* settings of db.service, web.service, batch.slice are written "
+        "systemd-oomd cannot act on this host (/sys/fs/cgroup is not the unified cgroup v2 hierarchy (cgroup v1); "
+        "systemd-oomd needs it (systemd.unified_cgroup_hierarchy=1); no Pressure Stall Information: "
+        "/proc/pressure/memory is missing (a kernel without CONFIG_PSI, or older than 4.20)): the ManagedOOM* "
+        "settings of db.service, web.service, batch.slice are written "
         "and read back but kill nothing here"]
     r = run(run_module, {"units": [{"name": "db", "oom_score_adj": 1}]})
     assert r["warnings"] == []
