@@ -54,9 +54,6 @@ KIND = {o[1]: o[2] for o in OPTIONS}
 # systemd 248 renamed the *Percent keys and added DefaultMemoryPressureDurationSec.
 RENAMED_IN = 248
 
-_PERCENT_RE = re.compile(r"([0-9]{1,3})(?:\.([0-9]{1,2}))?%\Z")
-_PERMILLE_RE = re.compile(u"([0-9]{1,4})(?:\\.([0-9]))?\u2030\\Z")
-_PERMYRIAD_RE = re.compile(u"([0-9]{1,5})\u2031\\Z")
 _USEC = {
     "usec": 1, "us": 1, u"\u00b5s": 1, u"\u03bcs": 1,
     "msec": 1000, "ms": 1000,
@@ -85,24 +82,10 @@ def _show(value):
 
 # --- values ---------------------------------------------------------------------------
 
-def parse_percent(value):
-    """``"60%"``/``"60.5%"``/``"605‰"``/``"6050‱"`` -> permyriad (0..10000), or None."""
-    if not isinstance(value, str):
-        return None
-    v = value.strip()
-    m = _PERCENT_RE.match(v)
-    if m:
-        n = int(m.group(1)) * 100 + int((m.group(2) or "0").ljust(2, "0"))
-    else:
-        m = _PERMILLE_RE.match(v)
-        if m:
-            n = int(m.group(1)) * 10 + int(m.group(2) or "0")
-        else:
-            m = _PERMYRIAD_RE.match(v)
-            if not m:
-                return None
-            n = int(m.group(1))
-    return n if 0 <= n <= 10000 else None
+def percent(value):
+    """A percentage option or file value (blanks around it ignored, as systemd's
+    parser strips them) -> permyriad, or None."""
+    return _systemd.parse_percent(value.strip()) if isinstance(value, str) else None
 
 
 def parse_duration(value):
@@ -153,7 +136,7 @@ def coerce(option, key, value):
     """Validate one option's value; return the text to write. Raise OomdError."""
     kind = KIND[key]
     if kind == "percent":
-        n = parse_percent(value) if isinstance(value, str) else None
+        n = percent(value)
         if n is None:
             raise OomdError(
                 "%s must be a percentage from 0%% to 100%% such as \"60%%\" (or permille \"600\u2030\", "
@@ -187,7 +170,7 @@ def canonical(key, value):
     if value == "":
         value = DEFAULTS[key]  # an empty assignment resets to the default
     if KIND.get(key) == "percent":
-        n = parse_percent(value)
+        n = percent(value)
     else:
         n = parse_duration(value)
         if n == 0:

@@ -512,7 +512,11 @@ _VERSION_RE = re.compile(r"systemd ([0-9]{1,5})\b")
 # ManagedOOMMemoryPressureLimit= is a uint32 fraction of this on D-Bus and in
 # `systemctl show` (systemd 248+): 60% -> 2576980377.
 UINT32_MAX = 4294967295
-_PERCENT_RE = re.compile(r"([0-9]{1,3})(?:\.([0-9]{1,2}))?%?")
+# systemd's parse_permyriad(): a percentage with up to two decimals, permille with
+# one, or permyriad. Full match: callers strip blanks where systemd's parser does.
+_PERCENT_RE = re.compile(r"([0-9]{1,3})(?:\.([0-9]{1,2}))?%\Z")
+_PERMILLE_RE = re.compile(u"([0-9]{1,4})(?:\\.([0-9]))?\u2030\\Z")
+_PERMYRIAD_RE = re.compile(u"([0-9]{1,5})\u2031\\Z")
 
 
 def parse_version(text):
@@ -523,17 +527,26 @@ def parse_version(text):
 
 
 def parse_percent(text):
-    """"60%", "60", "55.5%", "55.55" -> permyriad (6000, 5550, 5555); None if not a
-    percentage from 0 to 100 with at most two decimals. Full match only."""
+    """A percentage as systemd parses it (parse_permyriad) -> permyriad, or None.
+
+    ``"60%"``/``"55.55%"`` (at most two decimals), permille ``"605\u2030"``/``"60.5\u2030"``,
+    permyriad ``"6050\u2031"``; from 0 to 100%. Full match only (no blanks).
+    """
     if not isinstance(text, str):
         return None
-    m = _PERCENT_RE.fullmatch(text)
-    if m is None:
-        return None
-    whole = int(m.group(1))
-    frac = (m.group(2) or "").ljust(2, "0")
-    value = whole * 100 + int(frac or "0")
-    return value if value <= 10000 else None
+    m = _PERCENT_RE.match(text)
+    if m:
+        n = int(m.group(1)) * 100 + int((m.group(2) or "0").ljust(2, "0"))
+    else:
+        m = _PERMILLE_RE.match(text)
+        if m:
+            n = int(m.group(1)) * 10 + int(m.group(2) or "0")
+        else:
+            m = _PERMYRIAD_RE.match(text)
+            if not m:
+                return None
+            n = int(m.group(1))
+    return n if n <= 10000 else None
 
 
 def systemd_version(host, warnings):

@@ -152,12 +152,26 @@ def strict_int(value, what, low, high):
     return num
 
 
+_BARE_PERCENT_RE = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,2})?")
+
+
+def limit_permyriad(text):
+    """The limit option's text -> permyriad, or None: a percentage as systemd takes
+    it ("60%", "55.5%", "605\u2030", "6050\u2031") or a number of percent ("60",
+    "55.55"). Full match only."""
+    if not isinstance(text, str):
+        return None
+    if _BARE_PERCENT_RE.fullmatch(text):
+        text += "%"
+    return _systemd.parse_percent(text)
+
+
 def parse_limit(value, what):
     """A percentage ("60%", "55.5%", 60) -> permyriad; booleans refused."""
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise UnitsError("%s must be a percentage such as '60%%' (0 to 100, at most two decimals), "
                          "got %r" % (what, value))
-    permyriad = _systemd.parse_percent(str(value))
+    permyriad = limit_permyriad(str(value))
     if permyriad is None:
         raise UnitsError("%s must be a percentage such as '60%%' (0 to 100, at most two decimals), "
                          "got %r" % (what, value))

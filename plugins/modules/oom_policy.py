@@ -515,7 +515,7 @@ def plan_oomd(params, desired, root, systemd_version):
                 "systemd %d has no %s= (added in systemd %d): not written; the duration stays 30s"
                 % (version, key, _oomd.RENAMED_IN))
         for key in ("SwapUsedLimit", "DefaultMemoryPressureLimit"):
-            if key in desired and _oomd.parse_percent(desired[key]) % 100:
+            if key in desired and _oomd.percent(desired[key]) % 100:
                 raise _oomd.OomdError(
                     "systemd %d reads %s only as a whole percentage (%sPercent=), got %s"
                     % (version, key, key, desired[key]))

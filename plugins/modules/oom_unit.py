@@ -74,7 +74,8 @@ options:
       managed_oom_memory_pressure_limit:
         description:
           - C(ManagedOOMMemoryPressureLimit=), a percentage from 0 to 100 with at most two
-            decimals (V(60%), V(55.5%), or a number of percent).
+            decimals (V(60%), V(55.5%), or a number of percent), or permille V(605‰) or
+            permyriad V(6050‱) as systemd accepts them.
           - Written as C(ManagedOOMMemoryPressureLimitPercent=) on systemd 247, which
             takes whole percents only (a fraction there is not written, with a warning).
         type: raw

@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from ansible_collections.sre.oom.plugins.module_utils import _managed, _systemd
+from ansible_collections.sre.oom.plugins.module_utils import _managed, _systemd, _units
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "systemd")
 
@@ -375,7 +375,8 @@ def test_parse_version(text, version):
 ], ids=["pct", "bare", "one-decimal", "two-decimals", "zero", "hundred", "over-decimal", "over",
         "newline", "space", "three-decimals", "negative", "empty", "only-percent", "none", "int"])
 def test_parse_percent_full_match(text, permyriad):
-    assert _systemd.parse_percent(text) == permyriad
+    # The limit option's form: systemd's grammar plus a bare number of percent.
+    assert _units.limit_permyriad(text) == permyriad
 
 
 @pytest.mark.parametrize("permyriad,text", [(6000, "60%"), (5550, "55.5%"), (5555, "55.55%"), (5, "0.05%"),

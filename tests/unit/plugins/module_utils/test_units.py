@@ -180,3 +180,12 @@ def test_section_of_slice_drop_in(tmp_path):
     plan = _units.plan_unit(spec("b.slice", managed_oom_swap="kill"), ctx(tmp_path))
     assert plan.after.endswith("[Slice]\nManagedOOMSwap=kill\n")
     assert _systemd.section_for("b.slice") == "Slice"
+
+
+@pytest.mark.parametrize("text,permyriad", [
+    (u"605\u2030", 6050), (u"60.5\u2030", 605), (u"6050\u2031", 6050), (u"10001\u2031", None), (u"1001\u2030", None),
+], ids=["permille", "permille-decimal", "permyriad", "permyriad-over", "permille-over"])
+def test_limit_takes_systemds_permille_and_permyriad(text, permyriad):
+    # One grammar with oom_policy's oomd_* percentages: systemd's parse_permyriad.
+    assert _units.limit_permyriad(text) == permyriad
+    assert _systemd.parse_percent(text) == permyriad
