@@ -310,8 +310,19 @@ def shadowing(keys, managed_path, managed_text, root="/"):
 
 # --- cross-key checks -------------------------------------------------------------
 
+# The risk rules' ids (the fleet report's flags use them).
+RULE_NO_REBOOT = "panic_on_oom_no_reboot"
+RULE_ALWAYS = "panic_on_oom_always"
+RULE_KUBELET = "kubelet_resets_sysctls"
+
+
 def cross_key_warnings(desired, live, kubelet_running):
-    """Warnings about combinations that surprise operators.
+    """The messages of cross_key_rules(), in the same order."""
+    return [message for _rule, message in cross_key_rules(desired, live, kubelet_running)]
+
+
+def cross_key_rules(desired, live, kubelet_running):
+    """Combinations that surprise operators: a list of (rule id, message).
 
     ``desired`` holds the keys being set, ``live`` the current live values (ints or
     None). The effective value of a key is the desired one when given, else live.
@@ -324,18 +335,18 @@ def cross_key_warnings(desired, live, kubelet_running):
     panic = effective("kernel.panic")
     if "vm.panic_on_oom" in desired or "kernel.panic" in desired:
         if pan not in (None, 0) and panic == 0:
-            warnings.append(
+            warnings.append((RULE_NO_REBOOT, (
                 "vm.panic_on_oom=%s with kernel.panic=0: after an OOM panic the host stays down "
-                "until someone power-cycles it; set panic (seconds before reboot) to reboot instead" % pan)
+                "until someone power-cycles it; set panic (seconds before reboot) to reboot instead" % pan)))
     if desired.get("vm.panic_on_oom") == 2:
-        warnings.append(
+        warnings.append((RULE_ALWAYS, (
             "vm.panic_on_oom=2 panics on every OOM, including memory-cgroup and cpuset OOMs: "
-            "any container or service hitting its own memory limit brings the whole host down")
+            "any container or service hitting its own memory limit brings the whole host down")))
     touched = [k for k in ("vm.panic_on_oom", "vm.overcommit_memory") if k in desired]
     if kubelet_running and touched:
-        warnings.append(
+        warnings.append((RULE_KUBELET, (
             "a kubelet runs on this host: it resets %s to its own values when it starts "
-            "(see its --protect-kernel-defaults)" % " and ".join(touched))
+            "(see its --protect-kernel-defaults)" % " and ".join(touched))))
     return warnings
 
 

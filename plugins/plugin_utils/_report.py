@@ -166,12 +166,11 @@ def _text(v, limit=4000):
 # --------------------------------------------------------------- risk rules
 
 def _policy_flags(sysctl):
-    """The sysctl risk rules, which live once in _sysctl.cross_key_warnings.
+    """The sysctl risk rules, which live once in _sysctl.cross_key_rules.
 
     The report reads a host's live values as if they were being set, so the
-    rules that oom_policy applies to a change apply here to the state. Which
-    message is which rule: the `always` rule is the one that still fires when
-    kernel.panic reboots.
+    rules that oom_policy applies to a change apply here to the state; each
+    rule's id is the flag's id.
     """
     pon, panic = sysctl.get('panic_on_oom'), sysctl.get('panic')
     desired = {}
@@ -181,17 +180,9 @@ def _policy_flags(sysctl):
         desired['kernel.panic'] = panic
     if not desired:
         return []
-    messages = _sysctl.cross_key_warnings(desired, {}, False)
-    if not messages:
-        return []
-    always = set()
-    if pon is not None:
-        always = set(_sysctl.cross_key_warnings({'vm.panic_on_oom': pon}, {'kernel.panic': 1}, False))
-    flags = []
-    for msg in messages:
-        fid = 'panic_on_oom_always' if msg in always else 'panic_on_oom_no_reboot'
-        flags.append({'id': fid, 'severity': 'critical', 'message': msg})
-    order = {'panic_on_oom_no_reboot': 0, 'panic_on_oom_always': 1}
+    order = {_sysctl.RULE_NO_REBOOT: 0, _sysctl.RULE_ALWAYS: 1}
+    flags = [{'id': rule, 'severity': 'critical', 'message': msg}
+             for rule, msg in _sysctl.cross_key_rules(desired, {}, False) if rule in order]
     return sorted(flags, key=lambda f: order[f['id']])
 
 

@@ -216,3 +216,11 @@ def test_kubelet_running(tmp_path):
     assert _sysctl.kubelet_running(str(tmp_path)) is False
     write(tmp_path, "/proc/345/comm", "kubelet\n")
     assert _sysctl.kubelet_running(str(tmp_path)) is True
+
+
+def test_cross_key_rules_carry_ids_the_report_uses():
+    rules = _sysctl.cross_key_rules({"vm.panic_on_oom": 2, "kernel.panic": 0}, {}, True)
+    assert [rule for rule, _msg in rules] == [_sysctl.RULE_NO_REBOOT, _sysctl.RULE_ALWAYS, _sysctl.RULE_KUBELET]
+    assert [msg for _rule, msg in rules] == _sysctl.cross_key_warnings(
+        {"vm.panic_on_oom": 2, "kernel.panic": 0}, {}, True)
+    assert _sysctl.cross_key_rules({"vm.panic_on_oom": 1}, {"kernel.panic": 10}, False) == []
