@@ -66,6 +66,19 @@ TAIL_PROPS = ("DropInPaths", "NeedDaemonReload", "ControlGroup")
 _INT_RE = re.compile(r"[+-]?[0-9]{1,5}")
 
 
+def common_argument_spec():
+    """The options oom_unit and oom_score_adj share (documented once, in the
+    sre.oom._units doc fragment)."""
+    return dict(
+        dropin=dict(type="str", default="50-oom-score-adj.conf"),
+        unit_dir=dict(type="path", default="/etc/systemd/system"),
+        daemon_reload=dict(type="bool", default=True),
+        apply_live=dict(type="bool", default=True),
+        restart=dict(type="str", default="never", choices=["never", "if_running", "always"]),
+        force=dict(type="bool", default=False),
+    )
+
+
 class UnitsError(Exception):
     """A failure the module reports with fail_json(msg, **extra)."""
 

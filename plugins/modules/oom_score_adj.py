@@ -66,65 +66,6 @@ options:
     type: str
     choices: [present, absent]
     default: present
-  dropin:
-    description:
-      - The drop-in file name inside C(<unit_dir>/<unit>.d/).
-      - The whole name must match C([A-Za-z0-9_.@-]+\.conf), not start with C(.) (systemd
-        ignores hidden files), and be at most 255 bytes. Name it so that it sorts after the
-        drop-ins it must override.
-    type: str
-    default: 50-oom-score-adj.conf
-  unit_dir:
-    description:
-      - Where the drop-in directory goes. V(/etc/systemd/system) persists;
-        V(/run/systemd/system) lasts until the next reboot.
-      - Either may also be given below another root directory, for example
-        C(/mnt/image/etc/systemd/system) to prepare an image. Files are then written
-        and checked for shadowing inside that tree only, and nothing is reloaded,
-        applied live or restarted (RV(systemd_running=false)).
-    type: path
-    default: /etc/systemd/system
-  daemon_reload:
-    description:
-      - Run C(systemctl daemon-reload) once per task when a drop-in changed, or when one
-        of the units reports C(NeedDaemonReload=yes). Only where systemd runs as PID 1.
-      - In the second case nothing is known to need a reload until C(systemctl show) has
-        answered, so C(systemctl show) runs once more after that reload to read the new
-        values; otherwise a task runs it once.
-      - With V(false), systemd keeps using the old values until something reloads it;
-        RV(units.effective) then shows the old values and a warning says so.
-    type: bool
-    default: true
-  apply_live:
-    description:
-      - Also write the value to C(/proc/<pid>/oom_score_adj) of every process now in
-        each unit's cgroup (sub-cgroups included), so that it takes effect without a
-        restart. Processes already at the value are left alone.
-      - Skipped for a unit whose value is overridden by another drop-in (see
-        RV(units.shadowed_by)), with O(state=absent), without O(value), for templates,
-        and where systemd is not PID 1.
-      - A process can refuse the write - it exited, or the kernel answers EACCES because
-        a value below the process's minimum needs C(CAP_SYS_RESOURCE), which many
-        containers lack. Each refusal is reported per pid in RV(units.live.failed) and as
-        a warning; it does not fail the task, since the drop-in is in place.
-    type: bool
-    default: true
-  restart:
-    description:
-      - Restart the units whose drop-in changed. V(never) leaves them running with their
-        processes' current values (see O(apply_live)); V(if_running) restarts those that
-        are active (C(systemctl try-restart)); V(always) restarts them even when stopped
-        (C(systemctl restart)). One command for all units, after the reload.
-    type: str
-    choices: [never, if_running, always]
-    default: never
-  force:
-    description:
-      - Overwrite a file at the drop-in path that does not carry the sre.oom marker.
-        Without it, such a file fails the task and nothing is written.
-      - O(state=absent) never removes such a file, forced or not.
-    type: bool
-    default: false
 notes:
   - The drop-in starts with a comment header naming sre.oom; that marker is how the
     module recognises its own files. When it created the C(<unit>.d) directory it adds
@@ -147,6 +88,7 @@ notes:
 extends_documentation_fragment:
   - sre.oom._attributes
   - sre.oom._attributes.changes
+  - sre.oom._units
 attributes:
   check_mode:
     description: Nothing is written, reloaded, restarted or applied live; the result says what would be.
@@ -375,16 +317,11 @@ def run_module(module, host):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
+            _units.common_argument_spec(),
             name=dict(type="list", elements="str", required=True, aliases=["unit", "units"]),
             value=dict(type="raw"),
             oom_policy=dict(type="str", choices=list(_systemd.OOM_POLICIES)),
             state=dict(type="str", default="present", choices=["present", "absent"]),
-            dropin=dict(type="str", default="50-oom-score-adj.conf"),
-            unit_dir=dict(type="path", default="/etc/systemd/system"),
-            daemon_reload=dict(type="bool", default=True),
-            apply_live=dict(type="bool", default=True),
-            restart=dict(type="str", default="never", choices=["never", "if_running", "always"]),
-            force=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )

@@ -99,55 +99,6 @@ options:
         type: str
         choices: [present, absent]
         default: present
-  dropin:
-    description:
-      - The drop-in file name inside C(<unit_dir>/<unit>.d/), the same for every unit.
-      - The whole name must match C([A-Za-z0-9_.@-]+\.conf), not start with C(.), and be
-        at most 255 bytes. Name it so that it sorts after the drop-ins it must override.
-    type: str
-    default: 50-oom-score-adj.conf
-  unit_dir:
-    description:
-      - Where the drop-in directories go. V(/etc/systemd/system) persists;
-        V(/run/systemd/system) lasts until the next reboot.
-      - Either may also be given below another root directory (C(/mnt/image/etc/systemd/system))
-        to prepare an image. Files are then written and checked for shadowing inside that
-        tree only, and nothing is reloaded, applied live or restarted; the setting names
-        are those of the systemd on the host that runs the module.
-    type: path
-    default: /etc/systemd/system
-  daemon_reload:
-    description:
-      - Run C(systemctl daemon-reload) once when a drop-in changed, or when a unit reports
-        C(NeedDaemonReload=yes). Only where systemd runs as PID 1.
-    type: bool
-    default: true
-  apply_live:
-    description:
-      - Also write O(units[].oom_score_adj) to C(/proc/<pid>/oom_score_adj) of every process
-        now in the unit's cgroup, since systemd applies C(OOMScoreAdjust=) only when it
-        starts a process. Skipped where C(OOMScoreAdjust=) is overridden by another
-        drop-in, for templates, and where systemd is not PID 1.
-      - A refusal (the process exited; EACCES when lowering without C(CAP_SYS_RESOURCE))
-        is reported per pid in RV(units.live.failed) and as a warning, not a failure.
-    type: bool
-    default: true
-  restart:
-    description:
-      - Restart the units whose drop-in changed, after the reload, in one command.
-        V(if_running) restarts the active ones (C(systemctl try-restart)), V(always) all
-        of them (C(systemctl restart)). Slices are never restarted (systemd-oomd reads
-        their settings after the reload).
-    type: str
-    choices: [never, if_running, always]
-    default: never
-  force:
-    description:
-      - Overwrite a file at the drop-in path that does not carry the sre.oom marker.
-        Without it such a file fails the task before anything is written.
-        V(absent) never removes such a file.
-    type: bool
-    default: false
 notes:
   - systemd-oomd acts only on the unified cgroup v2 hierarchy with memory accounting and
     PSI. On a cgroup v1 or hybrid host, or without C(/proc/pressure/memory), the
@@ -165,6 +116,7 @@ notes:
 extends_documentation_fragment:
   - sre.oom._attributes
   - sre.oom._attributes.changes
+  - sre.oom._units
 attributes:
   check_mode:
     description: Nothing is written, reloaded, restarted or applied live; the result says what would be.
@@ -330,15 +282,8 @@ def argument_spec():
             unit_options[setting.option] = dict(type="raw")
         else:
             unit_options[setting.option] = dict(type="str", choices=list(setting.choices))
-    return dict(
-        units=dict(type="list", elements="dict", required=True, options=unit_options),
-        dropin=dict(type="str", default="50-oom-score-adj.conf"),
-        unit_dir=dict(type="path", default="/etc/systemd/system"),
-        daemon_reload=dict(type="bool", default=True),
-        apply_live=dict(type="bool", default=True),
-        restart=dict(type="str", default="never", choices=["never", "if_running", "always"]),
-        force=dict(type="bool", default=False),
-    )
+    return dict(_units.common_argument_spec(),
+                units=dict(type="list", elements="dict", required=True, options=unit_options))
 
 
 def run_module(module, host):

@@ -18,19 +18,23 @@ import yaml
 from ansible.utils.plugin_docs import add_fragments
 
 from ansible_collections.sre.oom.plugins.doc_fragments._attributes import ModuleDocFragment
+from ansible_collections.sre.oom.plugins.doc_fragments._units import ModuleDocFragment as UnitsDocFragment
+from ansible_collections.sre.oom.plugins.module_utils import _units
 from ansible_collections.sre.oom.plugins.modules import oom_facts, oom_policy, oom_score_adj, oom_unit
 
 NAME = "sre.oom._attributes"
+UNITS = "sre.oom._units"
 SUPPORT = {"full", "partial", "none", "N/A"}
 
 
 class _Loader:
-    """The one seam: a doc_fragments loader that knows only this fragment."""
+    """The one seam: a doc_fragments loader that knows only this collection's fragments."""
 
     def get(self, name, *args, **kwargs):
-        if name != NAME:
+        fragment = {NAME: ModuleDocFragment, UNITS: UnitsDocFragment}.get(name)
+        if fragment is None:
             return None
-        return type("ModuleDocFragment", (ModuleDocFragment,), {"ansible_name": NAME})
+        return type("ModuleDocFragment", (fragment,), {"ansible_name": name})
 
 
 def _merged(doc):
@@ -105,3 +109,17 @@ def test_module_attributes_match_the_fragment(module, kind):
     assert _support(doc["attributes"]) == expected
     for key, attr in doc["attributes"].items():
         assert attr["description"].strip(), key
+
+
+@pytest.mark.parametrize("module", [oom_unit, oom_score_adj], ids=["oom_unit", "oom_score_adj"])
+def test_shared_unit_options_documented_once_as_specified(module):
+    """The options both units modules take come from the _units fragment alone, and
+    say what the one argument spec (_units.common_argument_spec) does."""
+    own = yaml.safe_load(module.DOCUMENTATION)
+    spec = _units.common_argument_spec()
+    assert not set(own["options"]) & set(spec)
+    doc = _merged(own)
+    for option, rule in spec.items():
+        documented = doc["options"][option]
+        assert documented["type"] == rule["type"] and documented["default"] == rule["default"], option
+        assert documented.get("choices") == rule.get("choices"), option
