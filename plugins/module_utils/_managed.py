@@ -26,10 +26,20 @@ Writing
     Missing directories are created one by one, tolerating another process creating
     the same directory at the same moment. Every OS failure is raised as
     ManagedFileError naming the path and the reason.
+
+One plan, one transaction (used by oom_policy's files and oom_unit's drop-ins)
+    ``look()`` is the plan-time view of a managed path: what is there, whether it
+    carries the marker, and the refusals (a symlink, something that is not a regular
+    file, a directory walk atomic_write() would refuse), each with a ``kind`` so
+    that a module can word it for its options. A ``Change`` says what a run wants
+    there; a ``Transaction`` stages, commits and removes Changes and, on a failure,
+    undoes the committed ones in reverse order: previous content, mode and owner put
+    back, files it created removed with the directories created for them.
 """
 
 from __future__ import annotations
 
+import collections
 import errno
 import os
 import re
@@ -95,10 +105,14 @@ class ManagedFileError(OSError):
     these the same way.
     """
 
-    def __init__(self, message, path=None, err=None):
+    def __init__(self, message, path=None, err=None, kind=None):
         super().__init__(err if err is not None else errno.EIO, message)
         self.message = message
         self.path = path
+        # Why a path is refused, for callers that word refusals their own way:
+        # symlink, not_file (at the path); parent_symlink, parent_link_owner,
+        # parent_not_dir (on the way to it); None for an OS failure.
+        self.kind = kind
 
     def __str__(self):
         return self.message
@@ -158,10 +172,10 @@ def check_parent(path):
             _check_link(walked, st, i == len(parts) - 1, walked, None)
             if not os.path.isdir(walked):
                 raise ManagedFileError("cannot use %s as a directory: it is a symlink to something that is not "
-                                       "a directory" % walked, walked, errno.ENOTDIR)
+                                       "a directory" % walked, walked, errno.ENOTDIR, "parent_not_dir")
         elif not stat.S_ISDIR(st.st_mode):
             raise ManagedFileError("cannot use %s as a directory: it exists and is not a directory" % walked,
-                                   walked, errno.ENOTDIR)
+                                   walked, errno.ENOTDIR, "parent_not_dir")
 
 
 def file_state(path):
@@ -262,11 +276,13 @@ def _check_link(walked, st, last, name, dir_fd):
     if last:
         raise ManagedFileError(
             "refusing to write into %s: it is a symlink (to %s), not a directory; "
-            "sre.oom never writes through a symlink" % (walked, _readlink(name, dir_fd)), walked, errno.ELOOP)
+            "sre.oom never writes through a symlink" % (walked, _readlink(name, dir_fd)), walked, errno.ELOOP,
+            "parent_symlink")
     if not _trusted_link(st):
         raise ManagedFileError(
             "refusing to follow %s: a symlink owned by uid %d (only root's or this user's "
-            "symlinks are followed above a managed file)" % (walked, st.st_uid), walked, errno.ELOOP)
+            "symlinks are followed above a managed file)" % (walked, st.st_uid), walked, errno.ELOOP,
+            "parent_link_owner")
 
 
 def _trusted_link(st):
@@ -573,3 +589,138 @@ def conf_files(dirs, root="/", suffix=".conf"):
             if name.endswith(suffix) and not name.startswith(".") and name not in chosen:
                 chosen[name] = os.path.join(d, name)
     return chosen
+
+
+# --- one plan, one transaction --------------------------------------------------------
+
+def look(path, parent=True):
+    """The plan-time view of managed ``path`` (reads only): ``(state, managed)``.
+
+    ``state`` is file_state() (None: nothing there); ``managed`` is True when a regular
+    file there carries the marker. Raises ManagedFileError with ``kind`` ``symlink`` or
+    ``not_file`` for what sits at ``path`` and, with ``parent``, the refusals of
+    check_parent() (what a write would refuse, refused before anything changes).
+    """
+    if parent:
+        check_parent(path)
+    st = file_state(path)
+    if st is not None and st["kind"] == "symlink":
+        raise ManagedFileError("%s is a symlink; sre.oom never writes through a symlink" % path, path,
+                               errno.ELOOP, "symlink")
+    if st is not None and st["kind"] != "file":
+        raise ManagedFileError("%s exists and is not a regular file (a %s)" % (
+            path, "directory" if st["kind"] == "dir" else "device, socket or fifo"), path, errno.EEXIST, "not_file")
+    return st, st is not None and has_marker(st["text"])
+
+
+def drift(state, mode=FILE_MODE):
+    """How a managed file's mode or owner differs from what sre.oom gives it (a list)."""
+    uid, gid = wanted_owner(state)
+    return attrs_drift(state, mode, uid, gid)
+
+
+def missing_dirs(path, stop=None):
+    """The ancestors of ``path`` (itself included) that do not exist, innermost first."""
+    out = []
+    probe = path
+    while probe and probe != stop and not os.path.lexists(probe):
+        out.append(probe)
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            break
+        probe = parent
+    return tuple(out)
+
+
+def _rmdir_quiet(dirs):
+    """Remove each of ``dirs`` (innermost first) that is empty; stop at the first that is not."""
+    for d in dirs:
+        try:
+            os.rmdir(d)
+        except FileNotFoundError:
+            continue
+        except OSError:
+            break
+
+
+Change = collections.namedtuple("Change", "path before_state after mode")
+# before_state: file_state() at plan time (None: nothing there); after: the new text,
+# None to remove the file; mode: the file's mode once written.
+
+
+class Transaction(object):
+    """One run's changes to managed files, committed one by one and undone together.
+
+    ``stage()`` writes a Change's temporary file ahead (so that everything that can
+    fail before the first rename fails first); ``commit()`` renames it into place (or
+    writes it atomically when not staged, or removes the file); ``abort()`` drops what
+    is staged; ``undo()`` puts back every committed Change, last first, and returns
+    ``(restored paths, [(path, error)] that could not be restored)``.
+    """
+
+    def __init__(self, module):
+        self.module = module
+        self._staged = {}
+        self._done = []
+
+    def stage(self, change):
+        if change.after is not None:
+            self._staged[change.path] = stage(self.module, change.path, change.after, change.mode)
+
+    def abort(self):
+        for staged in self._staged.values():
+            staged.abort()
+        self._staged = {}
+
+    def commit(self, change, rmdir=None, stale=()):
+        """Make ``change``; with ``rmdir`` (a removal), then remove ``stale`` (this
+        collection's temporary files) and the directory ``rmdir`` when it is empty."""
+        pending = missing_dirs(os.path.dirname(change.path))
+        removed_dir = False
+        try:
+            if change.after is None:
+                remove(change.path)
+                created = []
+                if rmdir:
+                    for tmp in stale:
+                        remove(tmp)
+                    removed_dir = _rmdir_empty(rmdir)
+            elif change.path in self._staged:
+                created = self._staged.pop(change.path).commit()
+            else:
+                created = atomic_write(self.module, change.path, change.after, change.mode)
+        except OSError:
+            _rmdir_quiet(pending)
+            raise
+        self._done.append((change, tuple(reversed(created or ())), removed_dir))
+
+    def undo(self):
+        restored, failed = [], []
+        for change, created, _removed_dir in reversed(self._done):
+            st = change.before_state
+            try:
+                if st is None:
+                    remove(change.path)
+                    _rmdir_quiet(created)
+                else:
+                    atomic_write(self.module, change.path, st["text"], st["mode"])
+                    now = os.lstat(change.path)
+                    if (now.st_uid, now.st_gid) != (st["uid"], st["gid"]):
+                        os.chown(change.path, st["uid"], st["gid"])
+                restored.append(change.path)
+            except OSError as exc:
+                failed.append((change.path, exc))
+        self._done = []
+        return restored, failed
+
+
+def _rmdir_empty(directory):
+    """rmdir ``directory``: True when removed, False when it is not empty or gone."""
+    try:
+        os.rmdir(directory)
+        return True
+    except OSError as exc:
+        if exc.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOENT):
+            return False
+        raise _error("remove directory", directory, exc)
+

@@ -290,24 +290,25 @@ def settings_for_version(spec, version):
     return tuple(written), tuple(unsupported)
 
 
-def _missing_dirs(path, stop):
-    """The ancestors of ``path`` (itself included) that do not exist, innermost first."""
-    out = []
-    probe = path
-    while probe and probe != stop and not os.path.lexists(probe):
-        out.append(probe)
-        parent = os.path.dirname(probe)
-        if parent == probe:
-            break
-        probe = parent
-    return tuple(out)
-
-
-def _state(path, where):
+def _look(path, unit_d, where):
+    """_managed.look() with the refusals worded for a unit's drop-in."""
     try:
-        return _managed.file_state(path)
-    except OSError as e:
-        raise UnitsError("%s: cannot read %s: %s" % (where, path, getattr(e, "strerror", None) or e))
+        return _managed.look(path)
+    except _managed.ManagedFileError as e:
+        if e.kind == "parent_symlink" and e.path == unit_d:
+            msg = "%s is a symlink; refusing to write through it (make it a real directory)" % unit_d
+        elif e.kind == "parent_not_dir" and e.path == unit_d:
+            msg = "%s is not a directory" % unit_d
+        elif e.kind == "symlink":
+            msg = ("%s is a symlink; refusing to write through it or remove it (move it away or choose "
+                   "another dropin name)" % path)
+        elif e.kind == "not_file":
+            msg = "%s is a %s, not a drop-in file" % (path, "directory" if os.path.isdir(path) else "special file")
+        elif e.kind is None:
+            msg = "cannot read %s: %s" % (path, e)
+        else:
+            msg = str(e)
+        raise UnitsError("%s: %s" % (where, msg))
 
 
 def plan_unit(spec, ctx):
@@ -316,21 +317,9 @@ def plan_unit(spec, ctx):
     unit_d = _systemd.join_root(ctx.tree, ctx.std_dir, spec.unit + ".d")
     path = os.path.join(unit_d, ctx.dropin)
     warnings = []
-    d_state = _state(unit_d, where)
-    if d_state is not None and d_state["kind"] == "symlink":
-        raise UnitsError("%s: %s is a symlink; refusing to write through it (make it a real "
-                         "directory)" % (where, unit_d))
-    if d_state is not None and d_state["kind"] != "dir":
-        raise UnitsError("%s: %s is not a directory" % (where, unit_d))
-    f_state = _state(path, where) if d_state is not None else None
-    if f_state is not None and f_state["kind"] == "symlink":
-        raise UnitsError("%s: %s is a symlink; refusing to write through it or remove it "
-                         "(move it away or choose another dropin name)" % (where, path))
-    if f_state is not None and f_state["kind"] != "file":
-        raise UnitsError("%s: %s is a %s, not a drop-in file" % (
-            where, path, "directory" if f_state["kind"] == "dir" else "special file"))
+    f_state, managed = _look(path, unit_d, where)
+    d_exists = os.path.isdir(unit_d)
     before = f_state["text"] if f_state else None
-    managed = before is not None and _managed.has_marker(before)
     after, changed, drift, remove_dir, stale = None, False, (), False, ()
     written, unsupported, shadow, adj_shadowed = (), (), [], False
     if spec.state == "present":
@@ -339,14 +328,13 @@ def plan_unit(spec, ctx):
                 "%s: %s exists and is not managed by sre.oom (no '%s' header); refusing to "
                 "overwrite it. Move it away, choose another dropin name, or set force=true"
                 % (spec.unit, path, _managed.MARKER))
-        created = _systemd.has_dir_flag(before) if managed else d_state is None
+        created = _systemd.has_dir_flag(before) if managed else not d_exists
         written, lacking = settings_for_version(spec, ctx.version)
         unsupported = tuple(o for o, _why in lacking)
         for option, why in lacking:
             warnings.append("%s: %s not written: %s" % (spec.unit, option, why))
         after = _systemd.render_settings(spec.unit, [(k, v) for _o, k, v in written], created, ctx.what)
-        uid, gid = _managed.wanted_owner()
-        drift = tuple(_managed.attrs_drift(f_state, FILE_MODE, uid, gid)) if f_state else ()
+        drift = tuple(_managed.drift(f_state, FILE_MODE))
         changed = before != after or bool(drift)
         keys = [k for _o, k, _v in written]
         if keys:
@@ -368,7 +356,7 @@ def plan_unit(spec, ctx):
         else:
             warnings.append("%s: %s is not managed by sre.oom (no '%s' header); left in place"
                             % (spec.unit, path, _managed.MARKER))
-    return UnitPlan(spec, spec.unit, path, unit_d, _missing_dirs(unit_d, ctx.tree), before, f_state,
+    return UnitPlan(spec, spec.unit, path, unit_d, _managed.missing_dirs(unit_d, ctx.tree), before, f_state,
                     after, changed, drift, remove_dir, written, unsupported, tuple(shadow),
                     adj_shadowed, tuple(warnings), stale)
 
@@ -396,70 +384,26 @@ def diff_of(plans):
 # Phase 3: one pass of writes, all or nothing
 # ---------------------------------------------------------------------------
 
-def _rmdir_quiet(path):
-    try:
-        os.rmdir(path)
-    except OSError:
-        pass
-
-
-def _write_one(module, plan):
-    """Write or remove one drop-in; return what undo needs to know."""
-    if plan.after is not None:
-        # atomic_write gives the file the managed mode and owner before the rename
-        _managed.atomic_write(module, plan.path, plan.after, mode=FILE_MODE, dir_mode=DIR_MODE)
-        return False
-    os.unlink(plan.path)
-    if plan.remove_dir:
-        for tmp in plan.stale:
-            _managed.remove(tmp)
-        try:
-            os.rmdir(plan.unit_d)
-            return True
-        except OSError as e:
-            if e.errno not in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOENT):
-                raise
-    return False
-
-
-def _undo_one(module, plan, removed_dir):
-    """Put one drop-in back as it was before this run."""
-    if plan.before_state is None:
-        if os.path.lexists(plan.path):
-            os.unlink(plan.path)
-        for d in plan.missing_dirs:
-            _rmdir_quiet(d)
-        return
-    if removed_dir:
-        os.mkdir(plan.unit_d, DIR_MODE)
-    st = plan.before_state
-    _managed.atomic_write(module, plan.path, plan.before, mode=st["mode"], dir_mode=DIR_MODE)
-    os.chown(plan.path, st["uid"], st["gid"])
-
-
 def write_files(module, plans):
-    """Write every changed drop-in. On the first OS error, undo this run's writes
-    (including directories it created) and raise UnitsError naming the path."""
-    done = []
+    """Write every changed drop-in in one _managed.Transaction. On the first OS error,
+    undo this run's writes (including directories it created) and raise UnitsError
+    naming the path."""
+    tx = _managed.Transaction(module)
     for plan in plans:
         if not plan.changed:
             continue
         try:
-            done.append((plan, _write_one(module, plan)))
+            tx.commit(_managed.Change(plan.path, plan.before_state, plan.after, FILE_MODE),
+                      rmdir=plan.unit_d if plan.remove_dir else None, stale=plan.stale)
         except OSError as e:
-            done.append((plan, False))
-            undo_errors = []
-            for undo_plan, removed_dir in reversed(done):
-                try:
-                    _undo_one(module, undo_plan, removed_dir)
-                except OSError as ue:
-                    undo_errors.append("%s: %s" % (undo_plan.path, getattr(ue, "strerror", None) or ue))
+            _restored, failed = tx.undo()
             verb = "write" if plan.after is not None else "remove"
             msg = ("%s, dropin %s: cannot %s %s: %s"
                    % (plan.spec.where, os.path.basename(plan.path), verb, plan.path,
                       getattr(e, "strerror", None) or e))
-            if undo_errors:
-                msg += "; rolling back this run's other changes failed too: %s" % "; ".join(undo_errors)
+            if failed:
+                msg += "; rolling back this run's other changes failed too: %s" % "; ".join(
+                    "%s: %s" % (path, getattr(ue, "strerror", None) or ue) for path, ue in failed)
             else:
                 msg += "; nothing was changed (this run's other drop-ins were put back)"
             raise UnitsError(msg)

@@ -408,3 +408,57 @@ def test_check_parent_refuses_what_atomic_write_refuses(tmp_path):
     assert _managed.check_parent(str(tmp_path / "new" / "deeper" / "x.conf")) is None
     assert _managed.check_parent(str(tmp_path / "lib" / "sysctl.d" / "x.conf")) is None
     assert sorted(os.listdir(str(tmp_path))) == ["file", "lib", "link.d", "real", "tofile"]
+
+
+# --- one plan, one transaction ----------------------------------------------------------
+
+def test_look_refuses_with_a_kind(tmp_path):
+    target = tmp_path / "t.conf"
+    target.write_text("x\n")
+    link = tmp_path / "l.conf"
+    os.symlink(str(target), str(link))
+    (tmp_path / "d.conf").mkdir()
+    for path, kind in ((link, "symlink"), (tmp_path / "d.conf", "not_file"),
+                       (target / "x.conf", "parent_not_dir")):
+        with pytest.raises(_managed.ManagedFileError) as exc:
+            _managed.look(str(path))
+        assert exc.value.kind == kind
+    assert _managed.look(str(target)) == (_managed.file_state(str(target)), False)
+    assert _managed.look(str(tmp_path / "none.conf")) == (None, False)
+
+
+def test_transaction_undo_restores_content_mode_and_removes_what_it_created(tmp_path):
+    old = tmp_path / "old.conf"
+    old.write_text(_managed.header("sre.oom.test") + "a\n")
+    os.chmod(str(old), 0o600)
+    before = _managed.file_state(str(old))
+    new = tmp_path / "new.d" / "new.conf"
+    tx = _managed.Transaction(None)
+    tx.commit(_managed.Change(str(old), before, "b\n", 0o644))
+    tx.stage(_managed.Change(str(new), None, "c\n", 0o644))
+    tx.commit(_managed.Change(str(new), None, "c\n", 0o644))
+    assert old.read_text() == "b\n" and new.read_text() == "c\n"
+    restored, failed = tx.undo()
+    assert restored == [str(new), str(old)] and failed == []
+    assert old.read_text() == before["text"] and stat.S_IMODE(old.stat().st_mode) == 0o600
+    assert not new.parent.exists()
+    assert sorted(os.listdir(str(tmp_path))) == ["old.conf"]
+
+
+def test_transaction_removal_cleans_stale_temps_then_the_empty_dir_and_undo_puts_it_back(tmp_path):
+    d = tmp_path / "u.d"
+    d.mkdir()
+    f = d / "50.conf"
+    f.write_text(_managed.header("sre.oom.test"))
+    stale = d / ".sre-oom-00112233aabb.tmp"
+    stale.write_text("half")
+    theirs = tmp_path / "other.d"
+    theirs.mkdir()
+    (theirs / ".sre-oom-0011.tmp").write_text("not ours: wrong name")
+    assert _managed.stale_temps(str(d)) == [str(stale)] and _managed.stale_temps(str(theirs)) == []
+    tx = _managed.Transaction(None)
+    tx.commit(_managed.Change(str(f), _managed.file_state(str(f)), None, 0o644), rmdir=str(d),
+              stale=_managed.stale_temps(str(d)))
+    assert not d.exists()
+    assert tx.undo() == ([str(f)], [])
+    assert f.read_text() == _managed.header("sre.oom.test")
