@@ -290,3 +290,25 @@ def test_keys_are_the_same_without_oomd(host, systemd, run_module):
     assert r["oomd_supported"] is None and r["oomd_persisted"] == {} and r["oomd_effective"] == {}
     assert r["oomd_effective_source"] is None and r["oomd_restarted"] is False
     assert systemd.calls == []  # no systemctl when oomd is not managed
+
+
+def test_failed_rename_rolls_back_the_other_file_and_the_directory_it_created(host, systemd, run_module,
+                                                                               monkeypatch):
+    # One transaction for both files: the sysctl file is in place (in a directory this
+    # run created) when the oomd drop-in cannot be renamed; both are undone.
+    sysctl_path = str(host / "etc/sysctl.d/new/61-x.conf")
+    real = _managed.os.rename
+
+    def rename(src, dst, *a, **k):
+        if dst == os.path.basename(OURS):
+            raise OSError(errno.EIO, "Input/output error")
+        return real(src, dst, *a, **k)
+
+    monkeypatch.setattr(_managed.os, "rename", rename)
+    r = run_module(oom_policy.main, args(host, oomd_swap_used_limit="80%", panic=10, path=sysctl_path,
+                                         apply="never"))
+    assert r["failed"] is True and r["changed"] is False
+    assert r["msg"].startswith("oomd_path: cannot write %s: Input/output error (EIO). Rolled back: %s "
+                               "(previous content)." % (ours(host), sysctl_path))
+    assert r["rolled_back"] == [sysctl_path] and r["rollback_failed"] == []
+    assert not (host / "etc/sysctl.d/new").exists() and not (host / "etc/systemd").exists()
