@@ -723,4 +723,3 @@ def _rmdir_empty(directory):
         if exc.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOENT):
             return False
         raise _error("remove directory", directory, exc)
-

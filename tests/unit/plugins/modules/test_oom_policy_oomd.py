@@ -292,8 +292,7 @@ def test_keys_are_the_same_without_oomd(host, systemd, run_module):
     assert systemd.calls == []  # no systemctl when oomd is not managed
 
 
-def test_failed_rename_rolls_back_the_other_file_and_the_directory_it_created(host, systemd, run_module,
-                                                                               monkeypatch):
+def test_failed_rename_rolls_back_the_other_file_and_its_new_directory(host, systemd, run_module, monkeypatch):
     # One transaction for both files: the sysctl file is in place (in a directory this
     # run created) when the oomd drop-in cannot be renamed; both are undone.
     sysctl_path = str(host / "etc/sysctl.d/new/61-x.conf")
