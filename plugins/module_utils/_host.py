@@ -25,8 +25,13 @@ API, kept small on purpose:
 - ``read_text(path)``, ``read_bytes(path)``: a whole (small) file, None when it
   cannot be read; text is UTF-8 with undecodable bytes replaced.
 - ``listdir(path)`` ([] when unreadable), ``walk(top)`` (errors skipped),
-  ``exists(path)``, ``stat(path)`` (raises OSError), ``mtime(path)`` (or None),
-  ``glob(pattern)``.
+  ``exists(path)``, ``stat(path)``, ``lstat(path)`` (raise OSError), ``mtime(path)``
+  (or None), ``realpath(path)``, ``glob(pattern)``.
+- ``write_text(path, text)``: write to a kernel file (/proc/sys, /proc/<pid>); raises
+  OSError. Files sre.oom manages are written by module_utils/_managed (atomic,
+  never through a symlink) at ``path(...)``, not here.
+- ``writable(path)``: why ``path`` cannot be written (read-only filesystem, no
+  permission), or None.
 - ``open_regular(path)``: a binary file object of a regular file, opened without
   blocking (a FIFO or a device is refused, never read).
 - ``kmsg_records()``: the records of /dev/kmsg, without blocking.
@@ -110,6 +115,32 @@ class Host(object):
     def stat(self, path):
         """os.stat of a path (follows symlinks); raises OSError."""
         return os.stat(self.path(path))
+
+    def lstat(self, path):
+        """os.lstat of a path (a symlink itself, not its target); raises OSError."""
+        return os.lstat(self.path(path))
+
+    def realpath(self, path):
+        """The real path of ``path`` with every symlink resolved (below ``root``): two
+        names of one directory give the same answer."""
+        return os.path.realpath(self.path(path))
+
+    def write_text(self, path, text):
+        """Write ``text`` to a kernel file such as /proc/sys/vm/panic_on_oom; raises OSError."""
+        with open(self.path(path), "w") as f:
+            f.write(text)
+
+    def writable(self, path):
+        """Why ``path`` cannot be written, without writing it, or None when it can."""
+        real = self.path(path)
+        try:
+            if os.statvfs(real).f_flag & os.ST_RDONLY:
+                return "%s is on a read-only filesystem (an unprivileged container?)" % os.path.dirname(path)
+        except OSError as e:
+            return "cannot stat %s: %s" % (path, e.strerror)
+        if not os.access(real, os.W_OK):
+            return "%s is not writable by this user" % path
+        return None
 
     def mtime(self, path):
         try:

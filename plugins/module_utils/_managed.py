@@ -566,26 +566,28 @@ def remove(path):
     return True
 
 
-def conf_files(dirs, root="/", suffix=".conf"):
+def conf_files(host, dirs, suffix=".conf"):
     """systemd's precedence of configuration drop-ins (its conf_files_list).
 
     ``{name: path}`` of the files ending in ``suffix`` in ``dirs`` (highest priority
-    first, paths without ``root``): of two files with the same name only the one in
-    the earlier directory counts; hidden files are ignored, as systemd ignores them;
-    a directory reached twice (through a symlink) is read once.
+    first; the host's paths, listed through ``host``, the host seam): of two files
+    with the same name only the one in the earlier directory counts; hidden files are
+    ignored, as systemd ignores them; a directory reached twice (through a symlink)
+    is read once.
     """
     chosen = {}
     seen = set()
     for d in dirs:
-        real = os.path.realpath(os.path.join(root, d.lstrip("/")))
-        if real in seen or not os.path.isdir(real):
+        real = host.realpath(d)
+        if real in seen:
             continue
-        seen.add(real)
         try:
-            names = os.listdir(real)
+            if not stat.S_ISDIR(host.stat(d).st_mode):
+                continue
         except OSError:
             continue
-        for name in names:
+        seen.add(real)
+        for name in host.listdir(d):
             if name.endswith(suffix) and not name.startswith(".") and name not in chosen:
                 chosen[name] = os.path.join(d, name)
     return chosen

@@ -12,14 +12,15 @@ file name across the directories (for the same name the first directory wins, a
 link to /dev/null or an empty file masks). A later file overrides an earlier one
 key by key, so the main file never overrides a drop-in.
 
-Pure functions of their arguments, except ``read_*``/``support`` which take the
-filesystem root so that tests can point them at a fake tree.
+Pure functions of their arguments, except those taking ``host`` (the host seam,
+module_utils/_host.Host), which read the host through it alone.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import stat
 
 from ansible_collections.sre.oom.plugins.module_utils import _managed, _systemd
 
@@ -222,31 +223,38 @@ def render(values, systemd_version=None):
     return "".join(lines)
 
 
-def main_conf(root="/"):
+def _stat(host, path, follow=True):
+    try:
+        return host.stat(path) if follow else host.lstat(path)
+    except OSError:
+        return None
+
+
+def main_conf(host):
     """The main oomd.conf systemd reads (the first that exists), or None."""
     for path in MAIN_CONFS:
-        if os.path.isfile(_systemd.join_root(root, path)):
+        st = _stat(host, path)
+        if st is not None and stat.S_ISREG(st.st_mode):
             return path
     return None
 
 
-def _masks(full):
+def _masks(host, path):
     """True for a drop-in that masks others of its name: a link to /dev/null or empty."""
-    try:
-        if os.path.islink(full) and os.path.realpath(full) == "/dev/null":
-            return True
-        return os.path.isfile(full) and os.path.getsize(full) == 0
-    except OSError:
-        return False
+    st = _stat(host, path, follow=False)
+    if st is not None and stat.S_ISLNK(st.st_mode) and host.realpath(path) == "/dev/null":
+        return True
+    st = _stat(host, path)
+    return st is not None and stat.S_ISREG(st.st_mode) and st.st_size == 0
 
 
-def read_order(root="/", managed_path=None):
+def read_order(host, managed_path=None):
     """The files systemd-oomd reads, in order: the main file, then the drop-ins.
 
-    ``managed_path`` (as seen from ``root``) is placed where it would go even when it
-    does not exist yet. Returns a list of paths as seen from ``root``.
+    ``managed_path`` (the host's path) is placed where it would go even when it does
+    not exist yet. Returns a list of the host's paths.
     """
-    chosen = _managed.conf_files(DROPIN_DIRS, root)
+    chosen = _managed.conf_files(host, DROPIN_DIRS)
     if managed_path and os.path.dirname(managed_path) in DROPIN_DIRS:
         name = os.path.basename(managed_path)
         other = chosen.get(name)
@@ -254,50 +262,49 @@ def read_order(root="/", managed_path=None):
                 os.path.dirname(managed_path)):
             chosen[name] = managed_path
     order = []
-    main = main_conf(root)
+    main = main_conf(host)
     if main:
         order.append(main)
     for name in sorted(chosen):
         path = chosen[name]
-        if path != managed_path and _masks(_systemd.join_root(root, path)):
+        if path != managed_path and _masks(host, path):
             continue
         order.append(path)
     return order
 
 
-def effective_from_files(root="/", managed_path=None, managed_text=None):
+def effective_from_files(host, managed_path=None, managed_text=None):
     """``{key: (value, source path or None)}`` for every key, as oomd would read the files.
 
     A key nobody sets has systemd's default and source None.
     """
     out = {key: (DEFAULTS[key], None) for key in KEYS}
-    for path in read_order(root, managed_path):
+    for path in read_order(host, managed_path):
         if path == managed_path:
             text = managed_text
         else:
-            text = _managed.read_quiet(_systemd.join_root(root, path))
+            text = host.read_text(path)
         for key, value in parse_conf(text).items():
             if key in out:
                 out[key] = (value if value != "" else DEFAULTS[key], path)
     return out
 
 
-def shadowing(keys, managed_path, managed_text, root="/"):
+def shadowing(keys, managed_path, managed_text, host):
     """``{key: path}`` for each of ``keys`` that a file read after ours sets.
 
-    ``managed_path`` is as seen from ``root``. A same-named drop-in in a directory
-    that wins over ours masks our file whole: it is reported for every key.
+    ``managed_path`` is the host's path. A same-named drop-in in a directory that
+    wins over ours masks our file whole: it is reported for every key.
     """
     result = {}
     name = os.path.basename(managed_path)
     d = os.path.dirname(managed_path)
     if d in DROPIN_DIRS:
         for other in DROPIN_DIRS[:DROPIN_DIRS.index(d)]:
-            full = _systemd.join_root(root, os.path.join(other, name))
-            if os.path.lexists(full) and os.path.realpath(_systemd.join_root(root, other)) != os.path.realpath(
-                    _systemd.join_root(root, d)):
+            if (_stat(host, os.path.join(other, name), follow=False) is not None
+                    and host.realpath(other) != host.realpath(d)):
                 return {key: os.path.join(other, name) for key in keys}
-    eff = effective_from_files(root, managed_path, managed_text)
+    eff = effective_from_files(host, managed_path, managed_text)
     for key in keys:
         source = eff[key][1]
         if source is not None and source != managed_path:
@@ -313,17 +320,18 @@ def loaded(path):
 
 # --- the host ---------------------------------------------------------------------------
 
-def support(root="/"):
+def support(host):
     """Why systemd-oomd cannot act on this host: a list of reasons ([] = it can).
 
     Checks what oomd itself checks at start (the unified cgroup v2 hierarchy,
     PSI) plus the memory controller (memory accounting) and the binary.
     """
     reasons = []
-    cg = _systemd.join_root(root, "/sys/fs/cgroup")
-    controllers = _managed.read_quiet(os.path.join(cg, "cgroup.controllers"))
+    cg = "/sys/fs/cgroup"
+    controllers = host.read_text(cg + "/cgroup.controllers")
     if controllers is None:
-        if os.path.isdir(os.path.join(cg, "unified")):
+        st = _stat(host, cg + "/unified")
+        if st is not None and stat.S_ISDIR(st.st_mode):
             reasons.append("cgroup v2 is not the only hierarchy (hybrid layout: /sys/fs/cgroup/unified); "
                            "systemd-oomd needs the unified hierarchy (systemd.unified_cgroup_hierarchy=1)")
         else:
@@ -333,24 +341,24 @@ def support(root="/"):
         reasons.append("the cgroup v2 memory controller is not available (cgroup_disable=memory?): "
                        "no memory accounting for systemd-oomd to act on")
     else:
-        subtree = _managed.read_quiet(os.path.join(cg, "cgroup.subtree_control"))
+        subtree = host.read_text(cg + "/cgroup.subtree_control")
         if subtree is not None and "memory" not in subtree.split():
             reasons.append("memory accounting is off (memory is not in /sys/fs/cgroup/cgroup.subtree_control; "
                            "DefaultMemoryAccounting=no?)")
-    psi = _systemd.join_root(root, "/proc/pressure/memory")
-    if not os.path.exists(psi):
+    psi = "/proc/pressure/memory"
+    if not host.exists(psi):
         reasons.append("no Pressure Stall Information: /proc/pressure/memory is missing (a kernel without "
                        "CONFIG_PSI, or older than 4.20)")
-    elif _managed.read_quiet(psi) is None:
+    elif host.read_text(psi) is None:
         reasons.append("Pressure Stall Information is disabled: /proc/pressure/memory cannot be read (psi=0 "
                        "on the kernel command line?)")
-    if not any(os.path.exists(_systemd.join_root(root, b)) for b in OOMD_BINARIES):
+    if not any(host.exists(b) for b in OOMD_BINARIES):
         reasons.append("systemd-oomd is not installed (%s missing)" % " and ".join(OOMD_BINARIES))
     return reasons
 
 
-def swap_total_kb(root="/"):
-    text = _managed.read_quiet(_systemd.join_root(root, "/proc/meminfo")) or ""
+def swap_total_kb(host):
+    text = host.read_text("/proc/meminfo") or ""
     for line in text.splitlines():
         if line.startswith("SwapTotal:"):
             try:

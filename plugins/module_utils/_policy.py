@@ -100,16 +100,24 @@ def plan_file(option, path, state, render, parse, desired, what, equal=None):
     }
 
 
-def plan(params, root, systemd_version=None):
-    """Read the host and decide everything; touch nothing.
+def valid_path(path, **kw):
+    """_sysctl.validate_path's rules, and not a directory (the managed path is a path
+    of the machine the module runs on, like every file _managed writes)."""
+    path = _sysctl.validate_path(path, **kw)
+    if os.path.isdir(path):
+        _sysctl.refuse_directory(path, kw.get("option", "path"))
+    return path
 
-    Raises SysctlError, OomdError or PolicyError on bad input. ``systemd_version``
-    is a callable returning the host's systemd version (or None), asked only when
-    systemd-oomd settings are managed.
+
+def plan(params, host):
+    """Read the host (through ``host``, the host seam) and decide everything; touch nothing.
+
+    Raises SysctlError, OomdError or PolicyError on bad input. The systemd version
+    is asked only when systemd-oomd settings are managed.
     """
     oomd_desired = _oomd.desired_from_params(params)
-    p = plan_sysctl(params, root)
-    p["oomd"] = plan_oomd(params, oomd_desired, root, systemd_version or (lambda _warnings: None))
+    p = plan_sysctl(params, host)
+    p["oomd"] = plan_oomd(params, oomd_desired, host)
     if p["oomd"]["managed"]:
         p["files"].append(p["oomd"]["file"])
         p["warnings"].extend(p["oomd"]["warnings"])
@@ -125,9 +133,9 @@ def _as_seen_from(root, path):
     return path if rel.startswith("..") else "/" + rel
 
 
-def plan_oomd(params, desired, root, systemd_version):
+def plan_oomd(params, desired, host):
     """Plan the systemd-oomd drop-in; an empty plan when no oomd option is given."""
-    path = _sysctl.validate_path(params["oomd_path"], option="oomd_path", reader="systemd-oomd")
+    path = valid_path(params["oomd_path"], option="oomd_path", reader="systemd-oomd")
     if desired and path == os.path.normpath(params["path"]):
         raise _oomd.OomdError("oomd_path and path are both %s; they must name two different files" % path)
     o = {"managed": bool(desired), "path": path, "supported": None, "reasons": [], "warnings": [],
@@ -135,7 +143,7 @@ def plan_oomd(params, desired, root, systemd_version):
     if not desired:
         return o
     state = params["state"]
-    version = systemd_version(o["warnings"])
+    version = _systemd.systemd_version(host, o["warnings"])
     o["version"] = version
     if version is not None and version < _oomd.RENAMED_IN:
         key = "DefaultMemoryPressureDurationSec"
@@ -149,12 +157,12 @@ def plan_oomd(params, desired, root, systemd_version):
                 raise _oomd.OomdError(
                     "systemd %d reads %s only as a whole percentage (%sPercent=), got %s"
                     % (version, key, key, desired[key]))
-    seen = _as_seen_from(root, path)
+    seen = _as_seen_from(host.root, path)
     f = plan_file("oomd_path", path, state, lambda values: _oomd.render(values, version), _oomd.parse_conf,
                   desired, "oomd", _oomd.values_equal)
     o["file"] = f
     o["persisted"] = dict(f["values"])
-    reasons = _oomd.support(root)
+    reasons = _oomd.support(host)
     o["supported"] = not reasons
     o["reasons"] = reasons
     if reasons and state == "present":
@@ -166,22 +174,22 @@ def plan_oomd(params, desired, root, systemd_version):
         o["warnings"].append(
             "systemd-oomd cannot act on this host (%s): %s is written all the same and takes effect "
             "once it can" % ("; ".join(reasons), path))
-    if state == "present" and "SwapUsedLimit" in desired and _oomd.swap_total_kb(root) == 0:
+    if state == "present" and "SwapUsedLimit" in desired and _oomd.swap_total_kb(host) == 0:
         o["warnings"].append("this host has no swap: SwapUsedLimit= has no effect until swap is added")
     if not _oomd.loaded(seen):
         o["warnings"].append("%s is not in a directory systemd-oomd reads (%s): the settings have no effect"
                              % (path, ", ".join(_oomd.DROPIN_DIRS)))
     if state == "present":
-        o["shadowed_by"] = _oomd.shadowing(sorted(desired), seen, f["new_text"] or "", root)
-    eff = _oomd.effective_from_files(root, seen, f["new_text"])
+        o["shadowed_by"] = _oomd.shadowing(sorted(desired), seen, f["new_text"] or "", host)
+    eff = _oomd.effective_from_files(host, seen, f["new_text"])
     o["effective"] = {k: v for k, (v, _src) in eff.items()}
     return o
 
 
-def plan_sysctl(params, root):
+def plan_sysctl(params, host):
     """The sysctl part of the plan: the managed sysctl file and the live values."""
     desired = _sysctl.desired_from_params(params)
-    path = _sysctl.validate_path(params["path"])
+    path = valid_path(params["path"])
     state, apply_mode = params["state"], params["apply"]
 
     sysctl_file = plan_file("path", path, state, _sysctl.render_managed, _sysctl.parse_managed,
@@ -209,17 +217,17 @@ def plan_sysctl(params, root):
         p["live_skipped_reason"] = "state=absent leaves live values as they are"
         return p
 
-    live_before = {k: _sysctl.read_live(k, root) for k in desired}
-    p["shadowed_by"] = _sysctl.shadowing(sorted(desired), path, new_text or "", root)
+    live_before = {k: _sysctl.read_live(k, host) for k in desired}
+    p["shadowed_by"] = _sysctl.shadowing(sorted(desired), path, new_text or "", host)
     live_ints = {k: _as_int(v) for k, v in live_before.items()}
     p["warnings"].extend(_sysctl.cross_key_warnings(
-        desired, dict(live_ints, **{"kernel.panic": _as_int(_sysctl.read_live("kernel.panic", root))}),
-        _sysctl.kubelet_running(root) if ("vm.panic_on_oom" in desired or "vm.overcommit_memory" in desired) else False))
+        desired, dict(live_ints, **{"kernel.panic": _as_int(_sysctl.read_live("kernel.panic", host))}),
+        _sysctl.kubelet_running(host) if ("vm.panic_on_oom" in desired or "vm.overcommit_memory" in desired) else False))
 
     if apply_mode == "never":
         p["live_skipped_reason"] = "apply=never: values are persisted only"
     elif desired:
-        blocker = _sysctl.live_write_blocker(sorted(desired), root)
+        blocker = _sysctl.live_write_blocker(sorted(desired), host)
         if blocker and apply_mode == "always":
             raise _sysctl.SysctlError(
                 "apply=always, but live values cannot be written: %s. Nothing was changed." % blocker)
@@ -284,33 +292,32 @@ def result_of(p):
     }
 
 
-def oomd_active(module, root):
+def oomd_active(host):
     """True when systemd is PID 1 and systemd-oomd.service is active."""
-    systemctl = module.get_bin_path("systemctl")
-    if not systemctl or not _systemd.systemd_is_pid1(root):
+    systemctl = host.which("systemctl")
+    if not systemctl or not _systemd.systemd_is_pid1(host):
         return False
-    rc, _out, _err = module.run_command([systemctl, "is-active", "--quiet", OOMD_UNIT],
-                                        environ_update={"LC_ALL": "C"})
+    rc, _out, _err = host.run([systemctl, "is-active", "--quiet", OOMD_UNIT])
     return rc == 0
 
 
-def restart_oomd(module, root):
+def restart_oomd(host):
     """``systemctl try-restart`` systemd-oomd when it runs. Returns (restarted, error or None)."""
-    if not oomd_active(module, root):
+    if not oomd_active(host):
         return False, None
-    systemctl = module.get_bin_path("systemctl")
-    rc, out, err = module.run_command([systemctl, "try-restart", OOMD_UNIT], environ_update={"LC_ALL": "C"})
+    systemctl = host.which("systemctl")
+    rc, out, err = host.run([systemctl, "try-restart", OOMD_UNIT])
     if rc != 0 or err.strip():
         return False, {"cmd": [systemctl, "try-restart", OOMD_UNIT], "rc": rc, "stdout": out, "stderr": err}
     return True, None
 
 
-def read_back(module, o, result, root):
+def read_back(module, host, o, result):
     """The values systemd-oomd uses: ``oomctl dump`` when it runs, else what the files say."""
-    oomctl = module.get_bin_path("oomctl")
-    if not oomctl or not oomd_active(module, root):
+    oomctl = host.which("oomctl")
+    if not oomctl or not oomd_active(host):
         return
-    rc, out, _err = module.run_command([oomctl, "dump"], environ_update={"LC_ALL": "C"})
+    rc, out, _err = host.run([oomctl, "dump"])
     dumped = _oomd.parse_dump(out) if rc == 0 else {}
     if not dumped:
         module.warn("systemd-oomd runs but `oomctl dump` gave no settings (rc=%d); the effective values "
@@ -332,7 +339,7 @@ def _failure(msg, result, **extra):
     return PolicyError(msg, **out)
 
 
-def apply(module, p, result, root):
+def apply(module, host, p, result):
     """Stage every file, write live values, then rename the files into place.
 
     Everything that can fail before a live value changes (directories, names,
@@ -355,10 +362,10 @@ def apply(module, p, result, root):
     written = []
     for key in p["to_write"]:
         try:
-            _sysctl.write_live(key, p["desired"][key], root)
+            _sysctl.write_live(key, p["desired"][key], host)
         except _sysctl.SysctlError as e:
             tx.abort()
-            rolled_back, failed = _roll_back(written, p["live"], root)
+            rolled_back, failed = _roll_back(written, p["live"], host)
             raise _failure("%s. Nothing was persisted%s%s." % (
                 e, "; restored %s" % ", ".join(rolled_back) if rolled_back else "",
                 "; could NOT restore %s" % ", ".join(failed) if failed else ""),
@@ -370,23 +377,23 @@ def apply(module, p, result, root):
             tx.commit(change)
         except OSError as e:
             tx.abort()
-            raise _undone(tx, written, p, result, root, "%s: %s." % (f["option"], e), " Nothing was changed.",
+            raise _undone(tx, written, p, result, host, "%s: %s." % (f["option"], e), " Nothing was changed.",
                           option=f["option"], path=f["path"])
 
     if any(f["what"] == "oomd" for f in files):
-        restarted, error = restart_oomd(module, root)
+        restarted, error = restart_oomd(host)
         if error:
-            failure = _undone(tx, written, p, result, root, "systemctl try-restart %s failed (rc %d): %s." % (
+            failure = _undone(tx, written, p, result, host, "systemctl try-restart %s failed (rc %d): %s." % (
                 OOMD_UNIT, error["rc"], (error["stderr"] or error["stdout"]).strip() or "no output"), "",
                 option="oomd_path", path=p["oomd"]["path"], **error)
-            restart_oomd(module, root)  # back to the previous settings, if it comes up at all
+            restart_oomd(host)  # back to the previous settings, if it comes up at all
             raise failure
         result["oomd_restarted"] = restarted
 
 
-def _undone(tx, written, p, result, root, msg, nothing, **extra):
+def _undone(tx, written, p, result, host, msg, nothing, **extra):
     """Roll back live values and files after a failure; the PolicyError saying so."""
-    rolled_back, failed = _roll_back(written, p["live"], root)
+    rolled_back, failed = _roll_back(written, p["live"], host)
     files_back, files_failed = tx.undo()
     what = rolled_back + ["%s (previous content)" % path for path in files_back]
     not_back = failed + [path for path, _e in files_failed]
@@ -397,7 +404,7 @@ def _undone(tx, written, p, result, root, msg, nothing, **extra):
         rollback_failed=not_back, **extra)
 
 
-def _roll_back(written, live, root):
+def _roll_back(written, live, host):
     restored, failed = [], []
     for key in reversed(written):
         before = live[key]["before"]
@@ -405,7 +412,7 @@ def _roll_back(written, live, root):
             failed.append(key)
             continue
         try:
-            _sysctl.write_live(key, before, root)
+            _sysctl.write_live(key, before, host)
             restored.append("%s=%s" % (key, before))
         except _sysctl.SysctlError:
             failed.append(key)

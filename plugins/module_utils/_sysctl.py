@@ -4,9 +4,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Internal to the sre.oom collection: sysctl files and /proc/sys. Not a public API.
 
-Everything here is a pure function of its arguments except the few helpers named
-``read_*``/``write_*``, which take the filesystem root as an argument so tests can
-point them at a fake tree.
+Pure functions of their arguments, except those taking ``host`` (the host seam,
+module_utils/_host.Host), which read and write the host through it alone:
+``boot_order``, ``shadowing``, ``read_live``, ``write_live``, ``live_write_blocker``
+and ``kubelet_running``. Paths given to them are the host's own.
 """
 
 from __future__ import annotations
@@ -158,9 +159,12 @@ def validate_path(path, option="path", suffix=".conf", reader="systemd-sysctl an
         _managed.check_path(path)
     except _managed.ManagedFileError as e:
         raise SysctlError("%s: %s" % (option, e))
-    if os.path.isdir(path):
-        raise SysctlError("%s %s is a directory; it must name a file ending in %s" % (option, path, suffix))
     return os.path.normpath(path)
+
+
+def refuse_directory(path, option="path", suffix=".conf"):
+    """Refuse a managed-file path that is a directory (the caller looked)."""
+    raise SysctlError("%s %s is a directory; it must name a file ending in %s" % (option, path, suffix))
 
 
 def loaded_at_boot(path):
@@ -247,22 +251,21 @@ def merge(current, desired, state):
 
 # --- shadowing ------------------------------------------------------------------
 
-def boot_order(root="/"):
+def boot_order(host):
     """Return the sysctl files applied at boot, in the order they are applied.
 
     Files are sorted by basename across SYSCTL_DIRS; of two files with the same
     basename only the one in the higher-priority directory is read (a link to
     /dev/null masks), and hidden files are ignored (_managed.conf_files). SYSCTL_CONF comes last. Paths are returned without ``root``.
     """
-    chosen = _managed.conf_files(SYSCTL_DIRS, root)
+    chosen = _managed.conf_files(host, SYSCTL_DIRS)
     order = [chosen[name] for name in sorted(chosen)]
-    conf = os.path.join(root, SYSCTL_CONF.lstrip("/"))
-    if os.path.isfile(conf):
+    if host.read_text(SYSCTL_CONF) is not None:
         order.append(SYSCTL_CONF)
     return order
 
 
-def shadowing(keys, managed_path, managed_text, root="/"):
+def shadowing(keys, managed_path, managed_text, host):
     """For each of ``keys``, the file that would set it at boot if not ours.
 
     ``managed_text`` is the managed file's content after the change (so a file
@@ -271,7 +274,7 @@ def shadowing(keys, managed_path, managed_text, root="/"):
     ``{key: path}`` for the keys another file wins; keys nobody else sets, or that
     our file wins, are left out.
     """
-    order = boot_order(root)
+    order = boot_order(host)
     managed_path = os.path.normpath(managed_path)
     masked = []
     if managed_path not in order and loaded_at_boot(managed_path):
@@ -289,7 +292,7 @@ def shadowing(keys, managed_path, managed_text, root="/"):
         if path == managed_path:
             text = managed_text
         else:
-            text = _managed.read_quiet(os.path.join(root, path.lstrip("/")))
+            text = host.read_text(path)
         for key, _value, is_glob in parse_assignments(text or ""):
             for wanted in keys:
                 if is_glob:
@@ -352,62 +355,44 @@ def cross_key_rules(desired, live, kubelet_running):
 
 # --- live values ------------------------------------------------------------------
 
-def read_live(key, root="/"):
+def read_live(key, host):
     """Return the live value of ``key`` as a string, or None when unreadable."""
-    try:
-        with open(key_to_proc_path(key, root), "r") as f:
-            return f.read().strip()
-    except (OSError, IOError):
-        return None
+    text = host.read_text(key_to_proc_path(key))
+    return None if text is None else text.strip()
 
 
-def live_write_blocker(keys, root="/"):
+def live_write_blocker(keys, host):
     """Why live values cannot be written, or None when they can.
 
     Checks without writing: the key must exist, and /proc/sys must not be mounted
     read-only (an unprivileged container) nor the file unwritable.
     """
     for key in keys:
-        path = key_to_proc_path(key, root)
-        if not os.path.exists(path):
+        path = key_to_proc_path(key)
+        if not host.exists(path):
             return "%s does not exist on this kernel (%s)" % (key, path)
-        try:
-            if os.statvfs(path).f_flag & os.ST_RDONLY:
-                return "%s is on a read-only filesystem (an unprivileged container?)" % os.path.dirname(path)
-        except OSError as e:
-            return "cannot stat %s: %s" % (path, e.strerror)
-        if not os.access(path, os.W_OK):
-            return "%s is not writable by this user" % path
+        why = host.writable(path)
+        if why:
+            return why
     return None
 
 
-def write_live(key, value, root="/"):
+def write_live(key, value, host):
     """Write one value to /proc/sys and read it back. Raise SysctlError on failure."""
-    path = key_to_proc_path(key, root)
     try:
-        with open(path, "w") as f:
-            f.write("%s\n" % value)
+        host.write_text(key_to_proc_path(key), "%s\n" % value)
     except (OSError, IOError) as e:
         reason = errno.errorcode.get(e.errno, str(e.errno)) if e.errno else "error"
         raise SysctlError("the kernel rejected %s = %s: %s (%s)" % (key, value, e.strerror or e, reason)) from e
-    after = read_live(key, root)
+    after = read_live(key, host)
     if not values_equal(after, value):
         raise SysctlError("wrote %s = %s but the kernel reads back %r" % (key, value, after))
     return after
 
 
-def kubelet_running(root="/"):
+def kubelet_running(host):
     """True when a process named kubelet runs (it resets some vm.* sysctls)."""
-    proc = os.path.join(root, "proc")
-    try:
-        pids = [p for p in os.listdir(proc) if p.isdigit()]
-    except OSError:
-        return False
-    for pid in pids:
-        try:
-            with open(os.path.join(proc, pid, "comm"), "r") as f:
-                if f.read().strip() == "kubelet":
-                    return True
-        except (OSError, IOError):
-            continue
+    for pid in host.listdir("/proc"):
+        if pid.isdigit() and (host.read_text("/proc/%s/comm" % pid) or "").strip() == "kubelet":
+            return True
     return False

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import string
 
 from ansible_collections.sre.oom.plugins.module_utils import _managed
@@ -444,45 +445,48 @@ def parse_show_int(val):
 # Processes and cgroups
 # ---------------------------------------------------------------------------
 
-def systemd_is_pid1(root="/"):
+def systemd_is_pid1(host):
     """True when systemd runs as PID 1 (the sd_booted() test plus /proc/1/comm)."""
-    if not os.path.isdir(join_root(root, "/run/systemd/system")):
+    try:
+        if not stat.S_ISDIR(host.stat("/run/systemd/system").st_mode):
+            return False
+    except OSError:
         return False
-    comm = _managed.read_text(join_root(root, "/proc/1/comm"))
+    comm = host.read_text("/proc/1/comm")
     return comm is not None and comm.strip() == "systemd"
 
 
-def cgroup_dirs(control_group, root="/"):
-    """Candidate directories of a unit's cgroup, best first.
+def cgroup_dirs(control_group, host):
+    """Candidate directories of a unit's cgroup (the host's paths), best first.
 
     cgroup v2 (unified at /sys/fs/cgroup), hybrid (unified at /sys/fs/cgroup/unified),
     then cgroup v1's named "systemd" hierarchy.
     """
     cg = control_group.lstrip("/")
-    base = join_root(root, "/sys/fs/cgroup")
+    base = "/sys/fs/cgroup"
     candidates = []
-    if os.path.exists(os.path.join(base, "cgroup.controllers")):
+    if host.exists(base + "/cgroup.controllers"):
         candidates.append(os.path.join(base, cg))
     candidates.append(os.path.join(base, "unified", cg))
     candidates.append(os.path.join(base, "systemd", cg))
     return candidates
 
 
-def cgroup_pids(control_group, root="/"):
+def cgroup_pids(control_group, host):
     """PIDs of every process in the unit's cgroup and its sub-cgroups, sorted.
 
     Returns None when no hierarchy holds the cgroup.
     """
     if not control_group or control_group == "/":
         return None
-    for d in cgroup_dirs(control_group, root):
-        if not os.path.isfile(os.path.join(d, "cgroup.procs")):
+    for d in cgroup_dirs(control_group, host):
+        if not host.exists(os.path.join(d, "cgroup.procs")):
             continue
         pids = set()
-        for dirpath, _dirnames, filenames in os.walk(d):
+        for dirpath, _dirnames, filenames in host.walk(d):
             if "cgroup.procs" not in filenames:
                 continue
-            text = _managed.read_text(os.path.join(dirpath, "cgroup.procs")) or ""
+            text = host.read_text(os.path.join(dirpath, "cgroup.procs")) or ""
             for tok in text.split():
                 if tok.isdigit():
                     pids.add(int(tok))
@@ -490,9 +494,9 @@ def cgroup_pids(control_group, root="/"):
     return None
 
 
-def has_cap_sys_resource(root="/"):
+def has_cap_sys_resource(host):
     """True/False from CapEff in /proc/self/status, None when unreadable."""
-    text = _managed.read_text(join_root(root, "/proc/self/status"))
+    text = host.read_text("/proc/self/status")
     if text is None:
         return None
     for line in text.splitlines():
@@ -552,10 +556,10 @@ def parse_percent(text):
 def systemd_version(host, warnings):
     """The host's systemd major version from one `systemctl --version`, or None.
 
-    ``host`` runs commands (``run(argv)``) and finds systemctl
-    (``systemctl(required=False)``); why the version is unknown goes to ``warnings``.
+    ``host`` is the host seam (module_utils/_host.Host); why the version is unknown
+    goes to ``warnings``.
     """
-    systemctl = host.systemctl(required=False)
+    systemctl = host.which("systemctl")
     if not systemctl:
         warnings.append("systemctl not found: cannot tell the systemd version; writing the "
                         "setting names of systemd 248 and newer")

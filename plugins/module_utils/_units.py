@@ -88,36 +88,6 @@ class UnitsError(Exception):
         self.extra = extra
 
 
-# ---------------------------------------------------------------------------
-# The seam: everything outside the module
-# ---------------------------------------------------------------------------
-
-class Host(object):
-    """Everything the modules touch outside themselves: the seam unit tests replace.
-
-    ``root`` prefixes every absolute path read or written (/proc, /sys, /run, the
-    unit directories); ``run`` runs a command list in the C locale.
-    """
-
-    root = "/"
-
-    def __init__(self, module):
-        self.module = module
-
-    def run(self, argv):
-        return self.module.run_command(argv, environ_update={"LC_ALL": "C"})
-
-    def systemctl(self, required=True):
-        return self.module.get_bin_path("systemctl", required=required)
-
-    def path(self, path):
-        return _systemd.join_root(self.root, path)
-
-    def open(self, path, mode="r"):
-        """Open a /proc file (tests fake the kernel's refusals here)."""
-        return open(path, mode)
-
-
 class Runner(object):
     """Runs side effects, or in check mode only says they would run: the one place
     where check mode is decided."""
@@ -503,7 +473,7 @@ def effective_of(block, options):
 # ---------------------------------------------------------------------------
 
 def cap_message(host, value, current):
-    cap = _systemd.has_cap_sys_resource(host.root)
+    cap = _systemd.has_cap_sys_resource(host)
     lacks = {True: "which this process has, yet was refused",
              False: "which this process lacks",
              None: "which this process may lack"}[cap]
@@ -511,39 +481,34 @@ def cap_message(host, value, current):
             "process's minimum need CAP_SYS_RESOURCE, %s" % (value, current, lacks))
 
 
-def _write_proc(host, proc, value):
-    with host.open(proc, "w") as f:
-        f.write("%d\n" % value)
-
-
 def apply_live(host, runner, pids, value):
     """Set oom_score_adj of each pid (check mode: say which would change)."""
     updated, failed = [], {}
     for pid in pids:
-        proc = host.path("/proc/%d/oom_score_adj" % pid)
+        proc = "/proc/%d/oom_score_adj" % pid
         try:
-            with host.open(proc, "r") as f:
+            with host.open_regular(proc) as f:
                 current = int(f.read().strip())
         except (IOError, OSError) as e:
             if e.errno in (errno.ENOENT, errno.ESRCH):
                 failed[str(pid)] = "the process exited"
             else:
-                failed[str(pid)] = "cannot read %s: %s" % (proc, e.strerror or e)
+                failed[str(pid)] = "cannot read %s: %s" % (host.path(proc), e.strerror or e)
             continue
         except ValueError:
-            failed[str(pid)] = "cannot read %s: not a number" % proc
+            failed[str(pid)] = "cannot read %s: not a number" % host.path(proc)
             continue
         if current == value:
             continue
         try:
-            runner.act(_write_proc, host, proc, value)
+            runner.act(host.write_text, proc, "%d\n" % value)
         except (IOError, OSError) as e:
             if e.errno in (errno.EACCES, errno.EPERM):
                 failed[str(pid)] = cap_message(host, value, current)
             elif e.errno in (errno.ENOENT, errno.ESRCH):
                 failed[str(pid)] = "the process exited"
             else:
-                failed[str(pid)] = "cannot write %s: %s" % (proc, e.strerror or e)
+                failed[str(pid)] = "cannot write %s: %s" % (host.path(proc), e.strerror or e)
             continue
         updated.append(pid)
     return updated, failed
@@ -574,7 +539,7 @@ def reconcile(host, runner, systemctl, plans, observed, restart, live_enabled, w
             if (value is None or plan.unit not in shown or plan.adj_shadowed
                     or "oom_score_adj" in plan.unsupported):
                 continue
-            pids = _systemd.cgroup_pids(shown[plan.unit].get("ControlGroup"), host.root)
+            pids = _systemd.cgroup_pids(shown[plan.unit].get("ControlGroup"), host)
             if not pids:
                 continue
             updated, failed = apply_live(host, runner, pids, value)
@@ -663,8 +628,8 @@ def run(module, host, req):
                          "them below another root directory (e.g. /mnt/image/etc/systemd/system), "
                          "got %r" % req.unit_dir)
     tree_root, std_dir = split
-    tree = _systemd.join_root(host.root, tree_root)
-    live_tree = tree_root == "/" and _systemd.systemd_is_pid1(host.root)
+    tree = host.path(tree_root)
+    live_tree = tree_root == "/" and _systemd.systemd_is_pid1(host)
     version = _systemd.systemd_version(host, warnings) if req.detect_version else None
     runner = Runner(module.check_mode)
 
@@ -676,7 +641,7 @@ def run(module, host, req):
         warnings.extend(plan.warnings)
     oomd_units = [p.unit for p in plans if any(k.startswith("ManagedOOM") for _o, k, _v in p.written)]
     if live_tree and oomd_units:
-        missing = _oomd.support(host.root)
+        missing = _oomd.support(host)
         if missing:
             warnings.append("systemd-oomd cannot act on this host (%s): the ManagedOOM* settings of %s "
                             "are written and read back but kill nothing here"
@@ -695,7 +660,9 @@ def run(module, host, req):
                 warnings.append("%s is not installed; its drop-in takes effect once it is" % plan.unit)
         return build_result(plans, None, None, False, version, req.options), warnings, diff
 
-    systemctl = host.systemctl()
+    systemctl = host.which("systemctl")
+    if not systemctl:
+        raise UnitsError("systemd runs as PID 1 but systemctl is not found in the PATH")
     partial = build_result(plans, None, None, True, version, req.options)
     try:
         observed = reload_and_observe(host, runner, systemctl, plans, show_props(req.options),

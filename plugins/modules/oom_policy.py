@@ -378,16 +378,14 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.sre.oom.plugins.module_utils import _oomd, _policy, _sysctl, _systemd, _units
-
-# The filesystem root for /proc and the sysctl.d directories; unit tests move it.
-ROOT = "/"
+from ansible_collections.sre.oom.plugins.module_utils import _host, _oomd, _policy, _sysctl
 
 
 def run(module):
     params = module.params
+    host = _host.Host(module)
     try:
-        p = _policy.plan(params, ROOT, lambda warnings: _systemd.systemd_version(_units.Host(module), warnings))
+        p = _policy.plan(params, host)
     except (_sysctl.SysctlError, _oomd.OomdError) as e:
         module.fail_json(msg=str(e))
     except _policy.PolicyError as e:
@@ -411,13 +409,13 @@ def run(module):
     o = p["oomd"]
     if not module.check_mode and result["changed"]:
         try:
-            _policy.apply(module, p, result, ROOT)
+            _policy.apply(module, host, p, result)
         except _policy.PolicyError as e:
             module.fail_json(msg=str(e), **e.extra)
     elif module.check_mode and o["managed"] and o["file"]["changed"]:
         module.exit_json(**result)
     if o["managed"]:
-        _policy.read_back(module, o, result, ROOT)
+        _policy.read_back(module, host, o, result)
     module.exit_json(**result)
 
 

@@ -233,10 +233,9 @@ units:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sre.oom.plugins.module_utils import _systemd
+from ansible_collections.sre.oom.plugins.module_utils import _host
 from ansible_collections.sre.oom.plugins.module_utils import _units
 
-# The seam unit tests replace (module attribute, looked up by main()).
-Host = _units.Host
 Failure = _units.UnitsError
 OPTIONS = ("oom_score_adj", "oom_policy")
 
@@ -326,7 +325,7 @@ def main():
         supports_check_mode=True,
     )
     try:
-        result, warnings = run_module(module, Host(module))
+        result, warnings = run_module(module, _host.Host(module))
     except Failure as e:
         module.fail_json(msg=e.msg, **e.extra)
     for w in warnings:

@@ -266,10 +266,9 @@ units:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.sre.oom.plugins.module_utils import _host
 from ansible_collections.sre.oom.plugins.module_utils import _units
 
-# The seam unit tests replace (module attribute, looked up by main()).
-Host = _units.Host
 
 
 def argument_spec():
@@ -302,7 +301,7 @@ def run_module(module, host):
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     try:
-        result, warnings = run_module(module, Host(module))
+        result, warnings = run_module(module, _host.Host(module))
     except _units.UnitsError as e:
         module.fail_json(msg=e.msg, **e.extra)
     for w in warnings:

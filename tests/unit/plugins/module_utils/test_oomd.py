@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from ansible_collections.sre.oom.plugins.module_utils import _managed, _oomd, _systemd
+from ansible_collections.sre.oom.plugins.module_utils import _host, _managed, _oomd, _systemd
 
 
 def write(root, path, text):
@@ -124,9 +124,9 @@ def test_shadowing_follows_oomd_conf_order(tmp_path):
     write(tmp_path, "/usr/lib/systemd/oomd.conf.d/10-vendor.conf", "[OOM]\nSwapUsedLimit=20%\n")  # earlier name
     write(tmp_path, "/usr/lib/systemd/oomd.conf.d/70-vendor.conf", "[OOM]\nDefaultMemoryPressureLimit=40%\n")
     write(tmp_path, "/run/systemd/oomd.conf.d/99-other.conf", "[Other]\nSwapUsedLimit=1%\n")  # other section
-    assert _oomd.shadowing(["DefaultMemoryPressureLimit", "SwapUsedLimit"], OURS, ours, str(tmp_path)) == {
+    assert _oomd.shadowing(["DefaultMemoryPressureLimit", "SwapUsedLimit"], OURS, ours, _host.Host(root=str(tmp_path))) == {
         "DefaultMemoryPressureLimit": "/usr/lib/systemd/oomd.conf.d/70-vendor.conf"}
-    eff = _oomd.effective_from_files(str(tmp_path), OURS, ours)
+    eff = _oomd.effective_from_files(_host.Host(root=str(tmp_path)), OURS, ours)
     assert eff == {"SwapUsedLimit": ("80%", OURS),
                    "DefaultMemoryPressureLimit": ("40%", "/usr/lib/systemd/oomd.conf.d/70-vendor.conf"),
                    "DefaultMemoryPressureDurationSec": ("30s", None)}
@@ -136,23 +136,24 @@ def test_same_name_in_etc_wins_over_usr_lib_and_masks(tmp_path):
     write(tmp_path, "/usr/lib/systemd/oomd.conf.d/70-x.conf", "[OOM]\nSwapUsedLimit=20%\n")
     write(tmp_path, "/etc/systemd/oomd.conf.d/70-x.conf", "")  # masks the vendor file
     ours = _oomd.render({"SwapUsedLimit": "80%"})
-    assert _oomd.shadowing(["SwapUsedLimit"], OURS, ours, str(tmp_path)) == {}
+    assert _oomd.shadowing(["SwapUsedLimit"], OURS, ours, _host.Host(root=str(tmp_path))) == {}
 
 
 def test_same_name_in_a_higher_directory_hides_ours(tmp_path):
     # our file in /run (lower than /etc): /etc's file of the same name hides it whole
     ours_run = "/run/systemd/oomd.conf.d/60-sre-oom.conf"
     write(tmp_path, "/etc/systemd/oomd.conf.d/60-sre-oom.conf", "[OOM]\n")
+    host = _host.Host(root=str(tmp_path))
     assert _oomd.shadowing(["SwapUsedLimit"], ours_run, _oomd.render({"SwapUsedLimit": "80%"}),
-                           str(tmp_path)) == {"SwapUsedLimit": "/etc/systemd/oomd.conf.d/60-sre-oom.conf"}
+                           host) == {"SwapUsedLimit": "/etc/systemd/oomd.conf.d/60-sre-oom.conf"}
 
 
 def test_main_file_is_the_first_found(tmp_path):
     write(tmp_path, "/usr/lib/systemd/oomd.conf", "[OOM]\nSwapUsedLimit=20%\n")
-    assert _oomd.main_conf(str(tmp_path)) == "/usr/lib/systemd/oomd.conf"
+    assert _oomd.main_conf(_host.Host(root=str(tmp_path))) == "/usr/lib/systemd/oomd.conf"
     write(tmp_path, "/etc/systemd/oomd.conf", "[OOM]\n")
-    assert _oomd.main_conf(str(tmp_path)) == "/etc/systemd/oomd.conf"
-    assert _oomd.effective_from_files(str(tmp_path))["SwapUsedLimit"] == ("90%", None)
+    assert _oomd.main_conf(_host.Host(root=str(tmp_path))) == "/etc/systemd/oomd.conf"
+    assert _oomd.effective_from_files(_host.Host(root=str(tmp_path)))["SwapUsedLimit"] == ("90%", None)
 
 
 @pytest.mark.parametrize("layout,reasons", [
@@ -178,7 +179,7 @@ def test_support(tmp_path, layout, reasons):
         write(root, "/proc/pressure/memory", "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n")
     if layout != "v2-no-binary":
         write(root, "/usr/lib/systemd/systemd-oomd", "")
-    got = _oomd.support(root)
+    got = _oomd.support(_host.Host(root=root))
     assert len(got) == len(reasons)
     for fragment, reason in zip(reasons, got):
         assert fragment in reason
@@ -188,7 +189,7 @@ def test_support_on_this_host_is_honest():
     # This machine kind is cgroup v1 hybrid: oomd cannot act here, and the module must say so.
     if os.path.exists("/sys/fs/cgroup/cgroup.controllers"):
         pytest.skip("this host has the unified hierarchy")
-    assert any("cgroup" in r for r in _oomd.support("/"))
+    assert any("cgroup" in r for r in _oomd.support(_host.Host()))
 
 
 @pytest.mark.parametrize("text,version", [

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from ansible_collections.sre.oom.plugins.module_utils import _managed, _sysctl
+from ansible_collections.sre.oom.plugins.module_utils import _host, _managed, _policy, _sysctl
 
 
 def write(root, path, text):
@@ -107,10 +107,11 @@ def test_validate_path_rejects(path, message):
 
 
 def test_validate_path_rejects_directory(tmp_path):
+    # The rules are _sysctl's (pure); the look at the path is the planning room's.
     d = tmp_path / "x.conf"
     d.mkdir()
     with pytest.raises(_sysctl.SysctlError, match="is a directory"):
-        _sysctl.validate_path(str(d))
+        _policy.valid_path(str(d))
 
 
 @pytest.mark.parametrize("path,expected", [
@@ -143,19 +144,19 @@ OURS = "vm.panic_on_oom = 1\nkernel.panic = 10\n"
 def test_shadowing(tmp_path, files, expected):
     for path, text in files.items():
         write(tmp_path, path, text)
-    assert _sysctl.shadowing(["kernel.panic", "vm.panic_on_oom"], MANAGED, OURS, str(tmp_path)) == expected
+    assert _sysctl.shadowing(["kernel.panic", "vm.panic_on_oom"], MANAGED, OURS, _host.Host(root=str(tmp_path))) == expected
 
 
 def test_shadowing_managed_file_masked_by_etc(tmp_path):
     write(tmp_path, "/etc/sysctl.d/60-sre-oom.conf", "# someone else's file of the same name\n")
     managed = "/run/sysctl.d/60-sre-oom.conf"
-    got = _sysctl.shadowing(["vm.panic_on_oom"], managed, OURS, str(tmp_path))
+    got = _sysctl.shadowing(["vm.panic_on_oom"], managed, OURS, _host.Host(root=str(tmp_path)))
     assert got == {"vm.panic_on_oom": "/etc/sysctl.d/60-sre-oom.conf"}
 
 
 def test_shadowing_path_outside_boot_dirs(tmp_path):
     write(tmp_path, "/etc/sysctl.d/10-early.conf", "vm.panic_on_oom = 0\n")
-    got = _sysctl.shadowing(["vm.panic_on_oom", "kernel.panic"], "/tmp/x/60.conf", OURS, str(tmp_path))
+    got = _sysctl.shadowing(["vm.panic_on_oom", "kernel.panic"], "/tmp/x/60.conf", OURS, _host.Host(root=str(tmp_path)))
     assert got == {"vm.panic_on_oom": "/etc/sysctl.d/10-early.conf"}
 
 
@@ -165,14 +166,14 @@ def test_boot_order_dedupes_linked_dirs_and_sorts_by_basename(tmp_path):
     write(tmp_path, "/etc/sysctl.d/50-default.conf", "")
     write(tmp_path, "/etc/sysctl.conf", "")
     os.symlink("usr/lib", str(tmp_path / "lib"))
-    assert _sysctl.boot_order(str(tmp_path)) == [
+    assert _sysctl.boot_order(_host.Host(root=str(tmp_path))) == [
         "/etc/sysctl.d/20-local.conf", "/etc/sysctl.d/50-default.conf", "/etc/sysctl.conf"]
 
 
 def test_boot_order_ignores_hidden_files_as_systemd_sysctl_does(tmp_path):
     write(tmp_path, "/etc/sysctl.d/.60-sre-oom.conf", "vm.panic_on_oom = 2\n")   # an editor's or a tool's temp file
     write(tmp_path, "/etc/sysctl.d/60-sre-oom.conf", "")
-    assert _sysctl.boot_order(str(tmp_path)) == ["/etc/sysctl.d/60-sre-oom.conf"]
+    assert _sysctl.boot_order(_host.Host(root=str(tmp_path))) == ["/etc/sysctl.d/60-sre-oom.conf"]
 
 
 @pytest.mark.parametrize("desired,live,kubelet,expected", [
@@ -199,23 +200,23 @@ def fake_proc(root, values):
 
 def test_live_read_write_round_trip(tmp_path):
     fake_proc(tmp_path, {"vm.panic_on_oom": 0})
-    assert _sysctl.read_live("vm.panic_on_oom", str(tmp_path)) == "0"
-    assert _sysctl.write_live("vm.panic_on_oom", 1, str(tmp_path)) == "1"
-    assert _sysctl.read_live("vm.panic_on_oom", str(tmp_path)) == "1"
-    assert _sysctl.read_live("vm.nonexistent", str(tmp_path)) is None
+    assert _sysctl.read_live("vm.panic_on_oom", _host.Host(root=str(tmp_path))) == "0"
+    assert _sysctl.write_live("vm.panic_on_oom", 1, _host.Host(root=str(tmp_path))) == "1"
+    assert _sysctl.read_live("vm.panic_on_oom", _host.Host(root=str(tmp_path))) == "1"
+    assert _sysctl.read_live("vm.nonexistent", _host.Host(root=str(tmp_path))) is None
 
 
 def test_live_write_blocker(tmp_path):
     fake_proc(tmp_path, {"vm.panic_on_oom": 0})
-    assert _sysctl.live_write_blocker(["vm.panic_on_oom"], str(tmp_path)) is None
-    assert "does not exist on this kernel" in _sysctl.live_write_blocker(["vm.missing"], str(tmp_path))
+    assert _sysctl.live_write_blocker(["vm.panic_on_oom"], _host.Host(root=str(tmp_path))) is None
+    assert "does not exist on this kernel" in _sysctl.live_write_blocker(["vm.missing"], _host.Host(root=str(tmp_path)))
 
 
 def test_kubelet_running(tmp_path):
     write(tmp_path, "/proc/12/comm", "bash\n")
-    assert _sysctl.kubelet_running(str(tmp_path)) is False
+    assert _sysctl.kubelet_running(_host.Host(root=str(tmp_path))) is False
     write(tmp_path, "/proc/345/comm", "kubelet\n")
-    assert _sysctl.kubelet_running(str(tmp_path)) is True
+    assert _sysctl.kubelet_running(_host.Host(root=str(tmp_path))) is True
 
 
 def test_cross_key_rules_carry_ids_the_report_uses():

@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from ansible_collections.sre.oom.plugins.module_utils import _managed, _systemd, _units
+from ansible_collections.sre.oom.plugins.module_utils import _host, _managed, _systemd, _units
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "systemd")
 
@@ -312,13 +312,13 @@ def test_parse_show_int(val, out):
 # --- processes and cgroups --------------------------------------------------
 
 def test_systemd_is_pid1(tmp_path):
-    assert not _systemd.systemd_is_pid1(str(tmp_path))
+    assert not _systemd.systemd_is_pid1(_host.Host(root=str(tmp_path)))
     write(tmp_path, "/proc/1/comm", "systemd\n")
-    assert not _systemd.systemd_is_pid1(str(tmp_path))  # no /run/systemd/system
+    assert not _systemd.systemd_is_pid1(_host.Host(root=str(tmp_path)))  # no /run/systemd/system
     (tmp_path / "run/systemd/system").mkdir(parents=True)
-    assert _systemd.systemd_is_pid1(str(tmp_path))
+    assert _systemd.systemd_is_pid1(_host.Host(root=str(tmp_path)))
     write(tmp_path, "/proc/1/comm", "tini\n")
-    assert not _systemd.systemd_is_pid1(str(tmp_path))
+    assert not _systemd.systemd_is_pid1(_host.Host(root=str(tmp_path)))
 
 
 @pytest.mark.parametrize("layout,base", [
@@ -330,9 +330,9 @@ def test_cgroup_pids(tmp_path, layout, base):
     cg = "/system.slice/w.service"
     write(tmp_path, "/%s%s/cgroup.procs" % (base, cg), "12\n7\n")
     write(tmp_path, "/%s%s/sub/cgroup.procs" % (base, cg), "99\n")
-    assert _systemd.cgroup_pids(cg, str(tmp_path)) == [7, 12, 99]
-    assert _systemd.cgroup_pids("/system.slice/none.service", str(tmp_path)) is None
-    assert _systemd.cgroup_pids("", str(tmp_path)) is None
+    assert _systemd.cgroup_pids(cg, _host.Host(root=str(tmp_path))) == [7, 12, 99]
+    assert _systemd.cgroup_pids("/system.slice/none.service", _host.Host(root=str(tmp_path))) is None
+    assert _systemd.cgroup_pids("", _host.Host(root=str(tmp_path))) is None
 
 
 @pytest.mark.parametrize("capeff,has", [("000001fffeffffff", False), ("000001ffffffffff", True), (None, None)],
@@ -340,7 +340,7 @@ def test_cgroup_pids(tmp_path, layout, base):
 def test_has_cap_sys_resource(tmp_path, capeff, has):
     if capeff:
         write(tmp_path, "/proc/self/status", "Name:\tx\nCapEff:\t%s\n" % capeff)
-    assert _systemd.has_cap_sys_resource(str(tmp_path)) is has
+    assert _systemd.has_cap_sys_resource(_host.Host(root=str(tmp_path))) is has
 
 
 def test_parse_show_real_bookworm_output():

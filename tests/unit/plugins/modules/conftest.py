@@ -16,7 +16,7 @@ import pytest
 from ansible.module_utils import basic
 from ansible.module_utils.common.text.converters import to_bytes
 
-from ansible_collections.sre.oom.plugins.module_utils import _systemd
+from ansible_collections.sre.oom.plugins.module_utils import _host, _systemd
 
 
 class ModuleExit(Exception):
@@ -197,24 +197,25 @@ class FakeSystemd(object):
             return 0, "", ""
         raise AssertionError("unexpected command %r" % argv)
 
-    def host_class(self, base):
-        """``base`` (the module's Host) with commands answered by this systemd and
-        the filesystem root moved to the fake tree."""
+    def host_class(self):
+        """The host seam (_host.Host) with its root at the fake tree and commands
+        answered by this systemd."""
         sd = self
 
-        class FakeHost(base):
-            root = str(sd.root)
+        class FakeHost(_host.Host):
+            def __init__(self, module=None, root=None):
+                super().__init__(module, str(sd.root))
 
             def run(self, argv):
                 return sd.run(argv)
 
-            def systemctl(self, required=True):
-                return SYSTEMCTL
+            def which(self, name):
+                return SYSTEMCTL if name == "systemctl" else None
 
-            def open(self, path, mode="r"):
-                if "w" in mode and path in sd.refuse:
+            def write_text(self, path, text):
+                if self.path(path) in sd.refuse:
                     raise PermissionError(errno.EACCES, "Permission denied")
-                return open(path, mode)
+                return super().write_text(path, text)
 
         return FakeHost
 
@@ -236,3 +237,17 @@ def systemd_tree(tmp_path):
 def fake_systemd():
     """The FakeSystemd class: ``fake_systemd(root, version=252)``."""
     return FakeSystemd
+
+
+@pytest.fixture
+def host_at(monkeypatch):
+    """``host_at(root)``: every module's host seam (_host.Host) reads the host below
+    ``root``; commands still go to the module's run_command."""
+    def _at(root):
+        class RootedHost(_host.Host):
+            def __init__(self, module=None, root=None):
+                super().__init__(module, at)
+        at = str(root)
+        monkeypatch.setattr(_host, "Host", RootedHost)
+        return RootedHost
+    return _at

@@ -19,14 +19,14 @@ LIVE = {"vm.panic_on_oom": 0, "kernel.panic": 0, "vm.oom_kill_allocating_task": 
 
 
 @pytest.fixture
-def host(tmp_path, monkeypatch):
+def host(tmp_path, host_at):
     root = tmp_path / "root"
     for key, value in LIVE.items():
         p = root / _sysctl.key_to_proc_path(key, "/").lstrip("/")
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text("%s\n" % value)
     (root / "etc/sysctl.d").mkdir(parents=True)
-    monkeypatch.setattr(oom_policy, "ROOT", str(root))
+    host_at(root)
     return root
 
 

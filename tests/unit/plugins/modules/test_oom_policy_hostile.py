@@ -27,14 +27,14 @@ V010_HEADER = ("# Managed by sre.oom (sre.oom.oom_policy). Local edits are overw
 
 
 @pytest.fixture
-def host(tmp_path, monkeypatch):
+def host(tmp_path, host_at):
     root = tmp_path / "root"
     for key, value in LIVE.items():
         p = root / _sysctl.key_to_proc_path(key, "/").lstrip("/")
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text("%s\n" % value)
     (root / "etc/sysctl.d").mkdir(parents=True)
-    monkeypatch.setattr(oom_policy, "ROOT", str(root))
+    host_at(root)
     return root
 
 

@@ -53,7 +53,7 @@ class FakeSystemd(object):
 
 
 @pytest.fixture
-def host(tmp_path, monkeypatch):
+def host(tmp_path, host_at):
     root = tmp_path / "root"
     for key, value in (("vm.panic_on_oom", 0), ("kernel.panic", 0)):
         write(root, _sysctl.key_to_proc_path(key, "/"), "%s\n" % value)
@@ -65,7 +65,7 @@ def host(tmp_path, monkeypatch):
     write(root, "/usr/lib/systemd/systemd-oomd", "")
     write(root, "/proc/1/comm", "systemd\n")
     (root / "run/systemd/system").mkdir(parents=True)
-    monkeypatch.setattr(oom_policy, "ROOT", str(root))
+    host_at(root)
     return root
 
 

@@ -11,7 +11,7 @@ import stat
 
 import pytest
 
-from ansible_collections.sre.oom.plugins.module_utils import _managed, _systemd
+from ansible_collections.sre.oom.plugins.module_utils import _host, _managed, _systemd
 from ansible_collections.sre.oom.plugins.modules import oom_score_adj
 
 SYSTEMCTL = "/usr/bin/systemctl"
@@ -37,7 +37,7 @@ def fake(systemd_tree, fake_systemd, monkeypatch):
     sd = fake_systemd(systemd_tree)
     sd.add("worker.service", pids=(101, 102))
     sd.add("idle.service", active=False)
-    monkeypatch.setattr(oom_score_adj, "Host", sd.host_class(oom_score_adj.Host))
+    monkeypatch.setattr(_host, "Host", sd.host_class())
     return sd
 
 

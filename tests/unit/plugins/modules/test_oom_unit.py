@@ -12,7 +12,7 @@ import stat
 
 import pytest
 
-from ansible_collections.sre.oom.plugins.module_utils import _managed, _systemd, _units
+from ansible_collections.sre.oom.plugins.module_utils import _host, _managed, _systemd
 from ansible_collections.sre.oom.plugins.modules import oom_unit
 
 SYSTEMCTL = "/usr/bin/systemctl"
@@ -39,7 +39,7 @@ def fake(request, systemd_tree, fake_systemd, monkeypatch):
     sd.add("db.service", pids=(101,))
     sd.add("web.service", pids=(201, 202))
     sd.add("batch.slice", active=False)
-    monkeypatch.setattr(oom_unit, "Host", sd.host_class(_units.Host))
+    monkeypatch.setattr(_host, "Host", sd.host_class())
     return sd
 
 
