@@ -289,7 +289,7 @@ def _trusted_link(st):
     return st.st_uid in (0, os.geteuid())
 
 
-def _open_parent(directory, dir_mode, created):
+def _open_parent(directory, created):
     """Open ``directory`` component by component and return its descriptor.
 
     Missing components are created (and appended to ``created``); a component
@@ -309,7 +309,7 @@ def _open_parent(directory, dir_mode, created):
                     st = os.stat(name, dir_fd=fd, follow_symlinks=False)
                 except FileNotFoundError:
                     try:
-                        os.mkdir(name, dir_mode, dir_fd=fd)
+                        os.mkdir(name, DIR_MODE, dir_fd=fd)
                     except FileExistsError:
                         continue  # someone else created it just now: look again
                     except OSError as exc:
@@ -335,7 +335,7 @@ def _open_parent(directory, dir_mode, created):
             fd = new
             if walked in created:
                 try:
-                    os.fchmod(fd, dir_mode)  # mkdir's mode went through the umask
+                    os.fchmod(fd, DIR_MODE)  # mkdir's mode went through the umask
                     if os.geteuid() == 0:
                         os.fchown(fd, 0, 0)
                 except OSError as exc:
@@ -460,7 +460,7 @@ def stale_temps(directory):
     return out
 
 
-def stage(module, path, content, mode=FILE_MODE, dir_mode=DIR_MODE):
+def stage(module, path, content, mode=FILE_MODE):
     """Write ``content`` to a temporary file beside ``path``; return a Staged.
 
     Everything that can be checked before the rename is checked here: the path's
@@ -476,7 +476,7 @@ def stage(module, path, content, mode=FILE_MODE, dir_mode=DIR_MODE):
     dir_fd = None
     tmp = None
     try:
-        dir_fd = _open_parent(directory or "/", dir_mode, created)
+        dir_fd = _open_parent(directory or "/", created)
         try:
             st = os.stat(base, dir_fd=dir_fd, follow_symlinks=False)
         except FileNotFoundError:
@@ -531,16 +531,16 @@ def stage(module, path, content, mode=FILE_MODE, dir_mode=DIR_MODE):
         raise
 
 
-def atomic_write(module, path, content, mode=FILE_MODE, dir_mode=DIR_MODE):
+def atomic_write(module, path, content, mode=FILE_MODE):
     """Write ``content`` to ``path`` atomically with ``mode`` (owner root:root as root).
 
     The text goes to a temporary file in the target directory, is flushed to disk,
     given its mode and owner, then renamed over the target, so a reader sees the old
     file or the new one, never half of one. Missing parent directories are created
-    with ``dir_mode``; the list of directories created is returned (outermost first).
+    with DIR_MODE (0755); the list of directories created is returned (outermost first).
     Raises ManagedFileError (an OSError) on any failure, leaving nothing behind.
     """
-    return stage(module, path, content, mode, dir_mode).commit()
+    return stage(module, path, content, mode).commit()
 
 
 def remove(path):
@@ -566,10 +566,10 @@ def remove(path):
     return True
 
 
-def conf_files(host, dirs, suffix=".conf"):
+def conf_files(host, dirs):
     """systemd's precedence of configuration drop-ins (its conf_files_list).
 
-    ``{name: path}`` of the files ending in ``suffix`` in ``dirs`` (highest priority
+    ``{name: path}`` of the ``*.conf`` files in ``dirs`` (highest priority
     first; the host's paths, listed through ``host``, the host seam): of two files
     with the same name only the one in the earlier directory counts; hidden files are
     ignored, as systemd ignores them; a directory reached twice (through a symlink)
@@ -588,7 +588,7 @@ def conf_files(host, dirs, suffix=".conf"):
             continue
         seen.add(real)
         for name in host.listdir(d):
-            if name.endswith(suffix) and not name.startswith(".") and name not in chosen:
+            if name.endswith(".conf") and not name.startswith(".") and name not in chosen:
                 chosen[name] = os.path.join(d, name)
     return chosen
 

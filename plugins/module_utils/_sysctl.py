@@ -69,9 +69,9 @@ def normalize_key(key):
     return key
 
 
-def key_to_proc_path(key, root="/"):
-    """``vm.panic_on_oom`` -> ``<root>/proc/sys/vm/panic_on_oom``."""
-    return os.path.join(root, "proc/sys", *key.split("."))
+def key_to_proc_path(key):
+    """``vm.panic_on_oom`` -> ``/proc/sys/vm/panic_on_oom``."""
+    return os.path.join("/proc/sys", *key.split("."))
 
 
 def coerce_int(option, value, rule):
@@ -137,24 +137,23 @@ def desired_from_params(params):
     return desired
 
 
-def validate_path(path, option="path", suffix=".conf", reader="systemd-sysctl and sysctl --system"):
+def validate_path(path, option="path", reader="systemd-sysctl and sysctl --system"):
     """Refuse a managed-file path that cannot work; return it normalised.
 
-    Absolute, ending in ``suffix``, no ``..`` or ``.`` component, no control
-    character (a newline in a file name), each name at most 255 bytes. A path
-    that exists as a directory is refused too.
+    Absolute, ending in ``.conf``, no ``..`` or ``.`` component, no control
+    character (a newline in a file name), each name at most 255 bytes. Pure: the
+    caller refuses a directory there (refuse_directory).
     """
     if not isinstance(path, str) or not path or not path.startswith("/"):
-        raise SysctlError("%s must be an absolute path ending in %s, got %s" % (option, suffix, _show(path)))
+        raise SysctlError("%s must be an absolute path ending in .conf, got %s" % (option, _show(path)))
     if _CONTROL_RE.search(path):
         raise SysctlError("%s must not contain control characters (newline, tab, NUL), got %s" % (
             option, _show(path)))
     parts = path.split("/")
     if ".." in parts or "." in parts:
         raise SysctlError("%s must not contain '.' or '..' components, got %s" % (option, _show(path)))
-    if not path.endswith(suffix) or os.path.basename(path) == suffix:
-        raise SysctlError("%s must end in %s (%s read only *%s), got %s" % (
-            option, suffix, reader, suffix, _show(path)))
+    if not path.endswith(".conf") or os.path.basename(path) == ".conf":
+        raise SysctlError("%s must end in .conf (%s read only *.conf), got %s" % (option, reader, _show(path)))
     try:
         _managed.check_path(path)
     except _managed.ManagedFileError as e:
@@ -162,9 +161,9 @@ def validate_path(path, option="path", suffix=".conf", reader="systemd-sysctl an
     return os.path.normpath(path)
 
 
-def refuse_directory(path, option="path", suffix=".conf"):
+def refuse_directory(path, option="path"):
     """Refuse a managed-file path that is a directory (the caller looked)."""
-    raise SysctlError("%s %s is a directory; it must name a file ending in %s" % (option, path, suffix))
+    raise SysctlError("%s %s is a directory; it must name a file ending in .conf" % (option, path))
 
 
 def loaded_at_boot(path):

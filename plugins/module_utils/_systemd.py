@@ -280,7 +280,7 @@ def _names_for_dir(unit):
     return names
 
 
-def dropin_dirs(unit, root="/", search_path=SEARCH_PATH):
+def dropin_dirs(unit, root="/"):
     """Every candidate drop-in directory for ``unit``, in systemd's order.
 
     For each search-path entry: the unit's own "<unit>.d", its template's, then its
@@ -289,11 +289,11 @@ def dropin_dirs(unit, root="/", search_path=SEARCH_PATH):
     not; paths are below ``root``.
     """
     dirs = []
-    for base in search_path:
+    for base in SEARCH_PATH:
         for name in _names_for_dir(unit):
             dirs.append(join_root(root, base, name + ".d"))
     utype = unit_type(unit)
-    for base in search_path:
+    for base in SEARCH_PATH:
         dirs.append(join_root(root, base, utype + ".d"))
     return dirs
 
@@ -369,12 +369,12 @@ def shadowed_by(own_path, keys, unit, resolved):
     return result
 
 
-def unit_file_exists(unit, root="/", search_path=SEARCH_PATH):
+def unit_file_exists(unit, root="/"):
     """True when a unit file (or the template of an instance) is on disk."""
     names = [unit]
     if is_instance(unit):
         names.append(template_of(unit))
-    for base in search_path:
+    for base in SEARCH_PATH:
         for n in names:
             if os.path.lexists(join_root(root, base, n)):
                 return True

@@ -161,15 +161,15 @@ def parse_limit(value, what):
     return permyriad
 
 
-def validate_entries(entries, types=CGROUP_TYPES, options=OPTIONS, field="units"):
+def validate_entries(entries):
     """Check every entry of ``units``; return a tuple of UnitSpec. Raises UnitsError."""
     specs = []
     seen = {}
     for index, entry in enumerate(entries or []):
-        where = "%s[%d]" % (field, index)
+        where = "units[%d]" % index
         name = entry.get("name")
         try:
-            unit = _systemd.normalize_unit(name, types)
+            unit = _systemd.normalize_unit(name, CGROUP_TYPES)
         except _systemd.UnitNameError as e:
             raise UnitsError("%s.name: %r is not a valid unit name: %s" % (where, name, e))
         where = "%s (%s)" % (where, unit)
@@ -178,8 +178,6 @@ def validate_entries(entries, types=CGROUP_TYPES, options=OPTIONS, field="units"
             raise UnitsError("%s: state must be present or absent, got %r" % (where, state))
         settings = []
         for setting in SETTINGS:
-            if setting.option not in options:
-                continue
             value = entry.get(setting.option)
             if value is None:
                 continue
@@ -195,19 +193,19 @@ def validate_entries(entries, types=CGROUP_TYPES, options=OPTIONS, field="units"
                     what, ", ".join("." + t for t in setting.types)))
             settings.append((setting.option, value))
         if state == "present" and not settings:
-            raise UnitsError("%s: state=present needs at least one of %s" % (where, ", ".join(options)))
+            raise UnitsError("%s: state=present needs at least one of %s" % (where, ", ".join(OPTIONS)))
         if state == "absent":
             settings = []
         spec = UnitSpec(index, unit, state, tuple(settings), where)
         if unit in seen:
             if seen[unit][1:4] != spec[1:4]:
-                raise UnitsError("%s: the unit is also given as %s[%d] with other settings"
-                                 % (where, field, seen[unit].index))
+                raise UnitsError("%s: the unit is also given as units[%d] with other settings"
+                                 % (where, seen[unit].index))
             continue
         seen[unit] = spec
         specs.append(spec)
     if not specs:
-        raise UnitsError("%s: give at least one unit" % field)
+        raise UnitsError("units: give at least one unit")
     return tuple(specs)
 
 

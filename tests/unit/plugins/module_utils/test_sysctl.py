@@ -195,7 +195,7 @@ def test_cross_key_warnings(desired, live, kubelet, expected):
 
 def fake_proc(root, values):
     for key, value in values.items():
-        write(root, _sysctl.key_to_proc_path(key, "/"), "%s\n" % value)
+        write(root, _sysctl.key_to_proc_path(key), "%s\n" % value)
 
 
 def test_live_read_write_round_trip(tmp_path):

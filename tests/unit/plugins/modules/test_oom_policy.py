@@ -22,7 +22,7 @@ LIVE = {"vm.panic_on_oom": 0, "kernel.panic": 0, "vm.oom_kill_allocating_task": 
 def host(tmp_path, host_at):
     root = tmp_path / "root"
     for key, value in LIVE.items():
-        p = root / _sysctl.key_to_proc_path(key, "/").lstrip("/")
+        p = root / _sysctl.key_to_proc_path(key).lstrip("/")
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text("%s\n" % value)
     (root / "etc/sysctl.d").mkdir(parents=True)
@@ -31,7 +31,7 @@ def host(tmp_path, host_at):
 
 
 def live(root, key):
-    return (root / _sysctl.key_to_proc_path(key, "/").lstrip("/")).read_text().strip()
+    return (root / _sysctl.key_to_proc_path(key).lstrip("/")).read_text().strip()
 
 
 def managed_path(root):
@@ -120,7 +120,7 @@ def test_shadowed_warns_and_fail_changes_nothing(host, run_module):
     later = host / "etc/sysctl.d/99-local.conf"
     later.write_text("vm.panic_on_oom = 0\n")
     path = managed_path(host)
-    # shadowing looks at "/etc/sysctl.d/..." relative to ROOT: give the module the
+    # shadowing looks at "/etc/sysctl.d/..." below the host's root: give the module the
     # path as the host would see it by placing it under the fake root's etc.
     warned = run_module(oom_policy.main, {"panic_on_oom": 1, "path": path, "apply": "never"})
     assert warned["shadowed_by"] == {"vm.panic_on_oom": "/etc/sysctl.d/99-local.conf"}

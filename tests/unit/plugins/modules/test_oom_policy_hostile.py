@@ -30,7 +30,7 @@ V010_HEADER = ("# Managed by sre.oom (sre.oom.oom_policy). Local edits are overw
 def host(tmp_path, host_at):
     root = tmp_path / "root"
     for key, value in LIVE.items():
-        p = root / _sysctl.key_to_proc_path(key, "/").lstrip("/")
+        p = root / _sysctl.key_to_proc_path(key).lstrip("/")
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text("%s\n" % value)
     (root / "etc/sysctl.d").mkdir(parents=True)
@@ -63,7 +63,7 @@ def snapshot(root):
 
 
 def live(root, key):
-    return (root / _sysctl.key_to_proc_path(key, "/").lstrip("/")).read_text().strip()
+    return (root / _sysctl.key_to_proc_path(key).lstrip("/")).read_text().strip()
 
 
 def assert_refused(result, before, root, *fragments):

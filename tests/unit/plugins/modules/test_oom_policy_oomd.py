@@ -56,7 +56,7 @@ class FakeSystemd(object):
 def host(tmp_path, host_at):
     root = tmp_path / "root"
     for key, value in (("vm.panic_on_oom", 0), ("kernel.panic", 0)):
-        write(root, _sysctl.key_to_proc_path(key, "/"), "%s\n" % value)
+        write(root, _sysctl.key_to_proc_path(key), "%s\n" % value)
     (root / "etc/sysctl.d").mkdir(parents=True)
     write(root, "/sys/fs/cgroup/cgroup.controllers", "cpu io memory pids\n")
     write(root, "/sys/fs/cgroup/cgroup.subtree_control", "cpu io memory pids\n")

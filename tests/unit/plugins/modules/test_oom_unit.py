@@ -298,11 +298,11 @@ def test_write_failure_rolls_back_and_leaves_no_empty_dir(fake, run_module, monk
     db_before = dropin(fake, "db.service").read_text()
     real = _managed.atomic_write
 
-    def failing(module, path, content, mode=0o644, dir_mode=0o755):
+    def failing(module, path, content, mode=0o644):
         if "web.service" in path:
             os.makedirs(os.path.dirname(path), exist_ok=True)  # fails after creating the directory
             raise _managed.ManagedFileError("cannot write %s: No space left on device" % path)
-        return real(module, path, content, mode, dir_mode)
+        return real(module, path, content, mode)
     monkeypatch.setattr(_managed, "atomic_write", failing)
     fake.calls[:] = []
     r = run(run_module, {"units": [{"name": "db", "oom_score_adj": 2}, {"name": "web", "oom_score_adj": 3}]})
