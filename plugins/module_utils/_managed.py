@@ -254,15 +254,6 @@ def read_text(path):
         return None
 
 
-def read_quiet(path):
-    """The file's text (undecodable bytes replaced), or None when it cannot be read."""
-    try:
-        with open(path, "r", encoding="utf-8", errors="replace") as f:
-            return f.read()
-    except (OSError, IOError):
-        return None
-
-
 # --- writing ------------------------------------------------------------------------
 
 _O_DIR = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)

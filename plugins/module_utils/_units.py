@@ -25,6 +25,7 @@ import errno
 import os
 import re
 
+from ansible_collections.sre.oom.plugins.module_utils import _host
 from ansible_collections.sre.oom.plugins.module_utils import _managed
 from ansible_collections.sre.oom.plugins.module_utils import _oomd
 from ansible_collections.sre.oom.plugins.module_utils import _systemd
@@ -282,7 +283,7 @@ def _look(path, unit_d, where):
 def plan_unit(spec, ctx):
     """The immutable plan of one unit. Reads the disk, writes nothing."""
     where = spec.where
-    unit_d = _systemd.join_root(ctx.tree, ctx.std_dir, spec.unit + ".d")
+    unit_d = _host.join_root(ctx.tree, ctx.std_dir, spec.unit + ".d")
     path = os.path.join(unit_d, ctx.dropin)
     warnings = []
     f_state, managed = _look(path, unit_d, where)
