@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 # Internal to sre.oom: the options oom_unit and oom_score_adj share (one flow,
-# module_utils/_units, whose common_argument_spec() is their argument spec). Not an
+# module_utils/_unit_spec, whose common_argument_spec() is their argument spec). Not an
 # interface for other collections; it may change in any release.
 
 from __future__ import annotations

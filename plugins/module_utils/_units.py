@@ -7,7 +7,7 @@
 One flow, shared by sre.oom.oom_unit and its thin front sre.oom.oom_score_adj, in
 explicit phases:
 
-1. ``validate_entries`` - every input checked, names normalised (pure);
+1. ``_unit_spec.validate_entries`` - every input checked, names normalised (pure);
 2. ``plan_units`` - one immutable ``UnitPlan`` per unit: current file, wanted
    file, what changes, shadowing, settings the host's systemd lacks (reads only);
 3. ``write_files`` - one pass of drop-in writes, rolled back on the first error;
@@ -23,72 +23,19 @@ from __future__ import annotations
 import collections
 import errno
 import os
-import re
 
 from ansible_collections.sre.oom.plugins.module_utils import _host
 from ansible_collections.sre.oom.plugins.module_utils import _managed
 from ansible_collections.sre.oom.plugins.module_utils import _oomd
 from ansible_collections.sre.oom.plugins.module_utils import _systemd
+from ansible_collections.sre.oom.plugins.module_utils import _unit_spec
 
 FILE_MODE = 0o644
 DIR_MODE = 0o755
-DROPIN_RE = re.compile(r"[A-Za-z0-9_.@-]+\.conf")
-DROPIN_MAX_BYTES = 255
 RUNNING_STATES = ("active", "activating", "reloading")
-
-EXEC_TYPES = ("service", "socket", "mount", "swap")
-CGROUP_TYPES = ("service", "socket", "mount", "swap", "slice")
-
-# One row per setting: the option, the drop-in key (systemd 248+ name), the unit
-# types it applies to, the first systemd version that knows it, and its choices
-# (None: an integer or a percentage).
-Setting = collections.namedtuple("Setting", "option key types since choices")
-SETTINGS = (
-    Setting("oom_score_adj", "OOMScoreAdjust", EXEC_TYPES, 0, None),
-    Setting("oom_policy", "OOMPolicy", ("service",), 243, ("continue", "stop", "kill")),
-    Setting("managed_oom_memory_pressure", "ManagedOOMMemoryPressure", CGROUP_TYPES, 247,
-            ("auto", "kill")),
-    Setting("managed_oom_memory_pressure_limit", "ManagedOOMMemoryPressureLimit", CGROUP_TYPES, 247,
-            None),
-    Setting("managed_oom_swap", "ManagedOOMSwap", CGROUP_TYPES, 247, ("auto", "kill")),
-    Setting("managed_oom_preference", "ManagedOOMPreference", CGROUP_TYPES, 248,
-            ("none", "avoid", "omit")),
-)
-BY_OPTION = {s.option: s for s in SETTINGS}
-OPTIONS = tuple(s.option for s in SETTINGS)
-LIMIT = "managed_oom_memory_pressure_limit"
-# systemd 247 spells the limit ManagedOOMMemoryPressureLimitPercent= and takes whole
-# percents only (renamed in 248, which also added ManagedOOMPreference=).
-LEGACY_LIMIT_KEY = "ManagedOOMMemoryPressureLimitPercent"
-LEGACY_LIMIT_BEFORE = 248
 
 BASE_PROPS = ("Id", "LoadState", "ActiveState")
 TAIL_PROPS = ("DropInPaths", "NeedDaemonReload", "ControlGroup")
-_INT_RE = re.compile(r"[+-]?[0-9]{1,5}")
-
-
-def common_argument_spec():
-    """The options oom_unit and oom_score_adj share (documented once, in the
-    sre.oom._units doc fragment)."""
-    return dict(
-        dropin=dict(type="str", default="50-oom-score-adj.conf"),
-        unit_dir=dict(type="path", default="/etc/systemd/system"),
-        daemon_reload=dict(type="bool", default=True),
-        apply_live=dict(type="bool", default=True),
-        restart=dict(type="str", default="never", choices=["never", "if_running", "always"]),
-        force=dict(type="bool", default=False),
-    )
-
-
-class UnitsError(Exception):
-    """A failure the module reports with fail_json(msg, **extra)."""
-
-    def __init__(self, msg, **extra):
-        Exception.__init__(self, msg)
-        self.msg = msg
-        self.extra = extra
-
-
 class Runner(object):
     """Runs side effects, or in check mode only says they would run: the one place
     where check mode is decided."""
@@ -100,114 +47,6 @@ class Runner(object):
         if self.check_mode:
             return None
         return func(*args, **kwargs)
-
-
-# ---------------------------------------------------------------------------
-# Phase 1: validation (pure)
-# ---------------------------------------------------------------------------
-
-UnitSpec = collections.namedtuple("UnitSpec", "index unit state settings where")
-# where: how messages name the entry, e.g. "units[3] (foo.service)".
-# settings: tuple of (option, value) in SETTINGS order, only the managed ones;
-# the limit's value is a permyriad (60% -> 6000).
-
-
-def validate_dropin(name):
-    """Raise UnitsError unless ``name`` is a safe drop-in file name."""
-    ok = (isinstance(name, str) and DROPIN_RE.fullmatch(name) is not None
-          and not name.startswith(".") and len(name.encode("utf-8")) <= DROPIN_MAX_BYTES)
-    if not ok:
-        raise UnitsError("dropin must be a file name matching [A-Za-z0-9_.@-]+\\.conf as a whole, not "
-                         "starting with '.', at most %d bytes, got %r" % (DROPIN_MAX_BYTES, name))
-
-
-def strict_int(value, what, low, high):
-    """An int from an int or a decimal string; booleans and anything else refused."""
-    if isinstance(value, bool):
-        raise UnitsError("%s must be an integer from %d to %d, not a boolean (%r)" % (what, low, high, value))
-    if isinstance(value, int):
-        num = value
-    elif isinstance(value, str) and _INT_RE.fullmatch(value):
-        num = int(value)
-    else:
-        raise UnitsError("%s must be an integer from %d to %d, got %r" % (what, low, high, value))
-    if not low <= num <= high:
-        raise UnitsError("%s must be between %d and %d, got %d" % (what, low, high, num))
-    return num
-
-
-_BARE_PERCENT_RE = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,2})?")
-
-
-def limit_permyriad(text):
-    """The limit option's text -> permyriad, or None: a percentage as systemd takes
-    it ("60%", "55.5%", "605\u2030", "6050\u2031") or a number of percent ("60",
-    "55.55"). Full match only."""
-    if not isinstance(text, str):
-        return None
-    if _BARE_PERCENT_RE.fullmatch(text):
-        text += "%"
-    return _systemd.parse_percent(text)
-
-
-def parse_limit(value, what):
-    """A percentage ("60%", "55.5%", 60) -> permyriad; booleans refused."""
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise UnitsError("%s must be a percentage such as '60%%' (0 to 100, at most two decimals), "
-                         "got %r" % (what, value))
-    permyriad = limit_permyriad(str(value))
-    if permyriad is None:
-        raise UnitsError("%s must be a percentage such as '60%%' (0 to 100, at most two decimals), "
-                         "got %r" % (what, value))
-    return permyriad
-
-
-def validate_entries(entries):
-    """Check every entry of ``units``; return a tuple of UnitSpec. Raises UnitsError."""
-    specs = []
-    seen = {}
-    for index, entry in enumerate(entries or []):
-        where = "units[%d]" % index
-        name = entry.get("name")
-        try:
-            unit = _systemd.normalize_unit(name, CGROUP_TYPES)
-        except _systemd.UnitNameError as e:
-            raise UnitsError("%s.name: %r is not a valid unit name: %s" % (where, name, e))
-        where = "%s (%s)" % (where, unit)
-        state = entry.get("state") or "present"
-        if state not in ("present", "absent"):
-            raise UnitsError("%s: state must be present or absent, got %r" % (where, state))
-        settings = []
-        for setting in SETTINGS:
-            value = entry.get(setting.option)
-            if value is None:
-                continue
-            what = "%s: %s" % (where, setting.option)
-            if setting.option == "oom_score_adj":
-                value = strict_int(value, what, -1000, 1000)
-            elif setting.option == LIMIT:
-                value = parse_limit(value, what)
-            elif value not in setting.choices:
-                raise UnitsError("%s must be one of %s, got %r" % (what, ", ".join(setting.choices), value))
-            if _systemd.unit_type(unit) not in setting.types:
-                raise UnitsError("%s applies to %s units only" % (
-                    what, ", ".join("." + t for t in setting.types)))
-            settings.append((setting.option, value))
-        if state == "present" and not settings:
-            raise UnitsError("%s: state=present needs at least one of %s" % (where, ", ".join(OPTIONS)))
-        if state == "absent":
-            settings = []
-        spec = UnitSpec(index, unit, state, tuple(settings), where)
-        if unit in seen:
-            if seen[unit][1:4] != spec[1:4]:
-                raise UnitsError("%s: the unit is also given as units[%d] with other settings"
-                                 % (where, seen[unit].index))
-            continue
-        seen[unit] = spec
-        specs.append(spec)
-    if not specs:
-        raise UnitsError("units: give at least one unit")
-    return tuple(specs)
 
 
 # ---------------------------------------------------------------------------
@@ -225,38 +64,6 @@ UnitPlan = collections.namedtuple("UnitPlan", [
 # written: tuple of (option, drop-in key, value text) actually written;
 # unsupported: tuple of options the host's systemd lacks (not written);
 # stale: temporary files of an interrupted run, removed before remove_dir.
-
-
-def key_for(setting, version):
-    if setting.option == LIMIT and version is not None and version < LEGACY_LIMIT_BEFORE:
-        return LEGACY_LIMIT_KEY
-    return setting.key
-
-
-def render_value(option, value):
-    if option == LIMIT:
-        return _systemd.format_percent(value)
-    if option == "oom_score_adj":
-        return "%d" % value
-    return value
-
-
-def settings_for_version(spec, version):
-    """((option, key, text), ...) to write and (option, why) the host lacks."""
-    written, unsupported = [], []
-    for option, value in spec.settings:
-        setting = BY_OPTION[option]
-        if version is not None and version < setting.since:
-            unsupported.append((option, "needs systemd %d or newer, this host runs systemd %d"
-                                % (setting.since, version)))
-            continue
-        key = key_for(setting, version)
-        if key == LEGACY_LIMIT_KEY and value % 100:
-            unsupported.append((option, "systemd %d takes whole percents only (%s), got %s"
-                                % (version, LEGACY_LIMIT_KEY, _systemd.format_percent(value))))
-            continue
-        written.append((option, key, render_value(option, value)))
-    return tuple(written), tuple(unsupported)
 
 
 def _look(path, unit_d, where):
@@ -277,7 +84,7 @@ def _look(path, unit_d, where):
             msg = "cannot read %s: %s" % (path, e)
         else:
             msg = str(e)
-        raise UnitsError("%s: %s" % (where, msg))
+        raise _unit_spec.UnitsError("%s: %s" % (where, msg))
 
 
 def plan_unit(spec, ctx):
@@ -293,12 +100,12 @@ def plan_unit(spec, ctx):
     written, unsupported, shadow, adj_shadowed = (), (), [], False
     if spec.state == "present":
         if before is not None and not managed and not ctx.force:
-            raise UnitsError(
+            raise _unit_spec.UnitsError(
                 "%s: %s exists and is not managed by sre.oom (no '%s' header); refusing to "
                 "overwrite it. Move it away, choose another dropin name, or set force=true"
                 % (spec.unit, path, _managed.MARKER))
         created = _systemd.has_dir_flag(before) if managed else not d_exists
-        written, lacking = settings_for_version(spec, ctx.version)
+        written, lacking = _unit_spec.settings_for_version(spec, ctx.version)
         unsupported = tuple(o for o, _why in lacking)
         for option, why in lacking:
             warnings.append("%s: %s not written: %s" % (spec.unit, option, why))
@@ -355,7 +162,7 @@ def diff_of(plans):
 
 def write_files(module, plans):
     """Write every changed drop-in in one _managed.Transaction. On the first OS error,
-    undo this run's writes (including directories it created) and raise UnitsError
+    undo this run's writes (including directories it created) and raise _unit_spec.UnitsError
     naming the path."""
     tx = _managed.Transaction(module)
     for plan in plans:
@@ -375,7 +182,7 @@ def write_files(module, plans):
                     "%s: %s" % (path, getattr(ue, "strerror", None) or ue) for path, ue in failed)
             else:
                 msg += "; nothing was changed (this run's other drop-ins were put back)"
-            raise UnitsError(msg)
+            raise _unit_spec.UnitsError(msg)
 
 
 # ---------------------------------------------------------------------------
@@ -385,10 +192,10 @@ def write_files(module, plans):
 def show_props(options):
     props = list(BASE_PROPS)
     for option in options:
-        setting = BY_OPTION[option]
+        setting = _unit_spec.BY_OPTION[option]
         props.append(setting.key)
-        if option == LIMIT:
-            props.append(LEGACY_LIMIT_KEY)
+        if option == _unit_spec.LIMIT:
+            props.append(_unit_spec.LEGACY_LIMIT_KEY)
     props.extend(TAIL_PROPS)
     return tuple(props)
 
@@ -396,7 +203,7 @@ def show_props(options):
 def run_checked(host, argv, what):
     rc, out, err = host.run(argv)
     if rc != 0 or err.strip():
-        raise UnitsError("%s failed (rc=%d): %s" % (what, rc, err.strip() or out.strip()),
+        raise _unit_spec.UnitsError("%s failed (rc=%d): %s" % (what, rc, err.strip() or out.strip()),
                          rc=rc, stdout=out, stderr=err, cmd=argv)
     return out
 
@@ -405,12 +212,12 @@ def show(host, systemctl, props, units, warnings):
     argv = _systemd.show_argv(systemctl, props, units)
     rc, out, err = host.run(argv)
     if rc != 0:
-        raise UnitsError("systemctl show failed (rc=%d): %s" % (rc, err.strip() or out.strip()),
+        raise _unit_spec.UnitsError("systemctl show failed (rc=%d): %s" % (rc, err.strip() or out.strip()),
                          rc=rc, stdout=out, stderr=err, cmd=argv)
     try:
         blocks = _systemd.parse_show(out, len(units))
     except ValueError as e:
-        raise UnitsError("cannot read the output of systemctl show: %s" % e,
+        raise _unit_spec.UnitsError("cannot read the output of systemctl show: %s" % e,
                          rc=rc, stdout=out, stderr=err, cmd=argv)
     if err.strip():
         warnings.append("systemctl show: %s" % err.strip())
@@ -452,15 +259,15 @@ def effective_of(block, options):
     """{option: value systemd reports} for ``options`` (None where not reported)."""
     out = {}
     for option in options:
-        key = BY_OPTION[option].key
+        key = _unit_spec.BY_OPTION[option].key
         if block is None:
             out[option] = None
         elif option == "oom_score_adj":
             out[option] = _systemd.parse_show_int(block.get(key))
-        elif option == LIMIT:
+        elif option == _unit_spec.LIMIT:
             permyriad = _systemd.limit_from_show(block.get(key))
             if permyriad is None:
-                permyriad = _systemd.limit_from_show(block.get(LEGACY_LIMIT_KEY), legacy=True)
+                permyriad = _systemd.limit_from_show(block.get(_unit_spec.LEGACY_LIMIT_KEY), legacy=True)
             out[option] = None if permyriad is None else _systemd.format_percent(permyriad)
         else:
             out[option] = block.get(key) or None
@@ -573,7 +380,7 @@ def check_effective(plans, observed, any_changed, check_mode, warnings):
 # Phase 6: the result
 # ---------------------------------------------------------------------------
 
-def build_result(plans, observed, reconciled, systemd_running, version, options=OPTIONS):
+def build_result(plans, observed, reconciled, systemd_running, version, options=_unit_spec.OPTIONS):
     """The module's result: the same keys on every path."""
     units = {}
     for plan in plans:
@@ -581,7 +388,7 @@ def build_result(plans, observed, reconciled, systemd_running, version, options=
         settings = {}
         for option in options:
             value = desired.get(option)
-            settings[option] = render_value(option, value) if option == LIMIT and value is not None else value
+            settings[option] = _unit_spec.render_value(option, value) if option == _unit_spec.LIMIT and value is not None else value
         block = observed.props.get(plan.unit) if observed else None
         units[plan.unit] = {
             "path": plan.path,
@@ -619,11 +426,11 @@ Request = collections.namedtuple("Request", [
 
 
 def run(module, host, req):
-    """Run every phase; return (result, warnings, diff). Raises UnitsError."""
+    """Run every phase; return (result, warnings, diff). Raises _unit_spec.UnitsError."""
     warnings = []
     split = _systemd.split_unit_dir(req.unit_dir)
     if split is None:
-        raise UnitsError("unit_dir must be /etc/systemd/system or /run/systemd/system, or one of "
+        raise _unit_spec.UnitsError("unit_dir must be /etc/systemd/system or /run/systemd/system, or one of "
                          "them below another root directory (e.g. /mnt/image/etc/systemd/system), "
                          "got %r" % req.unit_dir)
     tree_root, std_dir = split
@@ -635,7 +442,7 @@ def run(module, host, req):
     try:
         plans = plan_units(req.specs, PlanContext(tree, std_dir, req.dropin, req.force, version, req.what))
     except OSError as e:
-        raise UnitsError("cannot read the current drop-ins below %s: %s" % (tree, e))
+        raise _unit_spec.UnitsError("cannot read the current drop-ins below %s: %s" % (tree, e))
     for plan in plans:
         warnings.extend(plan.warnings)
     oomd_units = [p.unit for p in plans if any(k.startswith("ManagedOOM") for _o, k, _v in p.written)]
@@ -661,7 +468,7 @@ def run(module, host, req):
 
     systemctl = host.which("systemctl")
     if not systemctl:
-        raise UnitsError("systemd runs as PID 1 but systemctl is not found in the PATH")
+        raise _unit_spec.UnitsError("systemd runs as PID 1 but systemctl is not found in the PATH")
     partial = build_result(plans, None, None, True, version, req.options)
     try:
         observed = reload_and_observe(host, runner, systemctl, plans, show_props(req.options),
@@ -673,7 +480,7 @@ def run(module, host, req):
         check_effective(plans, observed, any_changed, runner.check_mode, warnings)
         reconciled = reconcile(host, runner, systemctl, plans, observed, req.restart, req.apply_live,
                                warnings)
-    except UnitsError as e:
+    except _unit_spec.UnitsError as e:
         for key, val in partial.items():
             e.extra.setdefault(key, val)
         raise

@@ -232,11 +232,12 @@ units:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.sre.oom.plugins.module_utils import _systemd
 from ansible_collections.sre.oom.plugins.module_utils import _host
+from ansible_collections.sre.oom.plugins.module_utils import _systemd
+from ansible_collections.sre.oom.plugins.module_utils import _unit_spec
 from ansible_collections.sre.oom.plugins.module_utils import _units
 
-Failure = _units.UnitsError
+Failure = _unit_spec.UnitsError
 OPTIONS = ("oom_score_adj", "oom_policy")
 
 
@@ -260,18 +261,18 @@ def validate(params):
             raise Failure("state=present needs value (-1000..1000) and/or oom_policy "
                           "(continue, stop, kill)")
         if value is not None:
-            value = _units.strict_int(value, "value", -1000, 1000)
+            value = _unit_spec.strict_int(value, "value", -1000, 1000)
         if policy is not None:
             others = [u for u in units if _systemd.unit_type(u) not in _systemd.OOM_POLICY_TYPES]
             if others:
                 raise Failure("oom_policy applies to .service units only, not to %s"
                               % ", ".join(others))
-    _units.validate_dropin(params["dropin"])
+    _unit_spec.validate_dropin(params["dropin"])
     settings = ()
     if present:
         settings = tuple((o, v) for o, v in (("oom_score_adj", value), ("oom_policy", policy))
                          if v is not None)
-    return tuple(_units.UnitSpec(i, u, params["state"], settings, "name[%d] (%s)" % (i, u))
+    return tuple(_unit_spec.UnitSpec(i, u, params["state"], settings, "name[%d] (%s)" % (i, u))
                  for i, u in enumerate(units))
 
 
@@ -316,7 +317,7 @@ def run_module(module, host):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            _units.common_argument_spec(),
+            _unit_spec.common_argument_spec(),
             name=dict(type="list", elements="str", required=True, aliases=["unit", "units"]),
             value=dict(type="raw"),
             oom_policy=dict(type="str", choices=list(_systemd.OOM_POLICIES)),

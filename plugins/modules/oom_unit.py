@@ -267,6 +267,7 @@ units:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sre.oom.plugins.module_utils import _host
+from ansible_collections.sre.oom.plugins.module_utils import _unit_spec
 from ansible_collections.sre.oom.plugins.module_utils import _units
 
 
@@ -276,22 +277,22 @@ def argument_spec():
         name=dict(type="str", required=True),
         state=dict(type="str", default="present", choices=["present", "absent"]),
     )
-    for setting in _units.SETTINGS:
+    for setting in _unit_spec.SETTINGS:
         if setting.choices is None:
             unit_options[setting.option] = dict(type="raw")
         else:
             unit_options[setting.option] = dict(type="str", choices=list(setting.choices))
-    return dict(_units.common_argument_spec(),
+    return dict(_unit_spec.common_argument_spec(),
                 units=dict(type="list", elements="dict", required=True, options=unit_options))
 
 
 def run_module(module, host):
     params = module.params
-    _units.validate_dropin(params["dropin"])
-    specs = _units.validate_entries(params["units"])
+    _unit_spec.validate_dropin(params["dropin"])
+    specs = _unit_spec.validate_entries(params["units"])
     req = _units.Request(specs, params["unit_dir"], params["dropin"], params["force"],
                          params["daemon_reload"], params["apply_live"], params["restart"],
-                         "sre.oom.oom_unit", _units.OPTIONS, True)
+                         "sre.oom.oom_unit", _unit_spec.OPTIONS, True)
     result, warnings, diff = _units.run(module, host, req)
     if module._diff:
         result["diff"] = diff
@@ -302,7 +303,7 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     try:
         result, warnings = run_module(module, _host.Host(module))
-    except _units.UnitsError as e:
+    except _unit_spec.UnitsError as e:
         module.fail_json(msg=e.msg, **e.extra)
     for w in warnings:
         module.warn(w)

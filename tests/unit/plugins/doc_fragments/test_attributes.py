@@ -19,7 +19,7 @@ from ansible.utils.plugin_docs import add_fragments
 
 from ansible_collections.sre.oom.plugins.doc_fragments._attributes import ModuleDocFragment
 from ansible_collections.sre.oom.plugins.doc_fragments._units import ModuleDocFragment as UnitsDocFragment
-from ansible_collections.sre.oom.plugins.module_utils import _units
+from ansible_collections.sre.oom.plugins.module_utils import _unit_spec
 from ansible_collections.sre.oom.plugins.modules import oom_facts, oom_policy, oom_score_adj, oom_unit
 
 NAME = "sre.oom._attributes"
@@ -114,9 +114,9 @@ def test_module_attributes_match_the_fragment(module, kind):
 @pytest.mark.parametrize("module", [oom_unit, oom_score_adj], ids=["oom_unit", "oom_score_adj"])
 def test_shared_unit_options_documented_once_as_specified(module):
     """The options both units modules take come from the _units fragment alone, and
-    say what the one argument spec (_units.common_argument_spec) does."""
+    say what the one argument spec (_unit_spec.common_argument_spec) does."""
     own = yaml.safe_load(module.DOCUMENTATION)
-    spec = _units.common_argument_spec()
+    spec = _unit_spec.common_argument_spec()
     assert not set(own["options"]) & set(spec)
     doc = _merged(own)
     for option, rule in spec.items():

@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from ansible_collections.sre.oom.plugins.module_utils import _host, _managed, _systemd, _units
+from ansible_collections.sre.oom.plugins.module_utils import _host, _managed, _systemd, _unit_spec
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "systemd")
 
@@ -376,7 +376,7 @@ def test_parse_version(text, version):
         "newline", "space", "three-decimals", "negative", "empty", "only-percent", "none", "int"])
 def test_parse_percent_full_match(text, permyriad):
     # The limit option's form: systemd's grammar plus a bare number of percent.
-    assert _units.limit_permyriad(text) == permyriad
+    assert _unit_spec.limit_permyriad(text) == permyriad
 
 
 @pytest.mark.parametrize("permyriad,text", [(6000, "60%"), (5550, "55.5%"), (5555, "55.55%"), (5, "0.05%"),

@@ -10,18 +10,18 @@ import os
 
 import pytest
 
-from ansible_collections.sre.oom.plugins.module_utils import _managed, _systemd, _units
+from ansible_collections.sre.oom.plugins.module_utils import _managed, _systemd, _unit_spec, _units
 
 
 def spec(unit="a.service", state="present", **settings):
-    pairs = tuple((o, settings[o]) for o in _units.OPTIONS if o in settings)
-    return _units.UnitSpec(0, unit, state, pairs, "units[0] (%s)" % unit)
+    pairs = tuple((o, settings[o]) for o in _unit_spec.OPTIONS if o in settings)
+    return _unit_spec.UnitSpec(0, unit, state, pairs, "units[0] (%s)" % unit)
 
 
 # --- validation -------------------------------------------------------------
 
 def test_validate_entries_normalises_and_keeps_order():
-    specs = _units.validate_entries([
+    specs = _unit_spec.validate_entries([
         {"name": "db", "oom_score_adj": "-5", "managed_oom_memory_pressure_limit": 60},
         {"name": "b.slice", "managed_oom_swap": "kill"},
         {"name": "db.service", "oom_score_adj": -5, "managed_oom_memory_pressure_limit": "60%"},
@@ -46,8 +46,8 @@ def test_validate_entries_normalises_and_keeps_order():
     ({"name": "a.slice", "oom_policy": "kill"}, "units[0] (a.slice): oom_policy applies to .service units only"),
 ], ids=["bool-false", "float", "space", "choice", "state", "policy-on-slice"])
 def test_validate_entries_refuses(entry, msg):
-    with pytest.raises(_units.UnitsError) as e:
-        _units.validate_entries([entry])
+    with pytest.raises(_unit_spec.UnitsError) as e:
+        _unit_spec.validate_entries([entry])
     assert e.value.msg == msg
 
 
@@ -59,10 +59,10 @@ def test_validate_entries_refuses(entry, msg):
         "suffix", "space", "traversal", "upper-suffix", "none"])
 def test_validate_dropin_full_match(name, ok):
     if ok:
-        _units.validate_dropin(name)
+        _unit_spec.validate_dropin(name)
     else:
-        with pytest.raises(_units.UnitsError):
-            _units.validate_dropin(name)
+        with pytest.raises(_unit_spec.UnitsError):
+            _unit_spec.validate_dropin(name)
 
 
 # --- versions ---------------------------------------------------------------
@@ -78,14 +78,14 @@ def test_validate_dropin_full_match(name, ok):
             ("managed_oom_preference", "ManagedOOMPreference", "avoid")), ()),
 ], ids=["257", "248", "247", "246", "unknown"])
 def test_settings_for_version(version, written, unsupported):
-    got_written, lacking = _units.settings_for_version(
+    got_written, lacking = _unit_spec.settings_for_version(
         spec(managed_oom_memory_pressure_limit=5550, managed_oom_preference="avoid"), version)
     assert got_written == written
     assert tuple(o for o, _why in lacking) == unsupported
 
 
 def test_247_whole_percent_uses_the_old_name():
-    written, lacking = _units.settings_for_version(spec(managed_oom_memory_pressure_limit=6000), 247)
+    written, lacking = _unit_spec.settings_for_version(spec(managed_oom_memory_pressure_limit=6000), 247)
     assert written == (("managed_oom_memory_pressure_limit", "ManagedOOMMemoryPressureLimitPercent", "60%"),)
     assert lacking == ()
 
@@ -139,7 +139,7 @@ def test_plan_unchanged_when_file_matches(tmp_path):
 # --- read-back and result ---------------------------------------------------
 
 def test_show_props_ask_both_limit_spellings():
-    assert _units.show_props(_units.OPTIONS) == (
+    assert _units.show_props(_unit_spec.OPTIONS) == (
         "Id", "LoadState", "ActiveState", "OOMScoreAdjust", "OOMPolicy", "ManagedOOMMemoryPressure",
         "ManagedOOMMemoryPressureLimit", "ManagedOOMMemoryPressureLimitPercent", "ManagedOOMSwap",
         "ManagedOOMPreference", "DropInPaths", "NeedDaemonReload", "ControlGroup")
@@ -154,7 +154,7 @@ def test_show_props_ask_both_limit_spellings():
     ({}, None, None),
 ], ids=["252", "247", "nothing"])
 def test_effective_in_percent(block, limit, pref):
-    got = _units.effective_of(block, _units.OPTIONS)
+    got = _units.effective_of(block, _unit_spec.OPTIONS)
     assert got["managed_oom_memory_pressure_limit"] == limit and got["managed_oom_preference"] == pref
 
 
@@ -164,7 +164,7 @@ def test_result_builder_same_keys_without_systemd(tmp_path):
     assert set(result) == {"changed", "daemon_reloaded", "systemd_running", "systemd_version", "units"}
     unit = result["units"]["a.service"]
     assert unit["settings"]["managed_oom_memory_pressure_limit"] == "55.5%"
-    assert unit["effective"] == dict.fromkeys(_units.OPTIONS)
+    assert unit["effective"] == dict.fromkeys(_unit_spec.OPTIONS)
     assert unit["written"] == {"OOMScoreAdjust": "5", "ManagedOOMMemoryPressureLimit": "55.5%"}
     assert result["changed"] is True and result["daemon_reloaded"] is False
 
@@ -187,5 +187,5 @@ def test_section_of_slice_drop_in(tmp_path):
 ], ids=["permille", "permille-decimal", "permyriad", "permyriad-over", "permille-over"])
 def test_limit_takes_systemds_permille_and_permyriad(text, permyriad):
     # One grammar with oom_policy's oomd_* percentages: systemd's parse_permyriad.
-    assert _units.limit_permyriad(text) == permyriad
+    assert _unit_spec.limit_permyriad(text) == permyriad
     assert _systemd.parse_percent(text) == permyriad
