@@ -36,6 +36,8 @@ RUNNING_STATES = ("active", "activating", "reloading")
 
 BASE_PROPS = ("Id", "LoadState", "ActiveState")
 TAIL_PROPS = ("DropInPaths", "NeedDaemonReload", "ControlGroup")
+
+
 class Runner(object):
     """Runs side effects, or in check mode only says they would run: the one place
     where check mode is decided."""
@@ -204,7 +206,7 @@ def run_checked(host, argv, what):
     rc, out, err = host.run(argv)
     if rc != 0 or err.strip():
         raise _unit_spec.UnitsError("%s failed (rc=%d): %s" % (what, rc, err.strip() or out.strip()),
-                         rc=rc, stdout=out, stderr=err, cmd=argv)
+                                    rc=rc, stdout=out, stderr=err, cmd=argv)
     return out
 
 
@@ -213,12 +215,12 @@ def show(host, systemctl, props, units, warnings):
     rc, out, err = host.run(argv)
     if rc != 0:
         raise _unit_spec.UnitsError("systemctl show failed (rc=%d): %s" % (rc, err.strip() or out.strip()),
-                         rc=rc, stdout=out, stderr=err, cmd=argv)
+                                    rc=rc, stdout=out, stderr=err, cmd=argv)
     try:
         blocks = _systemd.parse_show(out, len(units))
     except ValueError as e:
         raise _unit_spec.UnitsError("cannot read the output of systemctl show: %s" % e,
-                         rc=rc, stdout=out, stderr=err, cmd=argv)
+                                    rc=rc, stdout=out, stderr=err, cmd=argv)
     if err.strip():
         warnings.append("systemctl show: %s" % err.strip())
     return dict(zip(units, blocks))
@@ -431,8 +433,8 @@ def run(module, host, req):
     split = _systemd.split_unit_dir(req.unit_dir)
     if split is None:
         raise _unit_spec.UnitsError("unit_dir must be /etc/systemd/system or /run/systemd/system, or one of "
-                         "them below another root directory (e.g. /mnt/image/etc/systemd/system), "
-                         "got %r" % req.unit_dir)
+                                    "them below another root directory (e.g. /mnt/image/etc/systemd/system), "
+                                    "got %r" % req.unit_dir)
     tree_root, std_dir = split
     tree = host.path(tree_root)
     live_tree = tree_root == "/" and _systemd.systemd_is_pid1(host)

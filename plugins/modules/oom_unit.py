@@ -271,7 +271,6 @@ from ansible_collections.sre.oom.plugins.module_utils import _unit_spec
 from ansible_collections.sre.oom.plugins.module_utils import _units
 
 
-
 def argument_spec():
     unit_options = dict(
         name=dict(type="str", required=True),
