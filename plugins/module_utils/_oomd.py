@@ -186,25 +186,15 @@ def values_equal(key, a, b):
 # --- files ------------------------------------------------------------------------------
 
 def parse_conf(text):
-    """``{key: value}`` assigned in the ``[OOM]`` section of one file (later lines win).
+    """``{key: value}`` assigned in the ``[OOM]`` section of one file (later lines win),
+    read with systemd's unit-file syntax (_systemd.assignments).
 
     systemd 247's ``*Percent`` names are mapped to the current ones.
     """
     values = {}
-    section = None
-    for raw in (text or "").splitlines():
-        line = raw.strip()
-        if not line or line[0] in "#;":
-            continue
-        if line.startswith("[") and line.endswith("]"):
-            section = line[1:-1]
-            continue
-        if section != SECTION or "=" not in line:
-            continue
-        key, _sep, value = line.partition("=")
-        key = key.strip()
-        key = OLD_NAMES.get(key, key)
-        values[key] = value.strip()
+    for section, key, value in _systemd.assignments(text):
+        if section == SECTION and key is not None:
+            values[OLD_NAMES.get(key, key)] = value
     return values
 
 

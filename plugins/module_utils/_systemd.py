@@ -201,13 +201,25 @@ def has_dir_flag(text):
 
 
 def parse_dropin(text):
-    """Parse unit-file syntax into {section: {key: last value}}.
+    """Parse unit-file syntax into {section: {key: last value}} (see assignments())."""
+    result = {}
+    for section, key, val in assignments(text):
+        values = result.setdefault(section, {})
+        if key is not None:
+            values[key] = val
+    return result
+
+
+def assignments(text):
+    """The ``(section, key, value)`` assignments of a file in systemd's unit-file
+    syntax (units, drop-ins, oomd.conf), in order; a section header is
+    ``(section, None, None)``.
 
     Comments (# and ;), blank lines and backslash continuations are handled the way
     systemd reads them; an empty assignment ("Key=") is kept as "" because it, too,
-    overrides whatever came before.
+    overrides whatever came before. Lines outside a section are ignored.
     """
-    result = {}
+    result = []
     section = None
     pending = ""
     for raw in (text or "").splitlines():
@@ -224,15 +236,15 @@ def parse_dropin(text):
             continue
         if line.startswith("[") and line.endswith("]"):
             section = line[1:-1]
-            result.setdefault(section, {})
+            result.append((section, None, None))
             continue
         if "=" not in line or section is None:
             continue
         key, val = line.split("=", 1)
-        result[section][key.strip()] = val.strip()
+        result.append((section, key.strip(), val.strip()))
     if pending and section is not None and "=" in pending:
         key, val = pending.split("=", 1)
-        result[section][key.strip()] = val.strip()
+        result.append((section, key.strip(), val.strip()))
     return result
 
 

@@ -208,3 +208,12 @@ def test_parse_dump_new_and_old_formats():
     old = "Dry Run: no\nSwap Used Limit: 90%\nDefault Memory Pressure Limit: 60%\nSystem Context:\n"
     assert _oomd.parse_dump(old) == {"SwapUsedLimit": "90%", "DefaultMemoryPressureLimit": "60%"}
     assert _oomd.parse_dump("") == {}
+
+
+def test_parse_conf_reads_systemds_syntax_as_for_units():
+    # One reader (_systemd.assignments) for unit drop-ins and oomd.conf: continuations,
+    # both comment leaders, old names mapped in order (the later assignment wins).
+    text = "[OOM]\n; c\nSwapUsedLimit=\\\n  70%\nSwapUsedLimitPercent=75%\n[Other]\nSwapUsedLimit=1%\n"
+    assert _oomd.parse_conf(text) == {"SwapUsedLimit": "75%"}
+    assert _oomd.parse_conf("SwapUsedLimit=1%\n[OOM]\nDefaultMemoryPressureDurationSec=\n") == {
+        "DefaultMemoryPressureDurationSec": ""}
