@@ -22,7 +22,7 @@ MOLECULE_SCENARIOS ?= default oom_event oom_scope unprivileged oomd
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help setup setup-dev report test test-matrix lint sanity units report-tests runner-tests eda-tests \
+.PHONY: help setup setup-dev report test test-matrix lint sanity units docs-tests report-tests runner-tests eda-tests \
         integration molecule molecule-infra ee bench changelog build clean
 
 help:
@@ -55,7 +55,7 @@ $(COLLECTIONS)/ansible_collections/sre/oom:
 report: $(REPORT_VENV) $(COLLECTIONS)/ansible_collections/sre/oom
 	ansible-playbook -i $(INVENTORY) playbooks/report.yml $(REPORT_ARGS)
 
-test: setup lint sanity units report-tests runner-tests eda-tests integration molecule ee
+test: setup lint sanity units docs-tests report-tests runner-tests eda-tests integration molecule ee
 
 lint: setup
 	yamllint -s .
@@ -74,6 +74,11 @@ units: setup
 # Host sysctls that privileged containers (and these tests) can change are
 # recorded before and restored after, whatever the outcome.
 SAFE := molecule/scripts/with-host-sysctls.sh
+
+# Every fenced block of the Markdown run or checked (tests/docs/snippets.py says
+# how), in a scratch copy of the checkout; and no doc points outside the repository.
+docs-tests: setup
+	$(BIN)/python -m pytest tests/docs -q -p no:cacheprovider
 
 # The report role rendered on crafted facts, then opened in headless Chromium.
 report-tests: setup
