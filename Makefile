@@ -22,7 +22,7 @@ MOLECULE_SCENARIOS ?= default oom_event oom_scope unprivileged oomd
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help setup setup-dev report test test-matrix lint sanity units docs-tests report-tests runner-tests eda-tests \
+.PHONY: help setup setup-dev report test test-matrix lint sanity units hostile-tests docs-tests report-tests runner-tests eda-tests \
         integration molecule molecule-infra ee bench changelog build clean
 
 help:
@@ -74,6 +74,10 @@ units: setup
 # Host sysctls that privileged containers (and these tests) can change are
 # recorded before and restored after, whatever the outcome.
 SAFE := molecule/scripts/with-host-sysctls.sh
+
+# The hostile-input unit tests alone (marker `hostile`, tests/unit/conftest.py).
+hostile-tests: setup
+	PYTHONPATH=$(COLLECTIONS) $(BIN)/python -m pytest tests/unit -m hostile -q -p no:cacheprovider
 
 # Every fenced block of the Markdown run or checked (tests/docs/snippets.py says
 # how), in a scratch copy of the checkout; and no doc points outside the repository.
