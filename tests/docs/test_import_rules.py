@@ -51,10 +51,8 @@ RULES = [
 
 # Imports that break a rule today, each with the work that removes it. The test
 # fails when one of these goes away too: then delete its line here.
-KNOWN = {
-    ('extensions/eda/plugins/event_source/oom_kills.py', C + 'modules.oom_facts'):
-        'issue 19 item 1: journal reading moves to module_utils/_oom',
-}
+# Form: {(path, imported module): 'why, and what removes it'}.
+KNOWN = {}
 
 
 def python_files():
