@@ -5,6 +5,7 @@
 
 Every import statement counts, also those inside functions. The rules:
 
+- plugins/module_utils/_host.py (the host seam): the standard library only.
 - plugins/module_utils/_oom/: the standard library and other _oom rooms only,
   nothing from ansible: the EDA source runs it beside ansible-rulebook alone.
 - other plugins/module_utils/ rooms: the standard library, ansible.module_utils
@@ -12,7 +13,7 @@ Every import statement counts, also those inside functions. The rules:
 - plugins/modules/: the same as module_utils (never another module, never
   controller code).
 - plugins/action/, plugins/filter/, plugins/plugin_utils/ (the controller):
-  anything of ansible-core (jinja2 included) and the collection's
+  anything of ansible-core (jinja2 and markupsafe included) and the collection's
   module_utils and plugin_utils; never a module.
 - plugins/doc_fragments/: the standard library only.
 - extensions/eda/: the standard library and module_utils/_oom only.
@@ -32,17 +33,19 @@ STDLIB = set(sys.stdlib_module_names)
 
 RULES = [
     # (directory prefix, allowed import prefixes, what to say)
+    ('plugins/module_utils/_host.py', ('stdlib',),
+     'the host seam imports the standard library only'),
     ('plugins/module_utils/_oom/', ('stdlib', C + 'module_utils._oom'),
      'module_utils/_oom imports the standard library and other _oom rooms only'),
     ('plugins/module_utils/', ('stdlib', 'ansible.module_utils', C + 'module_utils'),
      'module_utils imports the standard library, ansible.module_utils and module_utils'),
     ('plugins/modules/', ('stdlib', 'ansible.module_utils', C + 'module_utils'),
      'a module imports the standard library, ansible.module_utils and module_utils, never another module'),
-    ('plugins/action/', ('stdlib', 'ansible', 'jinja2', C + 'module_utils', C + 'plugin_utils'),
+    ('plugins/action/', ('stdlib', 'ansible', 'jinja2', 'markupsafe', C + 'module_utils', C + 'plugin_utils'),
      'controller code imports ansible-core, module_utils and plugin_utils, never a module'),
-    ('plugins/filter/', ('stdlib', 'ansible', 'jinja2', C + 'module_utils', C + 'plugin_utils'),
+    ('plugins/filter/', ('stdlib', 'ansible', 'jinja2', 'markupsafe', C + 'module_utils', C + 'plugin_utils'),
      'controller code imports ansible-core, module_utils and plugin_utils, never a module'),
-    ('plugins/plugin_utils/', ('stdlib', 'ansible', 'jinja2', C + 'module_utils', C + 'plugin_utils'),
+    ('plugins/plugin_utils/', ('stdlib', 'ansible', 'jinja2', 'markupsafe', C + 'module_utils', C + 'plugin_utils'),
      'controller code imports ansible-core, module_utils and plugin_utils, never a module'),
     ('plugins/doc_fragments/', ('stdlib',), 'a doc fragment imports the standard library only'),
     ('extensions/eda/', ('stdlib', C + 'module_utils._oom'),
