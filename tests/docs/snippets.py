@@ -12,7 +12,9 @@ Languages and what test_snippets.py does with them:
 - sh, bash, shell: executed, as written, in a scratch copy of the checkout,
   with the environment of a plain shell (no venv on PATH, no ANSIBLE_CONFIG);
   a block marked no-run:<reason> is checked (bash -n, its commands and repo
-  paths exist, `make -n` for make) but not executed.
+  paths exist, `make -n` for make) but not executed. An unmarked block that
+  would change the machine or needs a fleet is refused, not run
+  (test_snippets.refuse_to_run).
 - ini, cfg: an ansible.cfg, read by `ansible-config dump`.
 - yaml, yml: parsed; a play list is syntax-checked by ansible-playbook and the
   variables it passes to sre.oom roles are validated against their argument
