@@ -22,31 +22,40 @@ MOLECULE_SCENARIOS ?= default oom_event oom_scope unprivileged oomd
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help setup report test test-matrix lint sanity units report-tests runner-tests eda-tests \
+.PHONY: help setup setup-dev report test test-matrix lint sanity units hostile-tests docs-tests report-tests runner-tests eda-tests \
         integration molecule molecule-infra ee bench changelog build clean
 
 help:
 	@echo "make report       gather OOM facts and write the fleet report (read-only)"
 	@echo "make test         every test: lint, sanity, units, runner, integration, molecule, ee"
 	@echo "make test-matrix  sanity and units on ansible-core $(MATRIX)"
-	@echo "make setup        create .venv and the collection link tree only"
+	@echo "make setup        create .venv with the whole toolchain, and the collection link tree (alias: setup-dev)"
 	@echo "make ee           build the execution environment of docs/execution-environment.yml"
 	@echo "make bench        run the benchmarks under bench/"
 
 setup: $(VENV)/.stamp $(COLLECTIONS)/ansible_collections/sre/oom
 
+setup-dev: setup
+
 $(VENV)/.stamp: requirements-dev.txt scripts/setup-venv.sh
 	scripts/setup-venv.sh "$(PYTHON)" $(VENV) requirements-dev.txt "" "$(ANSIBLE_BUNDLE)"
 	touch $@
+
+# `make report` needs only ansible-core and jinja2 (pinned in requirements-dev.txt):
+# a .venv with the whole toolchain (.stamp) has them, else only they are installed.
+$(VENV)/.runtime: requirements-dev.txt scripts/setup-venv.sh
+	scripts/setup-venv.sh "$(PYTHON)" $(VENV) requirements-dev.txt runtime ""
+	touch $@
+REPORT_VENV := $(if $(wildcard $(VENV)/.stamp),$(VENV)/.stamp,$(VENV)/.runtime)
 
 $(COLLECTIONS)/ansible_collections/sre/oom:
 	mkdir -p $(dir $@)
 	ln -sfn ../../../.. $@
 
-report: setup
+report: $(REPORT_VENV) $(COLLECTIONS)/ansible_collections/sre/oom
 	ansible-playbook -i $(INVENTORY) playbooks/report.yml $(REPORT_ARGS)
 
-test: setup lint sanity units report-tests runner-tests eda-tests integration molecule ee
+test: setup lint sanity units docs-tests report-tests runner-tests eda-tests integration molecule ee
 
 lint: setup
 	yamllint -s .
@@ -65,6 +74,15 @@ units: setup
 # Host sysctls that privileged containers (and these tests) can change are
 # recorded before and restored after, whatever the outcome.
 SAFE := molecule/scripts/with-host-sysctls.sh
+
+# The hostile-input unit tests alone (marker `hostile`, tests/unit/conftest.py).
+hostile-tests: setup
+	PYTHONPATH=$(COLLECTIONS) $(BIN)/python -m pytest tests/unit -m hostile -q -p no:cacheprovider
+
+# Every fenced block of the Markdown run or checked (tests/docs/snippets.py says
+# how), in a scratch copy of the checkout; and no doc points outside the repository.
+docs-tests: setup
+	$(BIN)/python -m pytest tests/docs -q -p no:cacheprovider
 
 # The report role rendered on crafted facts, then opened in headless Chromium.
 report-tests: setup

@@ -4,6 +4,9 @@
 # usage: scripts/setup-venv.sh PYTHON VENV REQUIREMENTS CORE_PIN BUNDLE
 #   REQUIREMENTS  the pinned toolchain, requirements-dev.txt
 #   CORE_PIN  empty: install REQUIREMENTS as pinned (the main .venv).
+#             "runtime": only what `make report` needs to run the collection
+#             (ansible-core and jinja2, at the versions REQUIREMENTS pins); no
+#             test toolchain, no ansible-test preparation.
 #             "ansible-core==X.Y.Z": a matrix venv with that core and only the
 #             packages sanity and units need, at the versions REQUIREMENTS pins.
 #   BUNDLE    empty, or the pinned `ansible` wheel to take community.docker and
@@ -19,6 +22,10 @@ fi
 pip=("$venv/bin/pip" --disable-pip-version-check --quiet)
 if [ -z "$core" ]; then
     "${pip[@]}" install -r "$req"
+elif [ "$core" = runtime ]; then
+    mapfile -t pins < <(grep -E '^(ansible-core|jinja2)==' "$req")
+    [ "${#pins[@]}" = 2 ] || { echo "setup-venv: $req must pin ansible-core and jinja2 (==)" >&2; exit 1; }
+    "${pip[@]}" install "${pins[@]}"
 else
     # Keep the pins of the packages units need; swap ansible-core.
     mapfile -t pins < <(grep -E '^(jinja2|pytest|pytest-xdist|pytest-mock|hypothesis)==' "$req")
@@ -41,4 +48,4 @@ with zipfile.ZipFile(wheel) as zf:
 PY
     fi
 fi
-"$here/prepare-ansible-test.sh" "$venv"
+[ "$core" = runtime ] || "$here/prepare-ansible-test.sh" "$venv"

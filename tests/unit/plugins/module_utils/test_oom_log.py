@@ -226,7 +226,7 @@ def test_public_excerpts_of_every_era(name, expected, mode):
 
 
 # Messages of eras no fixture covers, built from the format strings of mm/oom_kill.c
-# (and the RHEL 6 / RHEL 7 patches quoted in OOM-FORMATS.md). Each row is a list of
+# (and the RHEL 6 / RHEL 7 patches to it). Each row is a list of
 # kernel messages (no prefix) and the expected (pid, comm, kind, fields).
 CONSTRUCTED_ROWS = [
     ("2.6.2x-or-a-child", [
