@@ -40,6 +40,8 @@ PAYLOAD = '__payload__'
 SCHEMA_PREFIX = 's1_'           # ansible-core 2.19's schema key prefix (cache persistence profile 1)
 MAX_ENTRY = 64 * 1024 * 1024    # bytes; a bigger entry is reported, not read
 
+JSONFILE_MODULES = ('ansible.plugins.cache.jsonfile', 'ansible_collections.ansible.builtin.plugins.cache.jsonfile')
+
 ABSENT = 'absent'
 EXPIRED = 'expired'
 UNREADABLE = 'unreadable'
@@ -184,10 +186,12 @@ def locate(fact_cache):
     if plugin is None:
         return None
     try:
-        from ansible.plugins.cache.jsonfile import CacheModule as JsonFile
+        from ansible.plugins.cache import BaseFileCacheModule
     except ImportError:     # pragma: no cover - every supported ansible-core has it
         return None
-    if not isinstance(plugin, JsonFile):
+    # The plugin loader loads ansible.builtin.jsonfile under its collection name
+    # (the class is not ansible.plugins.cache.jsonfile's, only equal in source).
+    if not isinstance(plugin, BaseFileCacheModule) or type(plugin).__module__ not in JSONFILE_MODULES:
         return None
     directory = getattr(plugin, '_cache_dir', None)
     if not isinstance(directory, str) or not directory:
