@@ -39,6 +39,7 @@ LIMITS = {
     'md_hosts': 50,             # rows per host table in report.md
 }
 SHORT = 200                     # characters of a host string shown on a page
+RECENT = 3600                   # seconds: kills this recent are marked on the timeline
 
 FLAG_LABELS = {'panic_on_oom_no_reboot': 'panics, never reboots', 'panic_on_oom_always': 'panics on any OOM',
                'protected_top_memory_user': 'protected top memory user',
@@ -135,6 +136,45 @@ def kind(ev):
     return short(k, 32) if isinstance(k, str) and k else 'unknown'
 
 
+_SOFT = re.compile(r'([/._@:=-])')
+
+
+def soft(text):
+    """HTML-escaped `text` with a break opportunity (<wbr>) after / . _ @ : = -.
+
+    Unit names, cgroup paths and container ids then wrap at their separators
+    instead of in the middle of a word.
+    """
+    import markupsafe
+    # Escaped first: the entities it makes (&amp; &lt; &#39; ...) hold none of the separators.
+    return markupsafe.Markup(_SOFT.sub(r'\1<wbr>', str(markupsafe.escape(text))))
+
+
+def why(ev):
+    """The reason of a kill, in words (from killer, kind and reason)."""
+    k, r = killer(ev), ev.get('reason')
+    if k == 'systemd-oomd':
+        if r == 'swap':
+            return 'systemd-oomd: swap nearly full'
+        cg = ev.get('oom_memcg') or ev.get('cgroup')
+        return 'systemd-oomd: memory pressure too high' + (' in %s' % short(cg, 80) if cg else '')
+    if k == 'earlyoom':
+        return 'earlyoom: available memory (and swap) too low'
+    if k != 'kernel':
+        return '%s%s' % (k, (': %s' % short(r, 40).replace('_', ' ')) if isinstance(r, str) and r else '')
+    d = kind(ev)
+    if d == 'memcg':
+        cg = ev.get('oom_memcg')
+        return 'memory cgroup limit hit' + (' in %s' % short(cg, 80) if cg else '')
+    if d == 'global':
+        return 'the whole machine ran out of memory'
+    if d == 'cpuset':
+        return "out of memory on its cpuset's memory nodes"
+    if d == 'mempolicy':
+        return "out of memory on its NUMA policy's memory nodes"
+    return 'unknown'
+
+
 def overcommit(s):
     m = s.get('overcommit_memory')
     if m == 0:
@@ -208,7 +248,12 @@ def timeline(view):
     for b in sorted(bins):
         m, o = bins[b]
         out.append({'start': b, 'label': when(b)[:16], 'memcg': m, 'other': o, 'total': m + o})
-    return {'bins': out, 'secs': secs, 'name': name, 'span': span, 'start': start}
+    # Kills in the last hour before the report: marked on their own, as a bin of an
+    # hour is a few pixels wide on a window of days.
+    now = view.get('now', end)
+    recent = sum(1 for t in view['times'] if now - RECENT <= t <= now + 60)
+    return {'bins': out, 'secs': secs, 'name': name, 'span': span, 'start': start,
+            'recent': recent, 'recent_start': max(start, now - RECENT), 'now': now}
 
 
 # --------------------------------------------------------------- HTML
@@ -225,10 +270,10 @@ def _template():
     # Lenient undefined: a key missing from one host's event prints as nothing.
     env = jinja2.Environment(autoescape=True, undefined=jinja2.ChainableUndefined,
                              trim_blocks=True, lstrip_blocks=True)
-    env.filters.update({'num': num, 'kb': kb, 'when': when, 'short': short, 'val': val})
+    env.filters.update({'num': num, 'kb': kb, 'when': when, 'short': short, 'val': val, 'soft': soft})
     env.globals.update({
         'where': where, 'invoker': invoker, 'victim': victim, 'victim_pid': victim_pid, 'rss': rss,
-        'event_time': event_time, 'killer': killer, 'kind': kind, 'overcommit': overcommit,
+        'event_time': event_time, 'killer': killer, 'kind': kind, 'why': why, 'overcommit': overcommit,
         'window_text': window_text, 'age': age, 'missed_text': missed_text, 'status_text': STATUS,
         'flag_labels': FLAG_LABELS, 'd': _d,
     })
@@ -322,12 +367,12 @@ def markdown(report, view, limits=None):
     out += ['', '## OOM kills (newest first)', '']
     rows = kill_rows(report, view, lim['md_events'])
     if rows:
-        out.append(_row(['Time (UTC)', 'Host', 'Victim', 'PID', 'RSS at death', 'Unit / container', 'Kind',
+        out.append(_row(['Time (UTC)', 'Host', 'Victim', 'PID', 'RSS at death', 'Unit / container', 'Kind: why',
                          'Killer', 'Invoked by']))
         out.append('|---|---|---|---:|---:|---|---|---|---|')
         for hn, ev, t in rows:
             out.append(_row([md(event_time(ev, t)), md(hn), md(victim(ev)), md(victim_pid(ev)), md(rss(ev)),
-                             md(where(ev)), md(kind(ev)), md(killer(ev)), md(invoker(ev))]))
+                             md(where(ev)), md('%s: %s' % (kind(ev), why(ev))), md(killer(ev)), md(invoker(ev))]))
         if s['events_listed'] > len(rows):
             out += ['', '%s more not shown: this lists the %s most recent of %s; all are in report.json.' % (
                 num(s['events_listed'] - len(rows)), num(len(rows)), num(s['events_listed']))]
