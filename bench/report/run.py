@@ -40,7 +40,11 @@ BIN = os.path.dirname(sys.executable)
 
 
 def timed(argv, env):
-    """(wall seconds, peak RSS in MiB) of one child process."""
+    """(wall seconds, peak RSS in MiB, CPU seconds) of one child process.
+
+    The CPU time (user + system of the process and the workers it reaped) is
+    the figure to compare on a shared machine, where the wall time depends on
+    the load of the other users."""
     t = time.monotonic()
     proc = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     out = proc.stdout.read()
@@ -50,7 +54,7 @@ def timed(argv, env):
     if proc.returncode != 0:
         sys.stderr.write(out.decode(errors='replace')[-3000:])
         raise SystemExit('%s failed (rc %d)' % (argv[:3], proc.returncode))
-    return wall, usage.ru_maxrss / 1024.0
+    return wall, usage.ru_maxrss / 1024.0, usage.ru_utime + usage.ru_stime
 
 
 def export(ref):
@@ -109,19 +113,21 @@ def main():
             'hosts': n, 'kills': n * args.kills,
             'baseline_s': statistics.median(b[0] for b in base), 'report_s': statistics.median(r[0] for r in rep),
             'baseline_rss_mib': max(b[1] for b in base), 'report_rss_mib': max(r[1] for r in rep),
+            'baseline_cpu_s': statistics.median(b[2] for b in base), 'report_cpu_s': statistics.median(r[2] for r in rep),
             'rounds': {'baseline': base, 'report': rep}, 'files': sizes_out,
         }
         r = results['sizes'][n]
         if before:
             r.update(before_ref=args.baseline, before_s=statistics.median(b[0] for b in before),
-                     before_rss_mib=max(b[1] for b in before))
+                     before_rss_mib=max(b[1] for b in before), before_cpu_s=statistics.median(b[2] for b in before))
             r['rounds']['before'] = before
-            print('%6d hosts: before (%s) %.2f s, peak RSS %.0f MiB' % (
-                n, args.baseline, r['before_s'], r['before_rss_mib']))
-        print('%6d hosts: report %.2f s (baseline %.2f s, difference %.2f s), peak RSS %.0f MiB '
-              '(baseline %.0f MiB), index.html %.2f MB, report.json %.1f MB' % (
-                  n, r['report_s'], r['baseline_s'], r['report_s'] - r['baseline_s'], r['report_rss_mib'],
-                  r['baseline_rss_mib'], sizes_out['index.html'] / 1e6, sizes_out['report.json'] / 1e6))
+            print('%6d hosts: before (%s) %.2f s (CPU %.2f s), peak RSS %.0f MiB' % (
+                n, args.baseline, r['before_s'], r['before_cpu_s'], r['before_rss_mib']))
+        print('%6d hosts: report %.2f s (baseline %.2f s, difference %.2f s), CPU %.2f s (baseline %.2f s), '
+              'peak RSS %.0f MiB (baseline %.0f MiB), index.html %.2f MB, report.json %.1f MB' % (
+                  n, r['report_s'], r['baseline_s'], r['report_s'] - r['baseline_s'], r['report_cpu_s'],
+                  r['baseline_cpu_s'], r['report_rss_mib'], r['baseline_rss_mib'], sizes_out['index.html'] / 1e6,
+                  sizes_out['report.json'] / 1e6))
     chromium = next((shutil.which(c) for c in ('chromium', 'chromium-browser', 'google-chrome')
                      if shutil.which(c)), None)
     page_n = 5000 if 5000 in out_dirs else max(out_dirs)

@@ -35,6 +35,7 @@ LONG_STRING = 1024      # longer strings from a host are flagged (and shortened 
 
 _UTC = dt.timezone.utc
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=_UTC)
+_EPOCH_NAIVE = dt.datetime(1970, 1, 1)
 _ISO = re.compile(r'^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?'
                   r'\s*(Z|[+-]\d{2}:?\d{2})?$')
 _REL = re.compile(r'^-?\s*(\d+)\s*([smhdw])$')
@@ -58,6 +59,16 @@ def parse_time(value):
     """
     if not isinstance(value, str) or len(value) > 64:
         return None
+    # Fast path for the form sre.oom.oom_facts writes (2026-11-30T10:00:00[.ffffff]Z):
+    # the C parser, checked to be naive UTC; anything else takes the regex below.
+    if len(value) >= 20 and value[-1] == 'Z' and value[10] == 'T' and value[4] == '-':
+        try:
+            t = dt.datetime.fromisoformat(value[:-1])
+        except ValueError:
+            t = None
+        if t is not None and t.tzinfo is None:
+            secs = (t - _EPOCH_NAIVE).total_seconds()
+            return secs if secs >= 0 else None
     m = _ISO.match(value.strip())
     if not m:
         return None
@@ -270,10 +281,11 @@ def _check_event(i, ev, problems):
         v = ev.get(key)
         if isinstance(v, str) and len(v) > LONG_STRING:
             _long(v, 'event %d: %s' % (i, key), problems)
-    if isinstance(victim, dict):
-        _long(victim.get('comm'), 'event %d: victim.comm' % i, problems)
-    if isinstance(inv, dict):
-        _long(inv.get('comm'), 'event %d: invoker.comm' % i, problems)
+    for who, what in ((victim, 'victim'), (inv, 'invoker')):
+        if isinstance(who, dict):
+            v = who.get('comm')
+            if isinstance(v, str) and len(v) > LONG_STRING:
+                _long(v, 'event %d: %s.comm' % (i, what), problems)
     killer = ev.get('killer')
     killer = killer if isinstance(killer, str) and killer else 'kernel'
     kind = ev.get('kind')

@@ -129,7 +129,7 @@ def test_page_shows_stale_and_no_data(run):
     assert 'facts gathered more than 1d ago' in text
     assert 'old-1 (' in text
     nodata = {r[0]: r[1] for r in p.tables['nodata'][1:]}
-    assert nodata == dict({'nofacts-1': 'no data'}, **{name: 'no data' for name in run['broken']})
+    assert nodata == dict.fromkeys(['nofacts-1', *run['broken']], 'no data')
 
 
 def test_the_tripwire_trips(tmp_path):

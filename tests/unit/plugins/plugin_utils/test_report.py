@@ -76,8 +76,15 @@ def one(oom, **kw):
     (1700000000, None),
     (None, None),
     ('2026-11-30T12:00:00Z' + 'x' * 100, None),
+    ('2026-11-30T12:00:00.5Z', NOW + 0.5),
+    ('2026-11-30T12:00:00.123456789Z', pytest.approx(NOW + 0.123456789, abs=1e-6)),
+    ('2026-11-30T13:00:00+01:00Z', None),
+    ('2026-11-30T23:59:60Z', NOW + 12 * 3600),
+    ('2026-11-30T12:00:00.Z', None),
+    ('1969-12-31T23:59:59.000000Z', None),
 ], ids=['utc', 'fraction', 'offset', 'offset-no-colon', 'space', 'year-0000', 'month-13', 'feb-30',
-        'hour-25', 'before-1970', 'words', 'number', 'none', 'huge'])
+        'hour-25', 'before-1970', 'words', 'number', 'none', 'huge', 'one-digit-fraction', 'nanoseconds',
+        'offset-and-z', 'leap-second', 'empty-fraction', 'before-1970-fraction'])
 def test_parse_time(text, expected):
     assert _report.parse_time(text) == expected
 
