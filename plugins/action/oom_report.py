@@ -125,14 +125,13 @@ class ActionModule(ActionBase):
         dest = os.path.abspath(args['dest'])
         textdir = os.path.abspath(args['textfiles_dir']) if args['textfiles_dir'] else None
         files = _render.FileSet()
-        where = dest
+        committed = False
         try:
             written, proms = self._write(args, names, task_vars, stale_after, check, dest, textdir, files)
             if not check:
-                where = dest
                 files.commit()
+                committed = True
                 if textdir:
-                    where = textdir
                     # A host without data this time must not keep last run's file:
                     # removed only now that the new set is in place.
                     for fname in os.listdir(textdir):
@@ -140,9 +139,14 @@ class ActionModule(ActionBase):
                             os.unlink(os.path.join(textdir, fname))
         except OSError as e:
             files.abort()
+            if check:
+                outcome = ''
+            elif committed:
+                outcome = '; the new report is in place, but textfiles of hosts without data remain'
+            else:
+                outcome = '; nothing was changed'
             raise AnsibleActionFail('sre.oom.oom_report: cannot write the report in %s: %s%s'
-                                    % (e.filename if isinstance(e.filename, str) else where, e.strerror or e,
-                                       '; nothing was changed' if not check else ''))
+                                    % (e.filename if isinstance(e.filename, str) else dest, e.strerror or e, outcome))
         except BaseException:
             files.abort()
             raise
