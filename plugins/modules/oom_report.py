@@ -14,7 +14,7 @@ version_added: 0.2.0
 description:
   - Builds the fleet OOM report (C(index.html), C(report.json), C(report.md)) on the
     controller and writes the files into O(dest) as one set, with the textfiles of
-    O(textfiles_dir): every file is first written in full beside its target, then
+    O(textfiles_dir). Every file is first written in full beside its target, then
     all are renamed into place; if any cannot be written, none is changed.
   - For each host it takes the registered result of M(sre.oom.oom_facts) named by
     O(result_var) or, when the host has none, its C(ansible_facts.oom) known to
@@ -28,8 +28,8 @@ description:
     itself, read-only, in the layouts of ansible-core 2.17 and 2.18 (and AWX),
     C(<prefix><host>), and of 2.19, C(<prefix>s1_<host>) (the newer file when
     both exist). A cache entry that cannot be read (truncated JSON, invalid UTF-8,
-    not an object, not a regular file) lists that host as
-    C(no data: cache entry unreadable) with the reason; the entry is never deleted
+    not an object, not a regular file) lists that host as having no data, with the
+    words C(cache entry unreadable) and the reason; the entry is never deleted
     and the report goes on. Other cache plugins are asked through Ansible; an
     error there is reported the same way.
   - One host's malformed data (a time that does not exist, an enormous string,
