@@ -15,7 +15,12 @@ For each fleet size N (default 100, 1,000, 5,000, 10,000 hosts x 20 kills):
    against a one-line page as baseline, and records the wall times.
 Writes bench/results/report.json and prints a summary.
 
+With --baseline REF (a git ref, e.g. main), each round also runs the report of
+that commit (exported with `git archive` and put first on the collections path)
+beside the current one, so that before and after are measured in the same run.
+
 usage: .venv/bin/python bench/report/run.py [--sizes 100,1000,5000,10000] [--rounds 3]
+                                            [--baseline REF] [--no-browser]
 """
 import argparse
 import json
@@ -35,7 +40,11 @@ BIN = os.path.dirname(sys.executable)
 
 
 def timed(argv, env):
-    """(wall seconds, peak RSS in MiB) of one child process."""
+    """(wall seconds, peak RSS in MiB, CPU seconds) of one child process.
+
+    The CPU time (user + system of the process and the workers it reaped) is
+    the figure to compare on a shared machine, where the wall time depends on
+    the load of the other users."""
     t = time.monotonic()
     proc = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     out = proc.stdout.read()
@@ -45,7 +54,17 @@ def timed(argv, env):
     if proc.returncode != 0:
         sys.stderr.write(out.decode(errors='replace')[-3000:])
         raise SystemExit('%s failed (rc %d)' % (argv[:3], proc.returncode))
-    return wall, usage.ru_maxrss / 1024.0
+    return wall, usage.ru_maxrss / 1024.0, usage.ru_utime + usage.ru_stime
+
+
+def export(ref):
+    """The collection at git `ref`, as a collections path (a temporary directory)."""
+    top = tempfile.mkdtemp(prefix='sre-oom-bench-baseline-')
+    tree = os.path.join(top, 'ansible_collections', 'sre', 'oom')
+    os.makedirs(tree)
+    archive = subprocess.run(['git', '-C', ROOT, 'archive', ref], check=True, capture_output=True).stdout
+    subprocess.run(['tar', '-x', '-C', tree], input=archive, check=True)
+    return top, tree
 
 
 def ensure(n, kills):
@@ -60,7 +79,10 @@ def main():
     ap.add_argument('--sizes', default='100,1000,5000,10000')
     ap.add_argument('--kills', type=int, default=20)
     ap.add_argument('--rounds', type=int, default=3)
+    ap.add_argument('--baseline', help='a git ref whose report runs beside the current one')
+    ap.add_argument('--no-browser', action='store_true')
     args = ap.parse_args()
+    baseline = export(args.baseline) if args.baseline else None
     sizes = [int(x) for x in args.sizes.split(',')]
     os.makedirs(RESULTS, exist_ok=True)
     results = {'load_before': os.getloadavg(), 'sizes': {}}
@@ -72,10 +94,17 @@ def main():
         env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'), ANSIBLE_CACHE_PLUGIN='jsonfile',
                    ANSIBLE_CACHE_PLUGIN_CONNECTION=os.path.join(d, 'cache'), ANSIBLE_CACHE_PLUGIN_TIMEOUT='0')
         inv = os.path.join(d, 'inventory.yml')
-        base, rep = [], []
+        base, rep, before = [], [], []
         for _round in range(args.rounds):
             base.append(timed([os.path.join(BIN, 'ansible-playbook'), '-i', inv,
                                os.path.join(HERE, 'empty.yml')], env))
+            if baseline:
+                old_out = tempfile.mkdtemp(prefix='sre-oom-bench-report-before-')
+                before.append(timed([os.path.join(BIN, 'ansible-playbook'), '-i', inv,
+                                     os.path.join(baseline[1], 'playbooks', 'report.yml'),
+                                     '-e', 'oom_report_gather=false', '-e', 'oom_report_dir=%s' % old_out],
+                                    dict(env, ANSIBLE_COLLECTIONS_PATH=baseline[0])))
+                shutil.rmtree(old_out, ignore_errors=True)
             rep.append(timed([os.path.join(BIN, 'ansible-playbook'), '-i', inv,
                               os.path.join(ROOT, 'playbooks', 'report.yml'), '-e', 'oom_report_gather=false',
                               '-e', 'oom_report_dir=%s' % out], env))
@@ -84,17 +113,25 @@ def main():
             'hosts': n, 'kills': n * args.kills,
             'baseline_s': statistics.median(b[0] for b in base), 'report_s': statistics.median(r[0] for r in rep),
             'baseline_rss_mib': max(b[1] for b in base), 'report_rss_mib': max(r[1] for r in rep),
+            'baseline_cpu_s': statistics.median(b[2] for b in base), 'report_cpu_s': statistics.median(r[2] for r in rep),
             'rounds': {'baseline': base, 'report': rep}, 'files': sizes_out,
         }
         r = results['sizes'][n]
-        print('%6d hosts: report %.2f s (baseline %.2f s, difference %.2f s), peak RSS %.0f MiB '
-              '(baseline %.0f MiB), index.html %.2f MB, report.json %.1f MB' % (
-                  n, r['report_s'], r['baseline_s'], r['report_s'] - r['baseline_s'], r['report_rss_mib'],
-                  r['baseline_rss_mib'], sizes_out['index.html'] / 1e6, sizes_out['report.json'] / 1e6))
+        if before:
+            r.update(before_ref=args.baseline, before_s=statistics.median(b[0] for b in before),
+                     before_rss_mib=max(b[1] for b in before), before_cpu_s=statistics.median(b[2] for b in before))
+            r['rounds']['before'] = before
+            print('%6d hosts: before (%s) %.2f s (CPU %.2f s), peak RSS %.0f MiB' % (
+                n, args.baseline, r['before_s'], r['before_cpu_s'], r['before_rss_mib']))
+        print('%6d hosts: report %.2f s (baseline %.2f s, difference %.2f s), CPU %.2f s (baseline %.2f s), '
+              'peak RSS %.0f MiB (baseline %.0f MiB), index.html %.2f MB, report.json %.1f MB' % (
+                  n, r['report_s'], r['baseline_s'], r['report_s'] - r['baseline_s'], r['report_cpu_s'],
+                  r['baseline_cpu_s'], r['report_rss_mib'], r['baseline_rss_mib'], sizes_out['index.html'] / 1e6,
+                  sizes_out['report.json'] / 1e6))
     chromium = next((shutil.which(c) for c in ('chromium', 'chromium-browser', 'google-chrome')
                      if shutil.which(c)), None)
     page_n = 5000 if 5000 in out_dirs else max(out_dirs)
-    if chromium:
+    if chromium and not args.no_browser:
         tmp = tempfile.mkdtemp(prefix='sre-oom-bench-chromium-')
         blank = os.path.join(tmp, 'blank.html')
         with open(blank, 'w', encoding='utf-8') as f:
@@ -122,6 +159,8 @@ def main():
         json.dump(results, f, indent=1)
     for out in out_dirs.values():
         shutil.rmtree(out, ignore_errors=True)
+    if baseline:
+        shutil.rmtree(baseline[0], ignore_errors=True)
     return 0
 
 

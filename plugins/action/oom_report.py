@@ -21,6 +21,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.sre.oom.plugins.plugin_utils import _cache
 from ansible_collections.sre.oom.plugins.plugin_utils import _render
 from ansible_collections.sre.oom.plugins.plugin_utils import _report
 
@@ -39,12 +40,16 @@ ARGUMENT_SPEC = {
 
 
 def _fact_sources(hostvars):
-    """(result_of(name, var) -> (found, value), facts_of(name) -> oom or None).
+    """(result_of(name, var) -> (found, value), facts_of(name) -> (oom or None, why or None)).
 
-    Reads the variable manager's fact caches directly when it has them (one
-    dict lookup per host: 5,000 hosts in about a second); otherwise each
-    host's variables through HostVars.raw_get (the same data, several times
-    slower). Neither path templates anything.
+    Reads the variable manager's caches directly when it has them. When the
+    run's fact cache is ansible.builtin.jsonfile, each host's facts are read
+    from its file by plugin_utils/_cache.py (read-only: a bad entry is reported
+    as unreadable, never deleted, and fails nothing); other cache plugins are
+    asked through the plugin, and an error there is reported the same way.
+    Otherwise each host's variables come through HostVars.raw_get (the same
+    data, several times slower). Nothing is templated. `why` says why a host
+    has no facts when that is more than "not in the cache".
     """
     vm = getattr(hostvars, '_variable_manager', None)
     cache = getattr(vm, '_fact_cache', None)
@@ -54,12 +59,27 @@ def _fact_sources(hostvars):
             registered = nonpersistent.get(name) or {}
             return (var in registered), registered.get(var)
 
+        files = _cache.locate(cache)
+        if files is not None:
+            def facts_of(name):
+                state, facts, why = files.read(name)
+                if state == _cache.OK:
+                    return facts.get('oom'), None
+                if state == _cache.UNREADABLE:
+                    return None, 'cache entry unreadable: %s' % why
+                if state == _cache.EXPIRED:
+                    return None, 'the cached facts expired: %s' % why
+                return None, None
+            return result_of, facts_of
+
         def facts_of(name):
             try:
                 facts = cache.get(name)
             except KeyError:
-                return None
-            return facts.get('oom') if isinstance(facts, dict) else None
+                return None, None
+            except Exception as e:  # pylint: disable=broad-except
+                return None, 'cache entry unreadable: %s' % _report._text(str(e) or type(e).__name__, 300)
+            return (facts.get('oom') if isinstance(facts, Mapping) else None), None
         return result_of, facts_of
 
     def raw(name):
@@ -75,7 +95,7 @@ def _fact_sources(hostvars):
 
     def facts_of_raw(name):
         af = raw(name).get('ansible_facts')
-        return af.get('oom') if isinstance(af, Mapping) else None
+        return (af.get('oom') if isinstance(af, Mapping) else None), None
     return result_of_raw, facts_of_raw
 
 
@@ -101,46 +121,93 @@ class ActionModule(ActionBase):
         names = args['hosts']
         if names is None:
             names = list(task_vars.get('ansible_play_hosts_all') or [])
-        result_of, facts_of = _fact_sources(task_vars.get('hostvars'))
+        check = bool(self._task.check_mode)
+        dest = os.path.abspath(args['dest'])
+        textdir = os.path.abspath(args['textfiles_dir']) if args['textfiles_dir'] else None
+        files = _render.FileSet()
+        committed = False
+        try:
+            written, proms = self._write(args, names, task_vars, stale_after, check, dest, textdir, files)
+            if not check:
+                files.commit()
+                committed = True
+                if textdir:
+                    # A host without data this time must not keep last run's file:
+                    # removed only now that the new set is in place.
+                    for fname in os.listdir(textdir):
+                        if fname not in proms and _TEXTFILE.match(fname):
+                            os.unlink(os.path.join(textdir, fname))
+        except OSError as e:
+            files.abort()
+            if check:
+                outcome = ''
+            elif committed:
+                outcome = '; the new report is in place, but textfiles of hosts without data remain'
+            else:
+                outcome = '; nothing was changed'
+            raise AnsibleActionFail('sre.oom.oom_report: cannot write the report in %s: %s%s'
+                                    % (e.filename if isinstance(e.filename, str) else dest, e.strerror or e, outcome))
+        except BaseException:
+            files.abort()
+            raise
+        result.update(changed=bool(written), dest=dest, files=written, summary=self._summary)
+        if textdir:
+            result['textfiles'] = 0 if check else len(proms)
+        return result
 
-        inputs = []
+    def _write(self, args, names, task_vars, stale_after, check, dest, textdir, files):
+        """Build the report host by host and stage its files in `files` (commit is the caller's)."""
+        since, formats = args['since'], args['formats']
+        now = _render.utc_now()
+        if not check:
+            os.makedirs(dest, mode=0o755, exist_ok=True)
+            if textdir:
+                os.makedirs(textdir, mode=0o755, exist_ok=True)
+        spool = files.scratch(dest) if (not check and 'json' in formats) else None
+        proms = set()
+        state = {'first': True}
+
+        def sink(h):
+            if spool is not None:
+                if not state['first']:
+                    spool.write(b',')
+                state['first'] = False
+                spool.write(_render.host_json(h))
+            if textdir and h['status'] == 'ok':
+                fname = _render.textfile_name(h['name'])
+                if not check and fname not in proms:
+                    files.add(os.path.join(textdir, fname), _render.prom(h, since, now))
+                proms.add(fname)
+
+        lim = _render.LIMITS
+        fleet = _report.Fleet(since=since, now=now, stale_after=stale_after,
+                              rows=max(lim['html_events'], lim['md_events']), sink=sink,
+                              victims=lim['victims_per_host'])
+        result_of, facts_of = _fact_sources(task_vars.get('hostvars'))
         var = args['result_var']
         for name in names:
+            name = str(name)
             found, registered = result_of(name, var) if var else (False, None)
-            facts = facts_of(name)
-            inputs.append((str(name),) + _report.host_input(name, registered, facts, has_result=found))
-
-        report, view = _report.build(inputs, since=args['since'], now=_render.utc_now(),
-                                     stale_after=stale_after)
-        files = _render.render_all(report, view, args['formats'])
-        dest = os.path.abspath(args['dest'])
-        proms = {}
-        if args['textfiles_dir']:
-            now = view['now']
-            proms = {_render.textfile_name(h['name']): _render.prom(h, args['since'], now)
-                     for h in report['hosts'] if h['status'] == 'ok'}
+            facts, why = (None, None)
+            if not found or not _report.result_decides(registered):
+                facts, why = facts_of(name)
+            fleet.add(name, *_report.host_input(name, registered, facts, has_result=found, facts_error=why))
+        report, view = fleet.finish()
+        self._summary = _report.counts(report)
         written = []
-        if not self._task.check_mode:
-            where = dest
-            try:
-                os.makedirs(dest, mode=0o755, exist_ok=True)
-                for fname, text in files.items():
-                    path = os.path.join(dest, fname)
-                    _render.write_atomic(path, text)
-                    written.append(path)
-                if proms:
-                    where = os.path.abspath(args['textfiles_dir'])
-                    os.makedirs(where, mode=0o755, exist_ok=True)
-                    for fname, text in proms.items():
-                        _render.write_atomic(os.path.join(where, fname), text)
-                    # A host without data this time must not get last run's file.
-                    for fname in os.listdir(where):
-                        if fname not in proms and _TEXTFILE.match(fname):
-                            os.unlink(os.path.join(where, fname))
-            except OSError as e:
-                raise AnsibleActionFail('sre.oom.oom_report: cannot write the report in %s: %s'
-                                        % (where, e.strerror or e))
-        result.update(changed=bool(written), dest=dest, files=written, summary=_report.counts(report))
-        if args['textfiles_dir']:
-            result['textfiles'] = 0 if self._task.check_mode else len(proms)
-        return result
+        if check:
+            return written, proms
+        for fmt in ('html', 'json', 'md'):
+            if fmt not in formats:
+                continue
+            path = os.path.join(dest, _render.FILES[fmt])
+            if fmt == 'json':
+                with files.open(path) as f:
+                    _render.write_json(f, report, spool)
+                    files.finish(f)
+            elif fmt == 'html':
+                files.add(path, _render.html(report, view))
+            else:
+                files.add(path, _render.markdown(report, view))
+            written.append(path)
+        return written, proms

@@ -13,14 +13,25 @@ short_description: Write the fleet OOM report on the controller from facts Ansib
 version_added: 0.2.0
 description:
   - Builds the fleet OOM report (C(index.html), C(report.json), C(report.md)) on the
-    controller and writes the files atomically (a temporary file in the same
-    directory, then a rename) into O(dest).
+    controller and writes the files into O(dest) as one set, with the textfiles of
+    O(textfiles_dir). Every file is first written in full beside its target, then
+    all are renamed into place; if any cannot be written, none is changed.
   - For each host it takes the registered result of M(sre.oom.oom_facts) named by
     O(result_var) or, when the host has none, its C(ansible_facts.oom) known to
     Ansible (gathered earlier in the run or read from the fact cache). Hosts with
     neither are listed as having no data.
   - It contacts no host; run it once (C(run_once)). The aggregation is plain
-    Python, so 5,000 hosts take seconds.
+    Python and reads one host at a time, keeping of each only what the pages
+    need, so 20,000 hosts take seconds and the controller's memory does not
+    grow with the size of each host's facts.
+  - With the C(ansible.builtin.jsonfile) fact cache it reads the cache files
+    itself, read-only, in the layouts of ansible-core 2.17 and 2.18 (and AWX),
+    C(<prefix><host>), and of 2.19, C(<prefix>s1_<host>) (the newer file when
+    both exist). A cache entry that cannot be read (truncated JSON, invalid UTF-8,
+    not an object, not a regular file) lists that host as having no data, with the
+    words C(cache entry unreadable) and the reason; the entry is never deleted
+    and the report goes on. Other cache plugins are asked through Ansible; an
+    error there is reported the same way.
   - One host's malformed data (a time that does not exist, an enormous string,
     missing keys, wrong types) is listed in that host's C(problems) and never stops
     the report for the others.
@@ -66,10 +77,14 @@ options:
     description:
       - When set, also write, for each host with data, the content of its
         node_exporter textfile (C(sre_oom.prom)) into this directory on the
-        controller, as C(NAME-SHA1.prom) (NAME with anything but letters, digits,
-        C(_), C(.) and C(-) replaced by C(_); SHA1 the first 10 hex digits of the
-        SHA-1 of the inventory name). Placing the files on the hosts is up to the
-        caller (the role does it with M(ansible.builtin.copy)).
+        controller, as C(NAME-SHA1.prom) (NAME the first 100 characters of the
+        inventory name with anything but letters, digits, C(_), C(.) and C(-)
+        replaced by C(_); SHA1 the first 10 hex digits of the SHA-1 of the whole
+        inventory name), so at most 116 bytes whatever the host name. Placing the
+        files on the hosts is up to the caller (the role does it with
+        M(ansible.builtin.copy)).
+      - Files of that form left by an earlier run for hosts that have no data now
+        are removed, after the new set is in place.
       - The content is kept in files rather than in the task result, so that a
         fleet of thousands of hosts does not carry every host's text in every
         host's variables.
@@ -90,7 +105,7 @@ attributes:
     description: Runs on the controller only.
 notes:
   - The jsonfile fact cache expires entries after C(fact_caching_timeout) (one day by
-    default); expired hosts are reported as having no data.
+    default); expired hosts are reported as having no data (C(the cached facts expired)).
 seealso:
   - module: sre.oom.oom_facts
   - name: The report role

@@ -16,12 +16,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import functools
 import hashlib
 import json
 import os
 import re
+import shutil
 import tempfile
+import uuid
 
 from ansible_collections.sre.oom.plugins.plugin_utils import _escape
 from ansible_collections.sre.oom.plugins.plugin_utils import _report
@@ -36,6 +39,7 @@ LIMITS = {
     'md_hosts': 50,             # rows per host table in report.md
 }
 SHORT = 200                     # characters of a host string shown on a page
+RECENT = 3600                   # seconds: kills this recent are marked on the timeline
 
 FLAG_LABELS = {'panic_on_oom_no_reboot': 'panics, never reboots', 'panic_on_oom_always': 'panics on any OOM',
                'protected_top_memory_user': 'protected top memory user',
@@ -132,6 +136,45 @@ def kind(ev):
     return short(k, 32) if isinstance(k, str) and k else 'unknown'
 
 
+_SOFT = re.compile(r'([/._@:=-])')
+
+
+def soft(text):
+    """HTML-escaped `text` with a break opportunity (<wbr>) after / . _ @ : = -.
+
+    Unit names, cgroup paths and container ids then wrap at their separators
+    instead of in the middle of a word.
+    """
+    import markupsafe
+    # Escaped first: the entities it makes (&amp; &lt; &#39; ...) hold none of the separators.
+    return markupsafe.Markup(_SOFT.sub(r'\1<wbr>', str(markupsafe.escape(text))))
+
+
+def why(ev):
+    """The reason of a kill, in words (from killer, kind and reason)."""
+    k, r = killer(ev), ev.get('reason')
+    if k == 'systemd-oomd':
+        if r == 'swap':
+            return 'systemd-oomd: swap nearly full'
+        cg = ev.get('oom_memcg') or ev.get('cgroup')
+        return 'systemd-oomd: memory pressure too high' + (' in %s' % short(cg, 80) if cg else '')
+    if k == 'earlyoom':
+        return 'earlyoom: available memory (and swap) too low'
+    if k != 'kernel':
+        return '%s%s' % (k, (': %s' % short(r, 40).replace('_', ' ')) if isinstance(r, str) and r else '')
+    d = kind(ev)
+    if d == 'memcg':
+        cg = ev.get('oom_memcg')
+        return 'memory cgroup limit hit' + (' in %s' % short(cg, 80) if cg else '')
+    if d == 'global':
+        return 'the whole machine ran out of memory'
+    if d == 'cpuset':
+        return "out of memory on its cpuset's memory nodes"
+    if d == 'mempolicy':
+        return "out of memory on its NUMA policy's memory nodes"
+    return 'unknown'
+
+
 def overcommit(s):
     m = s.get('overcommit_memory')
     if m == 0:
@@ -181,13 +224,7 @@ def missed_text(h):
 
 def kill_rows(report, view, limit):
     """The newest `limit` kills: (host name, event, epoch or None); untimed last."""
-    hosts = report['hosts']
-    rows = []
-    for t, hi, ei in view['timed'][:limit]:
-        rows.append((hosts[hi]['name'], hosts[hi]['events'][ei], t))
-    for t, hi, ei in view['untimed'][:max(0, limit - len(rows))]:
-        rows.append((hosts[hi]['name'], hosts[hi]['events'][ei], t))
-    return rows
+    return view['rows'][:limit]
 
 
 def timeline(view):
@@ -201,17 +238,22 @@ def timeline(view):
     else:
         secs, name = 30 * 86400, '30 days'
     bins = {}
-    hosts = view['hosts']
-    for t, hi, ei in view['timed']:
+    for t, memcg in zip(view['times'], view['memcg']):
         b = int(t // secs) * secs
-        memcg = hosts[hi]['events'][ei].get('kind') == 'memcg'
-        entry = bins.setdefault(b, [0, 0])
+        entry = bins.get(b)
+        if entry is None:
+            entry = bins[b] = [0, 0]
         entry[0 if memcg else 1] += 1
     out = []
     for b in sorted(bins):
         m, o = bins[b]
         out.append({'start': b, 'label': when(b)[:16], 'memcg': m, 'other': o, 'total': m + o})
-    return {'bins': out, 'secs': secs, 'name': name, 'span': span, 'start': start}
+    # Kills in the last hour before the report: marked on their own, as a bin of an
+    # hour is a few pixels wide on a window of days.
+    now = view.get('now', end)
+    recent = sum(1 for t in view['times'] if now - RECENT <= t <= now + 60)
+    return {'bins': out, 'secs': secs, 'name': name, 'span': span, 'start': start,
+            'recent': recent, 'recent_start': max(start, now - RECENT), 'now': now}
 
 
 # --------------------------------------------------------------- HTML
@@ -228,10 +270,10 @@ def _template():
     # Lenient undefined: a key missing from one host's event prints as nothing.
     env = jinja2.Environment(autoescape=True, undefined=jinja2.ChainableUndefined,
                              trim_blocks=True, lstrip_blocks=True)
-    env.filters.update({'num': num, 'kb': kb, 'when': when, 'short': short, 'val': val})
+    env.filters.update({'num': num, 'kb': kb, 'when': when, 'short': short, 'val': val, 'soft': soft})
     env.globals.update({
         'where': where, 'invoker': invoker, 'victim': victim, 'victim_pid': victim_pid, 'rss': rss,
-        'event_time': event_time, 'killer': killer, 'kind': kind, 'overcommit': overcommit,
+        'event_time': event_time, 'killer': killer, 'kind': kind, 'why': why, 'overcommit': overcommit,
         'window_text': window_text, 'age': age, 'missed_text': missed_text, 'status_text': STATUS,
         'flag_labels': FLAG_LABELS, 'd': _d,
     })
@@ -325,12 +367,12 @@ def markdown(report, view, limits=None):
     out += ['', '## OOM kills (newest first)', '']
     rows = kill_rows(report, view, lim['md_events'])
     if rows:
-        out.append(_row(['Time (UTC)', 'Host', 'Victim', 'PID', 'RSS at death', 'Unit / container', 'Kind',
+        out.append(_row(['Time (UTC)', 'Host', 'Victim', 'PID', 'RSS at death', 'Unit / container', 'Kind: why',
                          'Killer', 'Invoked by']))
         out.append('|---|---|---|---:|---:|---|---|---|---|')
         for hn, ev, t in rows:
             out.append(_row([md(event_time(ev, t)), md(hn), md(victim(ev)), md(victim_pid(ev)), md(rss(ev)),
-                             md(where(ev)), md(kind(ev)), md(killer(ev)), md(invoker(ev))]))
+                             md(where(ev)), md('%s: %s' % (kind(ev), why(ev))), md(killer(ev)), md(invoker(ev))]))
         if s['events_listed'] > len(rows):
             out += ['', '%s more not shown: this lists the %s most recent of %s; all are in report.json.' % (
                 num(s['events_listed'] - len(rows)), num(len(rows)), num(s['events_listed']))]
@@ -439,39 +481,176 @@ def to_json(report):
     return json.dumps(report, indent=None, separators=(',', ':'), default=str, ensure_ascii=False) + '\n'
 
 
+def host_json(host):
+    """One host's entry of report.json, as bytes: JSON in ASCII (anything else as \\u escapes,
+    which also covers strings that are not valid Unicode; and is the encoder's fastest path)."""
+    return json.dumps(host, indent=None, separators=(',', ':'), default=str).encode('ascii')
+
+
+def write_json(f, report, hosts=None):
+    """report.json into the binary file `f`.
+
+    With `hosts` (a binary file holding the hosts' entries, comma-separated,
+    as host_json wrote them), report['hosts'] is ignored and the entries are
+    copied from it, so that the whole fleet's events are never in memory.
+    """
+    if hosts is None:
+        f.write(to_json(report).encode('utf-8', 'backslashreplace'))
+        return
+    head = to_json(dict(report, hosts=[])).encode('utf-8', 'backslashreplace')
+    tail = b'[]}\n'
+    if not head.endswith(tail):     # pragma: no cover - 'hosts' is the last key of the report
+        raise ValueError('report.json: hosts is not the last key')
+    f.write(head[:-len(tail)] + b'[')
+    hosts.seek(0)
+    shutil.copyfileobj(hosts, f, 1 << 20)
+    f.write(b']}\n')
+
+
+class FileSet:
+    """Files written as one set: all of them, or none.
+
+    Each file is first written in full to a temporary file beside its target
+    (fsync'ed). commit() then renames every one over its target; abort()
+    removes the temporary files and leaves every target as it was. Scratch
+    files (scratch()) are removed either way.
+    """
+
+    def __init__(self):
+        self.staged = []        # (temporary path, target path)
+        self.scratches = []
+
+    @staticmethod
+    def _temp(target):
+        directory = os.path.dirname(os.path.abspath(target))
+        base = os.path.basename(target)
+        fd, tmp = tempfile.mkstemp(prefix='.%s.' % base[:64], suffix='.tmp', dir=directory)
+        return fd, tmp
+
+    def open(self, target):
+        """A binary file for `target`'s new content; closing it is up to the caller (use `with`)."""
+        fd, tmp = self._temp(target)
+        self.staged.append((tmp, target))
+        return os.fdopen(fd, 'wb')
+
+    def add(self, target, text, mode=0o644):
+        """Stage `target` with `text` (str or bytes)."""
+        data = text if isinstance(text, bytes) else text.encode('utf-8', 'backslashreplace')
+        with self.open(target) as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(self.staged[-1][0], mode)
+
+    def finish(self, f, mode=0o644):
+        """Flush, fsync and close a file from open() and set its mode."""
+        f.flush()
+        os.fsync(f.fileno())
+        f.close()
+        os.chmod(self.staged[-1][0], mode)
+
+    def scratch(self, directory):
+        """A binary temporary file in `directory`, removed by commit() and abort()."""
+        fd, tmp = tempfile.mkstemp(prefix='.sre-oom-report.', suffix='.tmp', dir=directory)
+        self.scratches.append(tmp)
+        return os.fdopen(fd, 'w+b')
+
+    def commit(self):
+        """Rename every staged file over its target, or (OSError) leave every target as it was.
+
+        Before a target is replaced, a hard link keeps its old content; if a
+        later rename fails, the targets already replaced get their old content
+        back (or are removed when they are new) and the error is raised.
+        """
+        done = []       # (target, backup path or None)
+        try:
+            for tmp, target in self.staged:
+                backup = None
+                if os.path.lexists(target):
+                    if os.path.isdir(target) and not os.path.islink(target):
+                        raise IsADirectoryError(errno.EISDIR, 'Is a directory', target)
+                    backup = self._backup_name(target)
+                    os.link(target, backup, follow_symlinks=False)
+                try:
+                    os.replace(tmp, target)
+                except OSError:
+                    if backup:
+                        os.unlink(backup)
+                    raise
+                done.append((target, backup))
+        except OSError:
+            for target, backup in reversed(done):
+                try:
+                    if backup:
+                        os.replace(backup, target)
+                    else:
+                        os.unlink(target)
+                except OSError:
+                    pass
+            raise
+        finally:
+            for _target, backup in done:
+                if backup:
+                    try:
+                        os.unlink(backup)
+                    except OSError:
+                        pass
+            self.abort()
+
+    @staticmethod
+    def _backup_name(target):
+        directory, base = os.path.split(os.path.abspath(target))
+        return os.path.join(directory, '.%s.%s.old.tmp' % (base[:64], uuid.uuid4().hex[:12]))
+
+    def abort(self):
+        for tmp, _target in self.staged:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        self.staged = []
+        self._drop_scratches()
+
+    def _drop_scratches(self):
+        for tmp in self.scratches:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        self.scratches = []
+
+
 def write_atomic(path, text, mode=0o644):
     """Write `text` to `path`: a temp file in the same directory, fsync, os.replace.
 
     A reader sees the old file or the new one, never half of one. Raises OSError.
     """
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), suffix='.tmp', dir=directory)
+    files = FileSet()
     try:
-        with os.fdopen(fd, 'w', encoding='utf-8') as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        files.add(path, text, mode)
+        files.commit()
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        files.abort()
         raise
 
 
 FILES = {'html': 'index.html', 'json': 'report.json', 'md': 'report.md'}
 
 
+TEXTFILE_READABLE = 100     # characters of the host name kept in a textfile's name
+
+
 def textfile_name(host_name):
     """The staging file name of a host's textfile on the controller.
 
-    Readable and unique whatever the inventory name: the name with anything
-    but [A-Za-z0-9_.-] replaced, then the first 10 hex digits of its SHA-1.
-    The role computes the same name in Jinja (regex_replace and hash('sha1')).
+    Unique and short enough for any file system whatever the inventory name
+    (a 253-character DNS name, or longer): the first TEXTFILE_READABLE
+    characters of the name with anything but [A-Za-z0-9_.-] replaced by `_`,
+    then `-` and the first 10 hex digits of the SHA-1 of the whole name; at
+    most 116 bytes. The role computes the same name in Jinja (regex_replace,
+    a slice and hash('sha1')).
     """
-    safe = re.sub(r'[^A-Za-z0-9_.-]', '_', host_name)
+    safe = re.sub(r'[^A-Za-z0-9_.-]', '_', host_name)[:TEXTFILE_READABLE]
     return '%s-%s.prom' % (safe, hashlib.sha1(host_name.encode('utf-8')).hexdigest()[:10])
 
 

@@ -18,7 +18,9 @@ missing keys, wrong types) keeps its row; what was wrong is listed in its
 
 from __future__ import annotations
 
+import array
 import datetime as dt
+import heapq
 import re
 
 from ansible_collections.sre.oom.plugins.module_utils import _sysctl
@@ -33,6 +35,7 @@ LONG_STRING = 1024      # longer strings from a host are flagged (and shortened 
 
 _UTC = dt.timezone.utc
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=_UTC)
+_EPOCH_NAIVE = dt.datetime(1970, 1, 1)
 _ISO = re.compile(r'^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?'
                   r'\s*(Z|[+-]\d{2}:?\d{2})?$')
 _REL = re.compile(r'^-?\s*(\d+)\s*([smhdw])$')
@@ -56,6 +59,16 @@ def parse_time(value):
     """
     if not isinstance(value, str) or len(value) > 64:
         return None
+    # Fast path for the form sre.oom.oom_facts writes (2026-11-30T10:00:00[.ffffff]Z):
+    # the C parser, checked to be naive UTC; anything else takes the regex below.
+    if len(value) >= 20 and value[-1] == 'Z' and value[10] == 'T' and value[4] == '-':
+        try:
+            t = dt.datetime.fromisoformat(value[:-1])
+        except ValueError:
+            t = None
+        if t is not None and t.tzinfo is None:
+            secs = (t - _EPOCH_NAIVE).total_seconds()
+            return secs if secs >= 0 else None
     m = _ISO.match(value.strip())
     if not m:
         return None
@@ -120,13 +133,24 @@ def _typename(v):
 
 # --------------------------------------------------------------- input
 
-def host_input(name, result=None, facts=None, has_result=False):
+def result_decides(result):
+    """True when host_input() does not look at the cached facts for this registered result."""
+    if not isinstance(result, dict) or result.get('unreachable') or result.get('failed'):
+        return True
+    if result.get('skipped'):
+        return False
+    af = result.get('ansible_facts')
+    return isinstance(af, dict) and isinstance(af.get('oom'), dict)
+
+
+def host_input(name, result=None, facts=None, has_result=False, facts_error=None):
     """Decide where one host's data comes from.
 
     `result`: the registered result of sre.oom.oom_facts (when `has_result`);
     `facts`: the host's `ansible_facts.oom` known to Ansible (fact cache,
-    earlier tasks), used when there is no result. Returns
-    (status, error, oom dict or None, data_source).
+    earlier tasks), used when there is no result; `facts_error`: why there
+    are no facts when it is more than their absence (an unreadable or expired
+    fact cache entry). Returns (status, error, oom dict or None, data_source).
     """
     if has_result:
         r = result if isinstance(result, dict) else {}
@@ -151,6 +175,8 @@ def host_input(name, result=None, facts=None, has_result=False):
         return 'ok', None, facts, 'facts'
     if facts is not None:
         return 'no_data', 'ansible_facts.oom is a %s, not a dict' % _typename(facts), None, 'facts'
+    if facts_error:
+        return 'no_data', 'no data: %s' % _text(facts_error, 1000), None, 'facts'
     return ('no_data', 'no data: no sre.oom.oom_facts result and no ansible_facts.oom known for this host '
             '(not gathered, failed or unreachable, or expired from the fact cache)', None, None)
 
@@ -246,10 +272,11 @@ def _check_event(i, ev, problems):
         v = ev.get(key)
         if isinstance(v, str) and len(v) > LONG_STRING:
             _long(v, 'event %d: %s' % (i, key), problems)
-    if isinstance(victim, dict):
-        _long(victim.get('comm'), 'event %d: victim.comm' % i, problems)
-    if isinstance(inv, dict):
-        _long(inv.get('comm'), 'event %d: invoker.comm' % i, problems)
+    for who, what in ((victim, 'victim'), (inv, 'invoker')):
+        if isinstance(who, dict):
+            v = who.get('comm')
+            if isinstance(v, str) and len(v) > LONG_STRING:
+                _long(v, 'event %d: %s.comm' % (i, what), problems)
     killer = ev.get('killer')
     killer = killer if isinstance(killer, str) and killer else 'kernel'
     kind = ev.get('kind')
@@ -446,17 +473,39 @@ def policy_key(host):
     return tuple(host['sysctl'][k] for k in SYSCTLS)
 
 
-def build(hosts, since='-7d', now=None, stale_after=86400):
-    """The report from every host's input.
+class Fleet:
+    """The report, built one host at a time.
 
-    `hosts`: list of (name, status, error, oom, data_source) as host_input()
-    returns them (after the name). Returns (report, view): `report` is
-    report.json; `view` holds what the pages add (sorted kills as
-    (epoch or None, host index, event index), policy groups, ...).
+    `add()` takes one host's input as host_input() returns it (after the
+    name), checks it and keeps what the pages need. With a `sink`, each
+    host's complete entry (with its events) is handed to it as soon as it
+    is built (the action writes it to report.json and the host's textfile),
+    and only a light copy is kept: no events, services or counters, and the
+    first `victims` next victims. Of the kills, the fleet keeps their times
+    (for the timeline) and the newest `rows` (for the tables); so memory does
+    not grow with the facts of each host. Without a sink every entry is kept
+    whole (report['hosts'] is then report.json's host list).
     """
-    now = now if now is not None else dt.datetime.now(_UTC).timestamp()
-    report_hosts, timed, untimed, by_killer_kind = [], [], [], {}
-    for hi, (name, status, error, oom, data_source) in enumerate(hosts):
+
+    def __init__(self, since='-7d', now=None, stale_after=86400, rows=500, sink=None, victims=5):
+        self.since = since
+        self.now = now if now is not None else dt.datetime.now(_UTC).timestamp()
+        self.stale_after = stale_after
+        self.rows = rows
+        self.sink = sink
+        self.victims = victims
+        self.hosts = []
+        self.times = array.array('d')
+        self.memcg = bytearray()
+        self.newest = []            # heap of (t, -host index, -event index, name, event)
+        self.untimed = 0
+        self.untimed_rows = []
+        self.by_killer_kind = {}
+
+    def add(self, name, status, error, oom, data_source):
+        """Check one host's data and take it into the report; returns its entry."""
+        now, stale_after = self.now, self.stale_after
+        hi = len(self.hosts)
         try:
             h, times, kinds = host_entry(name, status, error, oom, data_source, now, stale_after)
         except Exception as e:  # pylint: disable=broad-except
@@ -465,79 +514,122 @@ def build(hosts, since='-7d', now=None, stale_after=86400):
             h['problems'] = ['the report could not read this host\'s data: %s: %s'
                              % (type(e).__name__, _text(str(e), 300))]
             h['error'] = h['problems'][0]
-        report_hosts.append(h)
+        events, heap, rows = h['events'], self.newest, self.rows
         for ei, t in enumerate(times):
-            (timed if t is not None else untimed).append((t, hi, ei))
+            ev = events[ei]
+            if t is None:
+                self.untimed += 1
+                if len(self.untimed_rows) < rows:
+                    self.untimed_rows.append((name, ev))
+                continue
+            self.times.append(t)
+            self.memcg.append(1 if ev.get('kind') == 'memcg' else 0)
+            if rows <= 0:
+                continue
+            item = (t, -hi, -ei, name, ev)
+            if len(heap) < rows:
+                heapq.heappush(heap, item)
+            elif item[:3] > heap[0][:3]:
+                heapq.heapreplace(heap, item)
         for kk in kinds:
-            by_killer_kind[kk] = by_killer_kind.get(kk, 0) + 1
-    timed.sort(key=lambda k: (k[0], -k[1], -k[2]), reverse=True)
+            self.by_killer_kind[kk] = self.by_killer_kind.get(kk, 0) + 1
+        if self.sink is not None:
+            self.sink(h)
+            light = dict(h)
+            for key in ('events', 'services', 'counters'):
+                del light[key]
+            light['next_victims'] = h['next_victims'][:self.victims]
+            self.hosts.append(light)
+        else:
+            self.hosts.append(h)
+        return h
 
-    ok = [h for h in report_hosts if h['status'] == 'ok']
-    bad = [h for h in report_hosts if h['status'] != 'ok']
-    kill_hosts = sorted((h for h in ok if h['kills']), key=lambda h: (-h['kills'], h['name']))
-    flagged = [h for h in report_hosts if h['flags']]
-    last = None
-    if timed:
-        t, hi, ei = timed[0]
-        ev = report_hosts[hi]['events'][ei]
-        victim = _mapping(ev.get('victim')) or {}
-        last = {'time': iso(t), 'host': report_hosts[hi]['name'], 'comm': victim.get('comm'),
-                'pid': victim.get('pid'), 'unit': ev.get('unit'), 'container_id': ev.get('container_id')}
-    oldest = timed[-1][0] if timed else None
-    newest = timed[0][0] if timed else None
-    start, end = window(since, now, oldest, newest)
-    missed_known = [h['missed_kills'] for h in ok if h['missed_kills'] is not None]
+    def finish(self):
+        """(report, view): report.json (with the hosts kept) and what the pages add."""
+        now, since, report_hosts = self.now, self.since, self.hosts
+        newest = sorted(self.newest, key=lambda k: k[:3], reverse=True)
+        rows = [(name, ev, t) for t, _h, _e, name, ev in newest]
+        rows += [(name, ev, None) for name, ev in self.untimed_rows[:max(0, self.rows - len(rows))]]
 
-    groups = {}
-    for h in ok:
-        groups.setdefault(policy_key(h), []).append(h)
-    policies = []
-    for key, members in groups.items():
-        ids = []
-        for h in members:
-            for f in h['flags']:
-                if f['id'] not in ids and f['id'] in ('panic_on_oom_no_reboot', 'panic_on_oom_always'):
-                    ids.append(f['id'])
-        policies.append({'sysctl': dict(zip(SYSCTLS, key)), 'hosts': [h['name'] for h in members],
-                         'flags': [f for f in members[0]['flags'] if f['id'] in ids],
-                         'kills': sum(h['kills'] or 0 for h in members)})
-    policies.sort(key=lambda p: (-len(p['hosts']), p['hosts'][0]))
+        ok = [h for h in report_hosts if h['status'] == 'ok']
+        bad = [h for h in report_hosts if h['status'] != 'ok']
+        kill_hosts = sorted((h for h in ok if h['kills']), key=lambda h: (-h['kills'], h['name']))
+        flagged = [h for h in report_hosts if h['flags']]
+        last = None
+        if newest:
+            t, _h, _e, name, ev = newest[0]
+            victim = _mapping(ev.get('victim')) or {}
+            last = {'time': iso(t), 'host': name, 'comm': victim.get('comm'),
+                    'pid': victim.get('pid'), 'unit': ev.get('unit'), 'container_id': ev.get('container_id')}
+        oldest = min(self.times) if self.times else None
+        newest_t = newest[0][0] if newest else (max(self.times) if self.times else None)
+        start, end = window(since, now, oldest, newest_t)
+        missed_known = [h['missed_kills'] for h in ok if h['missed_kills'] is not None]
 
-    summary = {
-        'hosts': len(report_hosts),
-        'hosts_reporting': len(ok),
-        'hosts_without_data': len(bad),
-        'hosts_with_kills': len(kill_hosts),
-        'hosts_flagged': len(flagged),
-        'hosts_log_unreadable': sum(1 for h in ok if not h['log_readable']),
-        'kills': sum(h['kills'] for h in kill_hosts),
-        'events_listed': len(timed) + len(untimed),
-        'last_kill': last,
-        # added in sre.oom 0.2.0
-        'hosts_stale': sum(1 for h in ok if h['stale']),
-        'hosts_age_unknown': sum(1 for h in ok if h['stale'] is None),
-        'missed_kills': sum(missed_known),
-        'hosts_missed_kills': sum(1 for m in missed_known if m > 0),
-        'hosts_missed_unknown': len(ok) - len(missed_known),
-        'hosts_with_problems': sum(1 for h in report_hosts if h['problems']),
-        'policies': len(policies),
-        'kills_by_killer_kind': [{'killer': k, 'kind': d, 'events': n}
-                                 for (k, d), n in sorted(by_killer_kind.items())],
-    }
-    report = {
-        'schema': SCHEMA,
-        'generated': iso(now),
-        'since': since,
-        'window': {'start': iso(start), 'end': iso(end)},
-        'summary': summary,
-        'stale_after_seconds': stale_after,
-        'hosts': report_hosts,
-    }
-    view = {
-        'now': now, 'start': start, 'end': end, 'timed': timed, 'untimed': untimed,
-        'ok': ok, 'bad': bad, 'kill_hosts': kill_hosts, 'flagged': flagged, 'policies': policies,
-    }
-    return report, view
+        groups = {}
+        for h in ok:
+            groups.setdefault(policy_key(h), []).append(h)
+        policies = []
+        for key, members in groups.items():
+            ids = []
+            for h in members:
+                for f in h['flags']:
+                    if f['id'] not in ids and f['id'] in ('panic_on_oom_no_reboot', 'panic_on_oom_always'):
+                        ids.append(f['id'])
+            policies.append({'sysctl': dict(zip(SYSCTLS, key)), 'hosts': [h['name'] for h in members],
+                             'flags': [f for f in members[0]['flags'] if f['id'] in ids],
+                             'kills': sum(h['kills'] or 0 for h in members)})
+        policies.sort(key=lambda p: (-len(p['hosts']), p['hosts'][0]))
+
+        summary = {
+            'hosts': len(report_hosts),
+            'hosts_reporting': len(ok),
+            'hosts_without_data': len(bad),
+            'hosts_with_kills': len(kill_hosts),
+            'hosts_flagged': len(flagged),
+            'hosts_log_unreadable': sum(1 for h in ok if not h['log_readable']),
+            'kills': sum(h['kills'] for h in kill_hosts),
+            'events_listed': len(self.times) + self.untimed,
+            'last_kill': last,
+            # added in sre.oom 0.2.0
+            'hosts_stale': sum(1 for h in ok if h['stale']),
+            'hosts_age_unknown': sum(1 for h in ok if h['stale'] is None),
+            'missed_kills': sum(missed_known),
+            'hosts_missed_kills': sum(1 for m in missed_known if m > 0),
+            'hosts_missed_unknown': len(ok) - len(missed_known),
+            'hosts_with_problems': sum(1 for h in report_hosts if h['problems']),
+            'policies': len(policies),
+            'kills_by_killer_kind': [{'killer': k, 'kind': d, 'events': n}
+                                     for (k, d), n in sorted(self.by_killer_kind.items())],
+        }
+        report = {
+            'schema': SCHEMA,
+            'generated': iso(now),
+            'since': since,
+            'window': {'start': iso(start), 'end': iso(end)},
+            'summary': summary,
+            'stale_after_seconds': self.stale_after,
+            'hosts': report_hosts,
+        }
+        view = {
+            'now': now, 'start': start, 'end': end, 'rows': rows,
+            'timed_count': len(self.times), 'untimed_count': self.untimed,
+            'times': self.times, 'memcg': self.memcg,
+            'ok': ok, 'bad': bad, 'kill_hosts': kill_hosts, 'flagged': flagged, 'policies': policies,
+        }
+        return report, view
+
+
+def build(hosts, since='-7d', now=None, stale_after=86400, rows=500):
+    """The report from every host's input, all held in memory.
+
+    `hosts`: list of (name, status, error, oom, data_source) as host_input()
+    returns them (after the name). Returns (report, view) as Fleet.finish().
+    """
+    fleet = Fleet(since=since, now=now, stale_after=stale_after, rows=rows)
+    for name, status, error, oom, data_source in hosts:
+        fleet.add(name, status, error, oom, data_source)
+    return fleet.finish()
 
 
 def counts(report):

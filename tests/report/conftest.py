@@ -132,6 +132,16 @@ def scenario_down():
     return {'down-1': 'unreachable', 'down-2': 'unreachable'}
 
 
+# The longest legal DNS name: 253 characters (labels of at most 63).
+LONG_NAME = '.'.join(['a' * 63, 'b' * 63, 'c' * 63, 'd' * 61])
+
+
+def scenario_longname():
+    """A host with the longest legal DNS name, with a kill, beside a short one."""
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    return {LONG_NAME: facts([event(now - dt.timedelta(hours=1), comm='long-kill')]), 'short-1': facts()}
+
+
 THOUSANDS_HOSTS = 3
 THOUSANDS_PER_HOST = 2000
 
@@ -156,6 +166,7 @@ SCENARIOS = {
     'quiet': (scenario_quiet, {}),
     'down': (scenario_down, {'oom_report_formats': ['json', 'md']}),
     'thousands': (scenario_thousands, {}),
+    'longname': (scenario_longname, {}),
 }
 
 
@@ -181,8 +192,8 @@ def run_scenario(base: Path, hosts: dict, extra: dict, textfile: bool = False):
     base.mkdir(parents=True, exist_ok=True)
     out = base / 'out'
     inv_hosts = {}
-    for name, spec in hosts.items():
-        fixture = base / ('%s.json' % name)
+    for i, (name, spec) in enumerate(hosts.items()):
+        fixture = base / ('fixture-%d.json' % i)     # a host name may be longer than a file name
         hv = {'oom_facts_fixture': str(fixture)}
         if spec == 'unreachable':
             if not shutil.which('ssh'):

@@ -50,6 +50,9 @@ def fleet():
             'tripwire-1': {'oom': facts()}}
 
 
+BROKEN = {'truncated-1': b'{"__payload__": "{\\"oom\\": {\\"ev', 'badutf-1': b'{"oom": {"source": "\xff\xfe"}}'}
+
+
 @pytest.fixture(scope='module', params=['playbook', 'role-in-fleet-play'])
 def run(request, tmp_path_factory):
     base = tmp_path_factory.mktemp('cache-%s' % request.param)
@@ -58,12 +61,21 @@ def run(request, tmp_path_factory):
     py = Path(ap).with_name('python')
     subprocess.run([str(py if py.exists() else 'python3'), '-c', WRITE_CACHE, str(cache)],
                    input=json.dumps(fleet()), text=True, check=True, timeout=120)
+    # Entries that cannot be read, in the layouts of every supported ansible-core
+    # (2.17/2.18 and AWX: <host>; 2.19: s1_<host>). Only for the play on
+    # localhost: in a play over the fleet, Ansible itself reads each play host's
+    # entry before any task runs, fails the play on a corrupt one and deletes it
+    # (the role README says so).
+    broken = BROKEN if request.param == 'playbook' else {}
+    for name, data in broken.items():
+        for fname in (name, 's1_' + name):
+            (cache / fname).write_bytes(data)
     wire = base / 'tripwire'
     wire.write_text('#!/bin/sh\necho "$0 $*" >> %s.called\nexit 1\n' % wire)
     wire.chmod(0o755)
     hosts = {name: {'ansible_connection': 'ssh', 'ansible_host': '%s.invalid' % name,
                     'ansible_ssh_common_args': '-o ConnectTimeout=2 -o BatchMode=yes'}
-             for name in ('fresh-1', 'old-1', 'legacy-1', 'nofacts-1')}
+             for name in ('fresh-1', 'old-1', 'legacy-1', 'nofacts-1') + tuple(broken)}
     hosts['tripwire-1'] = {'ansible_connection': 'local', 'ansible_python_interpreter': str(wire)}
     (base / 'inventory.json').write_text(json.dumps({'all': {'hosts': hosts}}))
     out = base / 'out'
@@ -77,7 +89,8 @@ def run(request, tmp_path_factory):
         timeout=600, check=False)
     log = proc.stdout + proc.stderr
     (base / 'ansible.log').write_text(log)
-    return {'rc': proc.returncode, 'log': log, 'out': out, 'wire': wire, 'mode': request.param}
+    return {'rc': proc.returncode, 'log': log, 'out': out, 'wire': wire, 'mode': request.param, 'cache': cache,
+            'broken': broken}
 
 
 def test_no_host_was_contacted(run):
@@ -93,11 +106,16 @@ def test_no_host_was_contacted(run):
 def test_report_from_the_cache(run):
     rep = json.loads((run['out'] / 'report.json').read_text())
     hosts = {h['name']: h for h in rep['hosts']}
-    assert set(hosts) == {'fresh-1', 'old-1', 'legacy-1', 'nofacts-1', 'tripwire-1'}
+    assert set(hosts) == {'fresh-1', 'old-1', 'legacy-1', 'nofacts-1', 'tripwire-1'} | set(run['broken'])
     assert hosts['nofacts-1']['status'] == 'no_data'
     assert hosts['nofacts-1']['error'].startswith('no data')
     assert {n: h['data_source'] for n, h in hosts.items() if h['status'] == 'ok'} == {
         'fresh-1': 'facts', 'old-1': 'facts', 'legacy-1': 'facts', 'tripwire-1': 'facts'}
+    for name in run['broken']:
+        assert hosts[name]['status'] == 'no_data'
+        assert hosts[name]['error'].startswith('no data: cache entry unreadable: %s/' % run['cache'])
+        for fname in (name, 's1_' + name):          # nothing deleted behind the user's back
+            assert (run['cache'] / fname).read_bytes() == BROKEN[name]
     assert hosts['fresh-1']['events'][0]['victim']['comm'] == 'cached-kill'
     assert (hosts['fresh-1']['stale'], hosts['old-1']['stale'], hosts['legacy-1']['stale']) == (False, True, None)
     assert hosts['fresh-1']['missed_kills'] == 3 and hosts['legacy-1']['missed_kills'] is None
@@ -111,7 +129,7 @@ def test_page_shows_stale_and_no_data(run):
     assert 'facts gathered more than 1d ago' in text
     assert 'old-1 (' in text
     nodata = {r[0]: r[1] for r in p.tables['nodata'][1:]}
-    assert nodata == {'nofacts-1': 'no data'}
+    assert nodata == dict.fromkeys(['nofacts-1', *run['broken']], 'no data')
 
 
 def test_the_tripwire_trips(tmp_path):

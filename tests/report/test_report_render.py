@@ -16,7 +16,7 @@ import re
 
 import pytest
 
-from conftest import HOSTILE, THOUSANDS_HOSTS, THOUSANDS_PER_HOST
+from conftest import HOSTILE, LONG_NAME, THOUSANDS_HOSTS, THOUSANDS_PER_HOST
 from report_html import page
 
 
@@ -289,3 +289,17 @@ def test_thousands_markdown_capped(thousands):
     assert '5,950 more not shown' in md
     assert md.count('| bulk-') < 100
     assert len(md) < 50_000
+
+
+def test_longest_host_name_with_textfiles(report):
+    """A 253-character host name: the report, every textfile, and the file on the host."""
+    res = report('longname', textfile=True)
+    assert res['rc'] == 0, res['log'][-4000:]
+    rep = json.loads((res['dir'] / 'report.json').read_text(encoding='utf-8'))
+    assert {h['name']: h['status'] for h in rep['hosts']} == {LONG_NAME: 'ok', 'short-1': 'ok'}
+    staged = sorted(p.name for p in (res['dir'] / 'textfiles').iterdir())
+    assert len(staged) == 2 and all(len(n.encode()) <= 116 for n in staged), staged
+    assert staged[0].startswith('a' * 63 + '.' + 'b' * 36 + '-')       # 100 characters kept
+    placed = res['base'] / 'textfile' / LONG_NAME / 'sre_oom.prom'
+    assert 'sre_oom_kills_total{killer="kernel",kind="memcg"} 1' in placed.read_text(encoding='utf-8')
+    assert (res['base'] / 'textfile' / 'short-1' / 'sre_oom.prom').is_file()

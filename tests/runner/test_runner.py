@@ -31,14 +31,18 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+# SRE_OOM_ANSIBLE_BIN=<venv>/bin runs the jobs on another ansible-core (a
+# `make test-matrix` venv): its ansible-playbook and ansible-galaxy come first
+# on PATH; ansible-runner itself is this venv's.
+CORE_BIN = Path(os.environ.get("SRE_OOM_ANSIBLE_BIN") or BIN)
 # What ansible-runner gets: PATH to this venv, and no setting that would point
 # Ansible at the checkout (the Makefile exports ANSIBLE_CONFIG).
-RUNNER_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("ANSIBLE_", "MOLECULE_"))}
-RUNNER_ENV["PATH"] = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
+RUNNER_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("ANSIBLE_", "MOLECULE_", "SRE_OOM_"))}
+RUNNER_ENV["PATH"] = f"{CORE_BIN}{os.pathsep}{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
 def _tool(name):
-    path = BIN / name
+    path = (CORE_BIN if name.startswith("ansible-") and name != "ansible-runner" else BIN) / name
     if not path.exists():
         pytest.fail(f"{path} is missing: run `make setup` (requirements-dev.txt pins it)")
     return str(path)
@@ -58,19 +62,21 @@ def collections_dir(tmp_path_factory):
     return dest
 
 
-def _data_dir(base, collections, extravars, cmdline="", fact_cache=None):
+def _data_dir(base, collections, extravars, cmdline="", fact_cache=None, hosts=None):
     """A private data dir laid out as AWX lays one out for a job."""
     pdd = base / "pdd"
     (pdd / "project").mkdir(parents=True)
     shutil.copytree(ROOT / "playbooks", pdd / "project/playbooks")
     shutil.copy(ROOT / "tests/runner/cached-facts.yml", pdd / "project/playbooks")
     (pdd / "inventory").mkdir()
-    (pdd / "inventory/hosts.yml").write_text(yaml.safe_dump({"all": {"hosts": {"localhost": {
+    inventory = {"localhost": {
         "ansible_connection": "local",
         # AWX runs the EE's Python; here the Python that runs Ansible (the
         # interpreter discovery of this machine can pick a broken shim).
         "ansible_python_interpreter": "{{ ansible_playbook_python }}",
-    }}}}))
+    }}
+    inventory.update(hosts or {})
+    (pdd / "inventory/hosts.yml").write_text(yaml.safe_dump({"all": {"hosts": inventory}}))
     (pdd / "env").mkdir()
     (pdd / "env/extravars").write_text(yaml.safe_dump(extravars))
     (pdd / "env/envvars").write_text(yaml.safe_dump({
@@ -202,3 +208,89 @@ def test_report_writes_the_report(tmp_path, collections_dir):
     from_cache = json.loads((cached_out / "report.json").read_text())
     assert from_cache["summary"]["hosts_reporting"] == 1
     assert from_cache["summary"]["kills"] == report["summary"]["kills"]
+
+
+# ---------------------------------------------------------------- AWX's fact cache, as AWX lays it out
+#
+# AWX (awx/main/tasks/facts.py, read on github ansible/awx): before a job with
+# fact storage on, start_fact_cache writes each host's stored facts with
+# json.dump to <artifacts dir of the job>/fact_cache/<host> (no prefix, no
+# wrapper); ansible-runner points ANSIBLE_CACHE_PLUGIN=jsonfile and
+# ANSIBLE_CACHE_PLUGIN_CONNECTION there. After the job, finish_fact_cache reads
+# the same <host> files back into AWX's database.
+
+
+def _core_version():
+    out = subprocess.run([_tool("ansible-playbook"), "--version"], capture_output=True, text=True,
+                         check=True, env=RUNNER_ENV).stdout
+    return tuple(int(x) for x in out.split("core ")[1].split("]")[0].split(".")[:2])
+
+
+def _awx_start_fact_cache(pdd, ident, facts_by_host):
+    """What AWX writes before the job `ident`."""
+    cache = pdd / "artifacts" / ident / "fact_cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    for host, facts in facts_by_host.items():
+        (cache / host).write_text(json.dumps(facts), encoding="utf-8")
+        (cache / host).chmod(0o600)
+    return cache
+
+
+def _awx_finish_fact_cache(cache, host):
+    """What AWX reads back after the job: <host>, or nothing."""
+    path = cache / host
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def _oom(gathered_at, comm):
+    return {"gathered_at": gathered_at, "source": "journal", "source_errors": {}, "event_count": 1,
+            "sysctl": {"panic_on_oom": 0, "panic": 0}, "counters": {"oom_kill": 1, "missed": 0},
+            "events": [{"time": "2026-11-30T10:00:00Z", "kind": "memcg", "killer": "kernel",
+                        "victim": {"comm": comm, "pid": 4242}}]}
+
+
+def test_report_from_awx_fact_cache(tmp_path, collections_dir):
+    """report.yml -e oom_report_gather=false on the fact cache AWX gives a job: every host AWX
+    stored facts for is reported, on every supported ansible-core, and nobody is contacted."""
+    far = {"ansible_connection": "ssh", "ansible_ssh_common_args": "-o ConnectTimeout=2 -o BatchMode=yes"}
+    hosts = {name: dict(far, ansible_host=f"{name}.invalid") for name in ("web-1", "web-2", "never-gathered")}
+    out = tmp_path / "report"
+    pdd = _data_dir(tmp_path, collections_dir, {"oom_report_dir": str(out), "oom_report_gather": False},
+                    hosts=hosts)
+    (pdd / "env/settings").write_text(yaml.safe_dump({"job_timeout": 600, "idle_timeout": 300,
+                                                      "suppress_ansible_output": True,
+                                                      "fact_cache_type": "jsonfile"}))
+    _awx_start_fact_cache(pdd, "awx-report", {
+        "web-1": {"oom": _oom("2026-11-30T11:00:00Z", "java"), "ansible_hostname": "web-1"},
+        "web-2": {"oom": _oom("2026-11-30T11:00:00Z", "postgres")},
+    })
+    run = _run(pdd, "playbooks/report.yml", "awx-report")
+    _assert_successful(run)
+    assert not _host_events(run, "runner_on_ok", "web-1") and not _host_events(run, "runner_on_unreachable", "web-1")
+    rep = json.loads((out / "report.json").read_text())
+    got = {h["name"]: (h["status"], h["data_source"]) for h in rep["hosts"]}
+    assert got == {"localhost": ("no_data", None), "web-1": ("ok", "facts"), "web-2": ("ok", "facts"),
+                   "never-gathered": ("no_data", None)}, (_core_version(), got)
+    assert rep["summary"]["kills"] == 2
+    assert sorted(e["victim"]["comm"] for h in rep["hosts"] for e in h["events"]) == ["java", "postgres"]
+
+
+def test_facts_a_job_gathers_reach_awx(tmp_path, collections_dir):
+    """Which file a job leaves its new facts in, per ansible-core: AWX reads back <host> only."""
+    out = tmp_path / "report"
+    pdd = _data_dir(tmp_path, collections_dir, {"oom_report_dir": str(out), "oom_report_since": "-1d"})
+    (pdd / "env/settings").write_text(yaml.safe_dump({"job_timeout": 600, "idle_timeout": 300,
+                                                      "suppress_ansible_output": True,
+                                                      "fact_cache_type": "jsonfile"}))
+    old = {"oom": _oom("2020-01-01T00:00:00Z", "stored-by-awx")}
+    cache = _awx_start_fact_cache(pdd, "awx-gather", {"localhost": old})
+    _assert_successful(_run(pdd, "playbooks/report.yml", "awx-gather"))
+    back = _awx_finish_fact_cache(cache, "localhost")
+    if _core_version() >= (2, 19):
+        # 2.19 writes s1_localhost ({"__payload__": ...}); AWX reads localhost: still the old facts.
+        assert (cache / "s1_localhost").is_file()
+        assert back == old
+    else:
+        assert not (cache / "s1_localhost").exists()
+        assert back["oom"]["gathered_at"] != "2020-01-01T00:00:00Z"
+        assert isinstance(back["oom"]["events"], list)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import time
 from unittest.mock import MagicMock
 
 import pytest
@@ -128,3 +130,135 @@ def test_falls_back_to_raw_get(tmp_path):
         task_vars={'hostvars': hv, 'ansible_play_hosts_all': ['a', 'b', 'c']})
     rep = json.loads((tmp_path / 'report.json').read_text())
     assert [(h['name'], h['status']) for h in rep['hosts']] == [('a', 'ok'), ('b', 'failed'), ('c', 'no_data')]
+
+
+# ---------------------------------------------------------------- hostile fact caches and file sets
+
+def jsonfile_vars(cache_dir, names, **options):
+    """task_vars whose fact cache is ansible-core's own jsonfile plugin on `cache_dir`."""
+    from ansible.plugins.loader import cache_loader
+    cache = cache_loader.get('jsonfile', _uri=str(cache_dir), **options)
+    hv = MagicMock(_variable_manager=MagicMock(_fact_cache=cache, _nonpersistent_fact_cache={}))
+    return cache, {'hostvars': hv, 'ansible_play_hosts_all': list(names)}
+
+
+BAD_ENTRIES = {
+    's1_truncated': b'{"__payload__": "{\\"oom\\": {\\"events\\": [',          # 2.19 layout, cut short
+    'utf8': b'{"oom": {"source": "\xff"}}',                                    # AWX / 2.18 layout
+    'array': b'[{"oom": {}}]',
+    's1_payload-type': b'{"__payload__": {"oom": {}}}',
+}
+
+
+def test_unreadable_cache_entries_are_listed_and_kept(tmp_path):
+    cache_dir = tmp_path / 'facts'
+    cache_dir.mkdir()
+    cache, tv = jsonfile_vars(cache_dir, ['good', 'truncated', 'utf8', 'array', 'payload-type', 'missing'])
+    cache.set('good', {'oom': OOM})
+    for fname, data in BAD_ENTRIES.items():
+        (cache_dir / fname).write_bytes(data)
+    t = time.monotonic()
+    res = action({'dest': str(tmp_path / 'out')}).run(task_vars=tv)
+    assert time.monotonic() - t < 10
+    rep = json.loads((tmp_path / 'out' / 'report.json').read_text())
+    got = {h['name']: h for h in rep['hosts']}
+    assert got['good']['status'] == 'ok' and got['good']['kills'] == 1
+    for name in ('truncated', 'utf8', 'array', 'payload-type'):
+        assert got[name]['status'] == 'no_data'
+        assert got[name]['error'].startswith('no data: cache entry unreadable: %s' % cache_dir), got[name]['error']
+    assert got['missing']['status'] == 'no_data' and 'unreadable' not in got['missing']['error']
+    assert res['summary']['hosts_without_data'] == 5
+    for fname, data in BAD_ENTRIES.items():
+        assert (cache_dir / fname).read_bytes() == data         # nothing deleted behind the user's back
+
+
+def test_a_thousand_unreadable_entries(tmp_path):
+    cache_dir = tmp_path / 'facts'
+    cache_dir.mkdir()
+    names = ['bad-%04d' % i for i in range(1000)]
+    cache, tv = jsonfile_vars(cache_dir, names + ['good'])
+    cache.set('good', {'oom': OOM})
+    for i, name in enumerate(names):
+        (cache_dir / (('s1_' if i % 2 else '') + name)).write_bytes(b'{"oom": {"ev' if i % 3 else b'\xc3\x28')
+    t = time.monotonic()
+    res = action({'dest': str(tmp_path / 'out'), 'formats': ['json', 'md']}).run(task_vars=tv)
+    assert time.monotonic() - t < 30
+    assert res['summary']['hosts_without_data'] == 1000 and res['summary']['hosts_reporting'] == 1
+    assert len(list(cache_dir.iterdir())) == 1001
+
+
+def test_expired_cache_entry(tmp_path):
+    cache_dir = tmp_path / 'facts'
+    cache_dir.mkdir()
+    cache, tv = jsonfile_vars(cache_dir, ['old'], _timeout=60)
+    cache.set('old', {'oom': OOM})
+    for p in cache_dir.iterdir():
+        os.utime(p, (time.time() - 3600,) * 2)
+    action({'dest': str(tmp_path / 'out'), 'formats': ['json']}).run(task_vars=tv)
+    (h,) = json.loads((tmp_path / 'out' / 'report.json').read_text())['hosts']
+    assert h['status'] == 'no_data' and h['error'].startswith('no data: the cached facts expired')
+
+
+def test_awx_fact_cache_layout(tmp_path):
+    """AWX writes each host's facts as `<dir>/<host>` (plain JSON) whatever the ansible-core of the job."""
+    cache_dir = tmp_path / 'fact_cache'
+    cache_dir.mkdir()
+    (cache_dir / 'awx-1').write_text(json.dumps({'oom': OOM, 'ansible_hostname': 'awx-1'}))
+    _cache, tv = jsonfile_vars(cache_dir, ['awx-1'])
+    res = action({'dest': str(tmp_path / 'out'), 'formats': ['json']}).run(task_vars=tv)
+    assert res['summary']['hosts_reporting'] == 1 and res['summary']['kills'] == 1
+
+
+# The longest legal DNS name.
+LONG_NAME = '.'.join(['a' * 63, 'b' * 63, 'c' * 63, 'd' * 61])
+
+
+def test_textfile_name_fits_any_host_name(tmp_path):
+    tv = task_vars()
+    tv['hostvars']._variable_manager._fact_cache.data[LONG_NAME] = {'oom': OOM}
+    t = time.monotonic()
+    res = action({'dest': str(tmp_path), 'formats': ['json'], 'hosts': [LONG_NAME, 'cached'],
+                  'textfiles_dir': str(tmp_path / 'tf')}).run(task_vars=tv)
+    assert time.monotonic() - t < 10
+    assert res['textfiles'] == 2
+    names = sorted(p.name for p in (tmp_path / 'tf').iterdir())
+    assert names[0] == '%s-%s.prom' % (LONG_NAME[:100], hashlib.sha1(LONG_NAME.encode()).hexdigest()[:10])
+    assert all(len(n.encode()) <= 116 for n in names)
+    assert _render.textfile_name('x' * 5000 + '/') == 'x' * 100 + '-%s.prom' % hashlib.sha1(
+        b'x' * 5000 + b'/').hexdigest()[:10]
+
+
+def test_files_are_written_as_one_set(tmp_path):
+    """A file of the set that cannot be replaced: every file keeps its old content, no temporary is left."""
+    out, tf = tmp_path / 'out', tmp_path / 'tf'
+    out.mkdir()
+    tf.mkdir()
+    for name in ('index.html', 'report.json'):
+        (out / name).write_text('old ' + name)
+    (out / 'report.md').mkdir()                             # cannot be replaced by a file
+    old_prom = 'gone-%s.prom' % hashlib.sha1(b'gone').hexdigest()[:10]
+    (tf / old_prom).write_text('old prom')
+    with pytest.raises(AnsibleActionFail, match='nothing was changed'):
+        action({'dest': str(out), 'textfiles_dir': str(tf)}).run(task_vars=task_vars())
+    assert (out / 'index.html').read_text() == 'old index.html'
+    assert (out / 'report.json').read_text() == 'old report.json'
+    assert sorted(p.name for p in out.iterdir()) == ['index.html', 'report.json', 'report.md']
+    assert sorted(p.name for p in tf.iterdir()) == [old_prom]        # no new file, the old one kept
+    (out / 'report.md').rmdir()
+    action({'dest': str(out), 'textfiles_dir': str(tf)}).run(task_vars=task_vars())
+    assert (out / 'index.html').read_text().startswith('<!DOCTYPE html>')
+    assert old_prom not in [p.name for p in tf.iterdir()]               # removed once the new set is in
+    assert not [p.name for p in list(out.iterdir()) + list(tf.iterdir()) if p.name.startswith('.')]
+
+
+def test_strings_that_are_not_unicode(tmp_path):
+    """A lone surrogate (JSON `\\ud800` in a cache entry) is escaped, never a traceback."""
+    tv = task_vars()
+    tv['hostvars']._variable_manager._fact_cache.data['sur'] = {
+        'oom': dict(OOM, events=[{'time': '2026-11-30T10:00:00Z', 'victim': {'comm': 'x\ud800y', 'pid': 1}}])}
+    t = time.monotonic()
+    action({'dest': str(tmp_path), 'hosts': ['sur']}).run(task_vars=tv)
+    assert time.monotonic() - t < 10
+    rep = json.loads((tmp_path / 'report.json').read_text(encoding='utf-8'))
+    assert rep['hosts'][0]['events'][0]['victim']['comm'] == 'x\ud800y'
+    assert 'x\\ud800y' in (tmp_path / 'index.html').read_text(encoding='utf-8')

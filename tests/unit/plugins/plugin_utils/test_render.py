@@ -236,3 +236,47 @@ def test_page_for_5000_hosts_is_under_10_mb():
     assert events_table(page).count('<td class="t">2026-11-') == _render.LIMITS['html_events']
     assert '99,500 more not shown' in page
     assert page.count('<tr>') > 5000                        # every host has its row
+
+
+# ---------------------------------------------------------------- what a person sees (issue 20)
+
+def test_a_burst_in_the_last_hour_is_marked_on_the_timeline():
+    burst = [event('2026-11-30T11:%02d:00Z' % m) for m in range(10, 50, 5)]
+    page = _render.html(*build({'h': facts([event('2026-11-25T10:00:00Z')] + burst)}))
+    mark = re.search(r'<rect class="recent" x="([0-9.]+)" y="[0-9.]+" width="([0-9.]+)"', page)
+    assert mark and float(mark.group(2)) >= 6                  # wider than an hour's bin of 2.8 px
+    assert '8 in the last hour' in page
+    quiet = _render.html(*build({'h': facts([event('2026-11-30T10:00:00Z')])}))
+    assert 'class="recent"' not in quiet and 'in the last hour' not in quiet
+
+
+@pytest.mark.parametrize('extra, words', [
+    ({'kind': 'memcg', 'oom_memcg': '/system.slice/hog.service'}, 'memory cgroup limit hit in /system.'),
+    ({'kind': 'global'}, 'the whole machine ran out of memory'),
+    ({'kind': 'userspace', 'killer': 'systemd-oomd', 'reason': 'memory_pressure', 'oom_memcg': '/user.slice'},
+     'systemd-oomd: memory pressure too high in /user.'),
+    ({'kind': 'userspace', 'killer': 'systemd-oomd', 'reason': 'swap'}, 'systemd-oomd: swap nearly full'),
+    ({'kind': 'userspace', 'killer': 'earlyoom', 'reason': 'low_memory'},
+     'earlyoom: available memory (and swap) too low'),
+    ({'kind': 'cpuset'}, "out of memory on its cpuset&#39;s memory nodes"),
+], ids=['memcg', 'global', 'oomd-pressure', 'oomd-swap', 'earlyoom', 'cpuset'])
+def test_the_reason_of_a_kill_in_words(extra, words):
+    ev = event('2026-11-30T10:00:00Z', **extra)
+    rep, view = build({'h': facts([ev])})
+    assert words in events_table(_render.html(rep, view)).replace('<wbr>', '')
+    assert words.replace('&#39;', "'").split(' in /')[0] in _render.markdown(rep, view)
+
+
+def test_last_kill_card_says_utc():
+    page = _render.html(*build({'h': facts([event('2026-11-30T10:00:00Z')])}))
+    card = page[page.index('Last kill</div>'):]
+    assert card.index('2026-11-30 10:00:00 UTC</div>') < 200
+
+
+def test_units_wrap_at_separators_not_inside_words():
+    unit = 'payments-api-worker@production-eu-west-1.service'
+    page = _render.html(*build({'h': facts([event('2026-11-30T10:00:00Z', unit=unit)])}))
+    assert 'payments-<wbr>api-<wbr>worker@<wbr>production-<wbr>eu-<wbr>west-<wbr>1.<wbr>service' in events_table(page)
+    assert 'overflow-wrap: anywhere' not in page.split('td.prob')[0]     # only problems may break anywhere
+    assert str(_render.soft(HOSTILE)).count('<script') == 0
+    assert _render.soft('a/b<c>') == 'a/<wbr>b&lt;c&gt;'
