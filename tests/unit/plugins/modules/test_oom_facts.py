@@ -268,7 +268,7 @@ def test_gather_subset_grammar(host, run_module, rid, subset, expected):
     assert oom["gather_subset"] == expected
     keys = {"sysctl": ["sysctl"], "counters": ["counters"],
             "events": ["events", "event_count", "last_event", "source", "source_errors", "killer_counts", "scope"],
-            "processes": ["processes", "protected"], "services": ["services", "services_error"]}
+            "processes": ["processes", "protected", "next_victims"], "services": ["services", "services_error"]}
     want = {"gather_subset", "gathered_at"}
     for name in expected:
         want.update(keys[name])

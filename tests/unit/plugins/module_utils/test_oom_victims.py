@@ -1,0 +1,259 @@
+# Copyright (c) 2026, sre.oom contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""_oom.victims: oom_badness() per domain, and the gatherer on a faked host (the
+one seam: read/listdir/walk over a dict of files)."""
+
+from __future__ import annotations
+
+import posixpath
+
+import pytest
+
+from ansible_collections.sre.oom.plugins.module_utils._oom import cgroup as _cgroup
+from ansible_collections.sre.oom.plugins.module_utils._oom import victims
+
+GB = 1 << 20      # in kB
+
+
+class DictHost(object):
+    def __init__(self, files):
+        self.files = files
+
+    def read(self, path):
+        return self.files.get(path)
+
+    def listdir(self, path):
+        prefix = path.rstrip("/") + "/"
+        return sorted({p[len(prefix):].split("/")[0] for p in self.files if p.startswith(prefix)})
+
+    def walk(self, top):
+        top = top.rstrip("/")
+        dirs = {}
+        for p in self.files:
+            if p.startswith(top + "/"):
+                d, name = posixpath.split(p)
+                dirs.setdefault(d, []).append(name)
+        for d in sorted(dirs, key=lambda d: d.split("/")):
+            yield d, [], dirs[d]
+
+
+def status(name, rss_anon, rss_file=0, swap=0, pte=8, shdpnd="0000000000000000", kthread="0", cap="0"):
+    return ("Name:\t%s\nState:\tS (sleeping)\nKthread:\t%s\nVmRSS:\t%d kB\nRssAnon:\t%d kB\nRssFile:\t%d kB\n"
+            "RssShmem:\t0 kB\nVmPTE:\t%d kB\nVmSwap:\t%d kB\nSigPnd:\t0000000000000000\nShdPnd:\t%s\n"
+            "CapEff:\t%s\n" % (name, kthread, rss_anon + rss_file, rss_anon, rss_file, pte, swap, shdpnd, cap))
+
+
+def proc(files, pid, name, rss_kb, adj, cgroup_path, **kw):
+    files["/proc/%d/status" % pid] = status(name, rss_kb, **kw)
+    files["/proc/%d/oom_score_adj" % pid] = "%d\n" % adj
+    files["/proc/%d/cgroup" % pid] = "4:memory:%s\n1:name=systemd:%s\n" % (cgroup_path, cgroup_path)
+
+
+def base(mem_kb=24 * GB, swap_kb=0):
+    return {
+        "/proc/sys/kernel/osrelease": "6.18.44\n",
+        "/proc/meminfo": "MemTotal:       %d kB\nMemFree: 1 kB\nSwapTotal:       %d kB\n" % (mem_kb, swap_kb),
+        "/proc/sys/vm/swappiness": "60\n",
+        "/proc/self/mounts": "cgroup /sys/fs/cgroup/memory cgroup rw,memory 0 0\n",
+        "/sys/fs/cgroup/memory/memory.limit_in_bytes": "9223372036854771712\n",
+        "/sys/fs/cgroup/memory/cgroup.procs": "1\n",
+    }
+
+
+def v1_cgroup(files, path, limit_mb, pids, memsw_mb=None, swappiness=60):
+    d = "/sys/fs/cgroup/memory" + path
+    files[d + "/memory.limit_in_bytes"] = ("%d\n" % (limit_mb << 20)) if limit_mb else "9223372036854771712\n"
+    files[d + "/memory.memsw.limit_in_bytes"] = ("%d\n" % (memsw_mb << 20)) if memsw_mb else "9223372036854771712\n"
+    files[d + "/memory.swappiness"] = "%d\n" % swappiness
+    files[d + "/cgroup.procs"] = "".join("%d\n" % p for p in pids)
+
+
+def domain(result, name):
+    return [d for d in result if d["domain"] == name][0]
+
+
+# ---------------------------------------------------------------------------
+# the formula
+
+@pytest.mark.parametrize("era,rec,total,expected", [
+    # 6.x: pages + adj * (totalpages // 1000); 256 MB = 65536 pages -> 65 pages per adj step
+    ((6, 18), {"rss_kb": 40960, "swap_kb": 0, "pgtables_kb": 120, "oom_score_adj": 900}, 65536, 10270 + 900 * 65),
+    ((6, 18), {"rss_kb": 400, "swap_kb": 0, "pgtables_kb": 0, "oom_score_adj": -999}, 65536, 100 - 999 * 65),
+    ((6, 18), {"rss_kb": 400, "swap_kb": 4000, "pgtables_kb": 40, "oom_score_adj": 0}, 999, 1110),
+    ((6, 18), {"rss_kb": 400, "swap_kb": 0, "pgtables_kb": 0, "oom_score_adj": -1000}, 65536, None),
+    # 4.17 - 5.8: never below 1
+    ((5, 8), {"rss_kb": 400, "swap_kb": 0, "pgtables_kb": 0, "oom_score_adj": -999}, 65536, 1),
+    # 3.8 - 4.16: CAP_SYS_ADMIN takes 3% off the pages
+    ((4, 16), {"rss_kb": 40000, "swap_kb": 0, "pgtables_kb": 0, "oom_score_adj": 0, "cap_sys_admin": True},
+     65536, 10000 - 300),
+    # before 3.8: scaled to 0-1000
+    ((3, 2), {"rss_kb": 131072, "swap_kb": 0, "pgtables_kb": 0, "oom_score_adj": 10}, 65536, 500 + 10),
+], ids=["6.x", "6.x-negative", "6.x-swap-pgtables-small-domain", "never", "5.8-clamp", "4.16-root-bonus",
+        "3.2-scaled"])
+def test_badness_per_kernel_era(era, rec, total, expected):
+    assert victims.badness(rec, total, 4, era) == expected
+
+
+def test_kernel_era_parsing():
+    assert victims.kernel_era("6.18.44-fc-v1300\n") == (6, 18)
+    assert victims.kernel_era("4.9.0-rc3") == (4, 9)
+    assert victims.kernel_era("garbage") == (0, 0)
+
+
+@pytest.mark.parametrize("text,expected", [
+    (status("java", 1000, rss_file=24), {"comm": "java", "rss_kb": 1024, "swap_kb": 0, "pgtables_kb": 8,
+                                         "exiting": False, "cap_sys_admin": False}),
+    (status("dying", 10, shdpnd="0000000000000100", cap="000001fffeffffff"),
+     {"comm": "dying", "rss_kb": 10, "swap_kb": 0, "pgtables_kb": 8, "exiting": True, "cap_sys_admin": True}),
+    ("Name:\tkworker/0:1\nState:\tI (idle)\nKthread:\t1\n", None),
+    (status("kthread-with-mm", 10, kthread="1"), None),
+    ("Name:\tzombie\nState:\tZ (zombie)\n", None),
+    ("", None),
+], ids=["plain", "sigkill-pending", "kernel-thread", "kthread-flag", "zombie", "empty"])
+def test_parse_status(text, expected):
+    assert victims.parse_status(text) == expected
+
+
+def test_memcg_totalpages_counts_the_swap_the_cgroup_may_use():
+    # v1: memsw limit - memory limit, at most the machine's swap; 0 swappiness: none
+    assert victims.memcg_totalpages(1, 65536, 65536 + 1000, 5000, 60) == 66536
+    assert victims.memcg_totalpages(1, 65536, None, 5000, 60) == 70536
+    assert victims.memcg_totalpages(1, 65536, None, 5000, 0) == 65536
+    # v2: memory.swap.max (None = max), at most the machine's swap
+    assert victims.memcg_totalpages(2, 65536, 200, 5000, 60) == 65736
+    assert victims.memcg_totalpages(2, 65536, None, 5000, 60) == 70536
+    assert victims.memcg_totalpages(2, 0, 0, 0, 60) == 1
+
+
+# ---------------------------------------------------------------------------
+# domains on a faked host
+
+def host_with_memcg():
+    """The issue's case: three processes under a 256 MB v1 limit whose machine-wide
+    order (adj dominates on 24 GB) differs from the cgroup's (size counts)."""
+    files = base()
+    files["/proc/1/status"] = status("init", 5000)
+    files["/proc/1/oom_score_adj"] = "0\n"
+    files["/proc/2/status"] = "Name:\tkthreadd\nState:\tS\nKthread:\t1\n"
+    files["/proc/2/oom_score_adj"] = "0\n"
+    proc(files, 10, "big", 60 * 1024, 900, "/app.slice/work.scope")
+    proc(files, 11, "mid", 30 * 1024, 950, "/app.slice/work.scope")
+    proc(files, 12, "small", 10 * 1024, 990, "/app.slice/work.scope/inner")
+    proc(files, 13, "sshd", 8000, -1000, "/app.slice/work.scope")
+    proc(files, 20, "outside", 900 * 1024, 0, "/other")
+    v1_cgroup(files, "/app.slice", 512, [])
+    v1_cgroup(files, "/app.slice/work.scope", 256, [10, 11, 13])
+    v1_cgroup(files, "/app.slice/work.scope/inner", 0, [12])
+    v1_cgroup(files, "/other", 0, [20])
+    return files
+
+
+def test_each_limited_cgroup_is_a_domain_ranked_by_its_own_size():
+    out = victims.gather(DictHost(host_with_memcg()), 10, _cgroup.cgroup_unit)
+    assert [d["domain"] for d in out] == ["global", "/app.slice", "/app.slice/work.scope"]
+    g = domain(out, "global")
+    # machine-wide: 6,291,456 pages -> 6291 pages per adj step: adj decides
+    assert [c["pid"] for c in g["candidates"]] == [12, 11, 10, 20]
+    assert g["limit_kb"] is None and g["total_kb"] == 24 * GB and g["eligible"] == 4
+    w = domain(out, "/app.slice/work.scope")
+    # 256 MB: 65 pages per adj step: 15360+58500 > 7680+61750 > 2560+64350
+    assert [(c["pid"], c["points"]) for c in w["candidates"]] == [
+        (10, 15362 + 900 * 65), (11, 7682 + 950 * 65), (12, 2562 + 990 * 65)]
+    assert w["limit_kb"] == 256 * 1024 and w["version"] == 1 and w["eligible"] == 3
+    first = w["candidates"][0]
+    assert first == {"pid": 10, "comm": "big", "points": 15362 + 58500, "oom_score_adj": 900, "rss_kb": 61440,
+                     "swap_kb": 0, "pgtables_kb": 8, "exiting": False, "unit": "work.scope",
+                     "cgroup": "/app.slice/work.scope", "group": None}
+    assert w["candidates"][2]["cgroup"] == "/app.slice/work.scope/inner"
+    # the outer limit is its own domain with the same members (nested: listed once
+    # each), and its own order: 131 pages per adj step at 512 MB puts small before mid
+    assert [(c["pid"], c["points"]) for c in domain(out, "/app.slice")["candidates"]] == [
+        (10, 15362 + 900 * 131), (12, 2562 + 990 * 131), (11, 7682 + 950 * 131)]
+
+
+def test_top_bounds_the_candidates_not_the_count():
+    out = victims.gather(DictHost(host_with_memcg()), 1, _cgroup.cgroup_unit)
+    w = domain(out, "/app.slice/work.scope")
+    assert [c["pid"] for c in w["candidates"]] == [10] and w["eligible"] == 3
+
+
+def test_an_exiting_task_comes_first_and_ties_go_to_the_later_pid():
+    files = host_with_memcg()
+    files["/proc/12/status"] = status("small", 10 * 1024, shdpnd="0000000000000100")
+    proc(files, 14, "twin", 30 * 1024, 950, "/app.slice/work.scope")
+    files["/sys/fs/cgroup/memory/app.slice/work.scope/cgroup.procs"] += "14\n"
+    w = domain(victims.gather(DictHost(files), 10, _cgroup.cgroup_unit), "/app.slice/work.scope")
+    assert [(c["pid"], c["exiting"]) for c in w["candidates"]] == [(12, True), (10, False), (14, False),
+                                                                   (11, False)]
+
+
+def test_swap_raises_both_the_points_and_the_domain():
+    files = host_with_memcg()
+    files["/proc/meminfo"] = "MemTotal: %d kB\nSwapTotal: %d kB\n" % (24 * GB, 1 * GB)
+    files["/sys/fs/cgroup/memory/app.slice/work.scope/memory.memsw.limit_in_bytes"] = "%d\n" % (320 << 20)
+    files["/proc/11/status"] = status("mid", 30 * 1024, swap=40 * 1024)
+    w = domain(victims.gather(DictHost(files), 10, _cgroup.cgroup_unit), "/app.slice/work.scope")
+    assert w["total_kb"] == 320 * 1024
+    # 81920 pages -> 81 pages per adj step
+    assert [(c["pid"], c["points"]) for c in w["candidates"]] == [
+        (11, 7682 + 10240 + 950 * 81), (10, 15362 + 900 * 81), (12, 2562 + 990 * 81)]
+    assert w["candidates"][0]["swap_kb"] == 40 * 1024
+
+
+def test_cgroup_v2_memory_max_and_oom_group():
+    files = base()
+    files["/proc/self/mounts"] = "cgroup2 /sys/fs/cgroup cgroup2 rw 0 0\n"
+    del files["/sys/fs/cgroup/memory/memory.limit_in_bytes"]
+    del files["/sys/fs/cgroup/memory/cgroup.procs"]
+    root = "/sys/fs/cgroup"
+    files[root + "/cgroup.procs"] = "1\n"
+    files[root + "/memory.oom.group"] = "0\n"      # the root has no memory.max
+    for path, limit, group, pids in [("/system.slice", "max", "0", []),
+                                     ("/system.slice/db.service", "268435456", "1", [30]),
+                                     ("/system.slice/db.service/worker", "max", "0", [31, 32])]:
+        files[root + path + "/memory.max"] = limit + "\n"
+        files[root + path + "/memory.swap.max"] = "0\n"
+        files[root + path + "/memory.oom.group"] = group + "\n"
+        files[root + path + "/cgroup.procs"] = "".join("%d\n" % p for p in pids)
+    for pid, rss, adj, cg in [(30, 50 * 1024, 0, "/system.slice/db.service"),
+                              (31, 70 * 1024, 0, "/system.slice/db.service/worker"),
+                              (32, 1024, -1000, "/system.slice/db.service/worker")]:
+        files["/proc/%d/status" % pid] = status("p%d" % pid, rss)
+        files["/proc/%d/oom_score_adj" % pid] = "%d\n" % adj
+        files["/proc/%d/cgroup" % pid] = "0::%s\n" % cg
+    out = victims.gather(DictHost(files), 10, _cgroup.cgroup_unit)
+    assert [d["domain"] for d in out] == ["global", "/system.slice/db.service"]
+    d = domain(out, "/system.slice/db.service")
+    assert d["version"] == 2 and d["limit_kb"] == 256 * 1024
+    assert [c["pid"] for c in d["candidates"]] == [31, 30]
+    # memory.oom.group on db.service: a victim anywhere below takes the whole
+    # service with it, except oom_score_adj -1000
+    assert d["candidates"][0]["group"] == {"cgroup": "/system.slice/db.service", "pids": [30, 31], "count": 2}
+    assert d["candidates"][0]["unit"] == "db.service"
+    assert domain(out, "global")["candidates"][0]["group"]["cgroup"] == "/system.slice/db.service"
+
+
+def test_no_memory_controller_gives_the_global_domain_only():
+    files = host_with_memcg()
+    files["/proc/self/mounts"] = "cgroup2 /sys/fs/cgroup/unified cgroup2 rw 0 0\n"
+    out = victims.gather(DictHost(files), 10, _cgroup.cgroup_unit)
+    assert [d["domain"] for d in out] == ["global"]
+    assert out[0]["candidates"][0]["unit"] == "work.scope"
+
+
+# ---------------------------------------------------------------------------
+# the ranking change oom_unit shows
+
+def test_ranking_change_says_rank_before_and_after():
+    procs = [{"pid": p, "comm": c, "rss_kb": r, "swap_kb": 0, "pgtables_kb": 0, "oom_score_adj": a}
+             for p, c, r, a in [(1, "a", 4000, 0), (2, "b", 3000, 0), (3, "sshd", 2000, 0), (4, "d", 1000, 0)]]
+    out = victims.ranking_change(procs, 1000000, 4, {3: -1000, 4: 500})
+    assert out == [
+        {"pid": 4, "comm": "d", "before": 4, "after": 1, "oom_score_adj_before": 0, "oom_score_adj_after": 500},
+        {"pid": 3, "comm": "sshd", "before": 3, "after": None, "oom_score_adj_before": 0,
+         "oom_score_adj_after": -1000},
+    ]
+    assert victims.describe_change(out[1], "ssh.service") == "sshd (3, ssh.service): 3rd -> never"
+    assert [victims.ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 111, None)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "111th", "never"]
