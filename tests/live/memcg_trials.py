@@ -163,7 +163,7 @@ def plan(rng, limit_mb):
 class Trial(object):
     """One memory cgroup OOM with candidates; run() returns the trial's record."""
 
-    def __init__(self, parent, index, cands, limit_mb, python=None, exiting_first=False, remove_after=False):
+    def __init__(self, parent, index, cands, limit_mb, python=None, exiting_first=False):
         self.parent = parent
         self.index = index
         self.cands = cands
@@ -175,7 +175,6 @@ class Trial(object):
         self.shm = os.path.join(SHM, "sre-oom-%s-%s" % (parent.name, self.name))
         self.procs = []
         self.exiting_first = exiting_first
-        self.remove_after = remove_after
 
     def _spawn_candidates(self):
         procs_file = os.path.join(self.path, "cgroup.procs")
@@ -240,8 +239,7 @@ class Trial(object):
                 os.unlink(self.shm)
             except FileNotFoundError:
                 pass
-            if self.remove_after or True:
-                _rmdir(self.path)
+            _rmdir(self.path)      # removed right after its kill
 
     def _first_kill(self, records):
         """The first kill of this trial's cgroup: {pid, comm, memcg, oom_memcg}."""

@@ -211,11 +211,28 @@ def test_defaults_gather_everything_without_systemd(host, run_module):
     assert oom["gather_subset"] == ["counters", "events", "processes", "services", "sysctl"]
     assert oom["sysctl"] == {"panic_on_oom": 0, "panic": 10, "oom_kill_allocating_task": 0, "oom_dump_tasks": 1,
                              "overcommit_memory": 2, "overcommit_ratio": 80}
-    assert oom["counters"] == {"oom_kill": 8, "cgroups": [
-        {"path": "/", "version": 1, "oom": None, "oom_kill": 8, "oom_group_kill": None, "unit": None},
+    counters = dict(oom["counters"])
+    subtrees = counters.pop("subtrees")
+    assert counters == {"oom_kill": 8, "cgroups": [
+        {"path": "/", "version": 1, "oom": None, "oom_kill": 8, "oom_group_kill": None, "unit": None,
+         "local": {"oom": None, "oom_kill": 8, "oom_group_kill": None}, "under_oom": False,
+         "oomd_ooms": None, "oomd_kill": None},
         {"path": "/system.slice/hog.service", "version": 2, "oom": 2, "oom_kill": 1, "oom_group_kill": 0,
-         "unit": "hog.service"},
-    ], "parsed_since_boot": 8, "missed": 0}
+         "unit": "hog.service", "local": None, "under_oom": None, "oomd_ooms": None, "oomd_kill": None},
+    ], "cgroup_count": 2, "parsed_since_boot": 8, "missed": 0, "attributed": 7, "unattributed": 1,
+        "subtree_count": len(subtrees)}
+    # per subtree (a slice, unit, container or pod path): the kills the log names there;
+    # /sre-oom-fixture-1 names none of them: the 8th kill is unattributed
+    assert subtrees[0] == {"kind": "slice", "name": "kubepods.slice", "cgroup": "/sre-oom-fixture-2/kubepods.slice",
+                           "log_kills": 2, "userspace_kills": 0, "counter_kills": None, "counter_complete": None,
+                           "unattributed": None}
+    assert sorted(s["cgroup"].rsplit("/", 1)[1][:20] for s in subtrees if s["kind"] == "container") == [
+        "3f9a1c2b4d5e6f708192", "3f9a1c2b4d5e6f708192", "cri-containerd-9e8d7", "crio-3f9a1c2b4d5e6f7",
+        "docker-9e8d7c6b5a493"]
+    # the counter of hog.service (v2, descendants included) beside the log, which has no kill there
+    hog = [s for s in subtrees if s["name"] == "hog.service"]
+    assert hog == [{"kind": "unit", "name": "hog.service", "cgroup": "/system.slice/hog.service", "log_kills": 0,
+                    "userspace_kills": 0, "counter_kills": 1, "counter_complete": True, "unattributed": 1}]
     assert oom["gathered_at"] == "2026-11-28T20:00:00Z"
     assert oom["scope"] == "host"
     assert oom["killer_counts"] == {"kernel": 8, "systemd-oomd": 0, "earlyoom": 0}

@@ -1,0 +1,142 @@
+# Copyright (c) 2026, sre.oom contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""_oom.counters: cgroup counters beside the log's kills, on a faked host (one seam:
+read/walk/getxattr over dicts)."""
+
+from __future__ import annotations
+
+import posixpath
+
+from ansible_collections.sre.oom.plugins.module_utils._oom import cgroup as _cgroup
+from ansible_collections.sre.oom.plugins.module_utils._oom import counters
+
+BOOT = 1000000.0
+EV = "low 0\nhigh 0\nmax %d\noom %d\noom_kill %d\noom_group_kill %d\n"
+
+
+class DictHost(object):
+    def __init__(self, files, xattrs=None):
+        self.files = files
+        self.xattrs = xattrs or {}
+
+    def read(self, path):
+        return self.files.get(path)
+
+    def walk(self, top):
+        dirs = {}
+        for p in self.files:
+            if p.startswith(top.rstrip("/") + "/"):
+                d, name = posixpath.split(p)
+                dirs.setdefault(d, []).append(name)
+        for d in sorted(dirs, key=lambda d: d.split("/")):
+            yield d, [], dirs[d]
+
+    def getxattr(self, path, name):
+        return self.xattrs.get((path, name))
+
+
+def v2_host():
+    r = "/sys/fs/cgroup"
+    files = {
+        r + "/system.slice/memory.events": EV % (9, 3, 3, 0),            # counts the removed unit's kills too
+        r + "/system.slice/memory.events.local": EV % (0, 0, 0, 0),
+        r + "/system.slice/db.service/memory.events": EV % (4, 1, 1, 0),
+        r + "/system.slice/db.service/memory.events.local": EV % (4, 1, 1, 0),
+        r + "/system.slice/calm.service/memory.events": EV % (0, 0, 0, 0),
+        r + "/system.slice/calm.service/memory.events.local": EV % (0, 0, 0, 0),
+        r + "/user.slice/memory.events": EV % (0, 0, 0, 0),
+        r + "/user.slice/app.scope/memory.events": EV % (0, 0, 0, 0),
+    }
+    xattrs = {(r + "/user.slice/app.scope", "user.oomd_ooms"): b"2",
+              (r + "/user.slice/app.scope", "user.oomd_kill"): b"5"}
+    return DictHost(files, xattrs)
+
+
+def test_v2_counts_local_counts_and_oomd_xattrs():
+    entries = counters.read_cgroups(v2_host(), [("/sys/fs/cgroup", 2)], _cgroup.cgroup_unit)
+    by = {e["path"]: e for e in entries}
+    assert sorted(by) == ["/system.slice", "/system.slice/db.service", "/user.slice/app.scope"]
+    assert by["/system.slice"] == {"path": "/system.slice", "version": 2, "oom": 3, "oom_kill": 3,
+                                   "oom_group_kill": 0, "unit": None,
+                                   "local": {"oom": 0, "oom_kill": 0, "oom_group_kill": 0},
+                                   "under_oom": None, "oomd_ooms": None, "oomd_kill": None}
+    assert by["/user.slice/app.scope"]["oomd_ooms"] == 2 and by["/user.slice/app.scope"]["oomd_kill"] == 5
+    assert by["/user.slice/app.scope"]["unit"] == "app.scope"
+
+
+def test_v1_oom_control_with_under_oom():
+    files = {"/sys/fs/cgroup/memory/a/memory.oom_control": "oom_kill_disable 1\nunder_oom 1\noom_kill 0\n",
+             "/sys/fs/cgroup/memory/b/memory.oom_control": "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n",
+             "/sys/fs/cgroup/memory/c.slice/x.scope/memory.oom_control": "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n"}
+    entries = counters.read_cgroups(DictHost(files), [("/sys/fs/cgroup/memory", 1)], _cgroup.cgroup_unit)
+    assert [(e["path"], e["oom_kill"], e["under_oom"], e["local"]["oom_kill"]) for e in entries] == [
+        ("/a", 0, True, 0), ("/c.slice/x.scope", 2, False, 2)]
+
+
+def test_top_cgroups_keeps_the_most_kills_sorted_by_path():
+    entries = [{"path": "/%s" % n, "version": 2, "oom": k, "oom_kill": k, "oomd_kill": None} for n, k in
+               (("a", 1), ("b", 7), ("c", 3), ("d", 7))]
+    assert [e["path"] for e in counters.top_cgroups(entries, 2)] == ["/b", "/d"]
+    assert counters.top_cgroups(entries, 0) == []
+
+
+def ev(memcg, epoch, killer="kernel", cgroup=None):
+    return {"memcg": memcg, "oom_memcg": memcg, "cgroup": cgroup, "_epoch": epoch, "killer": killer}
+
+
+def tally_of(events, then=None):
+    tally = counters.KillTally(BOOT, then=then)
+    kept = [e for e in events if tally(e)]
+    return tally, kept
+
+
+def test_tally_counts_this_boots_kills_and_passes_the_scope_decision_on():
+    tally, kept = tally_of([ev("/system.slice/db.service", BOOT + 5), ev("/system.slice/gone.service", BOOT + 9),
+                            ev("/system.slice/gone.service", BOOT - 500), ev(None, BOOT + 10),
+                            ev(None, BOOT + 11, killer="systemd-oomd", cgroup="/user.slice/app.scope")],
+                           then=lambda e: e["memcg"] is not None)
+    assert tally.kernel == {"/system.slice/db.service": 1, "/system.slice/gone.service": 1}
+    assert tally.userspace == {"/user.slice/app.scope": 1}
+    assert tally.kernel_total == 3 and tally.kernel_without_path == 1
+    assert len(kept) == 3      # the scope's own decision is kept
+
+
+def subtree_rows(tally, entries, top=50):
+    rows, count = counters.subtrees(tally, entries, _cgroup.cgroup_unit, _cgroup.cgroup_container_id,
+                                    _cgroup.cgroup_pod_uid, top)
+    return {(r["kind"], r["cgroup"]): r for r in rows}, count
+
+
+def test_a_removed_units_kill_stays_in_its_slice_and_the_difference_is_unattributed():
+    entries = counters.read_cgroups(v2_host(), [("/sys/fs/cgroup", 2)], _cgroup.cgroup_unit)
+    # the log holds db.service's kill and one of gone.service (its cgroup is removed);
+    # system.slice's counter says 3: one kill the log lost
+    tally, _kept = tally_of([ev("/system.slice/db.service", BOOT + 5), ev("/system.slice/gone.service", BOOT + 9),
+                             ev(None, BOOT + 11, killer="systemd-oomd", cgroup="/user.slice/app.scope")])
+    rows, count = subtree_rows(tally, entries)
+    assert rows[("slice", "/system.slice")] == {
+        "kind": "slice", "name": "system.slice", "cgroup": "/system.slice", "log_kills": 2, "userspace_kills": 0,
+        "counter_kills": 3, "counter_complete": True, "unattributed": 1}
+    assert rows[("unit", "/system.slice/db.service")]["unattributed"] == 0
+    gone = rows[("unit", "/system.slice/gone.service")]
+    assert gone["log_kills"] == 1 and gone["counter_kills"] is None and gone["unattributed"] is None
+    assert rows[("unit", "/user.slice/app.scope")]["userspace_kills"] == 1
+    assert count == len(rows) == 5
+    assert counters.attributed(tally, _cgroup.cgroup_unit, _cgroup.cgroup_container_id, _cgroup.cgroup_pod_uid) == 2
+
+
+def test_v1_subtree_counter_is_the_sum_of_what_remains():
+    entries = [{"path": "/k.slice/a.scope", "version": 1, "oom": None, "oom_kill": 2, "oom_group_kill": None,
+                "unit": "a.scope", "local": None, "under_oom": False, "oomd_ooms": None, "oomd_kill": None}]
+    tally, _kept = tally_of([ev("/k.slice/a.scope", BOOT + 1), ev("/k.slice/a.scope", BOOT + 2),
+                             ev("/k.slice/b.scope", BOOT + 3),
+                             ev("/docker/" + "ab" * 32 + "/system.slice/x.service", BOOT + 4)])
+    rows, _count = subtree_rows(tally, entries)
+    k = rows[("slice", "/k.slice")]
+    assert (k["log_kills"], k["counter_kills"], k["counter_complete"], k["unattributed"]) == (3, 2, False, 0)
+    assert rows[("container", "/docker/" + "ab" * 32)]["log_kills"] == 1
+    # bounded: the top row by kills first
+    rows_top, count = counters.subtrees(tally, entries, _cgroup.cgroup_unit, _cgroup.cgroup_container_id,
+                                        _cgroup.cgroup_pod_uid, 1)
+    assert [r["cgroup"] for r in rows_top] == ["/k.slice"] and count == len(rows)
