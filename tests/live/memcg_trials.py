@@ -40,13 +40,15 @@ with open(procs, "w") as f:
     f.write(str(os.getpid()))
 with open("/proc/self/oom_score_adj", "w") as f:
     f.write(str(adj))
+if len(sys.argv) > 4:             # 'exiting': on SIGTERM, take long to exit while holding the memory
+    def slow(*_a):
+        sys.stdout.write("exiting\n")
+        sys.stdout.flush()
+        signal.pause()
+    signal.signal(signal.SIGTERM, slow)
 data = b"x" * (mb << 20)          # every page written (bytearray(n) would stay unbacked)
 sys.stdout.write("ready\n")
 sys.stdout.flush()
-if len(sys.argv) > 4:             # 'exiting': on SIGTERM, take long to exit while holding the memory
-    def slow(*_a):
-        signal.pause()
-    signal.signal(signal.SIGTERM, slow)
 signal.pause()
 """
 
@@ -205,7 +207,8 @@ class Trial(object):
             if self.exiting_first:
                 # the first candidate is now exiting slowly: SIGTERM caught, memory held
                 self.procs[0].send_signal(signal.SIGTERM)
-                time.sleep(0.2)
+                if self.procs[0].stdout.readline().strip() != b"exiting":
+                    raise RuntimeError("candidate %d did not start exiting" % self.procs[0].pid)
             prediction = predict(self)
             kmsg = Kmsg()
             need = self.limit_mb - self._usage_mb() + 6
@@ -216,6 +219,7 @@ class Trial(object):
             time.sleep(0.05)
             records = kmsg.records()
             killed = self._first_kill(records)
+            self.kills = self._all_kills(records)
             with open(os.path.join(self.path, "memory.oom_control")) as f:
                 oom_control = f.read()
             return {"index": self.index, "cgroup": self.cgroup, "limit_mb": self.limit_mb,
@@ -240,6 +244,14 @@ class Trial(object):
             except FileNotFoundError:
                 pass
             _rmdir(self.path)      # removed right after its kill
+
+    def _all_kills(self, records):
+        out = []
+        for rec in records:
+            m = _OOM_KILL_RE.search(rec.split(b";", 1)[-1])
+            if m and m.group(1).decode() == self.cgroup:
+                out.append(int(m.group(4)))
+        return out
 
     def _first_kill(self, records):
         """The first kill of this trial's cgroup: {pid, comm, memcg, oom_memcg}."""

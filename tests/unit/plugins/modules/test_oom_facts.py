@@ -37,7 +37,7 @@ J_MATCHES = ["_TRANSPORT=kernel", "+", "_SYSTEMD_UNIT=systemd-oomd.service", "+"
 J_GREP = ["--output-fields", "MESSAGE,SYSLOG_IDENTIFIER,_PID,_TRANSPORT,_HOSTNAME,_SOURCE_MONOTONIC_TIMESTAMP",
           "--grep", journal.JOURNAL_GREP]
 J_BOOT = J_BASE + ["-b"] + J_GREP + J_MATCHES
-LIST_UNITS = [SYSTEMCTL, "list-units", "--all", "--type=service,scope", "--no-legend", "--no-pager", "--plain"]
+LIST_UNITS = [SYSTEMCTL, "list-units", "--all", "--type=service,scope,slice", "--no-legend", "--no-pager", "--plain"]
 SHOW_DEFAULT = [SYSTEMCTL, "show", "-p", "DefaultOOMPolicy"]
 SHOW_UNITS = [SYSTEMCTL, "show", "-p", "Id", "-p", "OOMScoreAdjust", "-p", "OOMPolicy", "-p", "Delegate",
               "-p", "Result", "-p", "ManagedOOMMemoryPressure", "-p", "ManagedOOMMemoryPressureLimit",
@@ -208,7 +208,8 @@ def facts(result):
 
 def test_defaults_gather_everything_without_systemd(host, run_module):
     oom = facts(run_module(oom_facts.main, {}))
-    assert oom["gather_subset"] == ["counters", "events", "processes", "services", "sysctl"]
+    assert oom["gather_subset"] == ["counters", "events", "pressure", "processes", "services", "sysctl"]
+    assert oom["pressure"] == {"memory": None, "units": []}
     assert oom["sysctl"] == {"panic_on_oom": 0, "panic": 10, "oom_kill_allocating_task": 0, "oom_dump_tasks": 1,
                              "overcommit_memory": 2, "overcommit_ratio": 80}
     counters = dict(oom["counters"])
@@ -268,14 +269,14 @@ def test_check_mode_reports_the_same(host, run_module):
 
 
 SUBSET_ROWS = [
-    ("all", ["all"], ["counters", "events", "processes", "services", "sysctl"]),
+    ("all", ["all"], ["counters", "events", "pressure", "processes", "services", "sysctl"]),
     ("one", ["events"], ["events"]),
     ("two", ["sysctl", "counters"], ["counters", "sysctl"]),
-    ("not-one", ["!events"], ["counters", "processes", "services", "sysctl"]),
-    ("not-two", ["!processes", "!services"], ["counters", "events", "sysctl"]),
+    ("not-one", ["!events"], ["counters", "pressure", "processes", "services", "sysctl"]),
+    ("not-two", ["!processes", "!services"], ["counters", "events", "pressure", "sysctl"]),
     ("not-all-but", ["!all", "sysctl"], ["sysctl"]),
     ("not-all", ["!all"], []),
-    ("all-but", ["all", "!events"], ["counters", "processes", "services", "sysctl"]),
+    ("all-but", ["all", "!events"], ["counters", "pressure", "processes", "services", "sysctl"]),
 ]
 
 
@@ -285,7 +286,7 @@ def test_gather_subset_grammar(host, run_module, rid, subset, expected):
     assert oom["gather_subset"] == expected
     keys = {"sysctl": ["sysctl"], "counters": ["counters"],
             "events": ["events", "event_count", "last_event", "source", "source_errors", "killer_counts", "scope"],
-            "processes": ["processes", "protected", "next_victims"], "services": ["services", "services_error"]}
+            "processes": ["processes", "protected", "next_victims"], "services": ["services", "services_error"], "pressure": ["pressure"]}
     want = {"gather_subset", "gathered_at"}
     for name in expected:
         want.update(keys[name])
@@ -296,10 +297,10 @@ def test_gather_subset_grammar(host, run_module, rid, subset, expected):
 
 BAD_ROWS = [
     ("unknown-subset", {"gather_subset": ["hardware"]},
-     "gather_subset: unknown subset 'hardware'; valid: all, sysctl, counters, events, processes, services "
+     "gather_subset: unknown subset 'hardware'; valid: all, sysctl, counters, events, processes, services, pressure "
      "(prefix with ! to leave one out)"),
     ("unknown-negated", {"gather_subset": ["!min"]},
-     "gather_subset: unknown subset '!min'; valid: all, sysctl, counters, events, processes, services "
+     "gather_subset: unknown subset '!min'; valid: all, sysctl, counters, events, processes, services, pressure "
      "(prefix with ! to leave one out)"),
     ("unknown-source", {"sources": ["syslog"]},
      "sources: unknown source(s) syslog; valid: auto, journal, kmsg, dmesg, file"),

@@ -1,0 +1,160 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, sre.oom contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Internal to the sre.oom collection: memory pressure (PSI) and systemd-oomd's view.
+
+systemd-oomd acts on a unit or slice with ``ManagedOOMMemoryPressure=kill`` when
+the ``full avg10`` memory pressure of its cgroup stays above its
+``ManagedOOMMemoryPressureLimit=`` (for ``DefaultMemoryPressureDurationSec=``),
+and on one with ``ManagedOOMSwap=kill`` when the machine's swap use passes
+``SwapUsedLimit=``. It then kills one cgroup below it: among the leaf cgroups
+(those marked ``user.oomd_omit`` left out with their subtree), ``user.oomd_avoid``
+ones last, for pressure the one with the highest page-scan rate then memory use,
+for swap the one using the most swap; cgroups that neither scanned nor use memory
+are skipped. One reading cannot give a rate: the cumulative ``pgscan`` of
+memory.stat stands in for it here.
+
+Pure parsing and ordering, and ``gather`` which reads through the host seam
+(``read``, ``walk``, ``getxattr``).
+"""
+
+from __future__ import annotations
+
+import os
+
+DEFAULT_LIMIT = 60.0
+
+
+def parse_psi(text):
+    """/proc/pressure/memory or a cgroup's memory.pressure -> {'some': {...}, 'full': {...}}
+    with avg10/avg60/avg300 (percent, float) and total (microseconds); None when unreadable."""
+    out = {}
+    for line in (text or "").splitlines():
+        parts = line.split()
+        if not parts or parts[0] not in ("some", "full"):
+            continue
+        values = {}
+        for item in parts[1:]:
+            key, sep, value = item.partition("=")
+            if not sep:
+                continue
+            try:
+                values[key] = int(value) if key == "total" else float(value)
+            except ValueError:
+                values[key] = None
+        out[parts[0]] = {k: values.get(k) for k in ("avg10", "avg60", "avg300", "total")}
+    if not out:
+        return None
+    out.setdefault("full", None)
+    out.setdefault("some", None)
+    return out
+
+
+def percent_of(limit):
+    """'60%' or '55.5%' -> 60.0 / 55.5; None otherwise."""
+    if not limit:
+        return None
+    try:
+        return float(str(limit).rstrip("%"))
+    except ValueError:
+        return None
+
+
+def _stat_value(text, key):
+    for line in (text or "").splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] == key:
+            try:
+                return int(parts[1])
+            except ValueError:
+                return None
+    return None
+
+
+def _int(text):
+    try:
+        return int((text or "").strip())
+    except ValueError:
+        return None
+
+
+def _flag(host, path, name):
+    getxattr = getattr(host, "getxattr", None)
+    if getxattr is None:
+        return False
+    value = getxattr(path, name)
+    return bool(value) and value.strip(b"\0 \n") not in (b"", b"0", b"false")
+
+
+def oomd_order(leaves, swap):
+    """systemd-oomd's kill order of leaf cgroup records (cgroup, memory_current_kb,
+    swap_current_kb, pgscan, preference): avoid last, then most swap (swap) or most
+    scanning then most memory (pressure); those with nothing to free left out."""
+    if swap:
+        keep = [c for c in leaves if (c["swap_current_kb"] or 0) > 0]
+        key = (lambda c: (c["preference"] == "avoid", -(c["swap_current_kb"] or 0), c["cgroup"]))
+    else:
+        keep = [c for c in leaves if (c["pgscan"] or 0) > 0 or (c["memory_current_kb"] or 0) > 0]
+        key = (lambda c: (c["preference"] == "avoid", -(c["pgscan"] or 0), -(c["memory_current_kb"] or 0),
+                          c["cgroup"]))
+    return sorted(keep, key=key)
+
+
+def leaves_below(host, v2_root, cgroup, unit_of):
+    """The leaf cgroups below ``cgroup`` that systemd-oomd would consider."""
+    top = v2_root.rstrip("/") + cgroup
+    omitted = []
+    out = []
+    walked = list(host.walk(top))
+    dirs = {d for d, _s, _f in walked}
+    for dirpath, _sub, files in walked:
+        if any(dirpath == o or dirpath.startswith(o + "/") for o in omitted):
+            continue
+        if dirpath != top and _flag(host, dirpath, "user.oomd_omit"):
+            omitted.append(dirpath)
+            continue
+        if any(d.startswith(dirpath + "/") for d in dirs):
+            continue          # not a leaf
+        if "memory.current" not in files:
+            continue
+        rel = dirpath[len(v2_root.rstrip("/")):] or "/"
+        current = _int(host.read(os.path.join(dirpath, "memory.current")))
+        swap = _int(host.read(os.path.join(dirpath, "memory.swap.current"))) if "memory.swap.current" in files \
+            else None
+        out.append({
+            "cgroup": rel, "unit": unit_of(rel),
+            "memory_current_kb": None if current is None else current // 1024,
+            "swap_current_kb": None if swap is None else swap // 1024,
+            "pgscan": _stat_value(host.read(os.path.join(dirpath, "memory.stat")), "pgscan"),
+            "preference": "avoid" if _flag(host, dirpath, "user.oomd_avoid") else None,
+        })
+    return out
+
+
+def gather(host, managed, v2_root, unit_of, top):
+    """pressure facts: the machine's memory PSI and, per unit or slice with
+    ManagedOOMMemoryPressure=kill or ManagedOOMSwap=kill (``managed``: list of
+    {unit, cgroup, memory_pressure, limit, swap}), its cgroup's pressure beside its
+    limit and systemd-oomd's first ``top`` candidates below it."""
+    units = []
+    for m in managed:
+        cg = m.get("cgroup")
+        psi = None
+        if v2_root and cg:
+            psi = parse_psi(host.read(v2_root.rstrip("/") + cg.rstrip("/") + "/memory.pressure"))
+        # 0 or unset: systemd-oomd's DefaultMemoryPressureLimit= (60% unless oomd.conf says otherwise)
+        limit = percent_of(m.get("limit")) or DEFAULT_LIMIT
+        full10 = (psi.get("full") or {}).get("avg10") if psi else None
+        over = None
+        if m.get("memory_pressure") == "kill" and limit is not None and full10 is not None:
+            over = full10 > limit
+        candidates = []
+        if v2_root and cg and cg != "/":
+            leaves = leaves_below(host, v2_root, cg, unit_of)
+            order = oomd_order(leaves, swap=m.get("memory_pressure") != "kill" and m.get("swap") == "kill")
+            candidates = order[:top]
+        units.append({"unit": m["unit"], "cgroup": cg, "managed_oom_memory_pressure": m.get("memory_pressure"),
+                      "managed_oom_swap": m.get("swap"), "managed_oom_memory_pressure_limit": m.get("limit"),
+                      "effective_limit": "%g%%" % limit, "memory_pressure": psi, "over_limit": over, "oomd_candidates": candidates})
+    return {"memory": parse_psi(host.read("/proc/pressure/memory")), "units": units}
