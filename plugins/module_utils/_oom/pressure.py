@@ -104,19 +104,25 @@ def oomd_order(leaves, swap):
 def leaves_below(host, v2_root, cgroup, unit_of):
     """The leaf cgroups below ``cgroup`` that systemd-oomd would consider."""
     top = v2_root.rstrip("/") + cgroup
-    omitted = []
+    omitted = {}
     out = []
     walked = list(host.walk(top))
-    dirs = {d for d, _s, _f in walked}
+    parents = {d.rsplit("/", 1)[0] for d, _s, _f in walked}
+
+    def omit(path):
+        # this cgroup or one of its ancestors below ``top`` is marked user.oomd_omit
+        while path != top and path.startswith(top + "/"):
+            if path not in omitted:
+                omitted[path] = _flag(host, path, "user.oomd_omit")
+            if omitted[path]:
+                return True
+            path = path.rsplit("/", 1)[0]
+        return False
+
     for dirpath, _sub, files in walked:
-        if any(dirpath == o or dirpath.startswith(o + "/") for o in omitted):
-            continue
-        if dirpath != top and _flag(host, dirpath, "user.oomd_omit"):
-            omitted.append(dirpath)
-            continue
-        if any(d.startswith(dirpath + "/") for d in dirs):
+        if dirpath in parents:
             continue          # not a leaf
-        if "memory.current" not in files:
+        if "memory.current" not in files or omit(dirpath):
             continue
         rel = dirpath[len(v2_root.rstrip("/")):] or "/"
         current = _int(host.read(os.path.join(dirpath, "memory.current")))
