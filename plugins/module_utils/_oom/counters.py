@@ -51,11 +51,16 @@ def _xattr_int(value):
         return None
 
 
-def cgroup_entry(rel, version, events, local, oom_control, xattrs, unit_of):
+def cgroup_entry(rel, version, events, local, oom_control, xattrs, unit_of, has_local=False):
     """One counters.cgroups element, or None when every count is zero."""
     if version == 2:
         oom, kills, group = (events.get(k) for k in _EVENT_KEYS)
-        local_counts = {k: local.get(k) for k in _EVENT_KEYS} if local is not None else None
+        if local is not None:
+            local_counts = {k: local.get(k) for k in _EVENT_KEYS}
+        elif has_local:
+            local_counts = {k: 0 for k in _EVENT_KEYS}
+        else:
+            local_counts = None
         under = None
     else:
         oom, group = None, None
@@ -86,7 +91,8 @@ def read_cgroups(host, mounts, unit_of):
             if version == 2:
                 events = parse_flat_keyed(host.read(os.path.join(dirpath, "memory.events")))
                 local = None
-                if "memory.events.local" in files:
+                # the local counts are a part of the hierarchical ones: zero when those are
+                if "memory.events.local" in files and any(events.get(k) for k in _EVENT_KEYS):
                     local = parse_flat_keyed(host.read(os.path.join(dirpath, "memory.events.local")))
                 control = {}
                 xattrs = {}
@@ -96,7 +102,8 @@ def read_cgroups(host, mounts, unit_of):
             else:
                 events, local, xattrs = {}, None, {}
                 control = parse_flat_keyed(host.read(os.path.join(dirpath, "memory.oom_control")))
-            entry = cgroup_entry(rel, version, events, local, control, xattrs, unit_of)
+            entry = cgroup_entry(rel, version, events, local, control, xattrs, unit_of,
+                                 has_local="memory.events.local" in files)
             if entry is not None:
                 out.append(entry)
     return out

@@ -32,6 +32,7 @@ and every eligible task at least 1 point; 4.17 to 5.8 the same without the 3%.
 from __future__ import annotations
 
 import os
+import re
 
 PAGE_COUNTER_MAX_V1 = 9223372036854771712      # memory.limit_in_bytes when unlimited
 OOM_SCORE_ADJ_MIN = -1000
@@ -56,9 +57,13 @@ def kernel_era(osrelease):
 
 
 def _kb(value):
+    if not value:
+        return 0
+    if value.endswith(" kB"):
+        value = value[:-3]
     try:
-        return int(value.split()[0])
-    except (ValueError, IndexError, AttributeError):
+        return int(value)
+    except ValueError:
         return 0
 
 
@@ -69,16 +74,16 @@ def _unescape(name):
     return name.replace("\\n", "\n").replace("\\t", "\t").replace("\\\\", "\\")
 
 
+_STATUS_RE = re.compile(r"^(%s):[ \t]*([^\n]*)" % "|".join(sorted(_STATUS_KEYS)), re.M)
+
+
 def parse_status(text):
     """What oom_badness() reads of a task, from /proc/PID/status; None when the task
-    has no memory of its own (a kernel thread, a zombie) or the text is not a status."""
+    has no memory of its own (a kernel thread, a zombie) or the text is not a status.
+    One scan of the text (a regular expression over the few keys needed)."""
     if not text:
         return None
-    fields = {}
-    for line in text.splitlines():
-        key, sep, value = line.partition(":")
-        if sep and key in _STATUS_KEYS:
-            fields[key] = value.strip()
+    fields = dict(_STATUS_RE.findall(text))
     if "Name" not in fields or "VmRSS" not in fields:
         return None        # no mm: kernel thread, zombie, or exited
     if fields.get("Kthread") == "1":
@@ -93,9 +98,10 @@ def parse_status(text):
         cap_eff = int(fields.get("CapEff") or "0", 16)
     except ValueError:
         cap_eff = 0
-    rss_kb = _kb(fields.get("RssAnon")) + _kb(fields.get("RssFile")) + _kb(fields.get("RssShmem"))
-    if "RssAnon" not in fields:        # before 4.5: VmRSS is the same sum
-        rss_kb = _kb(fields.get("VmRSS"))
+    if "RssAnon" in fields:
+        rss_kb = _kb(fields["RssAnon"]) + _kb(fields.get("RssFile")) + _kb(fields.get("RssShmem"))
+    else:                              # before 4.5: VmRSS is the same sum
+        rss_kb = _kb(fields["VmRSS"])
     return {
         "comm": _unescape(fields["Name"]),
         "rss_kb": rss_kb,
