@@ -487,3 +487,34 @@ def gather(host, top, unit_of, page_kb=4):
         entry["eligible"] = len(ranked)
         out.append(entry)
     return out
+
+
+def preview(host, proposed_by_unit, unit_of, page_kb=4, top=100):
+    """How the machine-wide kill order changes when every process of each unit in
+    ``proposed_by_unit`` (unit -> oom_score_adj) gets that value: entries of
+    ranking_change with ``unit`` and ``text`` ('sshd (412, ssh.service): 3rd ->
+    never'), at most ``top``. Reads /proc through ``host`` (read, listdir)."""
+    if not proposed_by_unit:
+        return []
+    era = kernel_era(host.read("/proc/sys/kernel/osrelease"))
+    meminfo = parse_meminfo(host.read("/proc/meminfo"))
+    total = (meminfo.get("MemTotal", 0) + meminfo.get("SwapTotal", 0)) // page_kb or 1
+    procs = read_processes(host, page_kb)
+    unit_of_pid = {}
+    proposed = {}
+    for p in procs:
+        paths = parse_proc_cgroup(host.read("/proc/%d/cgroup" % p["pid"]))
+        for key in ("systemd", "v2", "memory"):
+            unit = unit_of(paths.get(key))
+            if unit:
+                break
+        if unit in proposed_by_unit:
+            unit_of_pid[p["pid"]] = unit
+            proposed[p["pid"]] = proposed_by_unit[unit]
+    out = []
+    for entry in ranking_change(procs, total, page_kb, proposed, era):
+        unit = unit_of_pid[entry["pid"]]
+        entry["unit"] = unit
+        entry["text"] = describe_change(entry, unit)
+        out.append(entry)
+    return out[:top]
