@@ -22,7 +22,7 @@ MOLECULE_SCENARIOS ?= default oom_event oom_scope unprivileged oomd
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help setup setup-dev report test test-matrix lint sanity units hostile-tests docs-tests report-tests runner-tests eda-tests \
+.PHONY: help setup setup-dev report test test-matrix lint sanity units hostile-tests docs-tests report-tests runner-tests eda-tests live-tests \
         integration molecule molecule-infra ee bench changelog build clean
 
 help:
@@ -55,7 +55,7 @@ $(COLLECTIONS)/ansible_collections/sre/oom:
 report: $(REPORT_VENV) $(COLLECTIONS)/ansible_collections/sre/oom
 	ansible-playbook -i $(INVENTORY) playbooks/report.yml $(REPORT_ARGS)
 
-test: setup lint sanity units docs-tests report-tests runner-tests eda-tests integration molecule ee
+test: setup lint sanity units docs-tests report-tests runner-tests eda-tests live-tests integration molecule ee
 
 lint: setup
 	yamllint -s .
@@ -102,6 +102,11 @@ eda-tests: setup molecule-infra
 	tests/eda/ensure-java.sh >/dev/null
 	SRE_OOM_REQUIRE_LIVE=1 $(BIN)/python -m pytest tests/eda -q -p no:cacheprovider
 
+# next_victims against the kernel's real choice: memory-cgroup OOMs on this
+# machine's kernel (own memory cgroups, own processes; no sysctl touched).
+live-tests: setup
+	SRE_OOM_REQUIRE_LIVE=1 $(BIN)/python -m pytest tests/live -q -p no:cacheprovider
+
 integration: setup molecule-infra
 	ANSIBLE_ROLES_PATH=$(CURDIR)/tests/integration/targets \
 	  $(SAFE) ansible-playbook -i tests/integration/inventory.yml tests/integration/localhost.yml
@@ -137,6 +142,8 @@ bench: setup molecule-infra
 	$(BIN)/python bench/report/run.py
 	molecule/scripts/with-host-sysctls.sh $(BIN)/python bench/fleet/run.py
 	$(BIN)/python bench/eda/latency.py
+	$(BIN)/python bench/victims/run.py
+	$(BIN)/python bench/victims/accuracy.py
 
 changelog: setup
 	antsibull-changelog release

@@ -15,8 +15,10 @@ description:
   - Returns, under C(ansible_facts.oom), what an operator asks after an out-of-memory
     kill; which process was killed, when, in which cgroup, systemd unit, container
     or Kubernetes pod, who triggered it and how much memory it held; plus the OOM
-    sysctls, the kernel's OOM counters, the processes most likely to be killed
-    next, and the systemd units with an OOM setting or an OOM-killed last run.
+    sysctls, the kernel's OOM counters beside the kills the log names per unit,
+    slice, container and pod, the processes the kernel would kill next in each OOM
+    domain (the whole machine and every memory cgroup with a limit), memory
+    pressure, and the systemd units with an OOM setting or an OOM-killed last run.
   - Events are parsed from the kernel log of any kernel era (2.6 to 6.x) and in any
     usual log format (raw and C(dmesg -T) output, also localized, printk caller ids,
     C(/dev/kmsg) records, RFC 3164 and RFC 3339 syslog, C(journalctl) short
@@ -52,8 +54,8 @@ options:
       - Which facts to gather, with the grammar of M(ansible.builtin.setup).
         V(all), names, and names prefixed with V(!) to leave them out
         (V(!all) leaves out everything not named).
-      - Names are V(sysctl), V(counters), V(events), V(processes) and V(services).
-        An unknown name fails the task.
+      - Names are V(sysctl), V(counters), V(events), V(processes), V(services) and
+        V(pressure). An unknown name fails the task.
     type: list
     elements: str
     default: [all]
@@ -139,9 +141,19 @@ options:
     choices: [auto, host, container]
     default: auto
   top_processes:
-    description: How many of the processes most likely to be killed next to return.
+    description:
+      - How many of the processes most likely to be killed next to return, in
+        RV(ansible_facts.oom.processes) and per domain in RV(ansible_facts.oom.next_victims).
     type: int
     default: 10
+  top_cgroups:
+    description:
+      - Bounds the cgroup lists, largest counts first - RV(ansible_facts.oom.counters.cgroups)
+        (most kills), RV(ansible_facts.oom.counters.subtrees) (most kills, log or counter)
+        and each unit's C(oomd_candidates) in RV(ansible_facts.oom.pressure).
+        C(cgroup_count) and C(subtree_count) still count them all.
+    type: int
+    default: 50
 notes:
   - Syslog lines in RFC 3164 carry no year; the year is the latest one that does not
     put the line more than a day after the file's modification time.
@@ -156,6 +168,12 @@ notes:
     facility; C(/var/log/syslog) and C(/var/log/messages) are.
   - systemd-oomd's C(Considered N cgroups for killing) dump lists candidates; it is
     not a kill. systemd-oomd v247 logs no killed cgroup and is not read.
+  - C(next_victims) follows the kernel's C(oom_badness()) of the running kernel's
+    era (scaled points before 3.8; pages with a 3% root bonus and a floor of 1
+    up to 4.16; the floor alone up to 5.8; plain pages since 5.9). What it
+    cannot see from C(/proc) - a task in C(vfork), one the OOM reaper already
+    skipped, C(oom_score_adj) -1000 shared through a memory map, which task of a
+    tie the kernel scans last - can make the kernel's choice differ.
   - C(kernel.dmesg_restrict=1) makes C(/dev/kmsg) and C(dmesg) need CAP_SYSLOG;
     without it they appear in RV(ansible_facts.oom.source_errors) as V(dmesg_restrict).
   - Sources that fail in V(auto) mode are listed in RV(ansible_facts.oom.source_errors)
@@ -208,7 +226,7 @@ ansible_facts:
           returned: always
           type: list
           elements: str
-          sample: [counters, events, processes, services, sysctl]
+          sample: [counters, events, pressure, processes, services, sysctl]
         gathered_at:
           description: When the module ran, ISO 8601 UTC.
           returned: always
@@ -229,23 +247,63 @@ ansible_facts:
           description:
             - C(oom_kill), the kernel's count of OOM kills since boot (C(/proc/vmstat);
               null on kernels without it).
-            - C(cgroups), the memory cgroups with a non-zero count; cgroup v2
+            - C(cgroups), the memory cgroups with a non-zero count, at most
+              O(top_cgroups) (the most kills; sorted by path); cgroup v2
               C(memory.events) (C(oom), C(oom_kill), C(oom_group_kill); these
               counts include descendants) and cgroup v1 C(memory.oom_control)
               (C(oom_kill); C(oom) and C(oom_group_kill) are null). C(path) is
               relative to the cgroup mount; C(unit) is the systemd unit it names,
-              or null.
+              or null. C(local) has the cgroup's own counts (v2
+              C(memory.events.local), null on kernels without it; v1 counts are
+              always the cgroup's own); C(under_oom) is v1's flag (null on v2);
+              C(oomd_ooms) and C(oomd_kill) are systemd-oomd's xattrs
+              C(user.oomd_ooms) (its kills of that cgroup) and C(user.oomd_kill)
+              (processes killed), null when absent. C(cgroup_count) counts them all.
+            - C(subtrees), per unit, slice, container and pod the log names (at most
+              O(top_cgroups), most kills first): C(kind) (V(unit), V(slice),
+              V(container), V(pod)), C(name), C(cgroup) (the subtree's path),
+              C(log_kills) (the kernel's kills of this boot in that subtree found in
+              the log, all sources read, before O(scope)), C(userspace_kills)
+              (systemd-oomd's and earlyoom's), C(counter_kills) (v2: the subtree's
+              C(memory.events) C(oom_kill), which keeps the kills of removed child
+              cgroups; v1: the sum over the subtree's existing cgroups,
+              C(counter_complete) false; null when no cgroup is there any more)
+              and C(unattributed) (C(counter_kills) minus C(log_kills) when larger,
+              else 0; null without a counter). C(subtree_count) counts them all.
+            - C(attributed), the kernel kills of this boot in the log that name a
+              unit, slice, container or pod, and C(unattributed), C(oom_kill)
+              minus that (in the root cgroup, or lost from the log). Every kill the
+              kernel counted is in one of the two.
             - C(parsed_since_boot), the kernel kills of the current boot found in
               the log (before O(scope) selects events), and C(missed), C(oom_kill)
               minus that count (kills the log no longer holds, for example a ring
-              buffer that wrapped). Both are null unless the events subset was
+              buffer that wrapped). These, C(subtrees), C(subtree_count),
+              C(attributed) and C(unattributed) are null unless the events subset was
               gathered over the whole boot (O(since) V(boot), V(all) or a time before
               the boot) from a source of this boot (journal, kmsg or dmesg).
           returned: when counters is gathered
           type: dict
-          sample: {oom_kill: 3, parsed_since_boot: 3, missed: 0,
-                   cgroups: [{path: /system.slice/hog.service, version: 2, oom: 1, oom_kill: 1,
-                              oom_group_kill: 0, unit: hog.service}]}
+          sample:
+            oom_kill: 3
+            parsed_since_boot: 3
+            missed: 0
+            attributed: 3
+            unattributed: 0
+            cgroup_count: 2
+            cgroups:
+              - {path: /system.slice, version: 2, oom: 3, oom_kill: 3, oom_group_kill: 0, unit: null,
+                 local: {oom: 0, oom_kill: 0, oom_group_kill: 0}, under_oom: null, oomd_ooms: null, oomd_kill: null}
+              - {path: /system.slice/hog.service, version: 2, oom: 1, oom_kill: 1, oom_group_kill: 0,
+                 unit: hog.service, local: {oom: 1, oom_kill: 1, oom_group_kill: 0}, under_oom: null,
+                 oomd_ooms: null, oomd_kill: null}
+            subtree_count: 3
+            subtrees:
+              - {kind: slice, name: system.slice, cgroup: /system.slice, log_kills: 3, userspace_kills: 0,
+                 counter_kills: 3, counter_complete: true, unattributed: 0}
+              - {kind: unit, name: gone.service, cgroup: /system.slice/gone.service, log_kills: 2,
+                 userspace_kills: 0, counter_kills: null, counter_complete: null, unattributed: null}
+              - {kind: unit, name: hog.service, cgroup: /system.slice/hog.service, log_kills: 1,
+                 userspace_kills: 0, counter_kills: 1, counter_complete: true, unattributed: 0}
         events:
           description:
             - The OOM kills found, oldest first, at most O(max_events) (the most recent).
@@ -337,6 +395,54 @@ ansible_facts:
           type: list
           elements: dict
           sample: [{pid: 812, comm: java, oom_score: 688, oom_score_adj: 0, rss_kb: 5523300, unit: app.service}]
+        next_victims:
+          description:
+            - Who the kernel's OOM killer would kill next, per OOM domain - the whole
+              machine (C(domain) V(global)) and every memory cgroup with a limit
+              (cgroup v2 C(memory.max), v1 C(memory.limit_in_bytes); C(domain) is its
+              path as in C(counters.cgroups); a cgroup below another limited one is
+              its own domain, listed once, and its processes are in both).
+            - Ranked as the kernel's C(oom_badness()) does for that domain - resident
+              pages (anon, file, shmem) + swap entries + page tables, plus
+              C(oom_score_adj) times the domain's pages / 1000 (the machine's RAM +
+              swap; the cgroup's limit + the swap it may use). The same
+              C(oom_score_adj) weighs far less inside a small cgroup, so the order
+              differs from C(processes) (machine-wide C(oom_score)).
+            - C(oom_score_adj) -1000, kernel threads and init are left out; a task
+              already exiting (a fatal signal pending; C(exiting) true) comes first,
+              as the kernel lets it exit instead of killing another; ties go to the
+              higher pid (the task scanned last).
+            - Each domain has C(version) (1 or 2, null for V(global)), C(limit_kb)
+              (null for V(global)), C(total_kb) (the pages the adj is scaled by, in
+              kB), C(eligible) (how many could be chosen) and C(candidates), the
+              first O(top_processes) - C(pid), C(comm), C(points) (the kernel's
+              badness in pages), C(oom_score_adj), C(rss_kb), C(swap_kb),
+              C(pgtables_kb), C(exiting), C(unit), C(cgroup), and C(group) - on
+              cgroup v2 with C(memory.oom.group) set on the candidate's cgroup or
+              an ancestor up to the domain, the cgroup killed whole with it
+              (C(cgroup), C(pids) (at most 100), C(count)), else null.
+          returned: when processes is gathered
+          type: list
+          elements: dict
+          sample:
+            - domain: global
+              version: null
+              limit_kb: null
+              total_kb: 24683772
+              eligible: 42
+              candidates:
+                - {pid: 812, comm: java, points: 1380825, oom_score_adj: 0, rss_kb: 5523300, swap_kb: 0,
+                   pgtables_kb: 11000, exiting: false, unit: app.service, cgroup: /system.slice/app.service,
+                   group: null}
+            - domain: /system.slice/hog.service
+              version: 2
+              limit_kb: 262144
+              total_kb: 262144
+              eligible: 3
+              candidates:
+                - {pid: 6999, comm: hog, points: 74044, oom_score_adj: 900, rss_kb: 61440, swap_kb: 0,
+                   pgtables_kb: 176, exiting: false, unit: hog.service, cgroup: /system.slice/hog.service,
+                   group: {cgroup: /system.slice/hog.service, pids: [6999, 7001], count: 2}}
         protected:
           description: Processes with C(oom_score_adj) -1000, which the OOM killer never picks.
           returned: when processes is gathered
@@ -345,7 +451,7 @@ ansible_facts:
           sample: [{pid: 412, comm: sshd, oom_score: 0, oom_score_adj: -1000, rss_kb: 7420, unit: ssh.service}]
         services:
           description:
-            - systemd units (services and scopes) with an C(OOMScoreAdjust) other
+            - systemd units (services, scopes and slices) with an C(OOMScoreAdjust) other
               than 0, an C(OOMPolicy) other than the default, a systemd-oomd setting
               other than the default (C(ManagedOOMMemoryPressure=kill),
               C(ManagedOOMSwap=kill), a C(ManagedOOMMemoryPressureLimit), a
@@ -371,6 +477,46 @@ ansible_facts:
               managed_oom_swap: auto
               managed_oom_preference: avoid
               memory_oom_group: false
+        pressure:
+          description:
+            - C(memory), the machine's memory pressure from C(/proc/pressure/memory) -
+              C(some) and C(full), each with C(avg10), C(avg60), C(avg300) (percent)
+              and C(total) (microseconds); null without PSI.
+            - C(units), each unit or slice with C(ManagedOOMMemoryPressure=kill) or
+              C(ManagedOOMSwap=kill) - C(unit), C(cgroup), C(managed_oom_memory_pressure),
+              C(managed_oom_swap), C(managed_oom_memory_pressure_limit) (as systemd
+              reports it, null when unset), C(effective_limit) (V(60%), systemd-oomd's
+              default, when unset or 0), C(memory_pressure) (its cgroup's
+              C(memory.pressure), same form as C(memory); null without cgroup v2),
+              C(over_limit) (C(full) C(avg10) above C(effective_limit), for pressure
+              only; systemd-oomd also waits C(DefaultMemoryPressureDurationSec=)), and
+              C(oomd_candidates) - systemd-oomd's kill order below it (at most
+              O(top_cgroups)) beside the kernel's C(next_victims) - the leaf cgroups,
+              those marked C(user.oomd_omit) left out, C(user.oomd_avoid) ones last,
+              then for pressure the most page scanning (the cumulative C(pgscan) of
+              C(memory.stat); systemd-oomd uses its rate between two readings) and the
+              most memory, for swap the most swap; each with C(cgroup), C(unit),
+              C(memory_current_kb), C(swap_current_kb), C(pgscan), C(preference).
+          returned: when pressure is gathered
+          type: dict
+          sample:
+            memory:
+              some: {avg10: 12.5, avg60: 1.5, avg300: 0.2, total: 123456}
+              full: {avg10: 8.25, avg60: 0.75, avg300: 0.1, total: 65432}
+            units:
+              - unit: batch.slice
+                cgroup: /batch.slice
+                managed_oom_memory_pressure: kill
+                managed_oom_swap: auto
+                managed_oom_memory_pressure_limit: 60%
+                effective_limit: 60%
+                memory_pressure:
+                  some: {avg10: 90.0, avg60: 1.5, avg300: 0.2, total: 123456}
+                  full: {avg10: 71.0, avg60: 0.75, avg300: 0.1, total: 65432}
+                over_limit: true
+                oomd_candidates:
+                  - {cgroup: /batch.slice/b.service, unit: b.service, memory_current_kb: 102400,
+                     swap_current_kb: 51200, pgscan: 900, preference: null}
         services_error:
           description: Why units could not be listed (no systemd as init, C(systemctl) failed), or null.
           returned: when services is gathered

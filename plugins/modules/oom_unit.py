@@ -112,7 +112,8 @@ notes:
     are applied sorted by file name, the last one setting a key wins.
   - With V(absent), running processes keep their current value until restarted.
   - Check mode runs only read-only commands (C(systemctl --version), C(systemctl show));
-    RV(units.effective) then shows what systemd uses now.
+    RV(units.effective) then shows what systemd uses now, and RV(ranking) where the
+    machine-wide OOM kill order would move.
 extends_documentation_fragment:
   - sre.oom._attributes
   - sre.oom._attributes.changes
@@ -121,7 +122,9 @@ attributes:
   check_mode:
     description: Nothing is written, reloaded, restarted or applied live; the result says what would be.
   diff_mode:
-    description: Before and after text of every changed drop-in with its path; a mode or owner drift shows in the header.
+    description:
+      - Before and after text of every changed drop-in with its path; a mode or owner drift shows in the header.
+      - When an entry sets O(units[].oom_score_adj), also how the machine-wide OOM kill order would change (RV(ranking)).
   platform:
     description: Linux with systemd. Drop-ins are also written where systemd is not PID 1.
 seealso:
@@ -182,6 +185,24 @@ systemd_version:
   returned: always
   type: int
   sample: 252
+ranking:
+  description:
+    - In check mode and with C(--diff), how the machine-wide OOM kill order of the running
+      processes would move with the proposed O(units[].oom_score_adj) values - every process
+      whose cgroup names one of those units (C(/proc/PID/cgroup)), ordered by its new rank, at
+      most 100. The rank is the place in the kernel's order for a whole-machine OOM (as
+      RV(sre.oom.oom_facts#module:ansible_facts.oom.next_victims) computes it), 1 for the
+      first to be killed; null means never (-1000).
+    - Each has C(pid), C(comm), C(unit), C(before), C(after), C(oom_score_adj_before),
+      C(oom_score_adj_after) and C(text) (V(sshd (412, ssh.service): 3rd -> never)). With
+      C(--diff) the same lines are shown as a diff entry.
+    - Absent when no entry sets O(units[].oom_score_adj), or for O(unit_dir) below another root.
+  returned: check mode or diff mode, when an oom_score_adj is given
+  type: list
+  elements: dict
+  sample:
+    - {pid: 412, comm: sshd, unit: ssh.service, before: 3, after: null, oom_score_adj_before: 0,
+       oom_score_adj_after: -1000, text: "sshd (412, ssh.service): 3rd -> never"}
 units:
   description: One entry per unit, keyed by the full unit name.
   returned: always
