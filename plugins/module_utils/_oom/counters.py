@@ -58,7 +58,7 @@ def cgroup_entry(rel, version, events, local, oom_control, xattrs, unit_of, has_
         if local is not None:
             local_counts = {k: local.get(k) for k in _EVENT_KEYS}
         elif has_local:
-            local_counts = {k: 0 for k in _EVENT_KEYS}
+            local_counts = dict.fromkeys(_EVENT_KEYS, 0)
         else:
             local_counts = None
         under = None

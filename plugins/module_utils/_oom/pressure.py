@@ -93,11 +93,14 @@ def oomd_order(leaves, swap):
     scanning then most memory (pressure); those with nothing to free left out."""
     if swap:
         keep = [c for c in leaves if (c["swap_current_kb"] or 0) > 0]
-        key = (lambda c: (c["preference"] == "avoid", -(c["swap_current_kb"] or 0), c["cgroup"]))
+
+        def key(c):
+            return (c["preference"] == "avoid", -(c["swap_current_kb"] or 0), c["cgroup"])
     else:
         keep = [c for c in leaves if (c["pgscan"] or 0) > 0 or (c["memory_current_kb"] or 0) > 0]
-        key = (lambda c: (c["preference"] == "avoid", -(c["pgscan"] or 0), -(c["memory_current_kb"] or 0),
-                          c["cgroup"]))
+
+        def key(c):
+            return (c["preference"] == "avoid", -(c["pgscan"] or 0), -(c["memory_current_kb"] or 0), c["cgroup"])
     return sorted(keep, key=key)
 
 

@@ -7,9 +7,10 @@ systemctl faked through the module's Host)."""
 
 from __future__ import annotations
 
-from test_oom_unit import SYSTEMCTL, VERSION, fake, proc, run, write  # noqa: F401 - fake is a fixture
+import test_oom_unit as base
 
-from ansible_collections.sre.oom.plugins.modules import oom_unit  # noqa: F401
+proc, run, write = base.proc, base.run, base.write
+fake = base.fake              # registers test_oom_unit's `fake` fixture (fake root + systemd) here
 
 
 def status(name, rss_kb):
