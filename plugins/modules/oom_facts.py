@@ -260,13 +260,13 @@ ansible_facts:
               C(user.oomd_ooms) (its kills of that cgroup) and C(user.oomd_kill)
               (processes killed), null when absent. C(cgroup_count) counts them all.
             - C(subtrees), per unit, slice, container and pod the log names (at most
-              O(top_cgroups), most kills first): C(kind) (V(unit), V(slice),
+              O(top_cgroups), most kills first) - C(kind) (V(unit), V(slice),
               V(container), V(pod)), C(name), C(cgroup) (the subtree's path),
               C(log_kills) (the kernel's kills of this boot in that subtree found in
               the log, all sources read, before O(scope)), C(userspace_kills)
-              (systemd-oomd's and earlyoom's), C(counter_kills) (v2: the subtree's
+              (systemd-oomd's and earlyoom's), C(counter_kills) (v2, the subtree's
               C(memory.events) C(oom_kill), which keeps the kills of removed child
-              cgroups; v1: the sum over the subtree's existing cgroups,
+              cgroups; v1, the sum over the subtree's existing cgroups,
               C(counter_complete) false; null when no cgroup is there any more)
               and C(unattributed) (C(counter_kills) minus C(log_kills) when larger,
               else 0; null without a counter). C(subtree_count) counts them all.

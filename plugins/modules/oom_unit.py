@@ -194,7 +194,8 @@ ranking:
       RV(sre.oom.oom_facts#module:ansible_facts.oom.next_victims) computes it), 1 for the
       first to be killed; null means never (-1000).
     - Each has C(pid), C(comm), C(unit), C(before), C(after), C(oom_score_adj_before),
-      C(oom_score_adj_after) and C(text) (V(sshd (412, ssh.service): 3rd -> never)). With
+      C(oom_score_adj_after) and C(text) - the command, pid and unit, then the ranks before and
+      after, such as V(3rd -> never). With
       C(--diff) the same lines are shown as a diff entry.
     - Absent when no entry sets O(units[].oom_score_adj), or for O(unit_dir) below another root.
   returned: check mode or diff mode, when an oom_score_adj is given

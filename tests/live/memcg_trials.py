@@ -157,7 +157,8 @@ def plan(rng, limit_mb):
             adj += rng.randint(2, 30)
             adjs.append(min(adj, 1000))
         rng.shuffle(adjs)
-        cands = [(rng.randint(8, 40), a) for a in adjs]
+        hi = max(8, min(40, int(limit_mb * 0.75 / n) - 10))    # 8 candidates fit too
+        cands = [(rng.randint(8, hi), a) for a in adjs]
         if sum(mb + 10 for mb, _adj in cands) < limit_mb * 0.8:     # ~10 MB of interpreter each
             return cands
 

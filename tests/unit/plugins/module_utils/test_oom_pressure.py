@@ -84,15 +84,15 @@ def test_managed_slice_pressure_beside_its_limit_and_oomds_order():
     assert batch["managed_oom_memory_pressure_limit"] == "60%" and batch["effective_limit"] == "60%"
     assert batch["over_limit"] is True
     # pressure: the most scanning first, avoid last, omit (and its subtree) and idle left out
-    assert [c["unit"] for c in batch["oomd_candidates"]] == ["b.service", "a.service", "c.service",
-                                                              "keep.service"]
+    assert [c["unit"] for c in batch["oomd_candidates"]] == [
+        "b.service", "a.service", "c.service", "keep.service"]
     assert batch["oomd_candidates"][0] == {"cgroup": "/batch.slice/b.service", "unit": "b.service",
                                            "memory_current_kb": 102400, "swap_current_kb": 51200,
                                            "pgscan": 900, "preference": None}
     assert batch["oomd_candidates"][-1]["preference"] == "avoid"
     # swap: the most swap first, avoid last; no limit given: oomd's default 60%, not compared
-    assert [c["unit"] for c in swapper["oomd_candidates"]] == ["b.service", "a.service", "c.service",
-                                                                "keep.service"]
+    assert [c["unit"] for c in swapper["oomd_candidates"]] == [
+        "b.service", "a.service", "c.service", "keep.service"]
     assert swapper["over_limit"] is None and swapper["effective_limit"] == "60%"
 
 
