@@ -3,8 +3,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Benchmark of next_victims (10,000 processes) and the cgroup counters (500 cgroups).
 
-On a fake host tree (generate.py) read through a host object that prefixes every
-path with the tree's root, interleaved, ROUNDS times each, in one process:
+On a fake host tree (generate.py) read through the modules' host seam
+(module_utils/_host.Host with the tree as its root), interleaved, ROUNDS times each, in one process:
 - next_victims: ``_oom.victims.gather`` (every process's status and
   oom_score_adj, every cgroup's memory.max, cgroup.procs below limits), beside the
   floor: a bare loop that only opens and reads each /proc/PID/status and
@@ -31,40 +31,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "build", "collections"))
 
+from ansible_collections.sre.oom.plugins.module_utils import _host  # noqa: E402
 from ansible_collections.sre.oom.plugins.module_utils._oom import cgroup as _cgroup  # noqa: E402
 from ansible_collections.sre.oom.plugins.module_utils._oom import counters as _counters  # noqa: E402
 from ansible_collections.sre.oom.plugins.module_utils._oom import victims as _victims  # noqa: E402
-
-
-class RootedHost(object):
-    """The host seam's read/listdir/walk/getxattr below a root directory."""
-
-    def __init__(self, root):
-        self.root = root.rstrip("/")
-
-    def read(self, path):
-        try:
-            with open(self.root + path, "r", encoding="utf-8", errors="replace") as f:
-                return f.read()
-        except OSError:
-            return None
-
-    def listdir(self, path):
-        try:
-            return os.listdir(self.root + path)
-        except OSError:
-            return []
-
-    def walk(self, top):
-        n = len(self.root)
-        for dirpath, dirnames, filenames in os.walk(self.root + top, onerror=lambda e: None):
-            yield dirpath[n:], dirnames, filenames
-
-    def getxattr(self, path, name):
-        try:
-            return os.getxattr(self.root + path, name)
-        except OSError:
-            return None
 
 
 def floor_processes(root):
@@ -116,7 +86,7 @@ def main():
         if not os.path.exists(os.path.join(tree, "proc", "meminfo")):
             subprocess.run([sys.executable, os.path.join(HERE, "generate.py"), tree, "--procs", str(a.procs),
                             "--cgroups", str(a.cgroups)], check=True)
-        host = RootedHost(tree)
+        host = _host.Host(root=tree)       # the modules' host seam, on the fake tree as root
         mounts = [("/sys/fs/cgroup", 2)]
         times = {"next_victims": [], "floor_status_adj": [], "old_processes_reads": [],
                  "counters": [], "floor_memory_events": []}

@@ -112,6 +112,13 @@ class Host(object):
     def exists(self, path):
         return os.path.exists(self.path(path))
 
+    def getxattr(self, path, name):
+        """An extended attribute's value (bytes), or None when absent or unreadable."""
+        try:
+            return os.getxattr(self.path(path), name)
+        except (OSError, AttributeError):
+            return None
+
     def stat(self, path):
         """os.stat of a path (follows symlinks); raises OSError."""
         return os.stat(self.path(path))

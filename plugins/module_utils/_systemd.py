@@ -612,12 +612,13 @@ def limit_from_show(val, legacy=False):
 # The units with an OOM setting (oom_facts' services)
 # ---------------------------------------------------------------------------
 
-def gather_services(host):
+def gather_services(host, control_groups=None):
     """The units oom_facts lists under ``services``: (list of unit dicts, error or None).
 
-    Services and scopes with an OOM setting other than the default, or whose last
-    result was oom-kill; read through the host seam (module_utils/_host.Host:
-    exists, which, run, read_text)."""
+    Services, scopes and slices with an OOM setting other than the default, or whose
+    last result was oom-kill; read through the host seam (module_utils/_host.Host:
+    exists, which, run, read_text). ``control_groups``, when given, gets each listed
+    unit's ControlGroup (oom_facts' pressure subset reads their cgroups)."""
     if not host.exists("/run/systemd/system"):
         return [], "systemd is not the init system here (no /run/systemd/system)"
     systemctl = host.which("systemctl")
@@ -628,14 +629,14 @@ def gather_services(host):
     if rc == 0:
         for blk in parse_show(out):
             default_policy = blk.get("DefaultOOMPolicy") or default_policy
-    rc, out, err = host.run([systemctl, "list-units", "--all", "--type=service,scope", "--no-legend",
+    rc, out, err = host.run([systemctl, "list-units", "--all", "--type=service,scope,slice", "--no-legend",
                              "--no-pager", "--plain"])
     if rc != 0:
         return [], "systemctl list-units failed (rc=%d): %s" % (rc, (err or out).strip())
     units = []
     for line in out.splitlines():
         parts = line.split()
-        if parts and (parts[0].endswith(".service") or parts[0].endswith(".scope")):
+        if parts and parts[0].endswith((".service", ".scope", ".slice")):
             units.append(parts[0])
     # systemctl show leaves out properties its systemd does not know: the limit is
     # ManagedOOMMemoryPressureLimitPercent ("61%") on 247 and ManagedOOMMemoryPressureLimit
@@ -671,6 +672,8 @@ def gather_services(host):
                 continue
             group = None
             cgroup = (blk.get("ControlGroup") or "").strip("/")
+            if control_groups is not None:
+                control_groups[unit] = "/" + cgroup if cgroup else None
             if cgroup and ".." not in cgroup.split("/"):
                 for base in ("/sys/fs/cgroup/", "/sys/fs/cgroup/unified/"):
                     text = host.read_text(base + cgroup + "/memory.oom.group")

@@ -529,13 +529,16 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.sre.oom.plugins.module_utils import _host, _sysctl, _systemd
 from ansible_collections.sre.oom.plugins.module_utils._oom import cgroup as _cgroup
+from ansible_collections.sre.oom.plugins.module_utils._oom import counters as _counters
 from ansible_collections.sre.oom.plugins.module_utils._oom import formats as _formats
 from ansible_collections.sre.oom.plugins.module_utils._oom import journal as _journal
+from ansible_collections.sre.oom.plugins.module_utils._oom import pressure as _pressure
 from ansible_collections.sre.oom.plugins.module_utils._oom import scanner as _scanner
 from ansible_collections.sre.oom.plugins.module_utils._oom import since as _since
 from ansible_collections.sre.oom.plugins.module_utils._oom import sources as _sources
+from ansible_collections.sre.oom.plugins.module_utils._oom import victims as _victims
 
-SUBSETS = ("sysctl", "counters", "events", "processes", "services")
+SUBSETS = ("sysctl", "counters", "events", "processes", "services", "pressure")
 SOURCES = ("auto", "journal", "kmsg", "dmesg", "file")
 SCOPES = ("auto", "host", "container")
 # More events than this would take the module past 64 MB of memory and make the
@@ -594,6 +597,8 @@ def validate(params, now, boot_time):
         raise ValueError("max_events must be between 0 and %d, got %d" % (MAX_EVENTS_LIMIT, params["max_events"]))
     if params["top_processes"] < 0:
         raise ValueError("top_processes must be 0 or more, got %d" % params["top_processes"])
+    if params["top_cgroups"] < 0:
+        raise ValueError("top_cgroups must be 0 or more, got %d" % params["top_cgroups"])
     if params["scope"] not in SCOPES:
         raise ValueError("scope: %r is not one of %s" % (params["scope"], ", ".join(SCOPES)))
     mode, epoch = _since.parse_since(params["since"], now, boot_time)
@@ -631,35 +636,53 @@ def _cgroup_mounts(host):
     return out
 
 
-def gather_counters(host):
+def gather_counters(host, top):
     vmstat = host.read_text("/proc/vmstat") or ""
     oom_kill = None
     for line in vmstat.splitlines():
         if line.startswith("oom_kill "):
             oom_kill = _int_or_none(line[9:])
-    groups = []
+    entries = _counters.read_cgroups(host, _cgroup_mounts(host), _cgroup.cgroup_unit)
+    return {"oom_kill": oom_kill, "cgroups": _counters.top_cgroups(entries, top), "cgroup_count": len(entries),
+            "subtrees": None, "subtree_count": None, "attributed": None, "unattributed": None}, entries
+
+
+def attribute(counters, entries, tally, top):
+    """counters.subtrees and attributed/unattributed from the log's kills of this boot
+    (only when the events read cover the whole boot: see reconcile)."""
+    if counters.get("parsed_since_boot") is None:
+        return
+    rows, count = _counters.subtrees(tally, entries, _cgroup.cgroup_unit, _cgroup.cgroup_container_id,
+                                     _cgroup.cgroup_pod_uid, top)
+    counters["subtrees"] = rows
+    counters["subtree_count"] = count
+    counters["attributed"] = _counters.attributed(tally, _cgroup.cgroup_unit, _cgroup.cgroup_container_id,
+                                                  _cgroup.cgroup_pod_uid)
+    if counters.get("oom_kill") is not None:
+        counters["unattributed"] = max(counters["oom_kill"] - counters["attributed"], 0)
+
+
+def _page_kb():
+    try:
+        return os.sysconf("SC_PAGE_SIZE") // 1024
+    except (ValueError, OSError, AttributeError):
+        return 4
+
+
+def gather_pressure(host, services, control_groups, top):
+    """The memory PSI of the machine and of each unit or slice systemd-oomd manages."""
+    if services is None:
+        services, _error = _systemd.gather_services(host, control_groups)
+    managed = [{"unit": u["unit"], "cgroup": control_groups.get(u["unit"]),
+                "memory_pressure": u["managed_oom_memory_pressure"], "swap": u["managed_oom_swap"],
+                "limit": u["managed_oom_memory_pressure_limit"]}
+               for u in services if "kill" in (u["managed_oom_memory_pressure"], u["managed_oom_swap"])]
+    v2_root = None
     for mount, version in _cgroup_mounts(host):
-        fname = "memory.events" if version == 2 else "memory.oom_control"
-        for dirpath, _dirs, files in host.walk(mount):
-            if fname not in files:
-                continue
-            text = host.read_text(os.path.join(dirpath, fname))
-            if not text:
-                continue
-            values = {}
-            for line in text.splitlines():
-                kv = line.split()
-                if len(kv) == 2:
-                    values[kv[0]] = _int_or_none(kv[1])
-            oom = values.get("oom") if version == 2 else None
-            kills = values.get("oom_kill")
-            group_kills = values.get("oom_group_kill") if version == 2 else None
-            if oom or kills or group_kills:
-                rel = dirpath[len(mount):] or "/"
-                groups.append({"path": rel, "version": version, "oom": oom, "oom_kill": kills,
-                               "oom_group_kill": group_kills, "unit": _cgroup.cgroup_unit(rel)})
-    groups.sort(key=lambda g: (g["path"], g["version"]))
-    return {"oom_kill": oom_kill, "cgroups": groups}
+        if version == 2 and host.exists(mount.rstrip("/") + "/cgroup.controllers"):
+            v2_root = mount
+            break
+    return _pressure.gather(host, managed, v2_root, _cgroup.cgroup_unit, top)
 
 
 def _proc_unit(host, pid):
@@ -682,11 +705,7 @@ def _proc_unit(host, pid):
 
 
 def gather_processes(host, top):
-    page_kb = 4
-    try:
-        page_kb = os.sysconf("SC_PAGE_SIZE") // 1024
-    except (ValueError, OSError, AttributeError):
-        pass
+    page_kb = _page_kb()
     procs = []
     for name in host.listdir("/proc"):
         if not name.isdigit():
@@ -803,7 +822,7 @@ def run_module(module, host):
     if "sysctl" in subsets:
         facts["sysctl"] = gather_sysctl(host)
     if "counters" in subsets:
-        facts["counters"] = gather_counters(host)
+        facts["counters"], cgroup_entries = gather_counters(host, params["top_cgroups"])
         facts["counters"]["parsed_since_boot"] = None
         facts["counters"]["missed"] = None
     if "events" in subsets:
@@ -811,6 +830,9 @@ def run_module(module, host):
         if warning:
             module.warn(warning)
         facts["scope"] = scope
+        tally = None
+        if "counters" in subsets:
+            keep = tally = _counters.KillTally(boot_time, then=keep)
         ev, warnings, read = gather_events(host, sources, params["path"], since_mode, since_epoch,
                                            params["max_events"], boot_time, keep)
         facts.update(ev)
@@ -818,10 +840,15 @@ def run_module(module, host):
             module.warn(w)
         if "counters" in subsets:
             reconcile(facts["counters"], read, since_mode, since_epoch, boot_time)
+            attribute(facts["counters"], cgroup_entries, tally, params["top_cgroups"])
     if "processes" in subsets:
         facts["processes"], facts["protected"] = gather_processes(host, params["top_processes"])
+        facts["next_victims"] = _victims.gather(host, params["top_processes"], _cgroup.cgroup_unit, _page_kb())
+    control_groups = {}
     if "services" in subsets:
-        facts["services"], facts["services_error"] = _systemd.gather_services(host)
+        facts["services"], facts["services_error"] = _systemd.gather_services(host, control_groups)
+    if "pressure" in subsets:
+        facts["pressure"] = gather_pressure(host, facts.get("services"), control_groups, params["top_cgroups"])
     module.exit_json(changed=False, ansible_facts={"oom": facts})
 
 
@@ -834,6 +861,7 @@ def main():
             since=dict(type="str", default="boot"),
             max_events=dict(type="int", default=100),
             top_processes=dict(type="int", default=10),
+            top_cgroups=dict(type="int", default=50),
             scope=dict(type="str", default="auto", choices=list(SCOPES)),
         ),
         supports_check_mode=True,

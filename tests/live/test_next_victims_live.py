@@ -35,7 +35,7 @@ import memcg_trials  # noqa: E402
 
 from ansible_collections.sre.oom.plugins.module_utils._oom import cgroup as _cgroup  # noqa: E402
 from ansible_collections.sre.oom.plugins.module_utils._oom import victims as _victims  # noqa: E402
-from ansible_collections.sre.oom.plugins.modules import oom_facts  # noqa: E402
+from ansible_collections.sre.oom.plugins.module_utils import _host  # noqa: E402
 
 TRIALS = 32
 SEED = 20
@@ -68,7 +68,7 @@ def predictor(via_ansible_every=EVERY_NTH_VIA_ANSIBLE):
             domains = ansible_facts("gather_subset=processes top_processes=10")["next_victims"]
             how = "ansible"
         else:
-            domains = _victims.gather(oom_facts.Host(None), 10, _cgroup.cgroup_unit)
+            domains = _victims.gather(_host.Host(), 10, _cgroup.cgroup_unit)
             how = "room"
         mine = [d for d in domains if d["domain"] == trial.cgroup]
         assert len(mine) == 1, [d["domain"] for d in domains]
@@ -106,7 +106,7 @@ def test_next_victims_names_the_kernels_first_victim():
 
 def test_induced_kills_are_all_counted_and_attributed():
     require_live()
-    before = oom_facts.Host(None).read("/proc/vmstat")
+    before = _host.Host().read_text("/proc/vmstat")
     kills = []
     with memcg_trials.Slice("counters") as parent:
         rng = random.Random(7)

@@ -128,14 +128,14 @@ def leaves_below(host, v2_root, cgroup, unit_of):
         if "memory.current" not in files or omit(dirpath):
             continue
         rel = dirpath[len(v2_root.rstrip("/")):] or "/"
-        current = _int(host.read(os.path.join(dirpath, "memory.current")))
-        swap = _int(host.read(os.path.join(dirpath, "memory.swap.current"))) if "memory.swap.current" in files \
+        current = _int(host.read_text(os.path.join(dirpath, "memory.current")))
+        swap = _int(host.read_text(os.path.join(dirpath, "memory.swap.current"))) if "memory.swap.current" in files \
             else None
         out.append({
             "cgroup": rel, "unit": unit_of(rel),
             "memory_current_kb": None if current is None else current // 1024,
             "swap_current_kb": None if swap is None else swap // 1024,
-            "pgscan": _stat_value(host.read(os.path.join(dirpath, "memory.stat")), "pgscan"),
+            "pgscan": _stat_value(host.read_text(os.path.join(dirpath, "memory.stat")), "pgscan"),
             "preference": "avoid" if _flag(host, dirpath, "user.oomd_avoid") else None,
         })
     return out
@@ -151,7 +151,7 @@ def gather(host, managed, v2_root, unit_of, top):
         cg = m.get("cgroup")
         psi = None
         if v2_root and cg:
-            psi = parse_psi(host.read(v2_root.rstrip("/") + cg.rstrip("/") + "/memory.pressure"))
+            psi = parse_psi(host.read_text(v2_root.rstrip("/") + cg.rstrip("/") + "/memory.pressure"))
         # 0 or unset: systemd-oomd's DefaultMemoryPressureLimit= (60% unless oomd.conf says otherwise)
         limit = percent_of(m.get("limit")) or DEFAULT_LIMIT
         full10 = (psi.get("full") or {}).get("avg10") if psi else None
@@ -166,4 +166,4 @@ def gather(host, managed, v2_root, unit_of, top):
         units.append({"unit": m["unit"], "cgroup": cg, "managed_oom_memory_pressure": m.get("memory_pressure"),
                       "managed_oom_swap": m.get("swap"), "managed_oom_memory_pressure_limit": m.get("limit"),
                       "effective_limit": "%g%%" % limit, "memory_pressure": psi, "over_limit": over, "oomd_candidates": candidates})
-    return {"memory": parse_psi(host.read("/proc/pressure/memory")), "units": units}
+    return {"memory": parse_psi(host.read_text("/proc/pressure/memory")), "units": units}

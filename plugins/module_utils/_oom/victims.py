@@ -342,10 +342,10 @@ def read_processes(host, page_kb):
     for name in host.listdir("/proc"):
         if not name.isdigit() or name == "1":
             continue
-        rec = parse_status(host.read("/proc/%s/status" % name))
+        rec = parse_status(host.read_text("/proc/%s/status" % name))
         if rec is None:
             continue
-        adj = _int(host.read("/proc/%s/oom_score_adj" % name))
+        adj = _int(host.read_text("/proc/%s/oom_score_adj" % name))
         if adj is None:
             continue
         rec["pid"] = int(name)
@@ -373,30 +373,30 @@ def read_limited_cgroups(host, mounts, page_kb, total_swap_pages, swappiness):
             rel = dirpath[len(mount):] or "/"
             limit = None
             if rel != "/":
-                text = host.read(os.path.join(dirpath, limit_file))
+                text = host.read_text(os.path.join(dirpath, limit_file))
                 if version == 1:
                     limit = v1_limit_pages(text, page_kb)
                 else:
                     limit = v2_limit_pages(text, page_kb)
             if version == 2 and "memory.oom.group" in files:
-                group_flags[rel] = (host.read(os.path.join(dirpath, "memory.oom.group")) or "").strip() == "1"
+                group_flags[rel] = (host.read_text(os.path.join(dirpath, "memory.oom.group")) or "").strip() == "1"
             if limit is not None:
                 if version == 1:
                     swap_limit = None
                     if "memory.memsw.limit_in_bytes" in files:
-                        swap_limit = v1_limit_pages(host.read(os.path.join(dirpath, "memory.memsw.limit_in_bytes")),
+                        swap_limit = v1_limit_pages(host.read_text(os.path.join(dirpath, "memory.memsw.limit_in_bytes")),
                                                     page_kb)
-                    own = _int(host.read(os.path.join(dirpath, "memory.swappiness")))
+                    own = _int(host.read_text(os.path.join(dirpath, "memory.swappiness")))
                     cg_swappiness = own if own is not None else swappiness
                 else:
-                    swap_limit = v2_limit_pages(host.read(os.path.join(dirpath, "memory.swap.max")), page_kb) \
+                    swap_limit = v2_limit_pages(host.read_text(os.path.join(dirpath, "memory.swap.max")), page_kb) \
                         if "memory.swap.max" in files else 0
                     cg_swappiness = swappiness
                 domains.append((rel, version, limit,
                                 memcg_totalpages(version, limit, swap_limit, total_swap_pages, cg_swappiness)))
                 limited.add(rel)
             if "cgroup.procs" in files and _under_any(rel, limited):
-                pids = [int(t) for t in (host.read(os.path.join(dirpath, "cgroup.procs")) or "").split()
+                pids = [int(t) for t in (host.read_text(os.path.join(dirpath, "cgroup.procs")) or "").split()
                         if t.isdigit()]
                 if pids:
                     cgroup_pids[rel] = pids
@@ -420,14 +420,14 @@ def subtree_pids(host, root):
     pids = []
     for dirpath, _dirs, files in host.walk(root):
         if "cgroup.procs" in files:
-            pids.extend(int(t) for t in (host.read(os.path.join(dirpath, "cgroup.procs")) or "").split()
+            pids.extend(int(t) for t in (host.read_text(os.path.join(dirpath, "cgroup.procs")) or "").split()
                         if t.isdigit())
     return pids
 
 
 def proc_unit_and_cgroup(host, pid, unit_of):
     """(unit, memory cgroup path) of a pid from /proc/PID/cgroup."""
-    paths = parse_proc_cgroup(host.read("/proc/%d/cgroup" % pid))
+    paths = parse_proc_cgroup(host.read_text("/proc/%d/cgroup" % pid))
     unit = None
     for key in ("systemd", "v2", "memory"):
         unit = unit_of(paths.get(key))
@@ -439,14 +439,14 @@ def proc_unit_and_cgroup(host, pid, unit_of):
 def gather(host, top, unit_of, page_kb=4):
     """next_victims: [global domain] + one per limited memory cgroup, each with its
     first ``top`` candidates. ``unit_of`` maps a cgroup path to its systemd unit."""
-    era = kernel_era(host.read("/proc/sys/kernel/osrelease"))
-    meminfo = parse_meminfo(host.read("/proc/meminfo"))
+    era = kernel_era(host.read_text("/proc/sys/kernel/osrelease"))
+    meminfo = parse_meminfo(host.read_text("/proc/meminfo"))
     total_swap = meminfo.get("SwapTotal", 0) // page_kb
-    swappiness = _int(host.read("/proc/sys/vm/swappiness"))
+    swappiness = _int(host.read_text("/proc/sys/vm/swappiness"))
     swappiness = 60 if swappiness is None else swappiness
     procs = read_processes(host, page_kb)
     by_pid = {p["pid"]: p for p in procs}
-    mounts = memory_mounts(host.read("/proc/self/mounts"))
+    mounts = memory_mounts(host.read_text("/proc/self/mounts"))
     domains, cgroup_pids, group_flags = read_limited_cgroups(host, mounts, page_kb, total_swap, swappiness)
     cg_of = {}
     for path, pids in cgroup_pids.items():
@@ -496,14 +496,14 @@ def preview(host, proposed_by_unit, unit_of, page_kb=4, top=100):
     never'), at most ``top``. Reads /proc through ``host`` (read, listdir)."""
     if not proposed_by_unit:
         return []
-    era = kernel_era(host.read("/proc/sys/kernel/osrelease"))
-    meminfo = parse_meminfo(host.read("/proc/meminfo"))
+    era = kernel_era(host.read_text("/proc/sys/kernel/osrelease"))
+    meminfo = parse_meminfo(host.read_text("/proc/meminfo"))
     total = (meminfo.get("MemTotal", 0) + meminfo.get("SwapTotal", 0)) // page_kb or 1
     procs = read_processes(host, page_kb)
     unit_of_pid = {}
     proposed = {}
     for p in procs:
-        paths = parse_proc_cgroup(host.read("/proc/%d/cgroup" % p["pid"]))
+        paths = parse_proc_cgroup(host.read_text("/proc/%d/cgroup" % p["pid"]))
         for key in ("systemd", "v2", "memory"):
             unit = unit_of(paths.get(key))
             if unit:

@@ -22,7 +22,7 @@ class DictHost(object):
         self.files = files
         self.xattrs = xattrs or {}
 
-    def read(self, path):
+    def read_text(self, path):
         return self.files.get(path)
 
     def walk(self, top):

@@ -20,7 +20,7 @@ class DictHost(object):
     def __init__(self, files):
         self.files = files
 
-    def read(self, path):
+    def read_text(self, path):
         return self.files.get(path)
 
     def listdir(self, path):
