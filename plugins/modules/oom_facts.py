@@ -148,9 +148,9 @@ options:
     default: 10
   top_cgroups:
     description:
-      - Bounds the cgroup lists, largest counts first - RV(ansible_facts.oom.counters.cgroups)
-        (most kills), RV(ansible_facts.oom.counters.subtrees) (most kills, log or counter)
-        and each unit's C(oomd_candidates) in RV(ansible_facts.oom.pressure).
+      - Bounds the cgroup lists, largest counts first - C(cgroups) (most kills) and
+        C(subtrees) (most kills, log or counter) in RV(ansible_facts.oom.counters), and each
+        unit's C(oomd_candidates) in RV(ansible_facts.oom.pressure).
         C(cgroup_count) and C(subtree_count) still count them all.
     type: int
     default: 50
