@@ -23,7 +23,6 @@ with ``unattributed`` the kills a counter saw and the log did not name there.
 from __future__ import annotations
 
 import collections
-import os
 
 OOMD_XATTRS = (("oomd_ooms", "user.oomd_ooms"), ("oomd_kill", "user.oomd_kill"))
 _EVENT_KEYS = ("oom", "oom_kill", "oom_group_kill")
@@ -89,11 +88,11 @@ def read_cgroups(host, mounts, unit_of):
                 continue
             rel = dirpath[len(mount):] or "/"
             if version == 2:
-                events = parse_flat_keyed(host.read_text(os.path.join(dirpath, "memory.events")))
+                events = parse_flat_keyed(host.read_text(dirpath + "/memory.events"))
                 local = None
                 # the local counts are a part of the hierarchical ones: zero when those are
                 if "memory.events.local" in files and any(events.get(k) for k in _EVENT_KEYS):
-                    local = parse_flat_keyed(host.read_text(os.path.join(dirpath, "memory.events.local")))
+                    local = parse_flat_keyed(host.read_text(dirpath + "/memory.events.local"))
                 control = {}
                 xattrs = {}
                 if getxattr is not None:
@@ -101,7 +100,7 @@ def read_cgroups(host, mounts, unit_of):
                         xattrs[key] = _xattr_int(getxattr(dirpath, name))
             else:
                 events, local, xattrs = {}, None, {}
-                control = parse_flat_keyed(host.read_text(os.path.join(dirpath, "memory.oom_control")))
+                control = parse_flat_keyed(host.read_text(dirpath + "/memory.oom_control"))
             entry = cgroup_entry(rel, version, events, local, control, xattrs, unit_of,
                                  has_local="memory.events.local" in files)
             if entry is not None:

@@ -21,7 +21,6 @@ Pure parsing and ordering, and ``gather`` which reads through the host seam
 
 from __future__ import annotations
 
-import os
 
 DEFAULT_LIMIT = 60.0
 
@@ -128,14 +127,14 @@ def leaves_below(host, v2_root, cgroup, unit_of):
         if "memory.current" not in files or omit(dirpath):
             continue
         rel = dirpath[len(v2_root.rstrip("/")):] or "/"
-        current = _int(host.read_text(os.path.join(dirpath, "memory.current")))
-        swap = _int(host.read_text(os.path.join(dirpath, "memory.swap.current"))) if "memory.swap.current" in files \
+        current = _int(host.read_text(dirpath + "/memory.current"))
+        swap = _int(host.read_text(dirpath + "/memory.swap.current")) if "memory.swap.current" in files \
             else None
         out.append({
             "cgroup": rel, "unit": unit_of(rel),
             "memory_current_kb": None if current is None else current // 1024,
             "swap_current_kb": None if swap is None else swap // 1024,
-            "pgscan": _stat_value(host.read_text(os.path.join(dirpath, "memory.stat")), "pgscan"),
+            "pgscan": _stat_value(host.read_text(dirpath + "/memory.stat"), "pgscan"),
             "preference": "avoid" if _flag(host, dirpath, "user.oomd_avoid") else None,
         })
     return out

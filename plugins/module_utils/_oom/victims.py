@@ -31,7 +31,6 @@ and every eligible task at least 1 point; 4.17 to 5.8 the same without the 3%.
 
 from __future__ import annotations
 
-import os
 import re
 
 PAGE_COUNTER_MAX_V1 = 9223372036854771712      # memory.limit_in_bytes when unlimited
@@ -335,23 +334,47 @@ def memory_mounts(mounts_text):
     return out
 
 
-def read_processes(host, page_kb):
-    """Every process with memory of its own, except init: records with pid, comm,
-    oom_score_adj, rss_kb, swap_kb, pgtables_kb, exiting, cap_sys_admin."""
+def read_process(host, pid):
+    """A process record (pid, comm, oom_score_adj, rss_kb, swap_kb, pgtables_kb,
+    exiting, cap_sys_admin), or None for a kernel thread, a zombie or a gone pid."""
+    rec = parse_status(host.read_text("/proc/%d/status" % pid))
+    if rec is None:
+        return None
+    adj = _int(host.read_text("/proc/%d/oom_score_adj" % pid))
+    if adj is None:
+        return None
+    rec["pid"] = pid
+    rec["oom_score_adj"] = adj
+    return rec
+
+
+def read_processes(host, page_kb, pids=None):
+    """Every process with memory of its own (or those of ``pids``), except init."""
+    if pids is None:
+        pids = [int(n) for n in host.listdir("/proc") if n.isdigit()]
     procs = []
-    for name in host.listdir("/proc"):
-        if not name.isdigit() or name == "1":
+    for pid in pids:
+        if pid == 1:
             continue
-        rec = parse_status(host.read_text("/proc/%s/status" % name))
-        if rec is None:
-            continue
-        adj = _int(host.read_text("/proc/%s/oom_score_adj" % name))
-        if adj is None:
-            continue
-        rec["pid"] = int(name)
-        rec["oom_score_adj"] = adj
-        procs.append(rec)
+        rec = read_process(host, pid)
+        if rec is not None:
+            procs.append(rec)
     return procs
+
+
+def global_shortlist(scores, top):
+    """The pids that can be among the first ``top`` of a whole-machine OOM, from the
+    kernel's /proc/PID/oom_score (``scores``: pid -> score or None).
+
+    oom_score is the kernel's own badness for the whole machine, rounded, and never
+    decreases as the badness grows: a process ranked within the first ``top`` has a
+    score at least the ``top``-th highest one. Only those (and pids whose score
+    could not be read) need their exact figures."""
+    known = sorted((v for v in scores.values() if v is not None), reverse=True)
+    if top <= 0:
+        return [pid for pid, v in scores.items() if v is None]
+    threshold = known[min(top, len(known)) - 1] if known else None
+    return [pid for pid, v in scores.items() if v is None or (threshold is not None and v >= threshold)]
 
 
 def read_limited_cgroups(host, mounts, page_kb, total_swap_pages, swappiness):
@@ -373,30 +396,30 @@ def read_limited_cgroups(host, mounts, page_kb, total_swap_pages, swappiness):
             rel = dirpath[len(mount):] or "/"
             limit = None
             if rel != "/":
-                text = host.read_text(os.path.join(dirpath, limit_file))
+                text = host.read_text(dirpath + "/" + limit_file)
                 if version == 1:
                     limit = v1_limit_pages(text, page_kb)
                 else:
                     limit = v2_limit_pages(text, page_kb)
             if version == 2 and "memory.oom.group" in files:
-                group_flags[rel] = (host.read_text(os.path.join(dirpath, "memory.oom.group")) or "").strip() == "1"
+                group_flags[rel] = (host.read_text(dirpath + "/memory.oom.group") or "").strip() == "1"
             if limit is not None:
                 if version == 1:
                     swap_limit = None
                     if "memory.memsw.limit_in_bytes" in files:
-                        swap_limit = v1_limit_pages(host.read_text(os.path.join(dirpath, "memory.memsw.limit_in_bytes")),
+                        swap_limit = v1_limit_pages(host.read_text(dirpath + "/memory.memsw.limit_in_bytes"),
                                                     page_kb)
-                    own = _int(host.read_text(os.path.join(dirpath, "memory.swappiness")))
+                    own = _int(host.read_text(dirpath + "/memory.swappiness"))
                     cg_swappiness = own if own is not None else swappiness
                 else:
-                    swap_limit = v2_limit_pages(host.read_text(os.path.join(dirpath, "memory.swap.max")), page_kb) \
+                    swap_limit = v2_limit_pages(host.read_text(dirpath + "/memory.swap.max"), page_kb) \
                         if "memory.swap.max" in files else 0
                     cg_swappiness = swappiness
                 domains.append((rel, version, limit,
                                 memcg_totalpages(version, limit, swap_limit, total_swap_pages, cg_swappiness)))
                 limited.add(rel)
             if "cgroup.procs" in files and _under_any(rel, limited):
-                pids = [int(t) for t in (host.read_text(os.path.join(dirpath, "cgroup.procs")) or "").split()
+                pids = [int(t) for t in (host.read_text(dirpath + "/cgroup.procs") or "").split()
                         if t.isdigit()]
                 if pids:
                     cgroup_pids[rel] = pids
@@ -420,7 +443,7 @@ def subtree_pids(host, root):
     pids = []
     for dirpath, _dirs, files in host.walk(root):
         if "cgroup.procs" in files:
-            pids.extend(int(t) for t in (host.read_text(os.path.join(dirpath, "cgroup.procs")) or "").split()
+            pids.extend(int(t) for t in (host.read_text(dirpath + "/cgroup.procs") or "").split()
                         if t.isdigit())
     return pids
 
@@ -444,14 +467,23 @@ def gather(host, top, unit_of, page_kb=4):
     total_swap = meminfo.get("SwapTotal", 0) // page_kb
     swappiness = _int(host.read_text("/proc/sys/vm/swappiness"))
     swappiness = 60 if swappiness is None else swappiness
-    procs = read_processes(host, page_kb)
-    by_pid = {p["pid"]: p for p in procs}
     mounts = memory_mounts(host.read_text("/proc/self/mounts"))
     domains, cgroup_pids, group_flags = read_limited_cgroups(host, mounts, page_kb, total_swap, swappiness)
     cg_of = {}
     for path, pids in cgroup_pids.items():
         for pid in pids:
             cg_of[pid] = path
+    # every process's oom_score (small); the exact figures only of those that can
+    # lead the whole machine's order and of those in a limited cgroup
+    scores = {}
+    for name in host.listdir("/proc"):
+        if name.isdigit() and name != "1":
+            scores[int(name)] = _int(host.read_text("/proc/%s/oom_score" % name))
+    wanted = set(global_shortlist(scores, top))
+    wanted.update(pid for pid in cg_of if pid in scores)
+    procs = read_processes(host, page_kb, sorted(wanted))
+    by_pid = {p["pid"]: p for p in procs}
+    unread_eligible = sum(1 for pid, v in scores.items() if pid not in wanted and v)
 
     def annotate(records):
         for p in records:
@@ -462,12 +494,16 @@ def gather(host, top, unit_of, page_kb=4):
 
     v2_mount = [m for m, v in mounts if v == 2]
 
+    def adj_of(pid):
+        if pid in by_pid:
+            return by_pid[pid]["oom_score_adj"]
+        return _int(host.read_text("/proc/%d/oom_score_adj" % pid))
+
     def group_pids(gpath):
         if not v2_mount:
             return []
-        adj_ok = [pid for pid in subtree_pids(host, v2_mount[0].rstrip("/") + (gpath if gpath != "/" else ""))
-                  if pid in by_pid and by_pid[pid]["oom_score_adj"] > OOM_SCORE_ADJ_MIN]
-        return adj_ok
+        return [pid for pid in subtree_pids(host, v2_mount[0].rstrip("/") + (gpath if gpath != "/" else ""))
+                if pid != 1 and (adj_of(pid) or 0) > OOM_SCORE_ADJ_MIN]
 
     global_total = meminfo.get("MemTotal", 0) // page_kb + total_swap
     out = []
@@ -475,7 +511,7 @@ def gather(host, top, unit_of, page_kb=4):
     head = annotate([by_pid[q["pid"]] for q in ranked[:top]])
     entry = domain_entry("global", None, None, global_total, head, page_kb, top, era,
                          group_flags if v2_mount else {}, group_pids)
-    entry["eligible"] = len(ranked)
+    entry["eligible"] = len(ranked) + unread_eligible
     out.append(entry)
     for path, version, limit, totalpages in sorted(domains, key=lambda d: d[0]):
         members = [by_pid[pid] for cg, pids in cgroup_pids.items() if in_subtree(cg, path)

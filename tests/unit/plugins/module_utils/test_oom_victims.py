@@ -257,3 +257,34 @@ def test_ranking_change_says_rank_before_and_after():
     assert victims.describe_change(out[1], "ssh.service") == "sshd (3, ssh.service): 3rd -> never"
     assert [victims.ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 111, None)] == [
         "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "111th", "never"]
+
+
+def test_whole_machine_reads_exact_figures_only_where_oom_score_can_lead():
+    files = host_with_memcg()
+    # oom_score as the kernel rounds it; 21 and 22 are small and outside any limit
+    for pid, score in ((10, 1100), (11, 1150), (12, 1200), (13, 0), (20, 1000)):
+        files["/proc/%d/oom_score" % pid] = "%d\n" % score
+    proc(files, 21, "tiny", 100, 0, "/other")
+    proc(files, 22, "tiny2", 100, 0, "/other")
+    files["/proc/21/oom_score"] = files["/proc/22/oom_score"] = "666\n"
+    files["/proc/2/oom_score"] = "0\n"
+    read = []
+
+    class Counting(DictHost):
+        def read_text(self, path):
+            read.append(path)
+            return DictHost.read_text(self, path)
+
+    out = victims.gather(Counting(files), 2, _cgroup.cgroup_unit)
+    g = domain(out, "global")
+    assert [c["pid"] for c in g["candidates"]] == [12, 11]
+    # 21, 22 (score 666 < the 2nd best) and 20 (outside every limit) are not read in full
+    assert not {"/proc/20/status", "/proc/21/status", "/proc/22/status"} & set(read)
+    assert "/proc/12/status" in read and "/proc/10/status" in read      # in a limited cgroup
+    assert g["eligible"] == 3 + 3      # 10, 11, 12 read in full, 20, 21, 22 by their non-zero score
+
+
+def test_shortlist_keeps_ties_and_unreadable_scores():
+    assert sorted(victims.global_shortlist({1: 5, 2: 9, 3: 9, 4: 7, 5: None}, 2)) == [2, 3, 5]
+    assert sorted(victims.global_shortlist({1: 5, 2: 9, 3: 8}, 3)) == [1, 2, 3]
+    assert victims.global_shortlist({1: 5, 2: None}, 0) == [2]
