@@ -377,16 +377,34 @@ def global_shortlist(scores, top):
     return [pid for pid, v in scores.items() if v is None or (threshold is not None and v >= threshold)]
 
 
+class OomGroupFlags(object):
+    """path -> memory.oom.group of the cgroup v2 hierarchy, read on first use."""
+
+    def __init__(self, host, v2_mounts):
+        self.host = host
+        self.mount = v2_mounts[0].rstrip("/") if v2_mounts else None
+        self.cache = {}
+
+    def get(self, path):
+        if self.mount is None or not path:
+            return False
+        if path not in self.cache:
+            text = self.host.read_text(self.mount + (path if path != "/" else "") + "/memory.oom.group")
+            self.cache[path] = (text or "").strip() == "1"
+        return self.cache[path]
+
+
 def read_limited_cgroups(host, mounts, page_kb, total_swap_pages, swappiness):
     """The memory cgroups with a limit, and the pids below them.
 
     Returns (domains, cgroup_pids, group_flags): domains is a list of
     (path, version, limit_pages, totalpages); cgroup_pids maps each cgroup path at
-    or below a limited one to its pids; group_flags maps v2 paths to memory.oom.group.
+    or below a limited one to its pids; group_flags maps v2 paths to memory.oom.group,
+    read when first asked for (only the candidates' cgroups are).
     """
     domains = []
     cgroup_pids = {}
-    group_flags = {}
+    group_flags = OomGroupFlags(host, [m for m, v in mounts if v == 2])
     for mount, version in mounts:
         limit_file = "memory.limit_in_bytes" if version == 1 else "memory.max"
         limited = set()
@@ -401,8 +419,6 @@ def read_limited_cgroups(host, mounts, page_kb, total_swap_pages, swappiness):
                     limit = v1_limit_pages(text, page_kb)
                 else:
                     limit = v2_limit_pages(text, page_kb)
-            if version == 2 and "memory.oom.group" in files:
-                group_flags[rel] = (host.read_text(dirpath + "/memory.oom.group") or "").strip() == "1"
             if limit is not None:
                 if version == 1:
                     swap_limit = None
@@ -485,11 +501,18 @@ def gather(host, top, unit_of, page_kb=4):
     by_pid = {p["pid"]: p for p in procs}
     unread_eligible = sum(1 for pid, v in scores.items() if pid not in wanted and v)
 
+    v2_only = bool(mounts) and all(v == 2 for _m, v in mounts)
+
     def annotate(records):
         for p in records:
             if "unit" not in p:
-                p["unit"], cg = proc_unit_and_cgroup(host, p["pid"], unit_of)
-                p["cgroup"] = cg_of.get(p["pid"], cg)
+                if v2_only and p["pid"] in cg_of:
+                    # one hierarchy: the memory cgroup is the unit's cgroup
+                    p["cgroup"] = cg_of[p["pid"]]
+                    p["unit"] = unit_of(p["cgroup"])
+                else:
+                    p["unit"], cg = proc_unit_and_cgroup(host, p["pid"], unit_of)
+                    p["cgroup"] = cg_of.get(p["pid"], cg)
         return records
 
     v2_mount = [m for m, v in mounts if v == 2]
