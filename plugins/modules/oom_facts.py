@@ -412,6 +412,11 @@ ansible_facts:
               already exiting (a fatal signal pending; C(exiting) true) comes first,
               as the kernel lets it exit instead of killing another; ties go to the
               higher pid (the task scanned last).
+            - Only the processes that can matter are read in full - those whose
+              C(/proc/PID/oom_score) (the kernel's own whole-machine badness, rounded)
+              can place them in the first O(top_processes), and those in a limited
+              cgroup; for V(global), C(eligible) counts the others by a non-zero
+              C(oom_score), and an exiting task among them is not seen.
             - Each domain has C(version) (1 or 2, null for V(global)), C(limit_kb)
               (null for V(global)), C(total_kb) (the pages the adj is scaled by, in
               kB), C(eligible) (how many could be chosen) and C(candidates), the
