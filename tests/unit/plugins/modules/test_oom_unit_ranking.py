@@ -7,7 +7,7 @@ systemctl faked through the module's Host)."""
 
 from __future__ import annotations
 
-import test_oom_unit as base
+from ansible_collections.sre.oom.tests.unit.plugins.modules import test_oom_unit as base
 
 proc, run, write = base.proc, base.run, base.write
 fake = base.fake              # registers test_oom_unit's `fake` fixture (fake root + systemd) here
