@@ -122,9 +122,9 @@ attributes:
   check_mode:
     description: Nothing is written, reloaded, restarted or applied live; the result says what would be.
   diff_mode:
-    description:
-      - Before and after text of every changed drop-in with its path; a mode or owner drift shows in the header.
-      - When an entry sets O(units[].oom_score_adj), also how the machine-wide OOM kill order would change (RV(ranking)).
+    description: Before and after text of every changed drop-in with its path; a mode or owner drift shows in the
+      header. When an entry sets O(units[].oom_score_adj), also how the machine-wide OOM kill order would change
+      (RV(ranking)).
   platform:
     description: Linux with systemd. Drop-ins are also written where systemd is not PID 1.
 seealso:
@@ -195,8 +195,7 @@ ranking:
       first to be killed; null means never (-1000).
     - Each has C(pid), C(comm), C(unit), C(before), C(after), C(oom_score_adj_before),
       C(oom_score_adj_after) and C(text) - the command, pid and unit, then the ranks before and
-      after, such as V(3rd -> never). With
-      C(--diff) the same lines are shown as a diff entry.
+      after, such as V(3rd -> never). With C(--diff) the same lines are shown as a diff entry.
     - Absent when no entry sets O(units[].oom_score_adj), or for O(unit_dir) below another root.
   returned: check mode or diff mode, when an oom_score_adj is given
   type: list
@@ -286,11 +285,16 @@ units:
       type: bool
 """
 
+import os
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sre.oom.plugins.module_utils import _host
+from ansible_collections.sre.oom.plugins.module_utils import _systemd
 from ansible_collections.sre.oom.plugins.module_utils import _unit_spec
 from ansible_collections.sre.oom.plugins.module_utils import _units
+from ansible_collections.sre.oom.plugins.module_utils._oom import cgroup as _cgroup
+from ansible_collections.sre.oom.plugins.module_utils._oom import victims as _victims
 
 
 def argument_spec():
@@ -307,6 +311,23 @@ def argument_spec():
                 units=dict(type="list", elements="dict", required=True, options=unit_options))
 
 
+def ranking_preview(host, specs, unit_dir):
+    """Check mode and --diff: how the machine-wide OOM kill order of the running
+    processes changes with the proposed oom_score_adj values (None when no entry
+    sets one, or the drop-ins are for another root). /proc is read through the
+    host seam, below the same root as the unit files."""
+    proposed = {s.unit: dict(s.settings)["oom_score_adj"] for s in specs
+                if s.state == "present" and dict(s.settings).get("oom_score_adj") is not None}
+    split = _systemd.split_unit_dir(unit_dir)
+    if not proposed or split is None or split[0] != "/":
+        return None
+    try:
+        page_kb = os.sysconf("SC_PAGE_SIZE") // 1024
+    except (ValueError, OSError, AttributeError):
+        page_kb = 4
+    return _victims.preview(host, proposed, _cgroup.cgroup_unit, page_kb)
+
+
 def run_module(module, host):
     params = module.params
     _unit_spec.validate_dropin(params["dropin"])
@@ -314,8 +335,14 @@ def run_module(module, host):
     req = _units.Request(specs, params["unit_dir"], params["dropin"], params["force"],
                          params["daemon_reload"], params["apply_live"], params["restart"],
                          "sre.oom.oom_unit", _unit_spec.OPTIONS, True)
+    ranking = ranking_preview(host, specs, params["unit_dir"]) if (module.check_mode or module._diff) else None
     result, warnings, diff = _units.run(module, host, req)
+    if ranking is not None:
+        result["ranking"] = ranking
     if module._diff:
+        if ranking:
+            diff = list(diff) + [{"prepared": "OOM kill order of the whole machine with the proposed oom_score_adj:\n"
+                                  + "".join("  %s\n" % e["text"] for e in ranking)}]
         result["diff"] = diff
     return result, warnings
 
