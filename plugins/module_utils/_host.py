@@ -39,6 +39,9 @@ API, kept small on purpose:
 - ``which(name)``: the path of a command, or None.
 - ``run(argv)``: (rc, stdout, stderr) of a command list, in the C locale, never
   through a shell.
+- ``stream(argv, timeout)``: the output of a command list line by line as it
+  arrives, with a time-out and bounded memory (a ``Stream``; see there why this is
+  not ``run_command``).
 """
 
 from __future__ import annotations
@@ -46,12 +49,21 @@ from __future__ import annotations
 import errno
 import glob
 import os
+import selectors
 import stat
+import subprocess
 import time
 
 C_LOCALE = {"LC_ALL": "C"}
 KMSG = "/dev/kmsg"
 KMSG_READ = 16384
+# Stream: bytes read from a pipe at a time; the longest line kept (longer ones are
+# cut there and the rest of the line dropped); how much error output is kept; how
+# long to wait for a killed process to be reaped.
+STREAM_READ = 1 << 16
+STREAM_MAX_LINE = 1 << 20
+STREAM_MAX_ERR = 1 << 16
+STREAM_REAP = 5.0
 
 
 def join_root(root, *parts):
@@ -60,6 +72,174 @@ def join_root(root, *parts):
     if root in (None, "", "/"):
         return path
     return os.path.join(root, path.lstrip("/"))
+
+
+class CommandTimeout(Exception):
+    """A streamed command did not finish within its time-out; it has been killed."""
+
+    def __init__(self, timeout):
+        Exception.__init__(self, "timed out after %g s" % timeout)
+        self.timeout = timeout
+
+
+class Stream(object):
+    """A command's standard output, line by line as it arrives; bounded in time and memory.
+
+    Why not AnsibleModule.run_command: it returns only when the command has ended,
+    with its whole output in memory (and it grows that output by concatenation, so
+    time grows faster than the output), and it has no time-out: 100 MB of journal
+    output took 268 MB and 134 s, and a command that never exits hangs the module.
+    This reader keeps one read (STREAM_READ) plus one unfinished line at a time.
+
+    The command is an argument list started without a shell (``shell=False``), in
+    the C locale, with standard input from /dev/null, every other file descriptor
+    closed (``close_fds``) and the default SIGPIPE restored (a reader that stops
+    early ends a writer that goes on). Iterating yields the lines of standard output
+    as text (UTF-8, undecodable bytes replaced) without their newline; a line longer
+    than ``max_line`` bytes is cut there (the rest of it is dropped, ``cut`` counts
+    such lines). Standard error is read alongside (so the command never blocks on
+    it) and its first ``max_err`` bytes are kept in ``err``.
+
+    ``timeout`` (seconds) bounds the whole run, from start until the command has
+    exited and its output is read, including the time the caller spends on each
+    line. When it passes, the process is killed by its pid (SIGKILL), and iteration
+    raises CommandTimeout. When the caller stops early (``close()``, leaving the
+    ``with`` block, an exception, a generator closed) a command still running is
+    killed the same way. Only that pid is killed: a command that forks children
+    holding the pipes open would leave them; the time-out still ends the read.
+
+    After the lines end, ``rc`` is the exit status (negative: killed by that signal).
+    Starting the command raises OSError (for example ENOENT).
+    """
+
+    def __init__(self, argv, timeout, max_line=STREAM_MAX_LINE, max_err=STREAM_MAX_ERR):
+        self.argv = [str(a) for a in argv]
+        self.timeout = timeout
+        self.max_line = max_line
+        self.max_err = max_err
+        self.rc = None
+        self.err = ""
+        self.cut = 0
+        self.pid = None
+        self._proc = None
+        self._started = False
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def start(self):
+        if self._started:
+            return
+        self._started = True
+        env = dict(os.environ)
+        env.update(C_LOCALE)
+        self._deadline = time.monotonic() + self.timeout
+        # shell=False and an argument list: nothing is ever parsed by a shell.
+        self._proc = subprocess.Popen(self.argv, shell=False, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, close_fds=True, env=env, restore_signals=True)
+        self.pid = self._proc.pid
+
+    def __iter__(self):
+        return self.lines()
+
+    def lines(self):
+        self.start()
+        proc = self._proc
+        errs = []
+        err_len = 0
+        pending = bytearray()  # the unfinished last line (at most max_line bytes)
+        skipping = False       # inside an over-long line, dropping it up to its newline
+        max_line = self.max_line
+        try:
+            with selectors.DefaultSelector() as sel:
+                sel.register(proc.stdout, selectors.EVENT_READ)
+                sel.register(proc.stderr, selectors.EVENT_READ)
+                while sel.get_map():
+                    left = self._deadline - time.monotonic()
+                    if left <= 0:
+                        self._timed_out()
+                    for key, _mask in sel.select(left):
+                        chunk = os.read(key.fd, STREAM_READ)
+                        if not chunk:
+                            sel.unregister(key.fileobj)
+                        elif key.fileobj is proc.stderr:
+                            if err_len < self.max_err:
+                                errs.append(chunk[:self.max_err - err_len])
+                                err_len += len(errs[-1])
+                        else:
+                            end = chunk.rfind(b"\n")
+                            if end < 0:
+                                if not skipping:
+                                    pending += chunk
+                            elif skipping:     # the over-long line ends at the first newline
+                                skipping = False
+                                start = chunk.find(b"\n") + 1
+                                if start <= end:
+                                    yield from self._split(chunk[start:end])
+                                pending = bytearray(chunk[end + 1:])
+                            else:
+                                if pending:
+                                    pending += chunk[:end]
+                                    yield from self._split(bytes(pending))
+                                else:
+                                    yield from self._split(chunk[:end])
+                                pending = bytearray(chunk[end + 1:])
+                            if len(pending) > max_line:
+                                self.cut += 1
+                                skipping = True
+                                line, pending = bytes(pending[:max_line]), bytearray()
+                                yield line.decode("utf-8", "replace")
+            if pending:
+                yield bytes(pending).decode("utf-8", "replace")
+            left = self._deadline - time.monotonic()
+            try:
+                self.rc = proc.wait(max(left, 0))
+            except subprocess.TimeoutExpired:
+                self._timed_out()
+        finally:
+            self.err = b"".join(errs).decode("utf-8", "replace")
+            self.close()
+
+    def _split(self, data):
+        """The lines of ``data`` (complete lines without the last newline): one
+        decode for the whole read, a line cut only when it is too long."""
+        max_line = self.max_line
+        for line in data.decode("utf-8", "replace").split("\n"):
+            if len(line) > max_line:
+                self.cut += 1
+                line = line[:max_line]
+            yield line
+
+    def _timed_out(self):
+        self.close()
+        raise CommandTimeout(self.timeout)
+
+    def close(self):
+        """Kill the command by its pid if it still runs, reap it, close the pipes."""
+        proc = self._proc
+        if proc is None:
+            return
+        if proc.poll() is None:
+            try:
+                proc.kill()            # os.kill(pid, SIGKILL): this pid only
+            except OSError:
+                pass
+            try:
+                proc.wait(STREAM_REAP)
+            except subprocess.TimeoutExpired:
+                pass                   # unkillable (D state): not waited for any longer
+        for f in (proc.stdout, proc.stderr):
+            try:
+                f.close()
+            except OSError:
+                pass
+        if self.rc is None:
+            self.rc = proc.returncode
 
 
 class Host(object):
@@ -210,3 +390,8 @@ class Host(object):
     def run(self, argv):
         """(rc, stdout, stderr) of the command list ``argv`` in the C locale, no shell."""
         return self.module.run_command(argv, environ_update=C_LOCALE)
+
+    def stream(self, argv, timeout):
+        """A Stream of the command list ``argv``: its output line by line, ended after
+        ``timeout`` seconds; for output too large to hold (``run`` holds it all)."""
+        return Stream(argv, timeout)

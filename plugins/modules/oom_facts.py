@@ -154,6 +154,18 @@ options:
         C(cgroup_count) and C(subtree_count) still count them all.
     type: int
     default: 50
+  journal_timeout:
+    description:
+      - Seconds the V(journal) source may take in all, from 1 to 86400.
+        C(journalctl)'s output is read and parsed as it arrives, so a large journal
+        needs no more memory, only time.
+      - When the time is up, C(journalctl) is killed, the kills read until then are
+        kept, RV(ansible_facts.oom.source_errors) has C(journal; timed out after N s)
+        (with a colon) and a warning is given, also with O(sources=auto); the other
+        sources are still read, and V(auto) goes on to the next source as after any
+        other journal error. A C(journalctl) that never ends cannot hang the module.
+    type: int
+    default: 60
 notes:
   - Syslog lines in RFC 3164 carry no year; the year is the latest one that does not
     put the line more than a day after the file's modification time.
@@ -177,8 +189,9 @@ notes:
   - C(kernel.dmesg_restrict=1) makes C(/dev/kmsg) and C(dmesg) need CAP_SYSLOG;
     without it they appear in RV(ansible_facts.oom.source_errors) as V(dmesg_restrict).
   - Sources that fail in V(auto) mode are listed in RV(ansible_facts.oom.source_errors)
-    without a warning; a warning is given when a source named in O(sources) fails, or
-    when no source at all could be read.
+    without a warning (except a journal that timed out, see O(journal_timeout)); a
+    warning is given when a source named in O(sources) fails, or when no source at
+    all could be read.
 seealso:
   - module: ansible.builtin.setup
 """
@@ -379,7 +392,8 @@ ansible_facts:
           description:
             - Sources that could not be read and why; the key is the source name
               (C(file:PATH) for a file), the value one of V(missing), V(permission),
-              V(dmesg_restrict), V(empty), or C(error; ...) with the detail
+              V(dmesg_restrict), V(empty), C(timed out after N s) (the journal,
+              see O(journal_timeout)), or C(error; ...) with the detail
               (for a file, for example, C(error; not a regular file) and its
               type, or C(error; corrupt gzip file) and the detail; the text
               reads with a colon after C(error)).
@@ -549,6 +563,8 @@ SCOPES = ("auto", "host", "container")
 # More events than this would take the module past 64 MB of memory and make the
 # returned facts (and the fact cache) heavy; event_count still counts them all.
 MAX_EVENTS_LIMIT = 1000
+# journal_timeout: at least a second, at most a day.
+JOURNAL_TIMEOUT_LIMITS = (1, 86400)
 # The six OOM sysctls, named as oom_policy's options (one list for the collection).
 SYSCTLS = tuple((option, _sysctl.key_to_proc_path(key)) for option, key, _kind, _rule in _sysctl.OPTIONS)
 
@@ -604,6 +620,10 @@ def validate(params, now, boot_time):
         raise ValueError("top_processes must be 0 or more, got %d" % params["top_processes"])
     if params["top_cgroups"] < 0:
         raise ValueError("top_cgroups must be 0 or more, got %d" % params["top_cgroups"])
+    low, high = JOURNAL_TIMEOUT_LIMITS
+    if not low <= params["journal_timeout"] <= high:
+        raise ValueError("journal_timeout must be between %d and %d seconds, got %d"
+                         % (low, high, params["journal_timeout"]))
     if params["scope"] not in SCOPES:
         raise ValueError("scope: %r is not one of %s" % (params["scope"], ", ".join(SCOPES)))
     mode, epoch = _since.parse_since(params["since"], now, boot_time)
@@ -741,7 +761,8 @@ def gather_processes(host, top):
 # ---------------------------------------------------------------------------
 # Events
 
-def gather_events(host, sources, paths, since_mode, since_epoch, max_events, boot_time, keep=None):
+def gather_events(host, sources, paths, since_mode, since_epoch, max_events, boot_time, keep=None,
+                  journal_timeout=_journal.DEFAULT_TIMEOUT):
     """Return (facts dict, warnings, read) where read says which sources were read."""
     cutoff = since_epoch if since_mode in ("boot", "time") else None
     collector = _scanner.EventCollector(max_events=max_events, since=cutoff, boot_time=boot_time, keep=keep)
@@ -756,7 +777,8 @@ def gather_events(host, sources, paths, since_mode, since_epoch, max_events, boo
             break
         try:
             if src == "journal":
-                _journal.read_journal(host, collector, since_mode, since_epoch, check_boot=auto, boot_time=boot_time)
+                _journal.read_journal(host, collector, since_mode, since_epoch, check_boot=auto, boot_time=boot_time,
+                                      timeout=journal_timeout)
                 used.append(src)
             elif src == "kmsg":
                 _sources.read_kmsg(host, collector, boot_time)
@@ -785,6 +807,10 @@ def gather_events(host, sources, paths, since_mode, since_epoch, max_events, boo
     elif not used:
         warnings.append("oom_facts: no kernel log source could be read (%s)"
                         % ", ".join("%s: %s" % kv for kv in sorted(errors.items())))
+    elif errors.get("journal", "").startswith("timed out"):
+        # not the usual absence of a journal: one that hangs, or is too big to read in time
+        warnings.append("oom_facts: source journal could not be read: %s; events read from %s"
+                        % (errors["journal"], ", ".join(used)))
     events = collector.events()
     return {
         "events": events,
@@ -839,7 +865,7 @@ def run_module(module, host):
         if "counters" in subsets:
             keep = tally = _counters.KillTally(boot_time, then=keep)
         ev, warnings, read = gather_events(host, sources, params["path"], since_mode, since_epoch,
-                                           params["max_events"], boot_time, keep)
+                                           params["max_events"], boot_time, keep, params["journal_timeout"])
         facts.update(ev)
         for w in warnings:
             module.warn(w)
@@ -868,6 +894,7 @@ def main():
             top_processes=dict(type="int", default=10),
             top_cgroups=dict(type="int", default=50),
             scope=dict(type="str", default="auto", choices=list(SCOPES)),
+            journal_timeout=dict(type="int", default=_journal.DEFAULT_TIMEOUT),
         ),
         supports_check_mode=True,
     )

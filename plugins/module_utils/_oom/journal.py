@@ -9,8 +9,10 @@ command lines (check_argv, query_argv), the decoding of `journalctl -o json`
 records into parser lines (journal_text, journal_lines; the EDA event source uses
 them too) and read_journal, which runs journalctl through the host seam.
 
-journalctl runs in one place, query(): a reader that streams the output can replace
-it there. Standard library only.
+journalctl runs in one place, query(), through the host's streaming reader
+(Host.stream): its records are decoded and parsed as they arrive, so memory stays
+bounded and time linear whatever the size of the output, and one time-out bounds
+the whole source (every journalctl it runs). Standard library only.
 """
 
 from __future__ import annotations
@@ -18,8 +20,12 @@ from __future__ import annotations
 import json
 import time
 
+from ansible_collections.sre.oom.plugins.module_utils import _host
 from ansible_collections.sre.oom.plugins.module_utils._oom import scanner as _scanner
 from ansible_collections.sre.oom.plugins.module_utils._oom.sources import SourceError
+
+# Seconds the journal source may take in all (oom_facts' journal_timeout).
+DEFAULT_TIMEOUT = 60
 
 # journalctl filters the messages itself when it can (--grep, systemd 237+): only
 # the lines the parsers use come back. Kernel lines, then systemd-oomd, earlyoom,
@@ -119,9 +125,10 @@ def query_argv(journalctl, since_mode, since_epoch, grep=True):
     return argv + list(JOURNAL_MATCHES)
 
 
-def query(host, argv):
-    """Run journalctl: (rc, output, error output). The one place it runs."""
-    return host.run(argv)
+def query(host, argv, deadline):
+    """Start journalctl: a Host.stream of its output lines, ended at ``deadline``
+    (time.monotonic()). The one place it runs."""
+    return host.stream(argv, max(deadline - time.monotonic(), 0.0))
 
 
 def _pattern_unsupported(err):
@@ -129,35 +136,67 @@ def _pattern_unsupported(err):
     return "pattern" in low or "grep" in low or "unrecognized" in low
 
 
-def read_journal(host, collector, since_mode, since_epoch, check_boot, boot_time=None):
+def _reason(out):
+    return (out.err.strip() or "journalctl exited with status %s" % out.rc)[:200]
+
+
+def _holds_this_boot(host, journalctl, deadline):
+    """sources=auto: does the journal hold a kernel message of this boot?"""
+    with query(host, check_argv(journalctl), deadline) as out:
+        found = 0
+        for line in out:
+            if line.strip() and not line.startswith("-- "):
+                found += 1
+    if out.rc != 0:
+        raise SourceError("error: %s" % _reason(out))
+    if not found:
+        raise SourceError("missing" if "No journal files" in out.err else "empty")
+
+
+def _feed(host, argv, deadline, parser, boot_id):
+    """Run one journal query, feeding its records to the parser as they arrive:
+    (the finished Stream, whether any record came)."""
+    before = parser.lines
+    with query(host, argv, deadline) as out:
+        for line in journal_lines(out, boot_id):
+            parser.feed(line)
+    return out, parser.lines > before
+
+
+def read_journal(host, collector, since_mode, since_epoch, check_boot, boot_time=None, timeout=DEFAULT_TIMEOUT):
     """Feed the journal's OOM lines (kernel, systemd-oomd, earlyoom, systemd) into the
     collector; raises SourceError. ``check_boot`` (sources=auto): the journal counts
-    only when it holds kernel messages of this boot."""
+    only when it holds kernel messages of this boot. ``timeout`` (seconds) bounds
+    the whole source: past it, journalctl is killed and SourceError("timed out
+    after N s") raised; the events parsed until then are kept (as those before the
+    damage of a corrupt log file)."""
     journalctl = host.which("journalctl")
     if not journalctl:
         raise SourceError("missing")
-    if check_boot:
-        rc, out, err = query(host, check_argv(journalctl))
-        if rc != 0:
-            raise SourceError("error: %s" % (err or out).strip()[:200])
-        if not journal_text(out).strip():
-            raise SourceError("missing" if "No journal files" in err else "empty")
-    grep = True
-    rc, out, err = query(host, query_argv(journalctl, since_mode, since_epoch))
-    if rc != 0 and _pattern_unsupported(err):
-        grep = False
-        rc, out, err = query(host, query_argv(journalctl, since_mode, since_epoch, grep=False))
-    if rc != 0:
-        if grep and rc == 1 and not journal_text(out).strip() and not err.strip():
-            out = ""                      # --grep matched nothing
-        else:
-            reason = (err or out).strip()
-            if "permission" in reason.lower() or "not seeing messages" in reason.lower():
-                raise SourceError("permission")
-            raise SourceError("error: %s" % reason[:200])
+    deadline = time.monotonic() + timeout
     parser = _scanner.OomLogParser(collector, source="journal", boot_time=boot_time, reference_time=host.now())
-    boot_id = (host.read_text("/proc/sys/kernel/random/boot_id") or "").strip().replace("-", "")
-    for line in journal_lines(out, boot_id):
-        parser.feed(line)
+    try:
+        if check_boot:
+            _holds_this_boot(host, journalctl, deadline)
+        boot_id = (host.read_text("/proc/sys/kernel/random/boot_id") or "").strip().replace("-", "")
+        grep = True
+        out, fed = _feed(host, query_argv(journalctl, since_mode, since_epoch), deadline, parser, boot_id)
+        if out.rc != 0 and not fed and _pattern_unsupported(out.err):
+            grep = False
+            out, fed = _feed(host, query_argv(journalctl, since_mode, since_epoch, grep=False), deadline, parser,
+                             boot_id)
+    except _host.CommandTimeout:
+        parser.flush()
+        raise SourceError("timed out after %s s" % ("%g" % timeout))
+    except (IOError, OSError) as e:    # journalctl could not be started
+        parser.flush()
+        raise SourceError("error: %s" % (getattr(e, "strerror", None) or e))
     parser.flush()
+    if out.rc != 0:
+        if grep and out.rc == 1 and not fed and not out.err.strip():
+            return True                   # --grep matched nothing
+        reason = _reason(out)
+        if "permission" in reason.lower() or "not seeing messages" in reason.lower():
+            raise SourceError("permission")
+        raise SourceError("error: %s" % reason)
     return True

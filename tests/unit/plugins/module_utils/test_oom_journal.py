@@ -7,8 +7,14 @@ from __future__ import annotations
 
 import json
 import os
+import time
+import tracemalloc
 
-from ansible_collections.sre.oom.plugins.module_utils._oom import journal
+import pytest
+
+from ansible_collections.sre.oom.plugins.module_utils import _host
+from ansible_collections.sre.oom.plugins.module_utils._oom import journal, scanner
+from ansible_collections.sre.oom.plugins.module_utils._oom.sources import SourceError
 
 FIX = os.path.join(os.path.dirname(__file__), "fixtures", "oom")
 BOOT = "0123456789abcdef0123456789abcdef"
@@ -63,3 +69,98 @@ def test_command_lines():
     assert journal.query_argv("/bin/journalctl", "time", 1764356400.7) == \
         base + ["--since", "@1764356400"] + grep + matches
     assert journal.query_argv("/bin/journalctl", "all", None, grep=False) == base + matches
+
+
+# ---------------------------------------------------------------------------
+# read_journal through the real streaming reader: a journalctl script stands for
+# the command (Host.which is the only method replaced).
+
+class ScriptHost(_host.Host):
+    def __init__(self, journalctl):
+        _host.Host.__init__(self)
+        self.journalctl = journalctl
+
+    def which(self, name):
+        return self.journalctl if name == "journalctl" else None
+
+    def read_text(self, path):
+        return BOOT + "\n" if path == "/proc/sys/kernel/random/boot_id" else None
+
+
+def _script(tmp_path, body):
+    path = tmp_path / "journalctl"
+    path.write_text("#!/bin/sh\n" + body + "\n")
+    path.chmod(0o755)
+    return str(path)
+
+
+def _kill(pid, mono):
+    return json.dumps({"MESSAGE": "Out of memory: Killed process %d (hog) total-vm:1000kB, anon-rss:900kB, "
+                                  "file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:4kB oom_score_adj:0" % pid,
+                       "_TRANSPORT": "kernel", "_BOOT_ID": BOOT, "_SOURCE_MONOTONIC_TIMESTAMP": str(mono)})
+
+
+def _read(host, timeout=30, check_boot=False):
+    collector = scanner.EventCollector(max_events=100)
+    journal.read_journal(host, collector, "all", None, check_boot=check_boot, boot_time=1764356400.0,
+                         timeout=timeout)
+    return collector
+
+
+def test_a_journalctl_that_hangs_is_killed_and_its_kills_are_kept(tmp_path):
+    cmd = _script(tmp_path, "echo '%s'\necho '%s'\nexec sleep 100000" % (_kill(11, 5000000), _kill(12, 6000000)))
+    collector = scanner.EventCollector(max_events=100)
+    with pytest.raises(SourceError) as exc:
+        journal.read_journal(ScriptHost(cmd), collector, "all", None, check_boot=False, boot_time=1764356400.0,
+                             timeout=1)
+    assert exc.value.reason == "timed out after 1 s"
+    assert [e["victim"]["pid"] for e in collector.events()] == [11, 12]
+
+
+def test_the_time_out_bounds_the_probe_and_the_query_together(tmp_path):
+    # the probe (-k ... -n 1) answers after 0.7 s, the query would too: with 1 s for
+    # the whole source, the query is cut
+    cmd = _script(tmp_path, 'sleep 0.7\ncase " $* " in *" -k "*) echo "kernel: Linux" ;; *) echo "%s" ;; esac'
+                  % _kill(13, 7000000).replace('"', '\\"'))
+    start = time.monotonic()
+    with pytest.raises(SourceError) as exc:
+        _read(ScriptHost(cmd), timeout=1, check_boot=True)
+    assert exc.value.reason == "timed out after 1 s"
+    assert time.monotonic() - start < 10
+    assert [e["victim"]["pid"] for e in _read(ScriptHost(cmd), timeout=10, check_boot=True).events()] == [13]
+
+
+def test_a_journalctl_without_grep_is_asked_again_without_it(tmp_path):
+    cmd = _script(tmp_path, 'case " $* " in *" --grep "*) echo "journalctl: unrecognized option --grep" >&2; exit 1 ;;'
+                  ' esac\necho \'%s\'' % _kill(14, 8000000))
+    assert [e["victim"]["pid"] for e in _read(ScriptHost(cmd)).events()] == [14]
+
+
+def test_journal_errors_from_a_real_command(tmp_path):
+    cmd = _script(tmp_path, 'echo "Failed to open journal: Input/output error" >&2\nexit 1')
+    with pytest.raises(SourceError) as exc:
+        _read(ScriptHost(cmd))
+    assert exc.value.reason == "error: Failed to open journal: Input/output error"
+    # --grep that matched nothing: status 1, no output at all
+    assert _read(ScriptHost(_script(tmp_path, "exit 1"))).count == 0
+    # a probe that finds no journal
+    cmd = _script(tmp_path, 'echo "No journal files were found." >&2')
+    with pytest.raises(SourceError) as exc:
+        _read(ScriptHost(cmd), check_boot=True)
+    assert exc.value.reason == "missing"
+
+
+def test_a_flood_of_records_is_parsed_as_it_arrives_in_bounded_memory(tmp_path):
+    # 20 MB of journal records (the same kill over and over, and records that are
+    # not kills) through journalctl, the reader, the decoding and the parser
+    other = json.dumps({"MESSAGE": "usb 1-1: new high-speed USB device number 2 using xhci_hcd " + "x" * 300,
+                        "_TRANSPORT": "kernel", "_BOOT_ID": BOOT, "_SOURCE_MONOTONIC_TIMESTAMP": "100"})
+    cmd = _script(tmp_path, "yes '%s\n%s' | head -c 20000000" % (other, _kill(15, 9000000)))
+    tracemalloc.start()
+    try:
+        collector = _read(ScriptHost(cmd), timeout=120)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert collector.count >= 1 and [e["victim"]["pid"] for e in collector.events()] == [15]
+    assert peak < 8 * 1024 * 1024, peak

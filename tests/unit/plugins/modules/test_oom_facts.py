@@ -58,6 +58,33 @@ KMSG_RECORDS = [r + b"\n" for r in fixture_bytes("real-6.18-kmsg.txt").splitline
 DMESG_TEXT = fixture_bytes("real-6.18-dmesg.txt").decode("utf-8")
 
 
+class FakeStream(object):
+    """What Host.stream gives: the lines of ``out``, then ``rc`` and ``err``; with
+    ``timeout_after`` set, CommandTimeout after that many lines (journalctl killed)."""
+
+    def __init__(self, rc, out, err, timeout=60, timeout_after=None):
+        self.result, self.out, self.timeout, self.timeout_after = (rc, err), out, timeout, timeout_after
+        self.rc = None
+        self.err = ""
+        self.closed = False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.closed = True
+        return False
+
+    def __iter__(self):
+        for i, line in enumerate(self.out.splitlines()):
+            if i == self.timeout_after:
+                raise _host.CommandTimeout(self.timeout)
+            yield line
+        if self.timeout_after is not None:
+            raise _host.CommandTimeout(self.timeout)
+        self.rc, self.err = self.result
+
+
 class FakeHost(_host.Host):
     """The host as the module sees it; configure through class attributes per test."""
 
@@ -139,6 +166,23 @@ class FakeHost(_host.Host):
             raise AssertionError("unexpected command: %r" % (argv,))
         return self.responses[key]
 
+    timeouts = []
+    streams = []
+
+    def stream(self, argv, timeout):
+        """responses: (rc, out, err), or a dict of FakeStream's keyword arguments."""
+        FakeHost.calls.append(list(argv))
+        FakeHost.timeouts.append(timeout)
+        key = tuple(argv)
+        if key not in self.responses:
+            raise AssertionError("unexpected command: %r" % (argv,))
+        resp = self.responses[key]
+        if isinstance(resp, OSError):
+            raise resp
+        out = FakeStream(**resp) if isinstance(resp, dict) else FakeStream(*resp)
+        FakeHost.streams.append(out)
+        return out
+
     def kmsg_records(self):
         if self.kmsg is None:
             raise OSError(errno.ENOENT, "No such file or directory")
@@ -189,6 +233,8 @@ def host(monkeypatch):
     FakeHost.kmsg = list(KMSG_RECORDS)
     FakeHost.responses = {tuple(J_CHECK): (0, "", "")}
     FakeHost.calls = []
+    FakeHost.timeouts = []
+    FakeHost.streams = []
     FakeHost.mtimes = {}
     FakeHost.kinds = {}
     FakeHost.bins = {"journalctl": JCTL, "systemctl": SYSTEMCTL, "dmesg": DMESG}
@@ -322,6 +368,11 @@ BAD_ROWS = [
      "since: '2026-02-01T25:00:00Z' is not a valid time of day (hours 00-23, minutes and seconds 00-59)"),
     ("scope", {"scope": "pod"}, None),
     ("top", {"top_processes": -5}, "top_processes must be 0 or more, got -5"),
+    ("journal-timeout-0", {"journal_timeout": 0}, "journal_timeout must be between 1 and 86400 seconds, got 0"),
+    ("journal-timeout-negative", {"journal_timeout": -60},
+     "journal_timeout must be between 1 and 86400 seconds, got -60"),
+    ("journal-timeout-huge", {"journal_timeout": 86401},
+     "journal_timeout must be between 1 and 86400 seconds, got 86401"),
 ]
 
 
@@ -592,6 +643,102 @@ def test_journal_failure_is_an_error_entry(host, run_module):
     assert oom["source_errors"] == {"journal": "error: Failed to open journal: Input/output error"}
     assert result["warnings"] == [
         "oom_facts: source journal could not be read: error: Failed to open journal: Input/output error"]
+
+
+# ---------------------------------------------------------------------------
+# The journal's time-out (journal_timeout): journalctl streamed at the seam
+
+def test_the_journal_gets_the_time_out_and_one_budget_for_all_its_commands(host, run_module):
+    host.responses[tuple(J_CHECK)] = (0, "Nov 28 19:30:11 vm kernel: Linux version 6.18.44\n", "")
+    host.responses[tuple(J_BOOT)] = (0, "", "")
+    facts(run_module(oom_facts.main, {"gather_subset": ["events"]}))
+    assert host.calls == [J_CHECK, J_BOOT]
+    # the default, 60 s, for the whole source: the second command gets what is left
+    assert 59 < host.timeouts[0] <= 60 and host.timeouts[1] <= host.timeouts[0]
+    assert all(s.closed for s in host.streams)
+    host.calls[:], host.timeouts[:] = [], []
+    facts(run_module(oom_facts.main, {"gather_subset": ["events"], "sources": ["journal"], "journal_timeout": 5}))
+    assert host.calls == [J_BOOT] and 4 < host.timeouts[0] <= 5
+
+
+def test_a_named_journal_that_times_out_keeps_its_kills_and_the_other_sources_are_read(host, run_module):
+    journal = as_journal_json(fixture_bytes("real-6.18-journal-short-iso.txt").decode("utf-8"), iso_epoch)
+    records = journal.splitlines()
+    first_kill = next(i for i, r in enumerate(records) if "Killed process" in r)
+    # journalctl hangs after the first kill's lines: killed at the time-out
+    host.responses[tuple(J_BOOT)] = {"rc": 0, "out": journal, "err": "", "timeout": 7,
+                                     "timeout_after": first_kill + 1}
+    result = run_module(oom_facts.main, {"gather_subset": ["events"], "sources": ["journal", "kmsg"],
+                                         "journal_timeout": 7})
+    oom = facts(result)
+    assert oom["source_errors"] == {"journal": "timed out after 7 s"}
+    assert result["warnings"] == ["oom_facts: source journal could not be read: timed out after 7 s"]
+    assert oom["source"] == "kmsg"                     # /dev/kmsg was still read
+    assert oom["event_count"] == 9                     # kmsg's 8 kills and the journal's first one
+    assert [e["source"] for e in oom["events"]].count("journal") == 1
+    assert host.streams[0].closed
+
+
+@pytest.mark.parametrize("hang", ["check", "query"])
+def test_auto_goes_on_to_the_next_source_when_the_journal_times_out(host, run_module, hang):
+    host.responses[tuple(J_CHECK)] = (0, "Nov 28 19:30:11 vm kernel: Linux version 6.18.44\n", "")
+    host.responses[tuple(J_CHECK if hang == "check" else J_BOOT)] = {
+        "rc": 0, "out": "", "err": "", "timeout": 60, "timeout_after": 0}
+    result = run_module(oom_facts.main, {"gather_subset": ["events"]})
+    oom = facts(result)
+    assert host.calls == ([J_CHECK] if hang == "check" else [J_CHECK, J_BOOT])
+    assert oom["source"] == "kmsg" and oom["event_count"] == 8
+    assert oom["source_errors"] == {"journal": "timed out after 60 s"}
+    # unlike a missing or empty journal in auto mode, a stuck one is worth a warning
+    assert result["warnings"] == [
+        "oom_facts: source journal could not be read: timed out after 60 s; events read from kmsg"]
+
+
+def test_a_journalctl_that_cannot_start_is_an_error_entry(host, run_module):
+    host.responses[tuple(J_BOOT)] = OSError(errno.EACCES, "Permission denied")
+    result = run_module(oom_facts.main, {"gather_subset": ["events"], "sources": ["journal"]})
+    assert facts(result)["source_errors"] == {"journal": "error: Permission denied"}
+
+
+def test_a_journal_error_without_a_message_names_the_exit_status(host, run_module):
+    host.responses[tuple(J_BOOT)] = (2, "", "")
+    result = run_module(oom_facts.main, {"gather_subset": ["events"], "sources": ["journal"]})
+    assert facts(result)["source_errors"] == {"journal": "error: journalctl exited with status 2"}
+
+
+def _fake_journalctl(tmp_path, monkeypatch, body):
+    """A journalctl script first on PATH (AnsibleModule.get_bin_path finds it there)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    path = bin_dir / "journalctl"
+    path.write_text("#!/bin/sh\n" + body + "\n")
+    path.chmod(0o755)
+    monkeypatch.setenv("PATH", "%s:%s" % (bin_dir, os.environ.get("PATH", "/usr/bin:/bin")))
+    return str(path)
+
+
+def test_a_real_journalctl_that_never_exits_does_not_hang_the_module(tmp_path, monkeypatch, run_module):
+    # The real host seam and a real process: a journalctl that prints one kill and
+    # then hangs for ever. The module ends after journal_timeout with the kill, and
+    # the file source named after it is still read.
+    record = json.dumps({"MESSAGE": "Out of memory: Killed process 4242 (hog) total-vm:1000kB, anon-rss:900kB, "
+                                    "file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:4kB oom_score_adj:0",
+                         "_TRANSPORT": "kernel", "_BOOT_ID": "0" * 32, "__REALTIME_TIMESTAMP": "1764356400000000"})
+    _fake_journalctl(tmp_path, monkeypatch, "echo '%s'\nexec sleep 100000" % record)
+    log = tmp_path / "kern.log"
+    log.write_bytes(fixture_bytes("030-centos8-grep-oom.log"))
+    start = time.monotonic()
+    result = run_module(oom_facts.main, {"gather_subset": ["events"], "sources": ["journal", "file"],
+                                         "path": [str(log)], "since": "all", "scope": "host",
+                                         "journal_timeout": 1})
+    took = time.monotonic() - start
+    oom = facts(result)
+    assert 1 <= took < 30
+    assert oom["source_errors"] == {"journal": "timed out after 1 s"}
+    assert oom["source"] == "file"
+    assert 4242 in [e["victim"]["pid"] for e in oom["events"]]
+    assert any(e["source"] == "file" for e in oom["events"])
+    assert result["warnings"] == ["oom_facts: source journal could not be read: timed out after 1 s"]
 
 
 def test_a_log_without_oom_is_read_not_empty(host, run_module):
