@@ -37,8 +37,10 @@ description:
   - The same kill seen through two sources (for example C(/var/log/kern.log) and
     C(/var/log/syslog)) is reported once (among the last 50,000 kills read).
   - Log files are streamed in large chunks and only the lines that matter are
-    decoded, so memory stays bounded whatever the size of the log. Parsing is
-    linear in the size of the input; a line is considered up to 8192 characters.
+    decoded, so memory stays bounded whatever the size of the log. The journal's
+    records are parsed as C(journalctl) prints them, within O(journal_timeout).
+    Parsing is linear in the size of the input; a line is considered up to 8192
+    characters.
   - Changes nothing on the host.
 author:
   - sre.oom maintainers (@sre-oom)
