@@ -71,13 +71,14 @@ def this_boot():
         return f.read().strip().replace("-", "")
 
 
-def wrapper(directory, journal_file):
-    """A directory with a `journalctl` that runs the real one on ``journal_file``."""
+def wrapper(directory, journal_dir):
+    """A directory with a `journalctl` that runs the real one on the journal files in
+    ``journal_dir`` (systemd-journal-remote starts a new file every ~50 MB)."""
     bin_dir = os.path.join(directory, "bin")
     os.makedirs(bin_dir, exist_ok=True)
     path = os.path.join(bin_dir, "journalctl")
     with open(path, "w") as f:
-        f.write("#!/bin/sh\nexec %s --file=%s \"$@\"\n" % (JOURNALCTL, journal_file))
+        f.write("#!/bin/sh\nexec %s --directory=%s \"$@\"\n" % (JOURNALCTL, journal_dir))
     os.chmod(path, 0o755)
     return bin_dir
 
@@ -87,9 +88,11 @@ def query_argv(bin_dir):
     return _journal.query_argv(os.path.join(bin_dir, "journalctl"), "boot", None)
 
 
-def build_journal(remote, path, kills, seed=1):
-    if os.path.exists(path):
-        os.unlink(path)
+def build_journal(remote, journal_dir, kills, seed=1):
+    """A real journal in ``journal_dir`` (emptied first) with ``kills`` kills."""
+    shutil.rmtree(journal_dir, ignore_errors=True)
+    os.makedirs(journal_dir)
+    path = os.path.join(journal_dir, "bench.journal")
     gen = subprocess.Popen([PY, os.path.join(HERE, "journal_export.py"), "--kills", str(kills), "--seed", str(seed)],
                            stdout=subprocess.PIPE)
     subprocess.run([remote, "-o", path, "-"], stdin=gen.stdout, check=True, stdout=subprocess.DEVNULL,
@@ -111,9 +114,9 @@ def output_size(bin_dir):
 
 
 def ensure_journal(remote, mb, per_kill):
-    """bench/data/journal-<mb>mb/bench.journal of this boot, about ``mb`` MB of query output."""
+    """bench/data/journal-<mb>mb/journal/ of this boot, about ``mb`` MB of query output."""
     directory = os.path.join(DATA, "journal-%dmb" % mb)
-    path = os.path.join(directory, "bench.journal")
+    path = os.path.join(directory, "journal")
     meta_path = os.path.join(directory, "meta.json")
     meta = {}
     if os.path.exists(meta_path):
@@ -126,13 +129,15 @@ def ensure_journal(remote, mb, per_kill):
         build_journal(remote, path, kills)
         bin_dir = wrapper(directory, path)
         size, lines = output_size(bin_dir)
-        meta = {"boot_id": this_boot(), "kills": kills, "oomd_kills": kills // 10,
-                "journal_file_bytes": os.path.getsize(path), "output_bytes": size, "output_records": lines,
+        files = [os.path.join(path, name) for name in os.listdir(path)]
+        meta = {"boot_id": this_boot(), "kills": kills, "oomd_kills": kills // 10, "journal_files": len(files),
+                "journal_file_bytes": sum(os.path.getsize(f) for f in files), "output_bytes": size,
+                "output_records": lines,
                 "build_s": round(time.perf_counter() - t0, 1)}
         with open(meta_path, "w") as f:
             json.dump(meta, f, indent=1)
-        print("built %s: %d kills, %.1f MB journal file, %.1f MB output (%d records) in %.0f s"
-              % (path, kills, meta["journal_file_bytes"] / 1e6, size / 1e6, lines, meta["build_s"]))
+        print("built %s: %d kills, %d journal files, %.1f MB, %.1f MB output (%d records) in %.0f s"
+              % (path, kills, len(files), meta["journal_file_bytes"] / 1e6, size / 1e6, lines, meta["build_s"]))
     return directory, path, wrapper(directory, path), meta
 
 
@@ -144,7 +149,7 @@ def calibrate(remote):
         if "v" not in cache:
             tmp = tempfile.mkdtemp(prefix="oom-journal-cal-", dir=DATA)
             try:
-                path = os.path.join(tmp, "cal.journal")
+                path = os.path.join(tmp, "journal")
                 build_journal(remote, path, CALIBRATION_KILLS)
                 size, _lines = output_size(wrapper(tmp, path))
                 cache["v"] = size / float(CALIBRATION_KILLS)
@@ -168,6 +173,10 @@ def time_baseline(bin_dir, out_path):
         wall = time.perf_counter() - t0
     with open(out_path) as f:
         return wall, children_cpu() - c0, int(f.read().strip() or 0)
+
+
+def median_of(rows, key):
+    return statistics.median(r[key] for r in rows)
 
 
 def children_cpu():
@@ -264,19 +273,17 @@ def main():
                                                                        row["before_event_count"])
                          if "before_s" in row else ""))
 
-            def med(key, rows=rows):
-                return statistics.median(r[key] for r in rows)
-            entry = {"mb": mb, "meta": meta, "rounds": rows, "median_baseline_s": med("baseline_s"),
-                     "median_journalctl_s": med("journalctl_s"), "median_module_s": med("module_s"),
-                     "ratio_of_medians": round(med("module_s") / med("baseline_s"), 3),
-                     "median_baseline_cpu_s": med("baseline_cpu_s"), "median_journalctl_cpu_s": med("journalctl_cpu_s"),
-                     "median_module_cpu_s": med("module_cpu_s"), "median_module_tree_cpu_s": med("module_tree_cpu_s"),
-                     "cpu_ratio_of_medians": round(med("module_tree_cpu_s") / med("baseline_cpu_s"), 3),
+            entry = {"mb": mb, "meta": meta, "rounds": rows, "median_baseline_s": median_of(rows, "baseline_s"),
+                     "median_journalctl_s": median_of(rows, "journalctl_s"), "median_module_s": median_of(rows, "module_s"),
+                     "ratio_of_medians": round(median_of(rows, "module_s") / median_of(rows, "baseline_s"), 3),
+                     "median_baseline_cpu_s": median_of(rows, "baseline_cpu_s"), "median_journalctl_cpu_s": median_of(rows, "journalctl_cpu_s"),
+                     "median_module_cpu_s": median_of(rows, "module_cpu_s"), "median_module_tree_cpu_s": median_of(rows, "module_tree_cpu_s"),
+                     "cpu_ratio_of_medians": round(median_of(rows, "module_tree_cpu_s") / median_of(rows, "baseline_cpu_s"), 3),
                      "median_ratio": round(statistics.median(r["module_s"] / r["baseline_s"] for r in rows), 3),
                      "peak_module_vmhwm_mib": round(max(r["module_vmhwm_kb"] for r in rows) / 1024.0, 1),
                      "expected_events": meta["kills"] + meta["oomd_kills"]}
             if mb in before_sizes:
-                entry.update(median_before_s=med("before_s"),
+                entry.update(median_before_s=median_of(rows, "before_s"),
                              peak_before_vmhwm_mib=round(max(r["before_vmhwm_kb"] for r in rows) / 1024.0, 1))
             summary["sizes"].append(entry)
     finally:

@@ -128,7 +128,10 @@ def query_argv(journalctl, since_mode, since_epoch, grep=True):
 def query(host, argv, deadline):
     """Start journalctl: a Host.stream of its output lines, ended at ``deadline``
     (time.monotonic()). The one place it runs."""
-    return host.stream(argv, max(deadline - time.monotonic(), 0.0))
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise _host.CommandTimeout(0)     # nothing left for another command
+    return host.stream(argv, left)
 
 
 def _pattern_unsupported(err):

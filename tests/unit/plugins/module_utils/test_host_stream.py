@@ -139,7 +139,8 @@ def test_stopping_early_kills_the_command(tmp_path):
 
 def test_100_mb_of_output_streams_in_bounded_memory(tmp_path):
     # 100 MB of 1 KiB lines through the real reader: the reader never holds more
-    # than one read and one unfinished line, whatever the size of the output
+    # than one read (1 MiB), its text and lines, and one unfinished line: a few
+    # MiB, whatever the size of the output
     cmd = script(tmp_path, "yes \"$(head -c 1023 /dev/zero | tr '\\0' x)\" | head -c 104857600")
     count = size = 0
     tracemalloc.start()
@@ -153,7 +154,7 @@ def test_100_mb_of_output_streams_in_bounded_memory(tmp_path):
     finally:
         tracemalloc.stop()
     assert (count, size, out.rc) == (102400, 104857600, 0)
-    assert peak < 2 * 1024 * 1024, peak
+    assert peak < 8 * 1024 * 1024, peak
 
 
 def test_an_endless_line_is_cut_and_memory_stays_bounded(tmp_path):
@@ -170,7 +171,7 @@ def test_an_endless_line_is_cut_and_memory_stays_bounded(tmp_path):
         tracemalloc.stop()
     assert lines == [(100000, "xxxx"), (4, "next")]
     assert out.cut == 1 and out.rc == 0
-    assert peak < 2 * 1024 * 1024, peak
+    assert peak < 8 * 1024 * 1024, peak
 
 
 def test_long_lines_within_one_read_are_cut_too(tmp_path):
