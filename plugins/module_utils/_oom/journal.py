@@ -26,6 +26,8 @@ from ansible_collections.sre.oom.plugins.module_utils._oom.sources import Source
 
 # Seconds the journal source may take in all (oom_facts' journal_timeout).
 DEFAULT_TIMEOUT = 60
+# json.loads without its two whitespace scans: a record starts with "{".
+_RAW_DECODE = json.JSONDecoder().raw_decode
 
 # journalctl filters the messages itself when it can (--grep, systemd 237+): only
 # the lines the parsers use come back. Kernel lines, then systemd-oomd, earlyoom,
@@ -63,12 +65,15 @@ def journal_lines(out, boot_id, hostname="localhost"):
     and userspace records (systemd-oomd, earlyoom, systemd) their program's name
     as the syslog tag.
     """
+    decode = _RAW_DECODE
+    last_sec, last_iso = None, None
     for raw in out.splitlines() if isinstance(out, str) else out:
-        raw = raw.strip()
-        if not raw.startswith("{"):
-            continue
+        if raw[:1] != "{":
+            raw = raw.strip()
+            if raw[:1] != "{":
+                continue
         try:
-            rec = json.loads(raw)
+            rec = decode(raw)[0]     # one record a line (what follows it is ignored)
         except ValueError:
             continue
         if not isinstance(rec, dict):
@@ -83,19 +88,27 @@ def journal_lines(out, boot_id, hostname="localhost"):
             continue
         ident = rec.get("SYSLOG_IDENTIFIER")
         kernel = rec.get("_TRANSPORT") == "kernel" or not isinstance(ident, str) or ident == "kernel"
-        mono = str(rec.get("_SOURCE_MONOTONIC_TIMESTAMP") or "")
-        if kernel and boot_id and rec.get("_BOOT_ID") == boot_id and mono.isdigit():
-            for part in msg.split("\n"):
+        if kernel and boot_id and rec.get("_BOOT_ID") == boot_id:
+            mono = rec.get("_SOURCE_MONOTONIC_TIMESTAMP")
+            mono = mono if isinstance(mono, str) else str(mono or "")
+            if mono.isdigit():
                 # /dev/kmsg escapes a backslash as \x5c; keep the message literal.
-                yield "6,0,%s,-;%s" % (mono, part.replace("\\", "\\x5c"))
-            continue
+                if "\\" in msg:
+                    msg = msg.replace("\\", "\\x5c")
+                if "\n" not in msg:
+                    yield "6,0,%s,-;%s" % (mono, msg)
+                else:
+                    for part in msg.split("\n"):
+                        yield "6,0,%s,-;%s" % (mono, part)
+                continue
         tag = "kernel:" if kernel else "%s[%s]:" % (ident, rec.get("_PID") or 0)
         real = str(rec.get("__REALTIME_TIMESTAMP") or "")
         stamp = None
         if real.isdigit():
             sec, usec = divmod(int(real), 1000000)
-            iso = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec))
-            stamp = "%s.%06d+00:00 %s %s" % (iso, usec, rec.get("_HOSTNAME") or hostname, tag)
+            if sec != last_sec:
+                last_sec, last_iso = sec, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec))
+            stamp = "%s.%06d+00:00 %s %s" % (last_iso, usec, rec.get("_HOSTNAME") or hostname, tag)
         elif not kernel:
             stamp = "%s %s" % (rec.get("_HOSTNAME") or hostname, tag)
         parts = msg.split("\n")
