@@ -159,7 +159,7 @@ options:
   journal_timeout:
     description:
       - Seconds the V(journal) source may take in all, from 1 to 86400.
-        C(journalctl)'s output is read and parsed as it arrives, so a large journal
+        The output of C(journalctl) is read and parsed as it arrives, so a large journal
         needs no more memory, only time.
       - When the time is up, C(journalctl) is killed, the kills read until then are
         kept, RV(ansible_facts.oom.source_errors) has C(journal; timed out after N s)
