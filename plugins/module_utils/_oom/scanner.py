@@ -20,7 +20,7 @@ import time
 from ansible_collections.sre.oom.plugins.module_utils._oom.cgroup import (
     cgroup_container_id, cgroup_pod_uid, cgroup_unit)
 from ansible_collections.sre.oom.plugins.module_utils._oom.formats import (
-    JOURNALISH, MAX_LINE, USERSPACE_IDENTS, iso_utc, split_prefix)
+    JOURNALISH, MAX_LINE, UNTAGGED_FORMATS, USERSPACE_IDENTS, is_continuation, iso_utc, split_prefix)
 from ansible_collections.sre.oom.plugins.module_utils._oom.kernel import KernelMessages
 from ansible_collections.sre.oom.plugins.module_utils._oom.userspace import UserspaceMessages
 
@@ -60,6 +60,7 @@ class OomLogParser(object):
         self._held = None          # Line waiting for its continuation lines
         self._held_kind = None     # 'kmsg', 'journal' or None
         self._mixed = None         # feed_file: does the file hold other programs' lines?
+        self._untagged = False     # feed_file: ... and lines without a tag?
 
     # -- line mode: the one path where lines are decoded and joined ----------
 
@@ -79,11 +80,15 @@ class OomLogParser(object):
         self.lines += 1
         if "\x00" in line:
             line = line.replace("\x00", "")
-        if line[:1] in (" ", "\t") and self._held_kind is not None:
+        if line[:1] in (" ", "\t") and self._held_kind is not None and is_continuation(line):
             held = self._held
-            if self._held_kind == "journal" and held is not None and len(held.msg) < MAX_LINE:
-                # journalctl indents the continuation of a multi-line message
-                held.msg = (held.msg + " " + line.strip())[:MAX_LINE]
+            if held is not None and len(held.msg) < MAX_LINE:
+                if self._held_kind == "journal":
+                    # journalctl indents the continuation of a multi-line message
+                    held.msg = (held.msg + " " + line.strip())[:MAX_LINE]
+                elif self._held_kind == "pylog":
+                    # a multi-line message in a Python program's log file
+                    held.msg = (held.msg + "\n" + line.strip())[:MAX_LINE]
             return   # kmsg: " KEY=value" dictionary lines carry no message text
         self.flush()
         info = split_prefix(line, self.reference_time, self.utc_offset)
@@ -91,9 +96,12 @@ class OomLogParser(object):
             self._held_kind = "kmsg"
         elif info.fmt in JOURNALISH:
             self._held_kind = "journal"
+        elif info.fmt == "pylog":
+            self._held_kind = "pylog"
         else:
             self._held_kind = None
-        self._held = info if info.kernel or info.ident in USERSPACE_IDENTS else None
+        self._held = info if (info.kernel or info.ident in USERSPACE_IDENTS
+                              or (info.ident is None and info.fmt in UNTAGGED_FORMATS)) else None
 
     def flush(self):
         """Process the held line (call at the end of input)."""
@@ -124,6 +132,9 @@ class OomLogParser(object):
     def _message(self, info):
         if info.kernel:
             self.kernel.handle(info)
+            if info.ident is None and info.fmt in UNTAGGED_FORMATS:
+                # a program's own output without a tag (earlyoom's, nohang's)
+                self.userspace.untagged(info, self._time_of)
         else:
             self.userspace.handle(info, self._time_of)
 
@@ -241,38 +252,103 @@ class OomLogParser(object):
                 return
             p = q + 1
 
-    # Userspace killers' lines: systemd-oomd and earlyoom name themselves in their
-    # tag; systemd's unit lines after a kernel kill name "the OOM killer" and are
-    # followed by "Failed with result 'oom-kill'".
-    _USER_ANCHORS = (b"oomd", b"earlyoom")
+    # Userspace killers' lines. In a file of other programs' lines (syslog, journal
+    # output) they carry their program's tag; systemd's unit lines after a kernel
+    # kill name "the OOM killer", after a systemd-oomd kill "systemd-oomd", and are
+    # followed by "Failed with result 'oom-kill'". A file of a program's own
+    # output (no tag) is also searched for earlyoom's and nohang's messages.
+    _TAGGED_ANCHORS = (b"oomd", b"earlyoom", b"nohang", b"OOM killer")
+    _UNTAGGED_ANCHORS = (b" to process ", b"illing process", b"to the victim", b"ow memory! ", b"ow Memory! ")
+    # nohang names its victim in the lines before its "Sending SIGTERM to the victim"
+    _NOHANG_BACK = 4096
+    # systemd's "Failed with result 'oom-kill'" follows its line about the kill
+    _FAILED_AFTER = 4096
 
     def _line_start(self, buf, start, pos):
         return max(buf.rfind(b"\n", start, pos) + 1, start)
 
+    def _classify(self, buf, start, end):
+        """Decide, from the first MiB of the file, whether it can hold userspace
+        killers' lines at all, and whether it holds untagged lines.
+
+        A file of kernel lines only (kern.log, dmesg in any of its formats,
+        /dev/kmsg records, ``journalctl -k`` output) is never searched for them:
+        every line there carries the "kernel:" tag, or a dmesg stamp with no
+        tag after it (or is a continuation line), and none names a userspace
+        killer in its tag. Counted with C-speed ``count``s, once per file.
+        """
+        hi = min(end, start + (1 << 20))
+        count = buf.count
+        lines = count(b"\n", start, hi) + (0 if buf[hi - 1] == 10 else 1)
+        tagged = count(b" kernel: ", start, hi) + buf.startswith(b"kernel: ", start)
+        stamped = (count(b"\n[", start, hi) + count(b"\n<", start, hi) + (buf[start] in (60, 91))
+                   + count(b",-;", start, hi) + count(b",c;", start, hi) + count(b",+;", start, hi))
+        cont = count(b"\n ", start, hi) + count(b"\n\t", start, hi) + (buf[start] in (9, 32))
+        if 2 * cont > lines:
+            cont = 0        # not continuation lines: an indented copy of a log
+        # journal output of the kernel ("[uptime] host kernel: ...") counts its
+        # lines by their tag; dmesg's by their stamp
+        kernel = (tagged if tagged else stamped) + cont
+        user_tag = any(buf.find(t, start, hi) >= 0 for t in (b"systemd-oomd[", b"earlyoom[", b"nohang["))
+        self._mixed = user_tag or kernel < lines
+        self._untagged = False
+        if self._mixed:
+            # untagged lines: a program's own output (its stderr, docker logs)
+            p, n = start, 0
+            while p < hi and n < 400:
+                q = buf.find(b"\n", p, hi)
+                q = hi if q < 0 else q
+                line = bytes(buf[p:min(q, p + 512)]).decode("utf-8", "replace")
+                if line.strip():
+                    info = split_prefix(line, self.reference_time, self.utc_offset)
+                    if info.ident is None and info.fmt in UNTAGGED_FORMATS:
+                        self._untagged = True
+                        break
+                    n += 1
+                p = q + 1
+
     def _userspace_lines(self, buf, start, end, out):
-        find = buf.find
-        for lit in self._USER_ANCHORS:
+        find, rfind = buf.find, buf.rfind
+        anchors = self._TAGGED_ANCHORS + (self._UNTAGGED_ANCHORS if self._untagged else ())
+        for lit in anchors:
             pos = find(lit, start, end)
             while pos >= 0:
-                # "oomd" counts as part of "systemd-oomd" only
-                if lit != b"oomd" or buf[max(pos - 8, start):pos] == b"systemd-":
-                    out.append(self._line_start(buf, start, pos))
+                ls = self._line_start(buf, start, pos)
                 le = find(b"\n", pos, end)
-                if le < 0:
+                le = end if le < 0 else le
+                out.append(ls)
+                if lit == b"to the victim":
+                    # nohang's victim lines before its kill
+                    b = rfind(b"highest badness", max(start, ls - self._NOHANG_BACK), ls)
+                    b2 = rfind(b"Victim is ", max(start, ls - self._NOHANG_BACK), ls)
+                    b = max(b, b2)
+                    if b >= 0:
+                        p = self._line_start(buf, start, b)
+                        while p < ls:
+                            out.append(p)
+                            q = find(b"\n", p, ls)
+                            p = ls if q < 0 else q + 1
+                elif lit in (b"oomd", b"OOM killer") and (
+                        find(b"illed", ls, le) >= 0 or find(b"for killing", ls, le) >= 0):
+                    # a kill or systemd's line about one (not "Starting
+                    # systemd-oomd.service"): the unit's result follows it
+                    hi = min(end, le + self._FAILED_AFTER)
+                    q = find(b"'oom-kill'", le, hi)
+                    while q >= 0:
+                        out.append(self._line_start(buf, start, q))
+                        q = find(b"'oom-kill'", q + 10, hi)
+                if le >= end:
                     break
                 pos = find(lit, le, end)
-        pos = find(b"OOM killer", start, end)
-        while pos >= 0:
-            out.append(self._line_start(buf, start, pos))
-            hi = min(end, pos + _MAX_BLOCK)
-            q = find(b"'oom-kill'", pos, hi)
-            while q >= 0:
-                out.append(self._line_start(buf, start, q))
-                q = find(b"'oom-kill'", q + 10, hi)
-            le = find(b"\n", pos, end)
-            if le < 0:
-                break
-            pos = find(b"OOM killer", le, end)
+
+    def _continues(self, buf, ls, end):
+        """True when the line at ``ls`` continues the line before it (indented,
+        and no stamp or line number after the blanks)."""
+        if buf[ls] not in (32, 9):
+            return False
+        q = buf.find(b"\n", ls, min(end, ls + 160))
+        head = bytes(buf[ls:q if q >= 0 else min(end, ls + 160)]).decode("utf-8", "replace")
+        return is_continuation(head)
 
     def _scan_parts(self, buf, start, end):
         """Scan buf[start:end] in parts of about _PART bytes cut at line ends, so that
@@ -313,15 +389,7 @@ class OomLogParser(object):
         if prev < end:
             self._context(buf, prev, end, starts, tail=True, first=first)
         if self._mixed is None:
-            # A file of kernel lines only (kern.log, dmesg or `journalctl -k`
-            # output) is not searched for the userspace killers' lines, which only
-            # a file that also holds other programs' lines can have (syslog,
-            # messages, journalctl output): told by its first MiB, where every
-            # line carries the "kernel:" tag or starts with a dmesg "[uptime]".
-            hi = min(end, start + (1 << 20))
-            lines = buf.count(b"\n", start, hi)
-            kernel = buf.count(b" kernel: ", start, hi) + buf.count(b"\n[", start, hi) + (buf[start] == 91)
-            self._mixed = lines == 0 or kernel < lines
+            self._classify(buf, start, end)
         if self._mixed:
             self._userspace_lines(buf, start, end, starts)
         done = start        # lines before this offset were fed already
@@ -329,19 +397,19 @@ class OomLogParser(object):
         for ls in sorted(set(starts)):
             if ls < done:
                 continue
-            if buf[ls] in (32, 9) and ls > start:
+            if ls > start and self._continues(buf, ls, end):
                 # an indented line: feed its block from the line it continues
                 ps = ls
                 while ps > start and ls - ps < _MAX_BLOCK:
                     ps = max(rfind(b"\n", start, ps - 1) + 1, start)
-                    if buf[ps] not in (32, 9):
+                    if not self._continues(buf, ps, end):
                         break
                 ls = max(ps, done)
             le = find(b"\n", ls, end)
             le = end if le < 0 else le
             # and the indented lines that follow it
             nxt = le + 1
-            while nxt < end and buf[nxt] in (32, 9) and nxt - ls < _MAX_BLOCK:
+            while nxt < end and nxt - ls < _MAX_BLOCK and self._continues(buf, nxt, end):
                 q = find(b"\n", nxt, end)
                 le = end if q < 0 else q
                 nxt = le + 1
@@ -424,7 +492,7 @@ class EventCollector(object):
         self.keep = keep
         self.count = 0
         self.duplicates = 0
-        self.killer_counts = {"kernel": 0, "systemd-oomd": 0, "earlyoom": 0}
+        self.killer_counts = {"kernel": 0, "systemd-oomd": 0, "earlyoom": 0, "nohang": 0}
         self.kernel_since_boot = 0
         self._events = collections.deque()
         # key -> (uptime, time) of a kill, or a list of them when a key repeats

@@ -819,7 +819,7 @@ def test_journal_continuation_of_a_userspace_message_is_joined():
 def test_same_userspace_kill_from_journal_and_file_is_reported_once():
     coll = _collect([("userspace-earlyoom.log", "file", {}), ("userspace-earlyoom.log", "journal", {})])
     assert coll.count == 5 and coll.duplicates == 5
-    assert coll.killer_counts == {"kernel": 0, "systemd-oomd": 0, "earlyoom": 5}
+    assert coll.killer_counts == {"kernel": 0, "systemd-oomd": 0, "earlyoom": 5, "nohang": 0}
 
 
 def test_userspace_kill_deep_in_a_mixed_syslog_file_is_found_by_the_fast_path():
