@@ -395,8 +395,10 @@ def _split(line, reference_time, utc_offset):
         m = _UPTIME_RE.match(line)
         if m:
             rest = line[m.end():]
-            # journalctl -o short-monotonic: "[ 12.34] host kernel: msg"
-            if ": " in rest[:300]:
+            # journalctl -o short-monotonic: "[ 12.34] host kernel: msg" (at most
+            # one blank before the tag's colon)
+            colon = rest.find(": ", 0, 300)
+            if colon > 0 and rest.count(" ", 0, colon) <= 1:
                 ident, msg = _ident(rest)
                 if ident == "kernel":
                     return Line("journal-monotonic", None, float(m.group("up")), m.group("caller"), msg, True,

@@ -500,8 +500,10 @@ def test_file_source_globs_gzip_and_missing_paths(host, run_module):
     assert oom["source"] == "file"
     assert oom["source_errors"] == {"file:/var/log/none.log": "missing", "file:/var/log/secret.log": "permission"}
     assert oom["event_count"] == 5
-    # read oldest file first (by mtime): the two kills of kern.log.1 are the most recent
-    assert [e["victim"]["pid"] for e in oom["events"]] == [10521, 10522]
+    # the newest kills by their time, whatever file they were read from: kern.log.1
+    # (read last) holds kills of 2024, kern.log.2.gz those of September 2026
+    assert [e["victim"]["pid"] for e in oom["events"]] == [2092, 633552]
+    assert oom["last_event"]["victim"]["pid"] == 633552
     assert result["warnings"] == ["oom_facts: source file:/var/log/none.log could not be read: missing",
                                   "oom_facts: source file:/var/log/secret.log could not be read: permission"]
 
