@@ -301,3 +301,49 @@ def test_nohang_counts_as_its_own_killer():
     parser = scanner.OomLogParser(coll, reference_time=REF, utc_offset=0)
     parser.feed_file(io.BytesIO(fixture("userspace-nohang.log")))
     assert coll.killer_counts["nohang"] == 4 and coll.count == 4
+
+
+# ---------------------------------------------------------------------------
+# 7. The userspace search costs nothing on a log of kernel lines only
+
+# `dmesg` output: a kill of real-6.18-dmesg.txt, its Mem-Info record with the
+# continuation lines dmesg prints without a stamp (from the format of
+# show_free_areas()), and systemd's boot lines in the kernel log (their text as
+# systemd 252 prints it).
+DMESG_WITH_CONTINUATIONS = """[    2.100000] systemd[1]: Starting systemd-oomd.service - Userspace Out-Of-Memory (OOM) Killer...
+[    2.200000] systemd[1]: Started systemd-oomd.service - Userspace Out-Of-Memory (OOM) Killer.
+[  355.271380] python3 invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0
+[  355.271408] CPU: 0 UID: 0 PID: 6844 Comm: python3 Not tainted 6.18.44-fc-v782 #1 PREEMPT(none)
+[  355.271800] Mem-Info:
+[  355.271801] active_anon:16125 inactive_anon:0 isolated_anon:0
+                active_file:0 inactive_file:0 isolated_file:0
+                unevictable:0 dirty:0 writeback:0
+                slab_reclaimable:1021 slab_unreclaimable:3518
+[  355.272006] Memory cgroup out of memory: Killed process 6844 (python3) total-vm:540856kB, anon-rss:65280kB, file-rss:6708kB, shmem-rss:0kB, UID:0 pgtables:200kB oom_score_adj:0
+"""
+
+
+@pytest.mark.parametrize("kind", ["dmesg", "kmsg", "kern.log", "journal-k"])
+def test_a_log_of_kernel_lines_is_not_searched_for_userspace_killers(kind, monkeypatch):
+    text = DMESG_WITH_CONTINUATIONS * 200
+    if kind == "kmsg":
+        text = "".join("6,%d,%d,-;%s\n" % (i, 1000 * i, line.split("] ", 1)[1]) if line.startswith("[") else
+                       " SUBSYSTEM=memory\n" for i, line in enumerate(text.splitlines()))
+    elif kind == "kern.log":
+        text = "".join(("Nov 28 19:06:23 vm kernel: " + line if line.startswith("[") else line) + "\n"
+                       for line in text.splitlines())
+    elif kind == "journal-k":
+        # journalctl -k -o short-monotonic: the stamp, the host, the tag
+        text = "".join((line.replace("] ", "] vm kernel: ", 1) if line.startswith("[") else line) + "\n"
+                       for line in text.splitlines())
+    calls = []
+    monkeypatch.setattr(scanner.OomLogParser, "_userspace_lines", lambda self, *a: calls.append(a))
+    events = events_of(text, "fast", chunk=1 << 16)
+    assert len(events) == 200 and events[0]["invoker"]["pid"] == 6844
+    assert calls == []
+
+
+def test_a_mixed_log_is_searched_for_userspace_killers():
+    text = DMESG_WITH_CONTINUATIONS + OOMD_MONOTONIC
+    events = events_of(text, "fast")
+    assert [e["killer"] for e in events] == ["kernel", "systemd-oomd"]
