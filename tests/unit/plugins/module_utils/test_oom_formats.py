@@ -319,7 +319,8 @@ DMESG_WITH_CONTINUATIONS = """[    2.100000] systemd[1]: Starting systemd-oomd.s
                 active_file:0 inactive_file:0 isolated_file:0
                 unevictable:0 dirty:0 writeback:0
                 slab_reclaimable:1021 slab_unreclaimable:3518
-[  355.272006] Memory cgroup out of memory: Killed process 6844 (python3) total-vm:540856kB, anon-rss:65280kB, file-rss:6708kB, shmem-rss:0kB, UID:0 pgtables:200kB oom_score_adj:0
+[  355.272006] Memory cgroup out of memory: Killed process 6844 (python3) total-vm:540856kB, anon-rss:65280kB, \
+file-rss:6708kB, shmem-rss:0kB, UID:0 pgtables:200kB oom_score_adj:0
 """
 
 
