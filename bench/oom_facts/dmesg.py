@@ -19,7 +19,10 @@ Interleaved, ROUNDS times:
    oom-killer' LOG"`: what a user would run instead, with the same Ansible start-up.
 Writes bench/results/oom_facts-dmesg.json and prints a summary.
 
-usage: .venv/bin/python bench/oom_facts/dmesg.py [--rounds 7] [--no-ansible]
+``--baseline DIR``: also run DIR's parse_once.py on its own code (a checkout of an
+earlier commit with its build/collections link tree), in the same rounds.
+
+usage: .venv/bin/python bench/oom_facts/dmesg.py [--rounds 7] [--no-ansible] [--baseline DIR]
 """
 import argparse
 import json
@@ -64,6 +67,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--no-ansible", action="store_true")
+    ap.add_argument("--baseline", help="a checkout whose parser runs beside this one")
     a = ap.parse_args()
     os.makedirs(RESULTS, exist_ok=True)
     log = ensure_log()
@@ -85,6 +89,12 @@ def main():
         _w, _c, res = timed([PY, os.path.join(HERE, "parse_once.py"), log], env=env_py)
         p = json.loads(res.stdout)
         row.update(parse_s=p["parse_s"], parse_cpu_s=p["cpu_s"], vmhwm_kb=p["vmhwm_kb"], events=p["event_count"])
+        if a.baseline:
+            env_b = dict(os.environ, PYTHONPATH=os.path.join(a.baseline, "build", "collections"))
+            _w, _c, res = timed([PY, os.path.join(a.baseline, "bench", "oom_facts", "parse_once.py"), log], env=env_b)
+            b = json.loads(res.stdout)
+            row.update(baseline_parse_s=b["parse_s"], baseline_parse_cpu_s=b["cpu_s"],
+                       baseline_events=b["event_count"])
         if not a.no_ansible:
             row["adhoc_facts_s"], _c, res = timed([ansible, "localhost", "-o", "-m", "sre.oom.oom_facts", "-a",
                                                    facts_args], env=env_ans)
@@ -97,8 +107,10 @@ def main():
               "events %d%s" % (
                   i + 1, row["grep_s"], row["grep_cpu_s"], row["parse_s"], row["parse_cpu_s"],
                   row["parse_s"] / row["grep_s"], row["parse_cpu_s"] / row["grep_cpu_s"], row["vmhwm_kb"] / 1024.0,
-                  row["events"], "" if a.no_ansible else "  ansible oom_facts %.3fs vs ansible command grep %.3fs: "
-                  "%.2f" % (row["adhoc_facts_s"], row["adhoc_grep_s"], row["adhoc_facts_s"] / row["adhoc_grep_s"])))
+                  row["events"], ("  baseline parse %.3fs (cpu %.3f)" % (row["baseline_parse_s"],
+                                                                        row["baseline_parse_cpu_s"])
+                                  if a.baseline else "") + ("" if a.no_ansible else "  ansible oom_facts %.3fs vs ansible command grep %.3fs: "
+                  "%.2f" % (row["adhoc_facts_s"], row["adhoc_grep_s"], row["adhoc_facts_s"] / row["adhoc_grep_s"]))))
 
     def med(key):
         return statistics.median(r[key] for r in rounds)
@@ -115,6 +127,13 @@ def main():
         "events": rounds[-1]["events"], "grep_count": rounds[-1]["grep_count"],
         "load_average": os.getloadavg(),
     }
+    if a.baseline:
+        summary.update({
+            "baseline": a.baseline, "median_baseline_parse_s": med("baseline_parse_s"),
+            "median_baseline_parse_cpu_s": med("baseline_parse_cpu_s"),
+            "baseline_ratio_of_medians": round(med("baseline_parse_s") / med("grep_s"), 3),
+            "baseline_cpu_ratio_of_medians": round(med("baseline_parse_cpu_s") / med("grep_cpu_s"), 3),
+        })
     if not a.no_ansible:
         summary.update({
             "median_adhoc_facts_s": med("adhoc_facts_s"), "median_adhoc_grep_s": med("adhoc_grep_s"),
