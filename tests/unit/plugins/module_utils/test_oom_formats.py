@@ -348,3 +348,20 @@ def test_a_mixed_log_is_searched_for_userspace_killers():
     text = DMESG_WITH_CONTINUATIONS + OOMD_MONOTONIC
     events = events_of(text, "fast")
     assert [e["killer"] for e in events] == ["kernel", "systemd-oomd"]
+
+
+def test_unit_lines_complete_the_oomd_kill_from_journal_json_records():
+    # `journalctl -o json --output-fields ...` records as the module reads them,
+    # through _oom.journal.journal_lines (issue 17's VM run: systemd 252)
+    import json as _json
+    from ansible_collections.sre.oom.plugins.module_utils._oom import journal
+    t0 = calendar.timegm((2026, 11, 28, 10, 0, 5, 0, 0, 0)) * 1000000
+    records = [("systemd-oomd", 311, OOMD_KILL)] + [("systemd", 1, m) for m in UNIT_LINES]
+    out = "\n".join(_json.dumps({"MESSAGE": msg, "SYSLOG_IDENTIFIER": ident, "_PID": str(pid),
+                                 "_TRANSPORT": "journal" if pid != 1 else "syslog", "_HOSTNAME": "vm-bookworm",
+                                 "__REALTIME_TIMESTAMP": str(t0 + 1000 * i)})
+                    for i, (ident, pid, msg) in enumerate(records))
+    [ev] = events_of("\n".join(journal.journal_lines(out, "b" * 32)) + "\n", "lines")
+    assert (ev["killer"], ev["unit"], ev["unit_result"], ev["unit_oom_logged"]) == (
+        "systemd-oomd", "hog2.service", "oom-kill", True)
+    assert ev["time"] == "2026-11-28T10:00:05Z"
