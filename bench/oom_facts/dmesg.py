@@ -103,14 +103,16 @@ def main():
             row["adhoc_grep_s"], _c, res = timed([ansible, "localhost", "-o", "-m", "ansible.builtin.command", "-a",
                                                   "grep -cE '%s' %s" % (GREP, log)], env=env_ans)
         rounds.append(row)
+        extra = ""
+        if a.baseline:
+            extra += "  baseline parse %.3fs (cpu %.3f)" % (row["baseline_parse_s"], row["baseline_parse_cpu_s"])
+        if not a.no_ansible:
+            extra += "  ansible oom_facts %.3fs vs ansible command grep %.3fs: %.2f" % (
+                row["adhoc_facts_s"], row["adhoc_grep_s"], row["adhoc_facts_s"] / row["adhoc_grep_s"])
         print("round %d: grep %.3fs (cpu %.3f)  parse %.3fs (cpu %.3f) ratio %.2f (cpu %.2f)  VmHWM %.1f MiB  "
-              "events %d%s" % (
-                  i + 1, row["grep_s"], row["grep_cpu_s"], row["parse_s"], row["parse_cpu_s"],
-                  row["parse_s"] / row["grep_s"], row["parse_cpu_s"] / row["grep_cpu_s"], row["vmhwm_kb"] / 1024.0,
-                  row["events"], ("  baseline parse %.3fs (cpu %.3f)" % (row["baseline_parse_s"],
-                                                                        row["baseline_parse_cpu_s"])
-                                  if a.baseline else "") + ("" if a.no_ansible else "  ansible oom_facts %.3fs vs ansible command grep %.3fs: "
-                  "%.2f" % (row["adhoc_facts_s"], row["adhoc_grep_s"], row["adhoc_facts_s"] / row["adhoc_grep_s"]))))
+              "events %d%s" % (i + 1, row["grep_s"], row["grep_cpu_s"], row["parse_s"], row["parse_cpu_s"],
+                               row["parse_s"] / row["grep_s"], row["parse_cpu_s"] / row["grep_cpu_s"],
+                               row["vmhwm_kb"] / 1024.0, row["events"], extra))
 
     def med(key):
         return statistics.median(r[key] for r in rounds)
