@@ -10,7 +10,14 @@ memory info and task table; and rate-limited kills with only the
 "Killed process" line). It prints the numbers of lines and events written,
 which the benchmark checks the parser against.
 
-usage: generate.py [--out bench/data/kern.log] [--mb 210] [--events 2400] [--seed 1]
+``--format dmesg`` writes what ``dmesg`` prints instead (``[uptime] msg``, no
+syslog prefix): every full OOM report's ``Mem-Info`` block with the continuation
+lines ``dmesg`` prints without a stamp (one printk record of several lines), and
+systemd's lines written to the kernel log (``systemd[1]: Starting
+systemd-oomd.service - Userspace Out-Of-Memory (OOM) Killer...`` and others), which
+name the userspace killer without being one of its kills.
+
+usage: generate.py [--out bench/data/kern.log] [--mb 210] [--events 2400] [--seed 1] [--format syslog|dmesg]
 """
 import argparse
 import os
@@ -57,6 +64,31 @@ STACK = [
     " </TASK>",
 ]
 
+# systemd (PID 1) writes to the kernel log before journald runs, and whenever it
+# cannot reach journald: a dmesg of a busy host holds many of these.
+SYSTEMD = [
+    "systemd[1]: Starting systemd-oomd.service - Userspace Out-Of-Memory (OOM) Killer...",
+    "systemd[1]: Started systemd-oomd.service - Userspace Out-Of-Memory (OOM) Killer.",
+    "systemd[1]: Listening on systemd-oomd.socket - Userspace Out-Of-Memory (OOM) Killer Socket.",
+    "systemd[1]: Starting systemd-journald.service - Journal Service...",
+    "systemd[1]: Started systemd-udevd.service - Rule-based Manager for Device Events and Files.",
+    "systemd[1]: Mounted sys-kernel-debug.mount - Kernel Debug File System.",
+    "systemd[1]: app{d}.service: Scheduled restart job, restart counter is at {k}.",
+    "systemd-journald[{n}]: Received client request to flush runtime journal.",
+]
+# show_free_areas() prints one record of several lines; dmesg prints its
+# continuation lines under the first, indented, without a stamp.
+MEM_INFO = [
+    "active_anon:{a} inactive_anon:{b} isolated_anon:0",
+    " active_file:{c} inactive_file:{c} isolated_file:0",
+    " unevictable:0 dirty:0 writeback:0",
+    " slab_reclaimable:{c} slab_unreclaimable:{c}",
+    " mapped:{c} shmem:{c} pagetables:{c}",
+    " sec_pagetables:0 bounce:0",
+    " kernel_misc_reclaimable:0",
+    " free:{c} free_pcp:{c} free_cma:0",
+]
+
 COMMS = ["java", "python3", "node", "postgres", "my (weird) hog", "CPU 11/KVM", "nginx: worker",
          "averyveryverylo", "h\u00f6g", "qemu-system-x86", "mysqld", "chrome"]
 HEX64 = "3f9a1c2b4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8"
@@ -71,7 +103,13 @@ def memcg_for(rnd):
     ])
 
 
-def oom_lines(rnd, era, pid, comm, full):
+def mem_info(rnd):
+    """The Mem-Info record: its first line, then its continuation lines."""
+    vals = dict(a=rnd.randint(10**4, 10**6), b=rnd.randint(0, 9999), c=rnd.randint(0, 99999))
+    return ["Mem-Info:", "\n".join(t.format(**vals) for t in MEM_INFO)]
+
+
+def oom_lines(rnd, era, pid, comm, full, dmesg=False):
     """Return the kernel messages of one OOM kill for ``era``."""
     memcg = memcg_for(rnd)
     out = []
@@ -89,6 +127,8 @@ def oom_lines(rnd, era, pid, comm, full):
         out.extend(STACK)
         if era == "4.x":
             out.append("Task in %s killed as a result of limit of %s" % (memcg, memcg))
+        if dmesg:
+            out.extend(mem_info(rnd))
         out.append("memory: usage 65536kB, limit 65536kB, failcnt %d" % rnd.randint(1, 999))
         out.append("swap: usage 0kB, limit 0kB, failcnt 0")
         out.append("Memory cgroup stats for %s:" % memcg)
@@ -124,7 +164,9 @@ def main():
     ap.add_argument("--events", type=int, default=2400)
     ap.add_argument("--oom", type=int, default=1, help="0 writes a log with no OOM at all")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--format", choices=("syslog", "dmesg"), default="syslog")
     a = ap.parse_args()
+    dmesg = a.format == "dmesg"
     rnd = random.Random(a.seed)
     target = a.mb * 1000 * 1000
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
@@ -141,25 +183,29 @@ def main():
         while written < target:
             uptime += rnd.random() * 0.02
             sec += 1 if rnd.random() < 0.02 else 0
-            stamp = "Nov %2d %02d:%02d:%02d web-%02d kernel: [%12.6f] " % (
-                day + sec // 86400, (sec // 3600) % 24, (sec // 60) % 60, sec % 60, 7, uptime)
+            if dmesg:
+                stamp = "[%12.6f] " % uptime
+            else:
+                stamp = "Nov %2d %02d:%02d:%02d web-%02d kernel: [%12.6f] " % (
+                    day + sec // 86400, (sec // 3600) % 24, (sec // 60) % 60, sec % 60, 7, uptime)
             if written >= next_event:
                 next_event += gap
                 pid += rnd.randint(1, 50)
                 era = rnd.choice(["2.6", "3.10", "4.x", "5.x", "6.x"])
                 full = rnd.random() < 0.5
-                msgs = oom_lines(rnd, era, pid, rnd.choice(COMMS), full)
+                msgs = oom_lines(rnd, era, pid, rnd.choice(COMMS), full, dmesg)
                 kills += 1
             else:
-                tpl = rnd.choice(ORDINARY)
+                tpl = rnd.choice(SYSTEMD if dmesg and rnd.random() < 0.05 else ORDINARY)
                 msgs = [tpl.format(n=rnd.randint(1, 65535), d=rnd.randint(0, 9), k=rnd.randint(1, 999),
                                    t="1700%06d.%03d" % (rnd.randint(0, 999999), rnd.randint(0, 999)),
                                    h="%07x" % rnd.getrandbits(28))]
             for m in msgs:
-                line = stamp + m + "\n"
+                # a record of several lines: dmesg indents the continuation lines
+                line = stamp + m.replace("\n", "\n" + " " * len(stamp)) + "\n"
                 buf.append(line)
                 written += len(line.encode("utf-8"))
-                lines += 1
+                lines += line.count("\n")
             if len(buf) > 4096:
                 f.write("".join(buf))
                 buf = []

@@ -28,12 +28,16 @@ description:
     older C(Task in ... killed as a result of limit of) and C(Kill process ...
     or sacrifice child) lines and the C(oom_reaper) line add to it when present.
     A header printed after a kill belongs to the next kill.
-  - Kills by the userspace OOM killers systemd-oomd and earlyoom are events too
-    (C(kind=userspace), C(killer) says which), read from the journal (their units)
-    and from log files. systemd's own lines about a unit whose process the kernel
-    killed (C(A process of this unit has been killed by the OOM killer.),
-    C(Failed with result 'oom-kill')) complete that kernel event
-    (C(unit_oom_logged), C(unit_result)); they are never events of their own.
+  - Kills by the userspace OOM killers systemd-oomd, earlyoom and nohang are
+    events too (C(kind=userspace), C(killer) says which), read from the journal
+    (their units) and from log files, with or without a syslog tag (their own
+    output). systemd's own lines about a unit whose process was killed
+    (C(A process of this unit has been killed by the OOM killer.),
+    C(systemd-oomd killed N process(es\) in this unit.),
+    C(Failed with result 'oom-kill')) complete that event (C(unit_oom_logged),
+    C(unit_result)); systemd's line about a systemd-oomd kill that no
+    systemd-oomd line names (a journal excerpt of the unit) is that kill, its
+    C(unit) known and its C(cgroup) not.
   - The same kill seen through two sources (for example C(/var/log/kern.log) and
     C(/var/log/syslog)) is reported once (among the last 50,000 kills read).
   - Log files are streamed in large chunks and only the lines that matter are
@@ -65,10 +69,11 @@ options:
     description:
       - Where to read the kernel log from, for the V(events) subset.
       - V(journal) runs C(journalctl -o json) for the kernel's messages, the units
-        C(systemd-oomd.service) and C(earlyoom.service), and PID 1's lines about
+        C(systemd-oomd.service), C(earlyoom.service), C(nohang.service) and
+        C(nohang-desktop.service), and PID 1's lines about
         OOM-killed units; V(kmsg) reads C(/dev/kmsg) without blocking; V(dmesg)
-        runs C(dmesg); V(file) reads O(path) (kernel, systemd-oomd, earlyoom and
-        systemd lines alike).
+        runs C(dmesg); V(file) reads O(path) (kernel, systemd-oomd, earlyoom,
+        nohang and systemd lines alike).
       - Event times from the journal come from the kernel's own timestamp of each
         message of the current boot, not from when journald read it (which can be
         much later, for example in a container whose journald replays the ring
@@ -79,7 +84,7 @@ options:
         C(/var/log/syslog). A source that exists but is empty or cannot be read
         does not count (on a host without systemd C(journalctl -k) finds no
         journal at all).
-      - The kills of systemd-oomd and earlyoom come from the journal (V(journal),
+      - The kills of systemd-oomd, earlyoom and nohang come from the journal (V(journal),
         also when V(auto) chooses it) and from log files (V(file)); with V(auto) on
         a host whose journal is not used, name V(file) (and V(kmsg) or V(dmesg))
         to read them.
@@ -326,19 +331,23 @@ ansible_facts:
               C(uptime) is in seconds since boot. C(kind) is one of V(memcg),
               V(global), V(cpuset), V(mempolicy) or V(unknown) for the kernel's
               kills, V(userspace) for the others. C(killer) is V(kernel),
-              V(systemd-oomd) or V(earlyoom). C(memcg) is the killed task's memory
+              V(systemd-oomd), V(earlyoom) or V(nohang). C(memcg) is the killed task's memory
               cgroup, C(oom_memcg) the cgroup whose limit was hit (for
               systemd-oomd, the cgroup whose pressure was too high). C(unit),
               C(container_id) and C(pod_uid) come from the cgroup path. C(invoker)
               is the task whose allocation started the OOM (C(oom_adj) from 2.6
               kernels' header); null fields for userspace kills.
-            - C(victim) also has C(rss_kb) (earlyoom's VmRSS; null otherwise).
+            - C(victim) also has C(rss_kb) (earlyoom's and nohang's VmRSS; null
+              otherwise). nohang's C(cgroup) is the victim's cgroup v2 path when it
+              logs it.
               systemd-oomd kills a whole cgroup, named in C(cgroup), and its
               C(victim) fields are null.
             - C(reason) is V(memory_pressure) or V(swap) (systemd-oomd),
-              V(low_memory) (earlyoom), null for the kernel. C(signal) is the
+              V(low_memory) (earlyoom, nohang), null for the kernel and for a
+              systemd-oomd kill known from systemd's line only. C(signal) is the
               signal sent (V(SIGKILL) for the kernel and systemd-oomd; earlyoom's
-              V(SIGTERM) or V(SIGKILL), null when its log does not say).
+              and nohang's V(SIGTERM) or V(SIGKILL), null when its log does not
+              say).
             - C(unit_oom_logged) is true when systemd logged that a process of the
               event's unit was killed by the OOM killer; C(unit_result) is
               V(oom-kill) when systemd logged that the unit failed with that
@@ -379,7 +388,7 @@ ansible_facts:
           description: C(event_count) split by killer.
           returned: when events is gathered
           type: dict
-          sample: {kernel: 1, systemd-oomd: 0, earlyoom: 0}
+          sample: {kernel: 1, systemd-oomd: 0, earlyoom: 0, nohang: 0}
         last_event:
           description: The most recent event (same fields as in C(events); C(killer) says which killer), or null.
           returned: when events is gathered

@@ -461,6 +461,7 @@ def test_a_followed_syslog_file_gives_what_oom_facts_reads(src, oom_log, tmp_pat
 @pytest.mark.parametrize("fixture, killer", [
     ("userspace-systemd-oomd.log", "systemd-oomd"),
     ("userspace-earlyoom.log", "earlyoom"),
+    ("userspace-nohang.log", "nohang"),
 ])
 def test_userspace_killers_give_what_oom_facts_reads(src, oom_log, tmp_path, fixture, killer):
     """Kills by systemd-oomd and earlyoom come through the same parser as oom_facts'."""

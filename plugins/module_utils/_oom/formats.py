@@ -56,6 +56,14 @@ _BSD_KERNEL_RE = re.compile(
     r"(?P<H>\d{2}):(?P<M>\d{2}):(?P<S>\d{2})(?P<frac>\.\d{1,9})? (?:[^\s\[\]:]{1,255} )?kernel: "
     r"(?:\[ {0,12}(?P<up>\d{1,12}\.\d{1,9})\](?: ?\[ {0,12}(?P<caller>[TC]\d{1,10})\])? ?)?"
 )
+# Python's logging "%(asctime)s: " (nohang's own log file, /var/log/nohang/nohang.log).
+_PYLOG_RE = re.compile(
+    r"^(?P<Y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2}) (?P<H>\d{2}):(?P<M>\d{2}):(?P<S>\d{2}),(?P<frac>\d{3}): ")
+# A line number in front of a line: `grep -n` ("12:"; "12-" for context lines),
+# `cat -n` / `nl` (blanks, the number, a tab), or a number and a space.
+_LINENO_RE = re.compile(r"^\d{1,12}(?::|\t|-(?=[A-Za-z\[<])| (?=[A-Za-z0-9\[<]))")
+# Blanks in front of a line (an indented paste): stripped when a stamp follows.
+_BLANKS_RE = re.compile(r"^[ \t]{1,64}")
 # A syslog tag: program name, optional [pid], colon, space.
 _IDENT_RE = re.compile(r"^(?P<name>[^\s\[\]:]{1,255})(?:\[\d{1,10}\])?: ")
 _HEX_ESC_RE = re.compile(rb"\\x([0-9a-fA-F]{2})")
@@ -229,7 +237,7 @@ class Line(object):
         args = (int(m.group("Y")), int(m.group("m")), int(m.group("d")),
                 int(m.group("H")), int(m.group("M")), int(m.group("S")))
         frac_s = m.group("frac")
-        if fmt == "dmesg-iso":
+        if fmt in ("dmesg-iso", "pylog"):
             frac = float("0." + frac_s)
         else:
             frac = frac_seconds(frac_s)
@@ -293,7 +301,55 @@ def _stamped(fmt, m, rest, reference_time, utc_offset):
 
 
 def split_prefix(line, reference_time=None, utc_offset=None):
-    """Detect the line's own format and return a Line."""
+    """Detect the line's own format and return a Line.
+
+    Blanks before the line's stamp (an indented copy) and a line number in front
+    of it (``grep -n``, ``cat -n``) are not part of the line: when the line
+    without them has a known stamp, that is the line.
+    """
+    info = _split(line, reference_time, utc_offset)
+    if info.fmt != "bare" or line[:1] not in _LEADERS:
+        return info
+    rest = line
+    m = _BLANKS_RE.match(rest)
+    if m:
+        rest = rest[m.end():]
+        inner = _split(rest, reference_time, utc_offset)
+        if inner.fmt != "bare":
+            return inner
+    m = _LINENO_RE.match(rest)
+    if m:
+        rest = rest[m.end():]
+        m = _BLANKS_RE.match(rest)
+        if m:
+            rest = rest[m.end():]
+        inner = _split(rest, reference_time, utc_offset)
+        if inner.fmt != "bare":
+            return inner
+    return info
+
+
+_LEADERS = frozenset(" \t0123456789")
+
+
+def is_continuation(line):
+    """True when an indented line continues the one before it (journalctl's
+    multi-line messages, /dev/kmsg's dictionary): not when the blanks are
+    followed by a stamp or a line number."""
+    if line[:1] not in (" ", "\t"):
+        return False
+    rest = line.lstrip(" \t")
+    first = rest[:1]
+    if first == "[":
+        return not (_UPTIME_RE.match(rest) or _DMESG_T_RE.match(rest))
+    if first.isdigit():
+        return _LINENO_RE.match(rest) is None and _ISO_RE.match(rest) is None
+    if first.isalpha():
+        return _BSD_RE.match(rest) is None and _FULL_RE.match(rest) is None
+    return True
+
+
+def _split(line, reference_time, utc_offset):
     first = line[:1]
     if first.isdigit():
         # /dev/kmsg record: prio,seq,usec,flags;message
@@ -310,6 +366,9 @@ def split_prefix(line, reference_time=None, utc_offset=None):
         m = _DMESG_ISO_RE.match(line)
         if m:
             return Line("dmesg-iso", m, None, None, line[m.end():], True, reference_time, utc_offset)
+        m = _PYLOG_RE.match(line)
+        if m:
+            return Line("pylog", m, None, None, line[m.end():], False, reference_time, utc_offset)
     if first == "<":
         m = _PRI_RE.match(line)
         if m:
@@ -336,8 +395,10 @@ def split_prefix(line, reference_time=None, utc_offset=None):
         m = _UPTIME_RE.match(line)
         if m:
             rest = line[m.end():]
-            # journalctl -o short-monotonic: "[ 12.34] host kernel: msg"
-            if ": " in rest[:300]:
+            # journalctl -o short-monotonic: "[ 12.34] host kernel: msg" (at most
+            # one blank before the tag's colon)
+            colon = rest.find(": ", 0, 300)
+            if colon > 0 and rest.count(" ", 0, colon) <= 1:
                 ident, msg = _ident(rest)
                 if ident == "kernel":
                     return Line("journal-monotonic", None, float(m.group("up")), m.group("caller"), msg, True,
@@ -352,4 +413,7 @@ def split_prefix(line, reference_time=None, utc_offset=None):
 
 
 # Programs whose lines the userspace parsers read.
-USERSPACE_IDENTS = ("systemd-oomd", "earlyoom", "systemd")
+USERSPACE_IDENTS = ("systemd-oomd", "earlyoom", "systemd", "nohang")
+# Formats whose lines may be a program's output without a syslog tag (earlyoom's
+# or nohang's own output): their untagged lines are also read as those programs'.
+UNTAGGED_FORMATS = ("bare", "rfc3339", "syslog", "journal-full", "pylog")

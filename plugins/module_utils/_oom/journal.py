@@ -31,15 +31,21 @@ _RAW_DECODE = json.JSONDecoder().raw_decode
 
 # journalctl filters the messages itself when it can (--grep, systemd 237+): only
 # the lines the parsers use come back. Kernel lines, then systemd-oomd, earlyoom,
-# and systemd's unit lines about an OOM kill.
+# nohang, and systemd's unit lines about an OOM kill (journalctl's --grep is
+# case-sensitive for a pattern with capitals: each literal as the daemon logs it).
 JOURNAL_GREP = ("Killed process|invoked oom-killer|oom-kill:|reaped process|sacrifice child|or a child"
                 "|killed as a result of limit|PID: [0-9]+ Comm: |Pid: [0-9]+, comm: "
                 "|for killing due to|due to memory pressure|due to swap used|due to memory used"
-                "|sending SIG|Killing process|ow [Mm]emory! |OOM killer")
-# The journal records read: the kernel's, the two userspace killers', and PID 1's
-# (systemd's lines about a unit whose process was OOM-killed).
+                "|sending SIG|Killing process|killing process|ow [Mm]emory! |OOM killer"
+                "|in this unit|result 'oom-kill'"
+                "|to the victim|Victim is |highest badness|Victim status|PID: +[0-9]+(?:, [Nn]ame: | *$)|Name: "
+                "|EUID: |VmRSS: |Vm, MiB: |cgroup_v2: |Executing the command")
+# The journal records read: the kernel's, the userspace killers' (systemd-oomd,
+# earlyoom, nohang), and PID 1's (systemd's lines about a unit whose process was
+# OOM-killed).
 JOURNAL_MATCHES = ("_TRANSPORT=kernel", "+", "_SYSTEMD_UNIT=systemd-oomd.service", "+",
-                   "_SYSTEMD_UNIT=earlyoom.service", "+", "_PID=1")
+                   "_SYSTEMD_UNIT=earlyoom.service", "+", "_SYSTEMD_UNIT=nohang.service", "+",
+                   "_SYSTEMD_UNIT=nohang-desktop.service", "+", "_PID=1")
 # Only the fields the module reads (systemd 236+, so every journalctl with --grep):
 # a quarter of the output of whole records.
 JOURNAL_FIELDS = "MESSAGE,SYSLOG_IDENTIFIER,_PID,_TRANSPORT,_HOSTNAME,_SOURCE_MONOTONIC_TIMESTAMP"

@@ -300,7 +300,13 @@ class KernelMessages(object):
         if summary is not None and summary["pid"] == v["pid"]:
             constraint = summary["constraint"]
             ev["constraint"] = constraint or None
-            kind = _CONSTRAINT_KIND.get(constraint, kind)
+            if summary["oom_memcg"] is not None or kind == "memcg":
+                # the limit of a memory cgroup was hit, whatever the constraint
+                # says: 5.0 prints CONSTRAINT_NONE for a memcg OOM (and for the
+                # memory.oom.group sweep that follows it)
+                kind = "memcg"
+            else:
+                kind = _CONSTRAINT_KIND.get(constraint, kind)
             if summary["memcg"] is not None:
                 ev["memcg"] = summary["memcg"]
             ev["oom_memcg"] = summary["oom_memcg"]

@@ -14,7 +14,7 @@ Arguments (all optional; see DOCUMENTATION):
     source: auto | kmsg | journal          (default auto)
     path: a log file to follow like `tail -f` instead (e.g. /dev/kmsg-format records)
     kinds: [memcg, global, cpuset, mempolicy, unknown, userspace]
-    killers: [kernel, systemd-oomd, earlyoom]
+    killers: [kernel, systemd-oomd, earlyoom, nohang]
     scope: host | container | auto         (default auto)
     start: now | boot                      (default now)
     rate_limit: {events: N, interval: S}
@@ -57,7 +57,7 @@ options:
     description:
       - V(kmsg) reads C(/dev/kmsg) (root or CAP_SYSLOG when C(kernel.dmesg_restrict=1)).
       - V(journal) follows C(journalctl -f -o json) for kernel messages and for the
-        userspace killers (systemd-oomd, earlyoom).
+        userspace killers (systemd-oomd, earlyoom, nohang).
       - V(auto) takes the journal when it holds kernel messages of the current boot,
         else C(/dev/kmsg), as P(sre.oom.oom_facts#module) does.
       - Ignored when O(path) is set.
@@ -82,7 +82,7 @@ options:
         key (sre.oom 0.1.0's parser) are kernel kills.
     type: list
     elements: str
-    choices: [kernel, systemd-oomd, earlyoom]
+    choices: [kernel, systemd-oomd, earlyoom, nohang]
   scope:
     description:
       - V(host), every kill on the machine (the kernel log is machine-wide).
@@ -146,7 +146,7 @@ ARG_NAMES = ("source", "path", "kinds", "killers", "scope", "start", "rate_limit
              "summary_interval", "poll_interval")
 SOURCES = ("auto", "kmsg", "journal")
 KINDS = ("memcg", "global", "cpuset", "mempolicy", "unknown", "userspace")
-KILLERS = ("kernel", "systemd-oomd", "earlyoom")
+KILLERS = ("kernel", "systemd-oomd", "earlyoom", "nohang")
 SCOPES = ("auto", "host", "container")
 STARTS = ("now", "boot")
 KMSG = "/dev/kmsg"

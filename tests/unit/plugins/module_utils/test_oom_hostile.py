@@ -28,6 +28,8 @@ try:
 except ImportError:  # pragma: no cover
     HAVE_HYPOTHESIS = False
 
+pytestmark = pytest.mark.hostile
+
 
 class TooSlow(Exception):
     pass
@@ -88,6 +90,20 @@ UNITS = [
     "x.service: Failed with result 'oom-kill'.",
     "A process of this unit has been killed by the OOM killer.",
     "\\x41",
+    # issue 20's formats
+    "166233:",
+    "166233 ",
+    "   [ 1.0] ",
+    "Killing process 'a' with signal 15, pid: 1, badness: ",
+    "killing process 1 \"a\" with signal 9: badness ",
+    "x.service: systemd-oomd killed 1 process(es) in this unit.",
+    "  Victim is a, pid: 1, badness: 1, VmRSS: ",
+    "  PID: 1, Name: a, badness: ",
+    "  PID:       1, name: a, state: ",
+    "  Vm, MiB:   Size: 1, RSS: ",
+    "  cgroup_v2: /a",
+    "  Sending SIGTERM to the victim",
+    "Process with highest badness (found in 1ms):",
 ]
 PREFIXES = [
     "",
@@ -100,6 +116,11 @@ PREFIXES = [
     "2024-04-29T14:55:41,678628+02:00 ",
     "Out of memory: ",
     "Memory cgroup out of memory: ",
+    "Oct  3 09:00:00 ws nohang[700]: ",
+    "2026-10-03 09:30:00,123: ",
+    "166233:Nov  1 00:00:00 h kernel: ",
+    "      7\t[ 12.345678] ",
+    "[ 12.345678] systemd-oomd[1]: ",
 ]
 
 
@@ -145,7 +166,7 @@ def test_dedupe_memory_is_bounded_whatever_the_number_of_kills():
     finally:
         tracemalloc.stop()
     assert coll.count == 120000 and len(coll.events()) == 5
-    assert len(coll._seen) == scanner.DEDUPE_WINDOW
+    assert coll.remembered() == scanner.DEDUPE_WINDOW
     assert peak < 24 * 1024 * 1024, peak
 
 
@@ -181,3 +202,50 @@ def test_a_flood_of_short_anchor_lines_keeps_memory_small(line, monkeypatch):
         tracemalloc.stop()
     # the 1 MiB read buffer, plus the lines of one part
     assert peak < 6 * 1024 * 1024, peak       # 10 MB when a whole chunk's lines were listed at once
+
+
+def _flood(line, n):
+    return "\n".join([line] * n) + "\n"
+
+
+FLOODS = [
+    # (id, line, events per line): a pathological line repeated; each class of issue 20/21
+    ("unit-only-oomd-kills", "Nov 28 10:00:05 vm systemd[1]: hog2.service: systemd-oomd killed 1 process(es) in "
+                             "this unit.", None),
+    ("unit-lines-of-unknown-units", "Nov 28 10:00:05 vm systemd[1]: a%s.service: Failed with result 'oom-kill'.",
+     0),
+    ("nohang-victim-lines", "Oct  3 09:00:00 ws nohang[700]:   PID: 1, Name: x, badness: 1", 0),
+    ("nohang-kills", "Oct  3 09:00:00 ws nohang[700]:   Sending SIGTERM to the victim", 1),
+    ("earlyoom-untagged", "killing process 1 \"x\" with signal 9: badness 1, VmRSS 1 MiB", 1),
+    ("numbered-kernel-kills", "%s:[ 1.000000] Out of memory: Killed process %s (x) total-vm:1kB, anon-rss:1kB, "
+                              "file-rss:0kB, shmem-rss:0kB", 1),
+    ("blank-led-kills", "      [ 1.000000] Out of memory: Killed process 1 (x) total-vm:1kB, anon-rss:1kB, "
+                        "file-rss:0kB, shmem-rss:0kB", 1),
+    ("pylog-continuations", "  Sending SIGTERM to the victim", 0),
+]
+
+
+@pytest.mark.parametrize("rid,line,per", FLOODS, ids=[f[0] for f in FLOODS])
+def test_a_flood_of_one_pathological_line_is_linear(rid, line, per):
+    # 20,000 lines of one kind: the userspace state (recent kills, unit notes,
+    # nohang's victim) and the collector stay bounded per line
+    n = 20000
+    if "%s" in line:
+        lines = [line % ((i,) * line.count("%s")) for i in range(n)]
+        text = "\n".join(lines) + "\n"
+    else:
+        text = _flood(line, n)
+    if rid == "pylog-continuations":
+        text = "2026-10-03 09:30:00,123: Implementing a corrective action:\n" + text
+    coll = scanner.EventCollector(max_events=10)
+    with within(30):
+        p = scanner.OomLogParser(coll, reference_time=0, utc_offset=0)
+        p.feed_file(io.BytesIO(text.encode()), chunk_size=1 << 20)
+        q = scanner.OomLogParser(scanner.EventCollector(max_events=10), reference_time=0, utc_offset=0)
+        for raw in text.split("\n"):
+            q.feed(raw)
+        q.flush()
+    assert p.errors == 0 and q.errors == 0
+    if per is not None:
+        assert coll.count <= n * per + 1
+    assert len(coll.events()) <= 10

@@ -33,7 +33,7 @@ DMESG = "/usr/bin/dmesg"
 J_CHECK = [JCTL, "-k", "-q", "--no-pager", "-b", "-n", "1", "-o", "short"]
 J_BASE = [JCTL, "-q", "--no-pager", "-o", "json"]
 J_MATCHES = ["_TRANSPORT=kernel", "+", "_SYSTEMD_UNIT=systemd-oomd.service", "+", "_SYSTEMD_UNIT=earlyoom.service",
-             "+", "_PID=1"]
+             "+", "_SYSTEMD_UNIT=nohang.service", "+", "_SYSTEMD_UNIT=nohang-desktop.service", "+", "_PID=1"]
 J_GREP = ["--output-fields", "MESSAGE,SYSLOG_IDENTIFIER,_PID,_TRANSPORT,_HOSTNAME,_SOURCE_MONOTONIC_TIMESTAMP",
           "--grep", journal.JOURNAL_GREP]
 J_BOOT = J_BASE + ["-b"] + J_GREP + J_MATCHES
@@ -282,7 +282,7 @@ def test_defaults_gather_everything_without_systemd(host, run_module):
                     "userspace_kills": 0, "counter_kills": 1, "counter_complete": True, "unattributed": 1}]
     assert oom["gathered_at"] == "2026-11-28T20:00:00Z"
     assert oom["scope"] == "host"
-    assert oom["killer_counts"] == {"kernel": 8, "systemd-oomd": 0, "earlyoom": 0}
+    assert oom["killer_counts"] == {"kernel": 8, "systemd-oomd": 0, "earlyoom": 0, "nohang": 0}
     # auto: the journal holds nothing of this boot, /dev/kmsg is read
     assert host.calls == [J_CHECK]
     assert oom["source"] == "kmsg"
@@ -551,8 +551,10 @@ def test_file_source_globs_gzip_and_missing_paths(host, run_module):
     assert oom["source"] == "file"
     assert oom["source_errors"] == {"file:/var/log/none.log": "missing", "file:/var/log/secret.log": "permission"}
     assert oom["event_count"] == 5
-    # read oldest file first (by mtime): the two kills of kern.log.1 are the most recent
-    assert [e["victim"]["pid"] for e in oom["events"]] == [10521, 10522]
+    # the newest kills by their time, whatever file they were read from: kern.log.1
+    # (read last) holds kills of 2024, kern.log.2.gz those of September 2026
+    assert [e["victim"]["pid"] for e in oom["events"]] == [2092, 633552]
+    assert oom["last_event"]["victim"]["pid"] == 633552
     assert result["warnings"] == ["oom_facts: source file:/var/log/none.log could not be read: missing",
                                   "oom_facts: source file:/var/log/secret.log could not be read: permission"]
 
@@ -835,7 +837,7 @@ def test_journal_userspace_kills_are_events_and_unit_lines_complete_kernel_kills
     host.responses[tuple(J_BOOT)] = (0, kernel + userspace, "")
     oom = facts(run_module(oom_facts.main, {"gather_subset": ["events"], "sources": ["journal"]}))
     assert oom["event_count"] == 10
-    assert oom["killer_counts"] == {"kernel": 8, "systemd-oomd": 1, "earlyoom": 1}
+    assert oom["killer_counts"] == {"kernel": 8, "systemd-oomd": 1, "earlyoom": 1, "nohang": 0}
     by_killer = {}
     for e in oom["events"]:
         by_killer.setdefault(e["killer"], []).append(e)
@@ -854,7 +856,7 @@ def test_file_source_reads_userspace_kills_too(host, run_module):
         "userspace-systemd-oomd.log")
     oom = facts(run_module(oom_facts.main, {"gather_subset": ["events"], "sources": ["file"], "since": "all",
                                             "path": ["/var/log/syslog"]}))
-    assert oom["killer_counts"] == {"kernel": 0, "systemd-oomd": 4, "earlyoom": 5}
+    assert oom["killer_counts"] == {"kernel": 0, "systemd-oomd": 4, "earlyoom": 5, "nohang": 0}
     assert oom["event_count"] == 9
 
 
