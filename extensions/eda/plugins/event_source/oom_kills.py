@@ -62,10 +62,10 @@ description:
     source); and C(meta.hosts), the same inventory name, so that a C(run_playbook)
     action runs on that host only.
   - With O(journal_directory), the source follows the journals that hosts send with
-    C(systemd-journal-upload) to a C(systemd-journal-remote) on this machine: one
+    C(systemd-journal-upload) to a C(systemd-journal-remote) on this machine, so one
     rulebook sees the kills of a whole fleet.
   - Journal sources keep the cursor of the last record handled (in O(state_file) across
-    restarts of ansible-rulebook): a C(journalctl) that ends or is killed is started again
+    restarts of ansible-rulebook). A C(journalctl) that ends or is killed is started again
     after that record, with a back-off, so no kill is lost or delivered twice.
   - When events were dropped by O(rate_limit) or kernel log records were lost (the
     C(/dev/kmsg) ring buffer overran the reader), a summary event with the keys
@@ -105,8 +105,8 @@ options:
   inventory:
     description:
       - The inventory whose host names the events carry (read with C(ansible-inventory
-        --list)). A machine is named by the rule of sre.oom (C(plugins/plugin_utils/_hostnames.py)):
-        its name, else the host whose C(ansible_host) is that name, else the one host
+        --list)). A machine is named by the rule of sre.oom (C(plugins/plugin_utils/_hostnames.py)),
+        that is its name, else the host whose C(ansible_host) is that name, else the one host
         with the same short name, else, for the machine running the source, its
         C(ansible_connection=local) host or C(localhost); else its own name.
       - Default, the inventory ansible-rulebook was started with (C(-i)).
@@ -225,10 +225,6 @@ class OomKillsError(Exception):
 class JournaldGone(OomKillsError):
     """journald stopped while the local journal was followed."""
 
-
-# ---------------------------------------------------------------------------
-# The one seam to the collection's parser (the coordinator points it at the
-# parser package of sre.oom, plugins/module_utils/_oom).
 
 # ---------------------------------------------------------------------------
 # The one seam to the collection: plugins/module_utils/_oom (the parser, the

@@ -1,0 +1,265 @@
+# Copyright (c) 2026, sre.oom contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The source on a collector: `journal_directory` filled by the real
+systemd-journal-remote, read by the real journalctl, a cursor in `state_file`.
+
+- the machines of the fleet are named by the inventory rule (host, meta.hosts);
+- the source stopped and started again in the middle of a burst of kills from
+  three machines delivers every kill exactly once;
+- journalctl killed (SIGKILL) in the middle of a burst is started again after the
+  last record handled: every kill exactly once;
+- a missing directory, a bad state file, journald missing: clear errors.
+"""
+from __future__ import annotations
+
+import asyncio
+import collections
+import json
+import logging
+import os
+import signal
+import threading
+import time
+
+import pytest
+from conftest import Running
+from journal_remote import KILL, RemoteJournals, require_journal_remote
+
+INVENTORY = """all:
+  hosts:
+    web1:
+      ansible_host: web1.prod.example.com
+    db-primary:
+      ansible_host: 10.0.0.5
+    cache01.prod.example.com:
+    localhost:
+      ansible_connection: local
+"""
+
+
+def run(coro, timeout=120):
+    return asyncio.run(asyncio.wait_for(coro, timeout))
+
+
+@pytest.fixture
+def fleet(tmp_path):
+    require_journal_remote()
+    inv = tmp_path / "inventory.yml"
+    inv.write_text(INVENTORY)
+    return RemoteJournals(tmp_path / "remote"), str(inv), str(tmp_path / "state.json")
+
+
+def _args(journals, inv, state, **kw):
+    args = {"journal_directory": journals.directory, "inventory": inv, "state_file": state,
+            "start": "boot", "summary_interval": 0}
+    args.update(kw)
+    return args
+
+
+def _own_journalctl():
+    """The pids of journalctl processes that are children of this test process."""
+    me = str(os.getpid())
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % pid) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1:stat.rindex(")")]
+        ppid = stat[stat.rindex(")") + 2:].split()[1]
+        if comm == "journalctl" and ppid == me:
+            found.append(int(pid))
+    return found
+
+
+def test_machines_are_named_by_the_inventory(src, fleet):
+    journals, inv, state = fleet
+    journals.write("web1.prod.example.com", [KILL % (101, "a")])     # ansible_host of web1
+    journals.write("db-primary", [KILL % (102, "b")])                # an inventory name
+    journals.write("cache01", [KILL % (103, "c")])                   # short name of one host
+    journals.write("stray", [KILL % (104, "d")])                     # unknown: its own name
+
+    async def go():
+        r = Running(src, _args(journals, inv, state))
+        try:
+            return await r.drain(3.0)
+        finally:
+            await r.stop()
+
+    got = {e["oom_kill"]["victim"]["pid"]: e for e in run(go())}
+    assert sorted(got) == [101, 102, 103, 104]
+    want = {101: ("web1", "web1.prod.example.com"), 102: ("db-primary", "db-primary"),
+            103: ("cache01.prod.example.com", "cache01"), 104: ("stray", "stray")}
+    for pid, (host, machine) in want.items():
+        assert (got[pid]["host"], got[pid]["machine"], got[pid]["meta"]) == (host, machine, {"hosts": host})
+        assert got[pid]["oom_kill"]["source"] == "journal" and got[pid]["oom_kill"]["kind"] == "memcg"
+    saved = json.loads(open(state).read())
+    assert saved["cursor"].startswith("s=")
+
+
+class Burst(threading.Thread):
+    """Kills from three machines, one journal write each, `gap` seconds apart."""
+
+    def __init__(self, journals, per_machine=30, gap=0.02):
+        threading.Thread.__init__(self, daemon=True)
+        self.journals = journals
+        self.want = [(m, 1000 * i + n) for n in range(per_machine) for i, m in enumerate(("web1", "db-primary", "stray"), 1)]
+        self.gap = gap
+        self.written = 0
+
+    def run(self):
+        for machine, pid in self.want:
+            self.journals.write(machine, [KILL % (pid, "hog")])
+            self.written += 1
+            time.sleep(self.gap)
+
+
+def _count(events):
+    return collections.Counter((e["machine"], e["oom_kill"]["victim"]["pid"]) for e in events if "oom_kill" in e)
+
+
+async def _collect_until(r, n, timeout=60):
+    out = []
+    deadline = time.monotonic() + timeout
+    while len(out) < n and time.monotonic() < deadline:
+        out.append(await r.get(deadline - time.monotonic()))
+    return out
+
+
+async def _stop_and_drain(r):
+    await r.stop()
+    rest = []
+    while not r.queue.empty():
+        rest.append(r.queue.get_nowait())      # put on the queue: delivered to ansible-rulebook
+    return rest
+
+
+def test_restart_in_the_middle_of_a_burst_delivers_each_kill_once(src, fleet):
+    journals, inv, state = fleet
+    journals.write("web1", ["the first line of the collector's journal"])
+    burst = Burst(journals)
+
+    async def go():
+        first = Running(src, _args(journals, inv, state))
+        await asyncio.sleep(2.5)            # the inventory read, journalctl following
+        burst.start()
+        got1 = await _collect_until(first, 25)
+        got1 += await _stop_and_drain(first)
+        stopped_at = burst.written
+        second = Running(src, _args(journals, inv, state))   # same state file, start: boot again
+        try:
+            while burst.is_alive():
+                await asyncio.sleep(0.2)
+            got2 = await second.drain(4.0)
+        finally:
+            got2_rest = await _stop_and_drain(second)
+        return got1, got2 + got2_rest, stopped_at
+
+    got1, got2, stopped_at = run(go())
+    assert 25 <= stopped_at < len(burst.want), "the source was not restarted in the middle of the burst"
+    counts = _count(got1) + _count(got2)
+    assert sorted(counts) == sorted(burst.want)
+    assert set(counts.values()) == {1}, [k for k, v in counts.items() if v > 1]
+    assert len(got1) >= 25 and len(got2) >= 1
+    assert {e["host"] for e in got1 + got2} == {"web1", "db-primary", "stray"}
+    print("%d kills: %d before the restart, %d after, none twice" % (len(burst.want), len(got1), len(got2)))
+
+
+def test_journalctl_killed_in_a_burst_is_restarted_after_its_last_record(src, fleet, caplog):
+    journals, inv, state = fleet
+    journals.write("web1", ["start"])
+    burst = Burst(journals)
+    caplog.set_level(logging.WARNING, logger="sre.oom.oom_kills")
+
+    async def go():
+        r = Running(src, _args(journals, inv, state))
+        try:
+            await asyncio.sleep(2.5)
+            burst.start()
+            got = await _collect_until(r, 20)
+            pids = _own_journalctl()
+            assert len(pids) == 1, pids
+            os.kill(pids[0], signal.SIGKILL)
+            killed_at = burst.written
+            while burst.is_alive():
+                await asyncio.sleep(0.2)
+            got += await r.drain(4.0)
+            again = _own_journalctl()
+        finally:
+            got += await _stop_and_drain(r)
+        return got, killed_at, pids[0], again
+
+    got, killed_at, old, again = run(go())
+    assert killed_at < len(burst.want)
+    assert len(again) == 1 and again[0] != old            # a new journalctl follows
+    counts = _count(got)
+    assert sorted(counts) == sorted(burst.want) and set(counts.values()) == {1}
+    assert any("journalctl stopped (rc -9)" in rec.getMessage() for rec in caplog.records)
+
+
+def test_state_file_goes_on_after_the_saved_cursor(src, fleet):
+    journals, inv, state = fleet
+    journals.write("web1", [KILL % (1, "old")])
+
+    async def once():
+        r = Running(src, _args(journals, inv, state))
+        try:
+            return await r.drain(2.5)
+        finally:
+            await r.stop()
+
+    assert [e["oom_kill"]["victim"]["pid"] for e in run(once())] == [1]
+    journals.write("web1", [KILL % (2, "new")])          # written while no source ran
+    assert [e["oom_kill"]["victim"]["pid"] for e in run(once())] == [2]
+    assert run(once()) == []
+
+
+@pytest.mark.parametrize("content, match", [
+    ("not json", "does not hold a journal cursor written by this source"),
+    ('{"cursor": 5}', "does not hold a journal cursor"),
+])
+def test_bad_state_file_is_a_clear_error(src, fleet, content, match):
+    journals, inv, state = fleet
+    journals.write("web1", ["x"])
+    with open(state, "w") as f:
+        f.write(content)
+
+    async def go():
+        r = Running(src, _args(journals, inv, state))
+        await r.get(20)
+
+    with pytest.raises(src["OomKillsError"], match=match):
+        run(go())
+    assert open(state).read() == content                 # nothing changed
+
+
+def test_missing_directory_and_unwritable_state_are_clear_errors(src, fleet, tmp_path):
+    journals, inv, _state = fleet
+
+    async def go(args):
+        r = Running(src, args)
+        await r.get(20)
+
+    with pytest.raises(src["OomKillsError"], match="journal_directory .*/nowhere is not a directory"):
+        run(go({"journal_directory": str(tmp_path / "nowhere"), "inventory": inv}))
+    journals.write("web1", ["x"])
+    with pytest.raises(src["OomKillsError"], match="state_file .*: its directory .* does not exist"):
+        run(go(_args(journals, inv, str(tmp_path / "no" / "state.json"))))
+    with pytest.raises(src["OomKillsError"], match="scope=container does not apply"):
+        run(go(_args(journals, inv, None, scope="container")))
+
+
+def test_journal_without_journald_is_a_clear_error_and_auto_falls_back(src, monkeypatch, tmp_path):
+    monkeypatch.setitem(src["main"].__globals__, "JOURNALD_SOCKET", str(tmp_path / "no-socket"))
+
+    async def go():
+        r = Running(src, {"source": "journal", "inventory": None})
+        await r.get(20)
+
+    with pytest.raises(src["OomKillsError"], match="journald is not running on this machine"):
+        run(go())
+    assert src["choose_source"](src["validate"]({})) == "kmsg"
