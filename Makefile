@@ -99,7 +99,7 @@ runner-tests: setup
 # container, and under ansible-rulebook (Java 17+) running
 # extensions/eda/rulebooks/oom_kills.yml on real kills (~75 s in all).
 eda-tests: setup molecule-infra
-	tests/eda/ensure-java.sh >/dev/null
+	tests/eda/ensure-deps.sh >/dev/null
 	SRE_OOM_REQUIRE_LIVE=1 $(BIN)/python -m pytest tests/eda -q -p no:cacheprovider
 
 integration: setup molecule-infra

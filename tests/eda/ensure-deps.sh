@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Make sure a Java 17+ runtime is installed: ansible-rulebook's rule engine
-# (drools_jpy) runs in the JVM. Used by `make eda-tests`.
+# Make sure what the EDA tests need is installed: a Java 17+ runtime
+# (ansible-rulebook's rule engine, drools_jpy, runs in the JVM) and
+# systemd-journal-remote (the fleet tests write journals with it, and send them
+# with systemd-journal-upload). Used by `make eda-tests`.
 #
-# usage: tests/eda/ensure-java.sh
+# usage: tests/eda/ensure-deps.sh
 #   Prints the java found. Installs Debian's openjdk-17-jre-headless when no
-#   java 17+ is found and this shell may use apt-get (root, or sudo without a
-#   password); otherwise it says what to install and exits 1.
+#   java 17+ is found, and systemd-journal-remote when it is missing, if this
+#   shell may use apt-get (root, or sudo without a password); otherwise it says
+#   what to install and exits 1.
 set -euo pipefail
 
 java_major() {
@@ -29,27 +32,31 @@ find_java() {
     return 1
 }
 
-if find_java; then exit 0; fi
+need=()
+find_java >/dev/null || need+=(openjdk-17-jre-headless)
+[ -x /lib/systemd/systemd-journal-remote ] || need+=(systemd-journal-remote)
+if [ ${#need[@]} -eq 0 ]; then find_java; exit 0; fi
 
 sudo=()
 if [ "$(id -u)" -ne 0 ]; then
     if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
         sudo=(sudo -n)
     else
-        echo "ensure-java: no Java 17+ found; install one (Debian/Ubuntu: apt-get install openjdk-17-jre-headless)" >&2
+        echo "ensure-deps: missing; install them (Debian/Ubuntu: apt-get install ${need[*]})" >&2
         exit 1
     fi
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
-    echo "ensure-java: no Java 17+ found and no apt-get; install a Java 17+ runtime or set JAVA_HOME" >&2
+    echo "ensure-deps: no apt-get; install ${need[*]} (a Java 17+ runtime, systemd-journal-remote)" >&2
     exit 1
 fi
 
 export DEBIAN_FRONTEND=noninteractive
-apt_install() { "${sudo[@]}" apt-get install -y -q --no-install-recommends openjdk-17-jre-headless >&2; }
+apt_install() { "${sudo[@]}" apt-get install -y -q --no-install-recommends "${need[@]}" >&2; }
 # The package lists may be missing or stale on a fresh machine: update once and retry.
 if ! apt_install; then
     "${sudo[@]}" apt-get update -q >&2
     apt_install
 fi
-find_java || { echo "ensure-java: openjdk-17-jre-headless installed but no java 17+ on PATH" >&2; exit 1; }
+[ -x /lib/systemd/systemd-journal-remote ] || { echo "ensure-deps: systemd-journal-remote installed but /lib/systemd/systemd-journal-remote is missing" >&2; exit 1; }
+find_java || { echo "ensure-deps: openjdk-17-jre-headless installed but no java 17+ on PATH" >&2; exit 1; }
