@@ -263,3 +263,70 @@ def test_journal_without_journald_is_a_clear_error_and_auto_falls_back(src, monk
     with pytest.raises(src["OomKillsError"], match="journald is not running on this machine"):
         run(go())
     assert src["choose_source"](src["validate"]({})) == "kmsg"
+
+
+def _free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_hosts_upload_to_journal_remote_and_the_source_sees_each_kill(src, fleet, tmp_path):
+    """The whole chain on this machine, listening on 127.0.0.1 only: two "hosts"
+    (journal directories of machines web1 and db-primary) shipped by two real
+    systemd-journal-upload --follow to a real systemd-journal-remote --listen-http,
+    whose output directory the source follows."""
+    import subprocess
+    from journal_remote import JOURNAL_REMOTE, JOURNAL_UPLOAD
+    journals, inv, state = fleet
+    collector = tmp_path / "collector"
+    collector.mkdir()
+    port = _free_port()
+    procs = [subprocess.Popen([JOURNAL_REMOTE, "--listen-http=127.0.0.1:%d" % port,  # noqa: S603
+                               "--output=%s/" % collector, "--split-mode=host"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    hosts = {m: RemoteJournals(tmp_path / m) for m in ("web1", "db-primary")}
+    for m, j in hosts.items():
+        j.write(m, ["%s starts shipping" % m])
+    time.sleep(0.5)
+    for m, j in hosts.items():
+        procs.append(subprocess.Popen([JOURNAL_UPLOAD, "--url=http://127.0.0.1:%d" % port,  # noqa: S603
+                                       "--directory=%s" % j.directory, "--follow=yes",
+                                       "--save-state=%s" % (tmp_path / ("%s.state" % m))],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    try:
+        deadline = time.monotonic() + 20
+        while not list(collector.glob("*.journal")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+
+        async def go():
+            r = Running(src, {"journal_directory": str(collector), "inventory": inv, "state_file": state,
+                              "summary_interval": 0})
+            try:
+                await asyncio.sleep(3)                   # the inventory read, journalctl following
+                lat = []
+                got = []
+                for n, m in enumerate(("db-primary", "web1", "db-primary"), 1):
+                    written = time.monotonic()
+                    hosts[m].write(m, [KILL % (500 + n, "hog")])
+                    ev = await r.get(20)
+                    lat.append(time.monotonic() - written)
+                    got.append(ev)
+                return got, lat
+            finally:
+                await r.stop()
+
+        got, lat = run(go())
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+    assert [(e["host"], e["oom_kill"]["victim"]["pid"]) for e in got] == [("db-primary", 501), ("web1", 502), ("db-primary", 503)]
+    assert max(lat) < 5
+    print("host journal write -> upload -> remote -> event: %s s" % ", ".join("%.2f" % x for x in lat))
