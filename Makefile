@@ -30,7 +30,7 @@ help:
 	@echo "make test         every test: lint, sanity, units, runner, integration, molecule, ee"
 	@echo "make test-matrix  sanity and units on ansible-core $(MATRIX)"
 	@echo "make setup        create .venv with the whole toolchain, and the collection link tree (alias: setup-dev)"
-	@echo "make ee           build the execution environment of docs/execution-environment.yml"
+	@echo "make ee           build the execution and decision environments (docs/*-environment.yml)"
 	@echo "make bench        run the benchmarks under bench/"
 
 setup: $(VENV)/.stamp $(COLLECTIONS)/ansible_collections/sre/oom
@@ -115,7 +115,9 @@ molecule: setup molecule-infra
 	  echo "== molecule test -s $$s"; $(SAFE) molecule test -s $$s; done
 
 # The execution environment, from the Debian image of molecule-infra, built
-# offline (wheels downloaded here), then smoke-tested (scripts/build-ee.sh).
+# offline (wheels downloaded here), then smoke-tested (scripts/build-ee.sh); then
+# the decision environment (ansible-rulebook, Debian's Java, sre.oom), built the
+# same way and checked by a rulebook run on a fixture kill (scripts/build-de.sh).
 ee: setup molecule-infra
 	scripts/build-ee.sh build
 
