@@ -22,7 +22,7 @@ MOLECULE_SCENARIOS ?= default oom_event oom_scope unprivileged oomd
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help setup setup-dev report test test-matrix lint sanity units hostile-tests docs-tests report-tests runner-tests eda-tests \
+.PHONY: help setup setup-dev report test test-matrix lint sanity units hostile-tests docs-tests report-tests runner-tests eda-tests eda-vm \
         integration molecule molecule-infra ee bench changelog build clean
 
 help:
@@ -101,6 +101,13 @@ runner-tests: setup
 eda-tests: setup molecule-infra
 	tests/eda/ensure-deps.sh >/dev/null
 	SRE_OOM_REQUIRE_LIVE=1 $(BIN)/python -m pytest tests/eda -q -p no:cacheprovider
+
+# The fleet on the VM test bed (scripts/vm/): two VMs ship their journals to a
+# systemd-journal-remote on 127.0.0.1, a real kill on vm2 fires the rule, and the
+# response playbook restarts the unit on vm2 over SSH (kill -> playbook start <= 2 s).
+eda-vm: setup
+	tests/eda/ensure-deps.sh >/dev/null
+	SRE_OOM_EDA_VM=1 SRE_OOM_REQUIRE_LIVE=1 $(BIN)/python -m pytest tests/eda/test_vm_fleet.py -q -s -p no:cacheprovider
 
 integration: setup molecule-infra
 	ANSIBLE_ROLES_PATH=$(CURDIR)/tests/integration/targets \

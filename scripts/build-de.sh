@@ -107,7 +107,7 @@ timeout 300 docker run --rm --network none -v "$run/de:/de:ro" -v "$run/records:
     ansible-rulebook -r /de/rulebook.yml -i /de/inventory.yml -v > "$ctx/check.log" 2>&1 \
     || { tail -n 40 "$ctx/check.log" >&2; die "ansible-rulebook in $image:$version failed (log: $ctx/check.log)"; }
 t_rb_end=$(date +%s)
-record=$(find "$run/records" -name 'localhost-6844-*.json' | head -n1)
+record=$(find "$run/records/eda" -name 'localhost-6844-*.json' 2>/dev/null | head -n1)
 [ -n "$record" ] || { tail -n 40 "$ctx/check.log" >&2; die "no record of the fixture kill (pid 6844) from the playbook"; }
 "$bin/python" - "$record" <<'PY' || die "the record of the fixture kill is wrong: $record"
 import json, sys

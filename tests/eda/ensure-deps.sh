@@ -2,7 +2,7 @@
 # Make sure what the EDA tests need is installed: a Java 17+ runtime
 # (ansible-rulebook's rule engine, drools_jpy, runs in the JVM) and
 # systemd-journal-remote (the fleet tests write journals with it, and send them
-# with systemd-journal-upload). Used by `make eda-tests`.
+# with systemd-journal-upload), and nc (the VM fleet test). Used by `make eda-tests`.
 #
 # usage: tests/eda/ensure-deps.sh
 #   Prints the java found. Installs Debian's openjdk-17-jre-headless when no
@@ -35,6 +35,7 @@ find_java() {
 need=()
 find_java >/dev/null || need+=(openjdk-17-jre-headless)
 [ -x /lib/systemd/systemd-journal-remote ] || need+=(systemd-journal-remote)
+command -v nc >/dev/null 2>&1 || need+=(netcat-openbsd)     # the VM fleet test: QEMU guestfwd to journal-remote
 if [ ${#need[@]} -eq 0 ]; then find_java; exit 0; fi
 
 sudo=()
