@@ -42,8 +42,9 @@ Description=sre.oom EDA test: OOM-killed once per start flag, then idle
 [Service]
 MemoryMax=64M
 MemorySwapMax=0
-ExecStart=/usr/bin/python3 -c "import os, time; f = '/run/sre-oom-hog.go'; go = os.path.exists(f); go and os.unlink(f); x = bytearray(512 << 20) if go else None; time.sleep(10**6)"
-"""
+ExecStart=/usr/bin/python3 -c "%s"
+""" % ("import os, time; f = '/run/sre-oom-hog.go'; go = os.path.exists(f); go and os.unlink(f); "
+       "x = bytearray(512 << 20) if go else None; time.sleep(10**6)")
 RULEBOOK = """---
 - name: Fleet kills
   hosts: all
