@@ -38,8 +38,14 @@ INVENTORY = """all:
 """
 
 
-def run(coro, timeout=120):
+def run(coro, timeout=240):
     return asyncio.run(asyncio.wait_for(coro, timeout))
+
+
+async def _events(r, first=90.0, quiet=3.0):
+    """Every event: the first within `first` s (the start reads the inventory with
+    ansible-inventory, slow on a loaded machine), then until `quiet` s without one."""
+    return [await r.get(first)] + await r.drain(quiet)
 
 
 @pytest.fixture
@@ -55,6 +61,14 @@ def _args(journals, inv, state, **kw):
             "start": "boot", "summary_interval": 0}
     args.update(kw)
     return args
+
+
+async def _following(timeout=90):
+    """Until a journalctl child of this process runs (the source follows the journal)."""
+    deadline = time.monotonic() + timeout
+    while not _own_journalctl():
+        assert time.monotonic() < deadline, "the source started no journalctl"
+        await asyncio.sleep(0.1)
 
 
 def _own_journalctl():
@@ -86,7 +100,7 @@ def test_machines_are_named_by_the_inventory(src, fleet):
     async def go():
         r = Running(src, _args(journals, inv, state))
         try:
-            return await r.drain(3.0)
+            return await _events(r)
         finally:
             await r.stop()
 
@@ -145,7 +159,7 @@ def test_restart_in_the_middle_of_a_burst_delivers_each_kill_once(src, fleet):
 
     async def go():
         first = Running(src, _args(journals, inv, state))
-        await asyncio.sleep(2.5)            # the inventory read, journalctl following
+        await _following()                  # the inventory read, journalctl following
         burst.start()
         got1 = await _collect_until(first, 25)
         got1 += await _stop_and_drain(first)
@@ -178,7 +192,7 @@ def test_journalctl_killed_in_a_burst_is_restarted_after_its_last_record(src, fl
     async def go():
         r = Running(src, _args(journals, inv, state))
         try:
-            await asyncio.sleep(2.5)
+            await _following()
             burst.start()
             got = await _collect_until(r, 20)
             pids = _own_journalctl()
@@ -205,17 +219,20 @@ def test_state_file_goes_on_after_the_saved_cursor(src, fleet):
     journals, inv, state = fleet
     journals.write("web1", [KILL % (1, "old")])
 
-    async def once():
+    async def once(expect=True):
         r = Running(src, _args(journals, inv, state))
         try:
-            return await r.drain(2.5)
+            if expect:
+                return await _events(r)
+            await asyncio.sleep(8)                       # started, read the journal, nothing to say
+            return await r.drain(3.0)
         finally:
             await r.stop()
 
     assert [e["oom_kill"]["victim"]["pid"] for e in run(once())] == [1]
     journals.write("web1", [KILL % (2, "new")])          # written while no source ran
     assert [e["oom_kill"]["victim"]["pid"] for e in run(once())] == [2]
-    assert run(once()) == []
+    assert run(once(expect=False)) == []
 
 
 @pytest.mark.parametrize("content, match", [
@@ -304,7 +321,8 @@ def test_hosts_upload_to_journal_remote_and_the_source_sees_each_kill(src, fleet
             r = Running(src, {"journal_directory": str(collector), "inventory": inv, "state_file": state,
                               "summary_interval": 0})
             try:
-                await asyncio.sleep(3)                   # the inventory read, journalctl following
+                await _following()                       # the inventory read, journalctl following
+                await asyncio.sleep(1)                   # past the probe of the journal's end (start: now)
                 lat = []
                 got = []
                 for n, m in enumerate(("db-primary", "web1", "db-primary"), 1):
