@@ -134,8 +134,8 @@ def test_role_ships_a_real_kill_from_web7_to_the_source_on_the_collector(tmp_pat
                             "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp", IMAGE, "/sbin/init"))
             for name in names.values():
                 _wait_running(name)
-                _ok(_docker("cp", str(debs), "%s:/tmp/debs" % name))
-                _ok(_docker("exec", name, "sh", "-c", "apt-get install -y -q --no-install-recommends /tmp/debs/*.deb"))
+                _ok(_docker("cp", str(debs), "%s:/var/tmp/debs" % name))
+                _ok(_docker("exec", name, "sh", "-c", "apt-get install -y -q --no-install-recommends /var/tmp/debs/*.deb"))
             first = subprocess.run(playbook, capture_output=True, text=True, check=False, env=env, cwd=str(REPO), timeout=600)  # noqa: S603
             assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-2000:]
             again = subprocess.run(playbook, capture_output=True, text=True, check=False, env=env, cwd=str(REPO), timeout=600)  # noqa: S603
