@@ -11,6 +11,7 @@ the file it writes for that host when hosts upload to it. The real
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -37,20 +38,28 @@ def require_journal_remote():
 
 
 class RemoteJournals(object):
-    def __init__(self, directory, boot_id="0123456789abcdef0123456789abcdef"):
+    """Each machine has a boot id and a machine id of its own (as real hosts have),
+    and its own monotonic clock."""
+
+    def __init__(self, directory):
         self.directory = str(directory)
         os.makedirs(self.directory, exist_ok=True)
-        self.boot_id = boot_id
-        self.mono = 0
+        self.mono = {}
+
+    @staticmethod
+    def _id(machine, salt):
+        return hashlib.md5((salt + machine).encode()).hexdigest()  # noqa: S324 - an id, not a secret
 
     def export(self, machine, messages, transport="kernel", ident="kernel"):
         out = []
         now = int(time.time() * 1e6)
         for msg in messages:
-            self.mono += 1
-            out.append("__REALTIME_TIMESTAMP=%d\n__MONOTONIC_TIMESTAMP=%d\n_BOOT_ID=%s\n_HOSTNAME=%s\n"
-                       "_TRANSPORT=%s\nSYSLOG_IDENTIFIER=%s\nPRIORITY=3\nMESSAGE=%s\n\n"
-                       % (now + self.mono, self.mono, self.boot_id, machine, transport, ident, msg))
+            mono = self.mono[machine] = self.mono.get(machine, 1000000 + len(self.mono) * 7777777) + 1
+            out.append("__REALTIME_TIMESTAMP=%d\n__MONOTONIC_TIMESTAMP=%d\n_BOOT_ID=%s\n_MACHINE_ID=%s\n"
+                       "_HOSTNAME=%s\n_TRANSPORT=%s\nSYSLOG_IDENTIFIER=%s\nPRIORITY=3\nMESSAGE=%s\n\n"
+                       % (now, mono, self._id(machine, "boot"), self._id(machine, "machine"), machine,
+                          transport, ident, msg))
+            now += 1
         return "".join(out).encode()
 
     def write(self, machine, messages, **kw):

@@ -643,7 +643,9 @@ async def journal_batches(api, cfg, state, tracker):
         if not os.path.isdir(directory):
             raise OomKillsError("sre.oom.oom_kills: journal_directory %s is not a directory (systemd-journal-remote "
                                 "creates it: see docs/eda.md)" % directory)
-        base += ["--directory", directory]
+        # --merge: in follow mode journalctl otherwise keeps to one boot, so to the
+        # one host whose entry is the newest (systemd 252), and the others are lost
+        base += ["--directory", directory, "--merge"]
     elif not journald_running():
         raise JournaldGone("sre.oom.oom_kills: source=journal but journald is not running on this machine (no %s); "
                            "use source: kmsg or auto" % JOURNALD_SOCKET)
