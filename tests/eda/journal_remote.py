@@ -50,9 +50,10 @@ class RemoteJournals(object):
     def _id(machine, salt):
         return hashlib.md5((salt + machine).encode()).hexdigest()  # noqa: S324 - an id, not a secret
 
-    def export(self, machine, messages, transport="kernel", ident="kernel"):
+    def export(self, machine, messages, transport="kernel", ident="kernel", ago=0.0):
+        """`ago`: the entries were logged that many seconds ago (they arrive late)."""
         out = []
-        now = int(time.time() * 1e6)
+        now = int((time.time() - ago) * 1e6)
         for msg in messages:
             mono = self.mono[machine] = self.mono.get(machine, 1000000 + len(self.mono) * 7777777) + 1
             out.append("__REALTIME_TIMESTAMP=%d\n__MONOTONIC_TIMESTAMP=%d\n_BOOT_ID=%s\n_MACHINE_ID=%s\n"

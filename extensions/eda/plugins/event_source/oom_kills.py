@@ -111,6 +111,15 @@ options:
         C(ansible_connection=local) host or C(localhost); else its own name.
       - Default, the inventory ansible-rulebook was started with (C(-i)).
     type: path
+  sweep_interval:
+    description:
+      - With O(journal_directory), every so many seconds each host's journal file that
+        changed is read after its own cursor (C(journalctl --file)), for the entries
+        the time-ordered follower cannot show because they reached the collector
+        after a newer entry of another host (a slow or returning uploader, a clock
+        behind). Such an entry is delivered within this time; the others at once.
+    type: float
+    default: 30
   restart_limit:
     description:
       - How many times in a row C(journalctl) may end within 10 seconds of its start
@@ -198,7 +207,7 @@ EXAMPLES = r"""
 
 ARG_NAMES = ("source", "path", "kinds", "killers", "scope", "start", "rate_limit",
              "summary_interval", "poll_interval", "journal_directory", "state_file",
-             "inventory", "restart_limit")
+             "inventory", "restart_limit", "sweep_interval")
 SOURCES = ("auto", "kmsg", "journal")
 KINDS = ("memcg", "global", "cpuset", "mempolicy", "unknown", "userspace")
 KILLERS = ("kernel", "systemd-oomd", "earlyoom")
@@ -383,6 +392,8 @@ def validate(args):
     if cfg["state_file"] and (cfg["path"] or cfg["source"] == "kmsg"):
         raise OomKillsError("sre.oom.oom_kills: state_file keeps a journal cursor: it needs source journal "
                             "or auto (or journal_directory), not %s" % ("path" if cfg["path"] else "kmsg"))
+    sweep = args.get("sweep_interval", 30)
+    cfg["sweep_interval"] = _number(30 if sweep is None else sweep, "sweep_interval")
     limit = args.get("restart_limit", 8)
     cfg["restart_limit"] = _number(8 if limit is None else limit, "restart_limit", integer=True)
     rate = args.get("rate_limit")
@@ -548,21 +559,54 @@ async def file_batches(path, start, poll_interval):
             f.close()
 
 
+MAX_SEEN = 100000           # records the follower handled ahead of the per-file sweep (bounded)
+MAX_STATE = 64 << 20
+
+
+def _cursor_parts(cursor):
+    """(sequence-number id, sequence number) of a journal cursor: an entry's identity."""
+    parts = dict(p.split("=", 1) for p in cursor.split(";") if "=" in p)
+    seq = parts.get("i", "")
+    return parts.get("s", ""), int(seq, 16) if seq and all(c in "0123456789abcdef" for c in seq) else -1
+
+
+def _cursor_key(cursor):
+    return "%s;%x" % _cursor_parts(cursor)
+
+
 class JournalState(object):
-    """The cursor of the last journal record handled, and the file that keeps it."""
+    """Where the source is in the journal, and the file that keeps it across restarts.
+
+    `cursor`: the follower's last record (the local journal). For a journal
+    directory also `files` ({path: {"ino", "cursor", "since"}}: how far each host's
+    file was swept) and `seen` (the records the follower already handled beyond
+    those file cursors, so that a sweep does not deliver them twice).
+    """
 
     def __init__(self, path):
         self.path = path
         self.cursor = None
-        self.saved = None
+        self.files = {}
+        self.seen = {}
+        self.swept = {}         # sequence-number id -> the highest number a sweep handled
+        self.dirty = False
+
+    def note_swept(self, cursor):
+        sid, seq = _cursor_parts(cursor)
+        if seq > self.swept.get(sid, -1):
+            self.swept[sid] = seq
+
+    def was_swept(self, cursor):
+        sid, seq = _cursor_parts(cursor)
+        return seq <= self.swept.get(sid, -1)
 
     def load(self):
-        """The cursor in the state file (None when there is no file); a clear error when unusable."""
+        """Read the state file (nothing when there is none); a clear error when unusable."""
         if not self.path:
             return None
         try:
             with open(self.path, "r", encoding="utf-8") as f:
-                text = f.read(65536)
+                text = f.read(MAX_STATE)
         except FileNotFoundError:
             self.check_writable()
             return None
@@ -570,15 +614,31 @@ class JournalState(object):
             raise OomKillsError("sre.oom.oom_kills: cannot read state_file %s: %s" % (self.path, exc.strerror or exc))
         try:
             data = json.loads(text)
-            cursor = data["cursor"]
-            if not isinstance(cursor, str) or not cursor.startswith("s=") or "\n" in cursor:
+            cursor = data.get("cursor")
+            files = data.get("files") or {}
+            seen = data.get("seen") or []
+            if cursor is not None and (not isinstance(cursor, str) or not cursor.startswith("s=") or "\n" in cursor):
                 raise ValueError(cursor)
-        except (ValueError, KeyError, TypeError):
+            if cursor is None and not files:
+                raise ValueError("no cursor")
+            if not isinstance(files, dict) or not isinstance(seen, list):
+                raise ValueError("files, seen")
+            for path, rec in files.items():
+                if not isinstance(rec, dict) or not isinstance(rec.get("ino"), int) \
+                        or not isinstance(rec.get("cursor"), (str, type(None))) \
+                        or not isinstance(rec.get("since"), (int, float, type(None))):
+                    raise ValueError(path)
+        except (ValueError, KeyError, TypeError, AttributeError):
             raise OomKillsError("sre.oom.oom_kills: state_file %s does not hold a journal cursor written by this "
                                 "source (JSON with a key cursor); move it away to start from start=%s"
                                 % (self.path, "now"))
         self.check_writable()
-        self.cursor = self.saved = cursor
+        self.cursor = cursor
+        self.files = files
+        self.seen = dict.fromkeys(str(k) for k in seen)
+        for rec in files.values():
+            if rec["cursor"]:
+                self.note_swept(rec["cursor"])
         return cursor
 
     def check_writable(self):
@@ -587,15 +647,22 @@ class JournalState(object):
             raise OomKillsError("sre.oom.oom_kills: state_file %s: its directory %s does not exist or is not "
                                 "writable" % (self.path, directory))
 
+    def note_seen(self, cursor):
+        self.seen[_cursor_key(cursor)] = None
+        while len(self.seen) > MAX_SEEN:
+            del self.seen[next(iter(self.seen))]
+        self.dirty = True
+
     def save(self):
-        """Write the cursor (atomically: a temporary file in the same directory, renamed)."""
-        if not self.path or self.cursor is None or self.cursor == self.saved:
+        """Write the state (atomically: a temporary file in the same directory, renamed)."""
+        if not self.path or not self.dirty:
             return
         directory = os.path.dirname(self.path) or "."
         fd, tmp = tempfile.mkstemp(prefix=".oom_kills-state.", dir=directory)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump({"cursor": self.cursor, "saved_at": _iso(time.time())}, f)
+                json.dump({"cursor": self.cursor, "files": self.files, "seen": list(self.seen),
+                           "saved_at": _iso(time.time())}, f)
                 f.write("\n")
                 f.flush()
                 os.fsync(f.fileno())
@@ -606,7 +673,105 @@ class JournalState(object):
             except OSError:
                 pass
             raise
-        self.saved = self.cursor
+        self.dirty = False
+
+
+class Sweeper(object):
+    """Reads each host's journal file of a directory after its own cursor.
+
+    `journalctl -f --merge` over a directory shows entries in time order and goes
+    on after the last one shown: an entry that reaches the collector later than a
+    newer entry of another host (a slow or returning uploader, a host's clock
+    behind) is never shown. The sweep reads every file that changed since the last
+    sweep with `journalctl --file FILE --after-cursor` (the file's own order), and
+    hands on what the follower did not (`state.seen`). A file replaced under its
+    name (rotated) is read to its end under its new name first.
+    """
+
+    def __init__(self, journalctl, directory, matches, state, boot_id, api, started):
+        self.journalctl = journalctl
+        self.directory = directory
+        self.matches = matches
+        self.state = state
+        self.boot_id = boot_id
+        self.api = api
+        self.started = started
+        self.last = {}          # path -> (ino, size, mtime) at the last sweep
+
+    async def _read(self, path, cursor, since, groups):
+        argv = [self.journalctl, "-q", "--no-pager", "--file", path, "-o", "json"]
+        if cursor:
+            argv += ["--after-cursor", cursor]
+        elif since is not None:
+            argv += ["--since", "@%.6f" % since]
+        rc, out, err = await _run(argv + self.matches, timeout=120)
+        if rc != 0 and not out:
+            LOG.warning("sre.oom.oom_kills: journalctl --file %s failed (rc %s): %s", path, rc, err.strip()[:300])
+            return cursor, 0
+        n = 0
+        for text in out.splitlines():
+            try:
+                rec = json.loads(text)
+            except ValueError:
+                continue
+            cur = rec.get("__CURSOR") if isinstance(rec, dict) else None
+            if not isinstance(cur, str):
+                continue
+            cursor = cur
+            self.state.note_swept(cur)
+            key = _cursor_key(cur)
+            if key in self.state.seen:
+                del self.state.seen[key]          # the follower handled it
+                continue
+            machine = rec.get("_HOSTNAME") if isinstance(rec.get("_HOSTNAME"), str) and rec.get("_HOSTNAME") else None
+            lines = list(self.api.journal_lines(text, self.boot_id))
+            if lines:
+                n += 1
+                groups.setdefault(machine, []).extend(lines)
+        return cursor, n
+
+    async def sweep(self, start_now=False):
+        """({machine: lines}, records handed on) of every changed file; state.files updated."""
+        groups = {}
+        found = 0
+        try:
+            entries = [e for e in os.scandir(self.directory) if e.name.endswith(".journal") and e.is_file()]
+        except OSError as exc:
+            raise OomKillsError("sre.oom.oom_kills: journal_directory %s cannot be read: %s"
+                                % (self.directory, exc.strerror or exc))
+        by_ino = None
+        for entry in sorted(entries, key=lambda e: e.name):
+            st = entry.stat()
+            sig = (st.st_ino, st.st_size, st.st_mtime_ns)
+            path = entry.path
+            if self.last.get(path) == sig:
+                continue
+            rec = self.state.files.get(path)
+            if rec is None:
+                # a host not seen before: from the source's start (start: now), or all of it
+                rec = {"ino": st.st_ino, "cursor": None, "since": self.started if start_now else None}
+            elif rec["ino"] != st.st_ino:
+                # rotated: the rest of the old file (same inode, archived name), then the new one
+                if by_ino is None:
+                    by_ino = {}
+                    for e in os.scandir(self.directory):
+                        try:
+                            by_ino.setdefault(e.stat().st_ino, e.path)
+                        except OSError:
+                            pass
+                old = by_ino.get(rec["ino"])
+                if old and old != path and rec["cursor"]:
+                    _cur, n = await self._read(old, rec["cursor"], None, groups)
+                    found += n
+                rec = {"ino": st.st_ino, "cursor": None, "since": None}
+            cursor, n = await self._read(path, rec["cursor"], rec["since"], groups)
+            found += n
+            if cursor != rec["cursor"] or path not in self.state.files:
+                rec = {"ino": st.st_ino, "cursor": cursor, "since": rec["since"] if cursor is None else None}
+                self.state.files[path] = rec
+                self.state.dirty = True
+            self.last[path] = sig
+        return groups, found
 
 
 def journald_running():
@@ -653,9 +818,22 @@ async def journal_batches(api, cfg, state, tracker):
     matches = list(api.journal_matches())     # oom_facts' own: the kernel, the userspace killers, PID 1
     cursor = state.cursor
     first = []
+    sweeper = None
+    next_sweep = None
+    if directory:
+        # Each host's file after its own cursor first (what came while the source
+        # was down, or all of it with start: boot); then the follower from the end,
+        # with a sweep every sweep_interval for what reaches the collector late.
+        sweeper = Sweeper(journalctl, directory, matches, state, boot_id, api,
+                          time.time() if cfg["start"] == "now" else None)
+        groups, _n = await sweeper.sweep()
+        if groups or state.dirty:
+            yield groups, None
+        next_sweep = time.monotonic() + cfg["sweep_interval"]
+        cursor = None
     if cursor is None:
-        if cfg["start"] == "boot":
-            first = ["--lines=all"] if directory else ["-b", "--lines=all"]
+        if cfg["start"] == "boot" and not directory:
+            first = ["-b", "--lines=all"]
         else:
             # the journal's end now (all records, not only matches): follow after it
             rc, out, err = await _run(base + ["-n", "0", "--show-cursor"])
@@ -664,6 +842,7 @@ async def journal_batches(api, cfg, state, tracker):
                 raise OomKillsError("sre.oom.oom_kills: journalctl failed (rc %s): %s" % (rc, (err or out).strip()[:300]))
             if tail:
                 cursor = state.cursor = tail[-1]
+                state.dirty = True
                 state.save()
             else:
                 first = ["--lines=all"]     # an empty journal: everything written from now on
@@ -679,22 +858,24 @@ async def journal_batches(api, cfg, state, tracker):
         records = 0
         try:
             while True:
+                if sweeper is not None and time.monotonic() >= next_sweep:
+                    groups, _n = await sweeper.sweep()
+                    next_sweep = time.monotonic() + cfg["sweep_interval"]
+                    if groups or state.dirty:
+                        yield groups, None
                 groups = {}
                 last = None
-                timeout = None if directory else JOURNALD_CHECK
+                timeout = max(0.0, next_sweep - time.monotonic()) if directory else JOURNALD_CHECK
                 n = 0
                 eof = False
                 while n < MAX_BATCH:
                     try:
-                        if timeout is None:
-                            raw = await proc.stdout.readline()
-                        else:
-                            raw = await asyncio.wait_for(proc.stdout.readline(), timeout)
+                        raw = await asyncio.wait_for(proc.stdout.readline(), timeout)
                     except asyncio.TimeoutError:
                         if n == 0 and not directory and not journald_running():
                             raise JournaldGone("sre.oom.oom_kills: journald stopped (%s is gone) while the journal "
                                                "was followed" % JOURNALD_SOCKET)
-                        if n == 0:
+                        if n == 0 and not directory:
                             continue
                         break
                     except ValueError:
@@ -714,6 +895,10 @@ async def journal_batches(api, cfg, state, tracker):
                     cur = rec.get("__CURSOR")
                     if isinstance(cur, str) and cur:
                         last = cur
+                        if sweeper is not None:
+                            if state.was_swept(cur):
+                                continue              # a sweep handed it on already
+                            state.note_seen(cur)      # the sweep must not hand it on again
                     machine = rec.get("_HOSTNAME") if directory else None
                     if not isinstance(machine, str) or not machine:
                         machine = None
@@ -1056,9 +1241,10 @@ async def main(queue: asyncio.Queue, args: dict[str, Any]) -> None:
                         parser.flush()
                     if emitter.pending:
                         await emitter.emit_pending()
-                    if cursor is not None:
+                    if cursor is not None and cursor != state.cursor:
                         state.cursor = cursor
-                        state.save()       # after the events of these records are on the queue
+                        state.dirty = True
+                    state.save()           # after the events of these records are on the queue
                     counters.restarts = tracker.restarts
                 return
             except JournaldGone as exc:
