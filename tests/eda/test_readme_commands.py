@@ -28,7 +28,6 @@ import pytest
 from conftest import REPO, require_live
 
 
-
 def readme_commands():
     text = (REPO / "README.md").read_text()
     section = text.split("\n## Event-Driven Ansible\n", 1)[1].split("\n## ", 1)[0]

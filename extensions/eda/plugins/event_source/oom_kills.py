@@ -1193,7 +1193,8 @@ async def main(queue: asyncio.Queue, args: dict[str, Any]) -> None:
         if cfg["scope"] == "container":
             raise OomKillsError("sre.oom.oom_kills: scope=container does not apply to journal_directory "
                                 "(the journals of whole hosts); use scope host or auto")
-        in_scope = lambda ev: True  # noqa: E731
+        def in_scope(_ev):
+            return True
     else:
         in_scope, _scope = scope_filter(cfg["scope"], api)
     names, local = await host_names(cfg, api)

@@ -20,12 +20,12 @@ HOSTS = {
 
 @pytest.mark.parametrize("machine, name", [
     ("web1", "web1"),                                  # 1. an inventory name
-    ("WEB1", "web1"),                                  #    DNS names are case-insensitive
+    ("WEB1", "web1"),                                  # (DNS names are case-insensitive)
     ("web1.prod.example.com", "web1"),                 # 2. an ansible_host
     ("10.0.0.5", "db-primary"),
     ("cache01", "cache01.prod.example.com"),           # 3. the one host of that short name
     ("web1.other.example.org", "web1"),
-    ("app", "app"),                                    #    two hosts share it: none of them
+    ("app", "app"),                                    # (two hosts share it: none of them)
     ("vm", "localhost"),                               # 4. this machine: its local host
     ("vm.example.net", "localhost"),
     ("stray", "stray"),                                # 5. unknown: its own name
