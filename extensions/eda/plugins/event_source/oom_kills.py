@@ -1193,6 +1193,7 @@ async def main(queue: asyncio.Queue, args: dict[str, Any]) -> None:
         if cfg["scope"] == "container":
             raise OomKillsError("sre.oom.oom_kills: scope=container does not apply to journal_directory "
                                 "(the journals of whole hosts); use scope host or auto")
+
         def in_scope(_ev):
             return True
     else:
