@@ -53,7 +53,7 @@ init=${pins[-1]}; unset 'pins[-1]'
 cf=$ctx/context/Containerfile
 tar -tzf "$ctx/context/_build/sre-oom.tar.gz" > "$ctx/tarball.list"
 for f in extensions/eda/plugins/event_source/oom_kills.py extensions/eda/rulebooks/oom_kills.yml \
-         playbooks/eda_oom_kill.yml plugins/plugin_utils/_hostnames.py; do
+         playbooks/eda_oom_kill.yml plugins/module_utils/_oom/hostnames.py; do
     grep -qx "$f" "$ctx/tarball.list" || die "the context's tarball lacks $f"
 done
 grep -q 'ansible-galaxy collection install .*-r requirements.yml' "$cf" || die "$cf installs no collection"

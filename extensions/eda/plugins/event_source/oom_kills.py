@@ -105,7 +105,7 @@ options:
   inventory:
     description:
       - The inventory whose host names the events carry (read with C(ansible-inventory
-        --list)). A machine is named by the rule of sre.oom (C(plugins/plugin_utils/_hostnames.py)),
+        --list)). A machine is named by the rule of sre.oom (C(plugins/module_utils/_oom/hostnames.py)),
         that is its name, else the host whose C(ansible_host) is that name, else the one host
         with the same short name, else, for the machine running the source, its
         C(ansible_connection=local) host or C(localhost); else its own name.
@@ -238,7 +238,7 @@ class JournaldGone(OomKillsError):
 # ---------------------------------------------------------------------------
 # The one seam to the collection: plugins/module_utils/_oom (the parser, the
 # container scope rule, oom_facts' own journal reading) and the naming rule of
-# plugins/plugin_utils/_hostnames.py. Neither imports anything from ansible
+# plugins/module_utils/_oom/hostnames.py. Neither imports anything from ansible
 # (ansible-rulebook runs this without ansible-core).
 
 def collections_root():
@@ -253,19 +253,17 @@ def _import_collection():
     """Import the collection's parser package and naming rule, making the collection
     tree this file sits in importable when ansible-rulebook ran the file by path."""
     try:
-        from ansible_collections.sre.oom.plugins.module_utils._oom import cgroup, journal, kernel, scanner
-        from ansible_collections.sre.oom.plugins.plugin_utils import _hostnames
+        from ansible_collections.sre.oom.plugins.module_utils._oom import cgroup, hostnames, journal, kernel, scanner
     except ImportError:
         root = collections_root()
         if root and root not in sys.path:
             sys.path.append(root)
         try:
-            from ansible_collections.sre.oom.plugins.module_utils._oom import cgroup, journal, kernel, scanner
-            from ansible_collections.sre.oom.plugins.plugin_utils import _hostnames
+            from ansible_collections.sre.oom.plugins.module_utils._oom import cgroup, hostnames, journal, kernel, scanner
         except ImportError as exc:
             raise OomKillsError("sre.oom.oom_kills: cannot import the collection's parser "
                                 "(install the sre.oom collection where ansible-rulebook finds it): %s" % exc)
-    return cgroup, journal, kernel, scanner, _hostnames
+    return cgroup, journal, kernel, scanner, hostnames
 
 
 def parser_api():
@@ -1155,27 +1153,23 @@ async def host_names(cfg, api):
     return api.HostNames(hosts, local_names), local
 
 
+DEFAULT_COLLECTIONS_PATHS = ("~/.ansible/collections", "/usr/share/ansible/collections")
+
+
 def export_collections_path(environ=None):
     """Let the playbooks ansible-rulebook runs find this collection where the rulebook found it.
 
     ansible-rulebook runs a playbook from a temporary directory, where the
-    checkout's ansible.cfg is not read. The collections path that ansible
-    resolves here (this directory's ansible.cfg, ANSIBLE_CONFIG, ...) plus the
-    directory this file's collection sits in becomes ANSIBLE_COLLECTIONS_PATH
-    for them, unless that variable is set already.
+    checkout's ansible.cfg is not read. Unless ANSIBLE_COLLECTIONS_PATH is set, it
+    becomes, for them, the collections directory this file was loaded from, then
+    ansible's default paths (ansible also searches the Python path's
+    ansible_collections).
     """
     environ = os.environ if environ is None else environ
     root = collections_root()
     if root is None or environ.get("ANSIBLE_COLLECTIONS_PATH") or environ.get("ANSIBLE_COLLECTIONS_PATHS"):
         return None
-    paths = []
-    try:
-        from ansible import constants
-        paths = [os.path.abspath(os.path.expanduser(p)) for p in constants.COLLECTIONS_PATHS]
-    except Exception:  # pylint: disable=broad-except  # no ansible-core here: its defaults
-        paths = [os.path.expanduser("~/.ansible/collections"), "/usr/share/ansible/collections"]
-    if root not in paths:
-        paths.insert(0, root)
+    paths = [root] + [os.path.expanduser(p) for p in DEFAULT_COLLECTIONS_PATHS if os.path.expanduser(p) != root]
     environ["ANSIBLE_COLLECTIONS_PATH"] = os.pathsep.join(paths)
     return environ["ANSIBLE_COLLECTIONS_PATH"]
 

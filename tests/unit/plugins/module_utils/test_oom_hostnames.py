@@ -1,12 +1,12 @@
 # Copyright (c) 2026, sre.oom contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The one rule naming a machine by its inventory name (plugin_utils/_hostnames.py)."""
+"""The one rule naming a machine by its inventory name (module_utils/_oom/hostnames.py)."""
 from __future__ import annotations
 
 import pytest
 
-from ansible_collections.sre.oom.plugins.plugin_utils._hostnames import HostNames, inventory_name
+from ansible_collections.sre.oom.plugins.module_utils._oom.hostnames import HostNames, inventory_name
 
 HOSTS = {
     "web1": {"ansible_host": "web1.prod.example.com"},

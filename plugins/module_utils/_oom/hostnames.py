@@ -4,6 +4,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Internal to the sre.oom collection: the one rule naming a machine. Not a public API.
 
+In module_utils/_oom (standard library only) because the EDA source, which may
+import nothing else of the collection, applies it; controller code imports it too.
+
 A kill is logged under the name the machine gives itself (the journal's
 `_HOSTNAME`, or `gethostname()` for the machine that reads its own kernel log).
 Ansible, the records of the EDA playbook and the report name hosts by their
