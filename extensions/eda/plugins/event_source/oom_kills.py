@@ -1257,7 +1257,8 @@ async def main(queue: asyncio.Queue, args: dict[str, Any]) -> None:
         if ticker is not None:
             ticker.cancel()
         await batches.aclose()
-        state.save()
+        # No save here: what was read but not yet put on the queue (a batch cut by
+        # the stop) must be read again; the state is saved after each emitted batch.
 
 
 if __name__ == "__main__":
