@@ -22,7 +22,7 @@ MOLECULE_SCENARIOS ?= default oom_event oom_scope unprivileged oomd
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help setup setup-dev report test test-matrix lint sanity units hostile-tests docs-tests report-tests runner-tests eda-tests live-tests \
+.PHONY: help setup setup-dev report test test-matrix lint sanity units hostile-tests docs-tests report-tests runner-tests eda-tests eda-vm live-tests \
         integration molecule molecule-infra ee bench changelog build clean
 
 help:
@@ -30,7 +30,7 @@ help:
 	@echo "make test         every test: lint, sanity, units, runner, integration, molecule, ee"
 	@echo "make test-matrix  sanity and units on ansible-core $(MATRIX)"
 	@echo "make setup        create .venv with the whole toolchain, and the collection link tree (alias: setup-dev)"
-	@echo "make ee           build the execution environment of docs/execution-environment.yml"
+	@echo "make ee           build the execution and decision environments (docs/*-environment.yml)"
 	@echo "make bench        run the benchmarks under bench/"
 
 setup: $(VENV)/.stamp $(COLLECTIONS)/ansible_collections/sre/oom
@@ -99,13 +99,20 @@ runner-tests: setup
 # container, and under ansible-rulebook (Java 17+) running
 # extensions/eda/rulebooks/oom_kills.yml on real kills (~75 s in all).
 eda-tests: setup molecule-infra
-	tests/eda/ensure-java.sh >/dev/null
+	tests/eda/ensure-deps.sh >/dev/null
 	SRE_OOM_REQUIRE_LIVE=1 $(BIN)/python -m pytest tests/eda -q -p no:cacheprovider
 
 # next_victims against the kernel's real choice: memory-cgroup OOMs on this
 # machine's kernel (own memory cgroups, own processes; no sysctl touched).
 live-tests: setup
 	SRE_OOM_REQUIRE_LIVE=1 $(BIN)/python -m pytest tests/live -q -p no:cacheprovider
+
+# The fleet on the VM test bed (scripts/vm/): two VMs ship their journals to a
+# systemd-journal-remote on 127.0.0.1, a real kill on vm2 fires the rule, and the
+# response playbook restarts the unit on vm2 over SSH (kill -> playbook start <= 2 s).
+eda-vm: setup
+	tests/eda/ensure-deps.sh >/dev/null
+	SRE_OOM_EDA_VM=1 SRE_OOM_REQUIRE_LIVE=1 $(BIN)/python -m pytest tests/eda/test_vm_fleet.py -q -s -p no:cacheprovider
 
 integration: setup molecule-infra
 	ANSIBLE_ROLES_PATH=$(CURDIR)/tests/integration/targets \
@@ -120,7 +127,9 @@ molecule: setup molecule-infra
 	  echo "== molecule test -s $$s"; $(SAFE) molecule test -s $$s; done
 
 # The execution environment, from the Debian image of molecule-infra, built
-# offline (wheels downloaded here), then smoke-tested (scripts/build-ee.sh).
+# offline (wheels downloaded here), then smoke-tested (scripts/build-ee.sh); then
+# the decision environment (ansible-rulebook, Debian's Java, sre.oom), built the
+# same way and checked by a rulebook run on a fixture kill (scripts/build-de.sh).
 ee: setup molecule-infra
 	scripts/build-ee.sh build
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build the execution environment defined in docs/execution-environment.yml
-# (`make ee`), with no network inside the build, then check the image.
+# (`make ee`), with no network inside the build, then check the image; then the
+# decision environment (scripts/build-de.sh, docs/decision-environment.yml).
 #
 # usage: scripts/build-ee.sh [build|create]
 #   create  only the build context (build/ee/context) and its checks: no
@@ -64,7 +65,8 @@ for name in $toolchain; do
     fi
 done
 say "context $ctx/context: Containerfile installs ${pins[*]} and sre.oom $version from its tarball ($(wc -l < "$ctx/tarball.list") entries), no toolchain"
-[ "$mode" = create ] && exit 0
+# The decision environment (docs/decision-environment.yml) comes after the EE.
+[ "$mode" = create ] && exec "$root/scripts/build-de.sh" create
 
 command -v docker >/dev/null || die "docker is not installed (make molecule-infra)"
 base=$("$bin/python" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["images"]["base_image"]["name"])' "$ctx/execution-environment.yml")
@@ -142,3 +144,4 @@ t_end=$(date +%s)
 say "built and checked $image:$version ($(( size / 1000000 )) MB) in $(( t_end - t_locked ))s holding the docker lock" \
     "($(( t_locked - t_wait ))s waiting for it, $(( t_end - t0 ))s in all): sre.oom $version installed, oom_facts runs in it," \
     "report.yml runs in it as an ansible-runner job, no toolchain"
+exec "$root/scripts/build-de.sh" build

@@ -285,8 +285,11 @@ def test_kmsg_unreadable_is_a_clear_error(src, tmp_path):
 # journal reader (a stand-in journalctl prints a captured `journalctl -o json`)
 
 @pytest.fixture
-def fake_journalctl(monkeypatch, tmp_path):
+def fake_journalctl(monkeypatch, tmp_path, src):
     bindir = os.path.join(os.path.dirname(__file__), "fixtures", "bin")
+    sock = tmp_path / "journald.socket"          # journald "runs"
+    sock.write_text("")
+    monkeypatch.setitem(src["main"].__globals__, "JOURNALD_SOCKET", str(sock))
     monkeypatch.setenv("PATH", bindir + os.pathsep + os.environ["PATH"])
     monkeypatch.setenv("FAKE_JOURNAL", str(JOURNAL_FIXTURE))
     monkeypatch.setenv("FAKE_JOURNAL_ARGS", str(tmp_path / "args"))
@@ -309,7 +312,7 @@ def test_journal_source_gives_what_oom_facts_reads(src, oom_log, fake_journalctl
     assert len(want) >= 3
     assert [e["oom_kill"] for e in got] == want
     argv = fake_journalctl.read_text().split()
-    assert argv[:2] == ["-f", "-o"] and "json" in argv and "-b" in argv and "--lines=all" in argv
+    assert argv[:4] == ["-q", "--no-pager", "-f", "-o"] and "json" in argv and "-b" in argv and "--lines=all" in argv
     from ansible_collections.sre.oom.plugins.module_utils._oom.journal import JOURNAL_MATCHES
     assert argv[-len(JOURNAL_MATCHES):] == list(JOURNAL_MATCHES)     # oom_facts' own matches
     assert "_TRANSPORT=kernel" in argv and "_SYSTEMD_UNIT=earlyoom.service" in argv
@@ -325,7 +328,9 @@ def test_journal_start_now_asks_for_no_old_lines(src, fake_journalctl):
 
     run(go())
     argv = fake_journalctl.read_text().split()
-    assert "--lines=0" in argv and "-b" not in argv
+    # after the end of the journal as it was at start (its cursor), not the old lines
+    assert "--after-cursor" in argv and argv[argv.index("--after-cursor") + 1] == "s=0123;i=1"
+    assert "-b" not in argv and "--lines=all" not in argv
 
 
 def test_journalctl_failing_is_a_clear_error(src, fake_journalctl, monkeypatch):
@@ -335,7 +340,7 @@ def test_journalctl_failing_is_a_clear_error(src, fake_journalctl, monkeypatch):
         r = Running(src, {"source": "journal"})
         await r.get(5)
 
-    with pytest.raises(src["OomKillsError"], match=r"journalctl stopped \(rc 1\): Failed to open journal"):
+    with pytest.raises(src["OomKillsError"], match=r"journalctl failed \(rc 1\): Failed to open journal"):
         run(go())
 
 
