@@ -11,7 +11,6 @@ cat "/proc/$(systemctl show --value -p MainPID oomtest-db.service)/oom_score_adj
 echo "== batch"
 systemctl show -p OOMScoreAdjust oomtest-batch.service
 systemctl show -p OOMPolicy oomtest-batch.service
-cat /sys/fs/cgroup/system.slice/oomtest-batch.service/memory.oom.group
 echo "== slice"
 systemctl show -p ManagedOOMMemoryPressure oomtest.slice
 systemctl show -p ManagedOOMMemoryPressureLimit oomtest.slice
