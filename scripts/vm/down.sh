@@ -27,10 +27,10 @@ ours() {
 }
 
 stop() {
-    local name=$1 state=$vmdir/run/$1 pid i
+    local name=$1 state=$vmdir/run/$1 pid
     if pid=$(ours "$name"); then
         kill -TERM "$pid" 2>/dev/null
-        for i in $(seq 1 50); do
+        for _ in $(seq 1 50); do
             [ -d "/proc/$pid" ] || break
             sleep 0.2
         done

@@ -195,9 +195,10 @@ rm -rf "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb \
        "$root"/var/lib/apt/lists/* "$root"/var/log/*.log
 mkdir -p "$root/var/lib/apt/lists/partial"
 
-kernel=$(cd "$root/boot" && ls vmlinuz-* | sort -V | tail -n1)
+kernel=$(find "$root/boot" -maxdepth 1 -name 'vmlinuz-*' -printf '%f\n' | sort -V | tail -n1)
 initrd=initrd.img-${kernel#vmlinuz-}
 [ -s "$root/boot/$initrd" ] || die "no initramfs for $kernel in the image"
+# shellcheck disable=SC2016  # dpkg-query's own ${Version}, not the shell's
 systemd_version=$(chroot "$root" dpkg-query -W -f='${Version}' systemd 2>/dev/null || echo '?')
 
 # --- the disk ----------------------------------------------------------------

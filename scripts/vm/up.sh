@@ -48,7 +48,7 @@ die() { echo "vm-up[$name]: ERROR: $*" >&2; exit 1; }
 
 [[ $name =~ ^[a-z0-9][a-z0-9-]{0,30}$ ]] || die "NAME must be lower-case letters, digits and '-' (a host name)"
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is not installed (scripts/vm/deps.sh)"
-command -v ssh >/dev/null && command -v ssh-keygen >/dev/null || die "ssh is not installed (scripts/vm/deps.sh)"
+if ! command -v ssh >/dev/null || ! command -v ssh-keygen >/dev/null; then die "ssh is not installed (scripts/vm/deps.sh)"; fi
 
 state=$vmdir/run/$name
 if [ -s "$state/qemu.pid" ] && "$here/down.sh" --check "$name" 2>/dev/null; then
@@ -151,7 +151,7 @@ accel=$(decide_accel)
 up_ok=
 trap '[ -n "$up_ok" ] || "$here/down.sh" "$name" >/dev/null 2>&1 || true' EXIT
 trap 'exit 130' INT TERM
-for attempt in 1 2 3; do
+for _ in 1 2 3; do
     port=$(free_port)
     : >"$state/serial.log"
     launch "$accel" "$port" && break
