@@ -65,6 +65,8 @@ cat >/etc/systemd/system/oomtest-db.service <<'UNIT'
 Description=sre.oom test: protected service; holds 300 MiB once /run/oomtest-db.grow exists
 [Service]
 ExecStart=/usr/local/bin/oomtest-alloc --go /run/oomtest-db.grow --mb 300
+[Install]
+WantedBy=multi-user.target
 UNIT
 # Three processes under MemoryMax=64M (OOMPolicy=kill from the services role,
 # so systemd sets memory.oom.group); the main one allocates once
@@ -75,6 +77,8 @@ Description=sre.oom test: three processes; one allocates past MemoryMax= once /r
 [Service]
 ExecStart=/usr/local/bin/oomtest-alloc --go /run/oomtest-batch.go --children 2
 MemoryMax=64M
+[Install]
+WantedBy=multi-user.target
 UNIT
 # Keeps oomtest.slice alive, so that systemd-oomd watches it.
 cat >/etc/systemd/system/oomtest-idle.service <<'UNIT'
@@ -83,8 +87,11 @@ Description=sre.oom test: keeps oomtest.slice alive (systemd-oomd watches it)
 [Service]
 Slice=oomtest.slice
 ExecStart=/bin/sleep infinity
+[Install]
+WantedBy=multi-user.target
 UNIT
 rm -f /run/oomtest-db.grow /run/oomtest-batch.go
 systemctl daemon-reload
-systemctl start oomtest-db.service oomtest-batch.service oomtest-idle.service
+# Enabled: they are back after the reboot of (d), so verify can run again.
+systemctl enable --now oomtest-db.service oomtest-batch.service oomtest-idle.service 2>/dev/null
 echo prepared
