@@ -23,11 +23,12 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
 .PHONY: help setup setup-dev report test test-matrix lint sanity units hostile-tests docs-tests report-tests runner-tests eda-tests eda-vm live-tests \
-        integration molecule molecule-infra ee bench changelog build clean
+        integration molecule molecule-infra vm vm-down ee bench changelog build clean
 
 help:
 	@echo "make report       gather OOM facts and write the fleet report (read-only)"
-	@echo "make test         every test: lint, sanity, units, runner, integration, molecule, ee"
+	@echo "make test         every test: lint, sanity, units, runner, integration, molecule, vm, ee"
+	@echo "make vm           the VM scenario alone (QEMU: systemd-oomd, kernel kills, panic)"
 	@echo "make test-matrix  sanity and units on ansible-core $(MATRIX)"
 	@echo "make setup        create .venv with the whole toolchain, and the collection link tree (alias: setup-dev)"
 	@echo "make ee           build the execution and decision environments (docs/*-environment.yml)"
@@ -55,7 +56,7 @@ $(COLLECTIONS)/ansible_collections/sre/oom:
 report: $(REPORT_VENV) $(COLLECTIONS)/ansible_collections/sre/oom
 	ansible-playbook -i $(INVENTORY) playbooks/report.yml $(REPORT_ARGS)
 
-test: setup lint sanity units docs-tests report-tests runner-tests eda-tests live-tests integration molecule ee
+test: setup lint sanity units docs-tests report-tests runner-tests eda-tests live-tests integration molecule vm ee
 
 lint: setup
 	yamllint -s .
@@ -125,6 +126,19 @@ molecule-infra:
 molecule: setup molecule-infra
 	for s in $(MOLECULE_SCENARIOS); do \
 	  echo "== molecule test -s $$s"; $(SAFE) molecule test -s $$s; done
+
+# Two VMs (Debian bookworm and trixie under QEMU; KVM when it boots, else
+# TCG), reached over SSH on 127.0.0.1: the policy, systemd-oomd and kernel
+# kills, a panic and reboot, for real (molecule/vm). The VMs have their own
+# kernels: the host's sysctls are not touched. Whatever happens, the VMs are
+# stopped by their pids (destroy.yml, and the trap here).
+VM_NAMES := sre-oom-vm-bookworm sre-oom-vm-trixie
+vm: setup
+	scripts/vm/deps.sh
+	trap 'scripts/vm/down.sh $(VM_NAMES)' EXIT; molecule test -s vm
+
+vm-down:
+	scripts/vm/down.sh --all
 
 # The execution environment, from the Debian image of molecule-infra, built
 # offline (wheels downloaded here), then smoke-tested (scripts/build-ee.sh); then

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Stop VMs of the sre.oom test bed by the pid QEMU wrote, never by name.
+#
+# usage: scripts/vm/down.sh NAME...        stop these VMs, remove their overlay disks
+#        scripts/vm/down.sh --all          every VM with a state dir under <dir>/run
+#        scripts/vm/down.sh --check NAME   exit 0 when NAME's QEMU is running
+#
+# A pid is only signalled when /proc/<pid>/cmdline is that VM's QEMU (its own
+# overlay disk on the command line): a stale pidfile never kills a stranger.
+# SIGTERM, then SIGKILL after 10 s. Keeps serial.log and vm.env for reading.
+#   SRE_OOM_VM_DIR   as for up.sh (default <repo>/build/vm)
+#   SRE_OOM_VM_KEEP_DISK=1  keep <state>/disk.qcow2
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+vmdir=${SRE_OOM_VM_DIR:-$repo/build/vm}
+
+# ours NAME: print the pid when NAME's QEMU is running, else fail.
+ours() {
+    local state=$vmdir/run/$1 pid
+    [ -s "$state/qemu.pid" ] || return 1
+    pid=$(tr -dc 0-9 <"$state/qemu.pid")
+    [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
+    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "file=$state/disk.qcow2," || return 1
+    echo "$pid"
+}
+
+stop() {
+    local name=$1 state=$vmdir/run/$1 pid
+    if pid=$(ours "$name"); then
+        kill -TERM "$pid" 2>/dev/null
+        for _ in $(seq 1 50); do
+            [ -d "/proc/$pid" ] || break
+            sleep 0.2
+        done
+        if [ -d "/proc/$pid" ]; then
+            kill -KILL "$pid" 2>/dev/null
+            sleep 0.5
+        fi
+        if [ -d "/proc/$pid" ]; then
+            echo "vm-down[$name]: ERROR: pid $pid did not stop" >&2
+            return 1
+        fi
+        echo "vm-down[$name]: stopped pid $pid" >&2
+    fi
+    rm -f "$state/qemu.pid"
+    [ "${SRE_OOM_VM_KEEP_DISK:-0}" = 1 ] || rm -f "$state/disk.qcow2"
+    return 0
+}
+
+case ${1:-} in
+    --check)
+        ours "${2:?usage: down.sh --check NAME}" >/dev/null ;;
+    --all)
+        rc=0
+        for d in "$vmdir"/run/*/; do
+            [ -d "$d" ] || continue
+            stop "$(basename "$d")" || rc=1
+        done
+        exit $rc ;;
+    ''|-*)
+        echo "usage: down.sh NAME... | --all | --check NAME" >&2; exit 2 ;;
+    *)
+        rc=0
+        for n in "$@"; do stop "$n" || rc=1; done
+        exit $rc ;;
+esac
