@@ -6,8 +6,9 @@
 Every import statement counts, also those inside functions. The rules:
 
 - plugins/module_utils/_host.py (the host seam): the standard library only.
-- plugins/module_utils/_oom/: the standard library and other _oom rooms only,
-  nothing from ansible: the EDA source runs it beside ansible-rulebook alone.
+- plugins/module_utils/_oom/: the standard library, other _oom rooms and the host
+  seam _host (itself standard library only), nothing from ansible: the EDA source
+  runs it beside ansible-rulebook alone.
 - other plugins/module_utils/ rooms: the standard library, ansible.module_utils
   and the collection's module_utils (they run on the managed host).
 - plugins/modules/: the same as module_utils (never another module, never
@@ -35,8 +36,8 @@ RULES = [
     # (directory prefix, allowed import prefixes, what to say)
     ('plugins/module_utils/_host.py', ('stdlib',),
      'the host seam imports the standard library only'),
-    ('plugins/module_utils/_oom/', ('stdlib', C + 'module_utils._oom'),
-     'module_utils/_oom imports the standard library and other _oom rooms only'),
+    ('plugins/module_utils/_oom/', ('stdlib', C + 'module_utils._oom', C + 'module_utils._host'),
+     'module_utils/_oom imports the standard library, other _oom rooms and _host only'),
     ('plugins/module_utils/', ('stdlib', 'ansible.module_utils', C + 'module_utils'),
      'module_utils imports the standard library, ansible.module_utils and module_utils'),
     ('plugins/modules/', ('stdlib', 'ansible.module_utils', C + 'module_utils'),

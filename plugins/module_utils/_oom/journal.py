@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import time
 
-from ansible_collections.sre.oom.plugins.module_utils import _host
+from ansible_collections.sre.oom.plugins.module_utils._host import CommandTimeout
 from ansible_collections.sre.oom.plugins.module_utils._oom import scanner as _scanner
 from ansible_collections.sre.oom.plugins.module_utils._oom.sources import SourceError
 
@@ -149,7 +149,7 @@ def query(host, argv, deadline):
     (time.monotonic()). The one place it runs."""
     left = deadline - time.monotonic()
     if left <= 0:
-        raise _host.CommandTimeout(0)     # nothing left for another command
+        raise CommandTimeout(0)     # nothing left for another command
     return host.stream(argv, left)
 
 
@@ -207,7 +207,7 @@ def read_journal(host, collector, since_mode, since_epoch, check_boot, boot_time
             grep = False
             out, fed = _feed(host, query_argv(journalctl, since_mode, since_epoch, grep=False), deadline, parser,
                              boot_id)
-    except _host.CommandTimeout:
+    except CommandTimeout:
         parser.flush()
         raise SourceError("timed out after %s s" % ("%g" % timeout))
     except (IOError, OSError) as e:    # journalctl could not be started
