@@ -45,6 +45,7 @@ LIMIT = "managed_oom_memory_pressure_limit"
 LEGACY_LIMIT_KEY = "ManagedOOMMemoryPressureLimitPercent"
 LEGACY_LIMIT_BEFORE = 248
 
+
 def common_argument_spec():
     """The options oom_unit and oom_score_adj share (documented once, in the
     sre.oom._units doc fragment)."""
