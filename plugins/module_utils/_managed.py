@@ -55,7 +55,6 @@ VERSION = "0.2.0"
 MARKER = "Managed by sre.oom"
 
 # Comment leaders a header may use (systemd unit files and sysctl.d accept both).
-_COMMENTS = ("#", ";")
 _WHAT_RE = re.compile(r"[A-Za-z0-9_.-]+\Z")
 _HEADER_RE = re.compile(
     r"[#;] Managed by sre\.oom"
@@ -74,17 +73,16 @@ DIR_MODE = 0o755
 _TEMP_RE = re.compile(r"\.sre-oom-[0-9a-f]{12}\.tmp\Z")
 
 
-def header(what, comment="#"):
-    """Return the marker header (two comment lines) for a managed file.
+def header(what):
+    """Return the marker header (two ``#`` comment lines) for a managed file.
 
-    ``what`` names the writer (``sre.oom.oom_policy``); ``comment`` is ``#`` or ``;``.
+    ``what`` names the writer (``sre.oom.oom_policy``). ``has_marker`` also accepts
+    the header written with ``;`` (both are comments in every file sre.oom writes).
     """
-    if comment not in _COMMENTS:
-        raise ValueError("comment must be one of %s, got %r" % (", ".join(_COMMENTS), comment))
     if not _WHAT_RE.match(what or ""):
         raise ValueError("what must be a dotted name such as sre.oom.oom_policy, got %r" % (what,))
-    return "%s %s %s (%s). Local edits are overwritten.\n%s Edit the Ansible variables instead.\n" % (
-        comment, MARKER, VERSION, what, comment)
+    return "# %s %s (%s). Local edits are overwritten.\n# Edit the Ansible variables instead.\n" % (
+        MARKER, VERSION, what)
 
 
 def has_marker(text):
@@ -178,6 +176,16 @@ def check_parent(path):
                                    walked, errno.ENOTDIR, "parent_not_dir")
 
 
+def _lstat(path):
+    """os.lstat of ``path``, None when nothing is there, ManagedFileError on another failure."""
+    try:
+        return os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise _error("inspect", path, exc)
+
+
 def file_state(path):
     """What is at ``path`` now, without following a symlink there.
 
@@ -185,12 +193,9 @@ def file_state(path):
     file), ``mode`` (permission bits), ``uid``, ``gid``, ``kind`` (``file``,
     ``symlink``, ``dir`` or ``other``).
     """
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
+    st = _lstat(path)
+    if st is None:
         return None
-    except OSError as exc:
-        raise _error("inspect", path, exc)
     if stat.S_ISLNK(st.st_mode):
         kind = "symlink"
     elif stat.S_ISREG(st.st_mode):
@@ -540,12 +545,9 @@ def remove(path):
     Returns True when a file was removed, False when nothing was there.
     """
     check_path(path)
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
+    st = _lstat(path)
+    if st is None:
         return False
-    except OSError as exc:
-        raise _error("inspect", path, exc)
     if not stat.S_ISREG(st.st_mode):
         raise ManagedFileError("refusing to remove %s: it is not a regular file" % path, path, errno.EEXIST)
     try:

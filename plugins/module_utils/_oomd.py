@@ -22,7 +22,7 @@ import os
 import re
 import stat
 
-from ansible_collections.sre.oom.plugins.module_utils import _managed, _systemd
+from ansible_collections.sre.oom.plugins.module_utils import _managed, _systemd, _values
 
 DEFAULT_PATH = "/etc/systemd/oomd.conf.d/60-sre-oom.conf"
 MAIN_CONFS = (
@@ -74,11 +74,6 @@ _MAX_DURATION_USEC = 10 * 365 * 86400 * 10 ** 6  # ten years: anything longer is
 
 class OomdError(Exception):
     """A problem a person can act on; the message says what and what was expected."""
-
-
-def _show(value):
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
 
 
 # --- values ---------------------------------------------------------------------------
@@ -141,15 +136,15 @@ def coerce(option, key, value):
         if n is None:
             raise OomdError(
                 "%s must be a percentage from 0%% to 100%% such as \"60%%\" (or permille \"600\u2030\", "
-                "permyriad \"6000\u2031\"), got %s (%s)" % (option, _show(value), type(value).__name__))
+                "permyriad \"6000\u2031\"), got %s (%s)" % (option, _values.show(value), type(value).__name__))
         return value.strip()
     usec = parse_duration(value)
     if usec is None:
         raise OomdError(
             "%s must be a systemd time span such as \"30s\", \"1min 30s\" or a number of seconds, "
-            "got %s (%s)" % (option, _show(value), type(value).__name__))
+            "got %s (%s)" % (option, _values.show(value), type(value).__name__))
     if 0 < usec < 10 ** 6:
-        raise OomdError("%s must be 0 (systemd's default, 30s) or at least 1s, got %s" % (option, _show(value)))
+        raise OomdError("%s must be 0 (systemd's default, 30s) or at least 1s, got %s" % (option, _values.show(value)))
     return format_duration(usec) if isinstance(value, int) else value.strip(" \t")
 
 

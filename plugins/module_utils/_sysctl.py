@@ -17,7 +17,7 @@ import fnmatch
 import os
 import re
 
-from ansible_collections.sre.oom.plugins.module_utils import _managed
+from ansible_collections.sre.oom.plugins.module_utils import _managed, _values
 
 # The directories systemd-sysctl and `sysctl --system` read, highest priority
 # first: for files of the same basename, the one in the earlier directory wins.
@@ -46,7 +46,6 @@ OPTION_TO_KEY = {o[0]: o[1] for o in OPTIONS}
 KEY_ORDER = tuple(o[1] for o in OPTIONS)
 
 # Full matches only (\Z, never $, which also matches before a trailing newline).
-_INT_RE = re.compile(r"[+-]?[0-9]{1,20}\Z")
 # What a path may not contain: control characters (a newline in a file name, NUL).
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 _TRUE = ("yes", "on", "1", "true", "y", "t")
@@ -82,14 +81,10 @@ def coerce_int(option, value, rule):
     ``panic_on_oom: true`` is almost certainly a mistake, not a request for 1.
     Floats (``10.0``, ``1e3``), ``inf``/``nan`` and anything else are refused too.
     """
-    if isinstance(value, bool) or value is None:
-        ok = False
-    elif isinstance(value, int):
-        ok = True
-    elif isinstance(value, str) and _INT_RE.match(value.strip(" \t")):
-        value, ok = int(value.strip(" \t")), True
-    else:
-        ok = False
+    num = _values.integer(value)
+    ok = num is not None
+    if ok:
+        value = num
     if ok and "choices" in rule and value not in rule["choices"]:
         ok = False
     if ok and "min" in rule and not rule["min"] <= value <= rule["max"]:
@@ -102,14 +97,8 @@ def coerce_int(option, value, rule):
         else:
             expected = "an integer"
         raise SysctlError("%s must be %s, got %s (%s)" % (
-            option, expected, _show(value), type(value).__name__))
+            option, expected, _values.show(value), type(value).__name__))
     return value
-
-
-def _show(value):
-    """repr() of a bad value, cut short so a huge input makes a short message."""
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def coerce_bool(option, value):
@@ -120,7 +109,7 @@ def coerce_bool(option, value):
         return 1 if value.strip().lower() in _TRUE else 0
     if isinstance(value, int) and value in (0, 1):
         return value
-    raise SysctlError("%s must be a boolean (true/false), got %s" % (option, _show(value)))
+    raise SysctlError("%s must be a boolean (true/false), got %s" % (option, _values.show(value)))
 
 
 def desired_from_params(params):
@@ -145,15 +134,15 @@ def validate_path(path, option="path", reader="systemd-sysctl and sysctl --syste
     caller refuses a directory there (refuse_directory).
     """
     if not isinstance(path, str) or not path or not path.startswith("/"):
-        raise SysctlError("%s must be an absolute path ending in .conf, got %s" % (option, _show(path)))
+        raise SysctlError("%s must be an absolute path ending in .conf, got %s" % (option, _values.show(path)))
     if _CONTROL_RE.search(path):
         raise SysctlError("%s must not contain control characters (newline, tab, NUL), got %s" % (
-            option, _show(path)))
+            option, _values.show(path)))
     parts = path.split("/")
     if ".." in parts or "." in parts:
-        raise SysctlError("%s must not contain '.' or '..' components, got %s" % (option, _show(path)))
+        raise SysctlError("%s must not contain '.' or '..' components, got %s" % (option, _values.show(path)))
     if not path.endswith(".conf") or os.path.basename(path) == ".conf":
-        raise SysctlError("%s must end in .conf (%s read only *.conf), got %s" % (option, reader, _show(path)))
+        raise SysctlError("%s must end in .conf (%s read only *.conf), got %s" % (option, reader, _values.show(path)))
     try:
         _managed.check_path(path)
     except _managed.ManagedFileError as e:
@@ -217,7 +206,7 @@ def values_equal(a, b):
     if len(sa) != len(sb):
         return False
     for x, y in zip(sa, sb):
-        if _INT_RE.match(x) and _INT_RE.match(y):
+        if _values.INT_RE.match(x) and _values.INT_RE.match(y):
             if int(x) != int(y):
                 return False
         elif x != y:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import collections
 import re
 
-from ansible_collections.sre.oom.plugins.module_utils import _systemd
+from ansible_collections.sre.oom.plugins.module_utils import _systemd, _values
 
 DROPIN_RE = re.compile(r"[A-Za-z0-9_.@-]+\.conf")
 DROPIN_MAX_BYTES = 255
@@ -44,8 +44,6 @@ LIMIT = "managed_oom_memory_pressure_limit"
 # percents only (renamed in 248, which also added ManagedOOMPreference=).
 LEGACY_LIMIT_KEY = "ManagedOOMMemoryPressureLimitPercent"
 LEGACY_LIMIT_BEFORE = 248
-
-_INT_RE = re.compile(r"[+-]?[0-9]{1,5}")
 
 
 def common_argument_spec():
@@ -89,11 +87,8 @@ def strict_int(value, what, low, high):
     """An int from an int or a decimal string; booleans and anything else refused."""
     if isinstance(value, bool):
         raise UnitsError("%s must be an integer from %d to %d, not a boolean (%r)" % (what, low, high, value))
-    if isinstance(value, int):
-        num = value
-    elif isinstance(value, str) and _INT_RE.fullmatch(value):
-        num = int(value)
-    else:
+    num = _values.integer(value)
+    if num is None:
         raise UnitsError("%s must be an integer from %d to %d, got %r" % (what, low, high, value))
     if not low <= num <= high:
         raise UnitsError("%s must be between %d and %d, got %d" % (what, low, high, num))

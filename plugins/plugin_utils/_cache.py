@@ -59,6 +59,17 @@ def _untag(obj):
     return obj
 
 
+def _loads(text, not_json):
+    """json.loads with ansible's tags undone; ValueError(``not_json`` % reason) when it is not JSON."""
+    hook = _untag if '"__ansible_' in text else None
+    try:
+        return json.loads(text, object_hook=hook)
+    except RecursionError:
+        raise ValueError('JSON nested too deeply') from None
+    except ValueError as e:
+        raise ValueError(not_json % (e,)) from None
+
+
 def decode(data):
     """Bytes of one cache entry -> the host's facts (a dict). Raises ValueError."""
     if len(data) > MAX_ENTRY:
@@ -68,24 +79,12 @@ def decode(data):
         text = data.decode('utf-8')
     except UnicodeDecodeError as e:
         raise ValueError('not UTF-8 (byte %d)' % e.start) from None
-    hook = _untag if '"__ansible_' in text else None
-    try:
-        value = json.loads(text, object_hook=hook)
-    except RecursionError:
-        raise ValueError('JSON nested too deeply') from None
-    except ValueError as e:
-        raise ValueError('not JSON (%s)' % e) from None
+    value = _loads(text, 'not JSON (%s)')
     if isinstance(value, dict) and len(value) == 1 and PAYLOAD in value:
         payload = value[PAYLOAD]
         if not isinstance(payload, str):
             raise ValueError('%s is a %s, not a string' % (PAYLOAD, type(payload).__name__))
-        hook = _untag if '"__ansible_' in payload else None
-        try:
-            value = json.loads(payload, object_hook=hook)
-        except RecursionError:
-            raise ValueError('JSON nested too deeply') from None
-        except ValueError as e:
-            raise ValueError('%s is not JSON (%s)' % (PAYLOAD, e)) from None
+        value = _loads(payload, PAYLOAD + ' is not JSON (%s)')
     if not isinstance(value, dict):
         raise ValueError('holds a JSON %s, not an object of facts' % _json_type(value))
     return value

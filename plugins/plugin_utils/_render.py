@@ -26,6 +26,7 @@ import shutil
 import tempfile
 import uuid
 
+from ansible_collections.sre.oom.plugins.module_utils._oom import since as _since
 from ansible_collections.sre.oom.plugins.plugin_utils import _escape
 from ansible_collections.sre.oom.plugins.plugin_utils import _report
 
@@ -192,11 +193,11 @@ def val(x):
 
 
 def window_text(since):
-    m = _report._REL.match(since.strip()) if isinstance(since, str) else None
-    if m and since.strip().startswith('-'):
-        n = int(m.group(1))
-        name = {'s': 'second', 'm': 'minute', 'h': 'hour', 'd': 'day', 'w': 'week'}[m.group(2)]
-        return 'the last %d %s%s' % (n, name, '' if n == 1 else 's')
+    parts = _since.ago_parts(since.strip()) if isinstance(since, str) else None
+    if parts is not None:
+        n, unit = parts
+        n = str(int(n)) if n.isdigit() else n
+        return 'the last %s %s%s' % (n, _since.UNIT_NAMES[unit], '' if n == '1' else 's')
     if since == 'boot':
         return "each host's current boot"
     if since == 'all':
@@ -280,8 +281,8 @@ def _template():
     return env.from_string(source)
 
 
-def html(report, view, limits=None):
-    lim = dict(LIMITS, **(limits or {}))
+def html(report, view):
+    lim = LIMITS
     v = dict(view, hosts=report['hosts'])
     tl = timeline(v)
     findings = {}
@@ -318,8 +319,8 @@ def _row(cells):
     return '| ' + ' | '.join(cells) + ' |'
 
 
-def markdown(report, view, limits=None):
-    lim = dict(LIMITS, **(limits or {}))
+def markdown(report, view):
+    lim = LIMITS
     md = _escape.md
     s = report['summary']
     out = ['# OOM report: %s kill%s on %d of %d host%s' % (

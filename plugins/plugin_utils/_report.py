@@ -21,9 +21,9 @@ from __future__ import annotations
 import array
 import datetime as dt
 import heapq
-import re
 
 from ansible_collections.sre.oom.plugins.module_utils import _sysctl
+from ansible_collections.sre.oom.plugins.module_utils._oom import since as _since
 
 SCHEMA = 'sre.oom.report/1'
 SYSCTLS = ('panic_on_oom', 'panic', 'overcommit_memory', 'overcommit_ratio',
@@ -34,13 +34,6 @@ KILLERS = ('kernel', 'systemd-oomd', 'earlyoom')
 LONG_STRING = 1024      # longer strings from a host are flagged (and shortened on pages)
 
 _UTC = dt.timezone.utc
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=_UTC)
-_EPOCH_NAIVE = dt.datetime(1970, 1, 1)
-_ISO = re.compile(r'^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?'
-                  r'\s*(Z|[+-]\d{2}:?\d{2})?$')
-_REL = re.compile(r'^-?\s*(\d+)\s*([smhdw])$')
-_DAYS = {}
-_UNITS = {'s': 1, 'm': 60, 'h': 3600, 'd': 86400, 'w': 604800}
 
 
 class _Problems(list):
@@ -55,43 +48,15 @@ def parse_time(value):
     """An ISO 8601 time (UTC unless it has an offset) -> seconds since the epoch.
 
     Returns None for anything that is not a real time after 1970 (year 0000,
-    month 13, hour 25, a number, garbage).
+    month 13, hour 25, a number, garbage). The rule is `since.iso_time`'s.
     """
     if not isinstance(value, str) or len(value) > 64:
         return None
-    # Fast path for the form sre.oom.oom_facts writes (2026-11-30T10:00:00[.ffffff]Z):
-    # the C parser, checked to be naive UTC; anything else takes the regex below.
-    if len(value) >= 20 and value[-1] == 'Z' and value[10] == 'T' and value[4] == '-':
-        try:
-            t = dt.datetime.fromisoformat(value[:-1])
-        except ValueError:
-            t = None
-        if t is not None and t.tzinfo is None:
-            secs = (t - _EPOCH_NAIVE).total_seconds()
-            return secs if secs >= 0 else None
-    m = _ISO.match(value.strip())
-    if not m:
+    try:
+        secs = _since.iso_time(value.strip())
+    except ValueError:
         return None
-    y, mo, d, hh, mi, ss, frac, off = m.groups()
-    day = _DAYS.get((y, mo, d))
-    if day is None:
-        try:
-            day = (dt.datetime(int(y), int(mo), int(d), tzinfo=_UTC) - _EPOCH).total_seconds()
-        except ValueError:
-            return None
-        if len(_DAYS) < 100000:
-            _DAYS[(y, mo, d)] = day
-    h, mn, sec = int(hh or 0), int(mi or 0), int(ss or 0)
-    if h > 23 or mn > 59 or sec > 60:
-        return None
-    secs = day + h * 3600 + mn * 60 + sec
-    if frac:
-        secs += int(frac) / 10 ** len(frac)
-    if off and off != 'Z':
-        sign = -1 if off[0] == '-' else 1
-        digits = off[1:].replace(':', '')
-        secs -= sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
-    return secs if secs >= 0 else None
+    return secs if secs is not None and secs >= 0 else None
 
 
 def iso(secs):
@@ -100,7 +65,10 @@ def iso(secs):
 
 
 def duration(value):
-    """`1d`, `12h`, `90m`, `3600` (seconds) or an int -> seconds; None when invalid."""
+    """`1d`, `12h`, `90m`, `3600` (seconds) or an int -> seconds; None when invalid.
+
+    The rule of a span is `since.span`'s (units s, sec, m, min, h, d, w).
+    """
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -109,9 +77,7 @@ def duration(value):
         text = value.strip()
         if text.isdigit():
             return int(text)
-        m = _REL.match(text)
-        if m and not text.startswith('-'):
-            return int(m.group(1)) * _UNITS[m.group(2)]
+        return _since.span(text)
     return None
 
 
@@ -456,10 +422,10 @@ def window(since, now, oldest, newest):
     """(start, end) in seconds: from `since` when it is a time, else the oldest kill."""
     start = None
     s = since if isinstance(since, str) else ''
-    m = _REL.match(s.strip())
-    if m and s.strip().startswith('-'):
-        start = now - int(m.group(1)) * _UNITS[m.group(2)]
-    elif parse_time(s) is not None:
+    back = _since.ago(s.strip())
+    if back is not None:
+        start = now - back
+    else:
         start = parse_time(s)
     if start is None:
         start = oldest if oldest is not None else now - 86400

@@ -22,7 +22,6 @@ import os
 import pytest
 
 from ansible_collections.sre.oom.plugins.module_utils._oom import cgroup, formats, kernel, scanner
-from ansible_collections.sre.oom.plugins.module_utils._oom.since import parse_since
 
 try:
     from hypothesis import given, settings, HealthCheck, strategies as st
@@ -47,7 +46,6 @@ class L(object):
     KINDS = kernel.KINDS
     OomLogParser = scanner.OomLogParser
     EventCollector = scanner.EventCollector
-    parse_since = staticmethod(parse_since)
 
     @staticmethod
     def parse_lines(lines, **kwargs):
@@ -503,31 +501,7 @@ def test_cgroup_paths(rid, path, unit, cid, pod):
 
 
 # ---------------------------------------------------------------------------
-# 7. since, dedupe, max_events
-
-SINCE_ROWS = [
-    ("boot", "boot", ("boot", 1000.0)),
-    ("all", "all", ("all", None)),
-    ("hours", "-24h", ("time", REF - 86400)),
-    ("minutes", "-30m", ("time", REF - 1800)),
-    ("days", "-7d", ("time", REF - 7 * 86400)),
-    ("weeks", "-2w", ("time", REF - 14 * 86400)),
-    ("iso-z", "2026-11-28T17:00:00Z", ("time", calendar.timegm((2026, 11, 28, 17, 0, 0, 0, 0, 0)))),
-    ("iso-offset", "2026-11-28T19:00:00+02:00", ("time", calendar.timegm((2026, 11, 28, 17, 0, 0, 0, 0, 0)))),
-    ("iso-date-local", "2026-11-28", ("time", calendar.timegm((2026, 11, 28, 0, 0, 0, 0, 0, 0)))),
-]
-
-
-@pytest.mark.parametrize("rid,value,expected", SINCE_ROWS, ids=[r[0] for r in SINCE_ROWS])
-def test_since(rid, value, expected):
-    assert L.parse_since(value, REF, boot_time=1000.0, utc_offset=0) == expected
-
-
-@pytest.mark.parametrize("value", ["yesterday", "-3y", "2026-13-01", "+5h", "24h"])
-def test_since_rejects(value):
-    with pytest.raises(ValueError, match="since"):
-        L.parse_since(value, REF)
-
+# 7. dedupe, max_events (since: tests/unit/plugins/module_utils/_oom/test_since.py)
 
 def _collect(sources, **kw):
     coll = L.EventCollector(**kw)

@@ -37,14 +37,14 @@ def test_validate_entries_normalises_and_keeps_order():
      "units[0] (a.service): oom_score_adj must be an integer from -1000 to 1000, not a boolean (False)"),
     ({"name": "a", "oom_score_adj": 1.5},
      "units[0] (a.service): oom_score_adj must be an integer from -1000 to 1000, got 1.5"),
-    ({"name": "a", "oom_score_adj": " 1"},
-     "units[0] (a.service): oom_score_adj must be an integer from -1000 to 1000, got ' 1'"),
+    ({"name": "a", "oom_score_adj": "0x10"},
+     "units[0] (a.service): oom_score_adj must be an integer from -1000 to 1000, got '0x10'"),
     ({"name": "a", "managed_oom_preference": "never"},
      "units[0] (a.service): managed_oom_preference must be one of none, avoid, omit, got 'never'"),
     ({"name": "a", "state": "gone", "oom_score_adj": 1},
      "units[0] (a.service): state must be present or absent, got 'gone'"),
     ({"name": "a.slice", "oom_policy": "kill"}, "units[0] (a.slice): oom_policy applies to .service units only"),
-], ids=["bool-false", "float", "space", "choice", "state", "policy-on-slice"])
+], ids=["bool-false", "float", "hex", "choice", "state", "policy-on-slice"])
 def test_validate_entries_refuses(entry, msg):
     with pytest.raises(_unit_spec.UnitsError) as e:
         _unit_spec.validate_entries([entry])

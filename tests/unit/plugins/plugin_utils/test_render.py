@@ -115,9 +115,10 @@ def test_html_long_strings_are_shortened():
 def test_html_caps_the_kills_and_says_so():
     evs = [event('2026-11-%02dT%02d:00:00Z' % (20 + i // 24, i % 24)) for i in range(240)]
     rep, view = build({'a%d' % n: facts(evs) for n in range(3)})
-    page = _render.html(rep, view, limits={'html_events': 100})
-    assert events_table(page).count('<td class="t">2026-11-') == 100
-    assert '620 more not shown: the page lists the 100 most recent of 720' in page
+    assert _render.LIMITS['html_events'] == 500
+    page = _render.html(rep, view)
+    assert events_table(page).count('<td class="t">2026-11-') == 500
+    assert '220 more not shown: the page lists the 500 most recent of 720' in page
 
 
 def test_html_stale_and_missed_are_shown():
@@ -280,3 +281,12 @@ def test_units_wrap_at_separators_not_inside_words():
     assert 'overflow-wrap: anywhere' not in page.split('td.prob')[0]     # only problems may break anywhere
     assert str(_render.soft(HOSTILE)).count('<script') == 0
     assert _render.soft('a/b<c>') == 'a/<wbr>b&lt;c&gt;'
+
+
+@pytest.mark.parametrize('since, text', [
+    ('-24h', 'the last 24 hours'), ('-1d', 'the last 1 day'), ('- 90 min', 'the last 90 minutes'),
+    ('-1.5h', 'the last 1.5 hours'), ('-007d', 'the last 7 days'), ('boot', "each host's current boot"),
+    ('2026-11-28T17:00:00Z', 'since 2026-11-28T17:00:00Z'), ('-3y', 'since -3y'),
+], ids=['hours', 'one-day', 'min', 'fraction', 'leading-zeros', 'boot', 'iso', 'unknown-unit'])
+def test_window_text_reads_since_with_the_one_rule(since, text):
+    assert _render.window_text(since) == text
