@@ -38,6 +38,10 @@ LIMITS = {
     'victim_hosts': 200,        # hosts in "next likely victims"
     'victims_per_host': 5,
     'md_hosts': 50,             # rows per host table in report.md
+    'subtree_rows': 200,        # rows in "kills per unit, slice, container and pod"
+    'domain_hosts': 100,        # hosts in "next victims per OOM domain"
+    'domains_per_host': 4,
+    'pressure_hosts': 100,      # hosts in "memory pressure"
 }
 SHORT = 200                     # characters of a host string shown on a page
 RECENT = 3600                   # seconds: kills this recent are marked on the timeline
@@ -221,6 +225,69 @@ def missed_text(h):
     return num(h['missed_kills']) if h['missed_kills'] is not None else 'unknown'
 
 
+# --------------------------------------------------------------- counters, victims, pressure
+
+def subtree_rows(hosts, limit):
+    """(host name, subtree row) of every host, the most kills the log lost first, then the most kills."""
+    rows = [(h['name'], r) for h in hosts for r in h.get('kill_subtrees') or ()]
+
+    def order(item):
+        r = item[1]
+        return (-(r['unattributed'] or 0), -max(r['counter_kills'] or 0, r['log_kills'] or 0),
+                -(r['userspace_kills'] or 0), item[0], r['name'] or '')
+    return sorted(rows, key=order)[:limit], len(rows)
+
+
+def attribution_text(h):
+    """`3 attributed, 2 not`, or '' when the host's facts do not say."""
+    a, u = h.get('kills_attributed'), h.get('kills_unattributed')
+    if a is None and u is None:
+        return ''
+    return '%s attributed, %s not' % (num(a), num(u))
+
+
+def lost_text(r):
+    """What the log lost of one subtree's kills."""
+    if r['unattributed'] is None:
+        return 'unknown (no counter)'
+    return num(r['unattributed']) + ('' if r['counter_complete'] is not False else ' (v1: existing cgroups only)')
+
+
+def domain_text(d):
+    """`global` or the cgroup path, with its limit."""
+    if d['domain'] == 'global':
+        return 'global (whole machine%s)' % (', %s' % kb(d['total_kb']) if d['total_kb'] is not None else '')
+    return '%s (limit %s)' % (short(d['domain']), kb(d['limit_kb']))
+
+
+def domain_rows(hosts, domains, candidates):
+    """The table of next victims per domain: one row per candidate (or per domain
+    without one), with the rowspans of the host and domain cells on the first."""
+    out = []
+    for h in hosts:
+        first = len(out)
+        for d in h['victim_domains'][:domains]:
+            cands = d['candidates'][:candidates] or [None]
+            for i, c in enumerate(cands):
+                out.append({'host': h['name'], 'host_span': 0, 'domain': d,
+                            'domain_span': len(cands) if i == 0 else 0, 'candidate': c})
+        if len(out) > first:
+            out[first]['host_span'] = len(out) - first
+    return out
+
+
+def pct(v):
+    return '—' if v is None else '%.1f%%' % v
+
+
+def pressure_state(u):
+    if u['over_limit']:
+        return 'over its limit'
+    if u['over_limit'] is False:
+        return 'below its limit'
+    return 'swap only' if u['swap_kill'] and not u['pressure_kill'] else 'unknown'
+
+
 # --------------------------------------------------------------- shared view
 
 def kill_rows(report, view, limit):
@@ -276,7 +343,8 @@ def _template():
         'where': where, 'invoker': invoker, 'victim': victim, 'victim_pid': victim_pid, 'rss': rss,
         'event_time': event_time, 'killer': killer, 'kind': kind, 'why': why, 'overcommit': overcommit,
         'window_text': window_text, 'age': age, 'missed_text': missed_text, 'status_text': STATUS,
-        'flag_labels': FLAG_LABELS, 'd': _d,
+        'flag_labels': FLAG_LABELS, 'd': _d, 'attribution_text': attribution_text, 'lost_text': lost_text,
+        'domain_text': domain_text, 'pct': pct, 'pressure_state': pressure_state,
     })
     return env.from_string(source)
 
@@ -296,8 +364,20 @@ def html(report, view):
     victim_hosts = [h for h in (view['kill_hosts'] + [h for h in view['flagged'] if not h['kills']]
                                 + sorted((h for h in view['ok'] if not h['kills'] and not h['flags']),
                                          key=lambda h: h['name'])) if h['next_victims']]
+    subtrees, subtrees_total = subtree_rows(view['ok'], lim['subtree_rows'])
+    listed = view['kill_hosts'] + [h for h in view['ok'] if not h['kills']]
+    domain_hosts = [h for h in listed if h.get('victim_domains')]
+    pressure_hosts = sorted((h for h in view['ok'] if h.get('memory_pressure') or h.get('unit_pressure')),
+                            key=lambda h: (-sum(1 for u in h['unit_pressure'] if u['over_limit']),
+                                           -((h['memory_pressure'] or {}).get('full_avg10') or 0), h['name']))
     ctx = {
         'r': report, 's': report['summary'], 'v': v, 'lim': lim, 'tl': tl,
+        'subtrees': subtrees, 'subtrees_total': subtrees_total,
+        'attr_hosts': [h for h in view['ok'] if h.get('kills_unattributed') is not None],
+        'domain_hosts': domain_hosts[:lim['domain_hosts']], 'domain_hosts_total': len(domain_hosts),
+        'domain_rows': domain_rows(domain_hosts[:lim['domain_hosts']], lim['domains_per_host'],
+                                   lim['victims_per_host']),
+        'pressure_hosts': pressure_hosts[:lim['pressure_hosts']], 'pressure_hosts_total': len(pressure_hosts),
         'rows': kill_rows(report, view, lim['html_events']),
         'bars': view['kill_hosts'][:lim['chart_hosts']],
         'top': view['kill_hosts'][:lim['top_hosts']],
@@ -379,6 +459,48 @@ def markdown(report, view):
                 num(s['events_listed'] - len(rows)), num(len(rows)), num(s['events_listed']))]
     else:
         out.append('No OOM kills listed in the window.')
+    subtrees, total = subtree_rows(view['ok'], lim['md_hosts'])
+    if subtrees:
+        out += ['', '## Kills per unit, slice, container and pod', '',
+                'This boot: the kills in the log beside the kernel\'s cgroup counter; unattributed kernel kills '
+                '(root cgroup, or lost from the log): %s on %s hosts.' % (
+                    num(s.get('unattributed_kills')), num(s.get('hosts_unattributed_kills'))), '']
+        out.append(_row(['Host', 'Kind', 'Unit / container', 'Kills in the log', 'By systemd-oomd / earlyoom',
+                         'Kernel counter', 'Lost by the log']))
+        out.append('|---|---|---|---:|---:|---:|---:|')
+        for hn, r in subtrees:
+            out.append(_row([md(hn), md(r['kind']), md(short(r['name'] or r['cgroup'] or '?')), num(r['log_kills']),
+                             num(r['userspace_kills']), num(r['counter_kills']), md(lost_text(r))]))
+        if total > len(subtrees):
+            out += ['', '%s more not shown; report.json has each host\'s first ones.' % num(total - len(subtrees))]
+    listed = [h for h in view['kill_hosts'] + [h for h in view['ok'] if not h['kills']] if h.get('victim_domains')]
+    if listed:
+        out += ['', '## Next victims per OOM domain', '',
+                'As the kernel ranks them inside each domain (the whole machine, each memory cgroup with a limit).', '',
+                _row(['Host', 'OOM domain', 'Process', 'PID', 'Points', 'oom_score_adj', 'RSS', 'Unit']),
+                '|---|---|---|---:|---:|---:|---:|---|']
+        for row in domain_rows(listed[:lim['md_hosts']], lim['domains_per_host'], lim['victims_per_host']):
+            c = row['candidate'] or {}
+            out.append(_row([md(row['host']), md(domain_text(row['domain'])),
+                             md(short(c.get('comm') or ('?' if c else 'no eligible process'), 64)),
+                             md(val(c.get('pid'))), num(c.get('points')), md(val(c.get('oom_score_adj'))),
+                             md(kb(c.get('rss_kb')) if c else '—'), md(short(c.get('unit') or '—'))]))
+        if len(listed) > lim['md_hosts']:
+            out += ['', '%s more hosts not shown; all are in report.json.' % num(len(listed) - lim['md_hosts'])]
+    phosts = [h for h in view['ok'] if h.get('memory_pressure') or h.get('unit_pressure')]
+    if phosts:
+        out += ['', '## Memory pressure', '', 'PSI avg10; units and slices under systemd-oomd beside their limit.', '',
+                _row(['Host', 'Host some', 'Host full', 'Managed unit', 'Unit full', 'Limit', 'State']),
+                '|---|---:|---:|---|---:|---:|---|']
+        for h in phosts[:lim['md_hosts']]:
+            mp = h['memory_pressure'] or {}
+            for u in h['unit_pressure'] or [None]:
+                u = u or {}
+                out.append(_row([md(h['name']), pct(mp.get('some_avg10')), pct(mp.get('full_avg10')),
+                                 md(short(u.get('unit') or u.get('cgroup') or '—')), pct(u.get('full_avg10')),
+                                 pct(u.get('limit_percent')), md(pressure_state(u)) if u else '—']))
+        if len(phosts) > lim['md_hosts']:
+            out += ['', '%s more hosts not shown; all are in report.json.' % num(len(phosts) - lim['md_hosts'])]
     out += ['', '## OOM policies', '']
     if view['policies']:
         out.append(_row(['Hosts', 'vm.panic_on_oom', 'kernel.panic', 'Overcommit', 'Kill allocating task',
@@ -468,6 +590,21 @@ def prom(host, since, now):
             ('oom_dump_tasks', 'sre_oom_dump_tasks', 'vm.oom_dump_tasks.')):
         if host['sysctl'][key] is not None:
             metric(name, 'gauge', help_, [((), host['sysctl'][key])])
+    if host.get('kills_unattributed') is not None:
+        metric('sre_oom_unattributed_kills', 'gauge',
+               'Kernel OOM kills since boot not attributed to a unit, slice, container or pod '
+               '(in the root cgroup, or lost from the log).', [((), host['kills_unattributed'])])
+    mp = host.get('memory_pressure') or {}
+    psi = [((('kind', k),), mp['%s_avg10' % k]) for k in ('some', 'full') if mp.get('%s_avg10' % k) is not None]
+    if psi:
+        out.append('# HELP sre_oom_memory_pressure_avg10_percent Memory pressure of the host (PSI avg10, percent).')
+        out.append('# TYPE sre_oom_memory_pressure_avg10_percent gauge')
+        for labels, value in psi:
+            out.append('sre_oom_memory_pressure_avg10_percent{kind="%s"} %s' % (labels[0][1], repr(float(value))))
+    metric('sre_oom_unit_pressure_over_limit', 'gauge',
+           '1 when the unit\'s memory pressure is above its ManagedOOMMemoryPressureLimit= (systemd-oomd).',
+           [((('unit', u['unit'] or u['cgroup'] or ''),), 1 if u['over_limit'] else 0)
+            for u in host.get('unit_pressure') or () if u['over_limit'] is not None])
     metric('sre_oom_protected_processes', 'gauge', 'Processes exempt from the OOM killer (oom_score_adj -1000).',
            [((), host.get('protected_processes', 0))])
     ids = {f['id'] for f in host['flags']}
