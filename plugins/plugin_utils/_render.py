@@ -253,11 +253,16 @@ def lost_text(r):
     return num(r['unattributed']) + ('' if r['counter_complete'] is not False else ' (v1: existing cgroups only)')
 
 
-def domain_text(d):
-    """`global` or the cgroup path, with its limit."""
+def domain_parts(d):
+    """(name, detail): `global` or the cgroup path; the memory it is out of."""
     if d['domain'] == 'global':
-        return 'global (whole machine%s)' % (', %s' % kb(d['total_kb']) if d['total_kb'] is not None else '')
-    return '%s (limit %s)' % (short(d['domain']), kb(d['limit_kb']))
+        return 'global', 'whole machine' + (', %s' % kb(d['total_kb']) if d['total_kb'] is not None else '')
+    return short(d['domain']), 'limit %s' % kb(d['limit_kb'])
+
+
+def domain_text(d):
+    """`global (whole machine, 24 GiB)` or `<cgroup path> (limit 256 MiB)`."""
+    return '%s (%s)' % domain_parts(d)
 
 
 def domain_rows(hosts, domains, candidates):
@@ -277,7 +282,8 @@ def domain_rows(hosts, domains, candidates):
 
 
 def pct(v):
-    return '—' if v is None else '%.1f%%' % v
+    """A percentage as PSI prints it (up to 2 decimals): 8.25 -> `8.25%`, 60.0 -> `60%`."""
+    return '—' if v is None else ('%.2f' % v).rstrip('0').rstrip('.') + '%'
 
 
 def pressure_state(u):
@@ -344,7 +350,7 @@ def _template():
         'event_time': event_time, 'killer': killer, 'kind': kind, 'why': why, 'overcommit': overcommit,
         'window_text': window_text, 'age': age, 'missed_text': missed_text, 'status_text': STATUS,
         'flag_labels': FLAG_LABELS, 'd': _d, 'attribution_text': attribution_text, 'lost_text': lost_text,
-        'domain_text': domain_text, 'pct': pct, 'pressure_state': pressure_state,
+        'domain_parts': domain_parts, 'pct': pct, 'pressure_state': pressure_state,
     })
     return env.from_string(source)
 

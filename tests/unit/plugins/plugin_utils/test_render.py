@@ -290,3 +290,87 @@ def test_units_wrap_at_separators_not_inside_words():
 ], ids=['hours', 'one-day', 'min', 'fraction', 'leading-zeros', 'boot', 'iso', 'unknown-unit'])
 def test_window_text_reads_since_with_the_one_rule(since, text):
     assert _render.window_text(since) == text
+
+
+# --------------------------------------------------------------- counters.subtrees, next_victims, pressure
+
+NEW_KEYS = {
+    'counters': {'oom_kill': 5, 'attributed': 3, 'unattributed': 2, 'subtree_count': 2, 'subtrees': [
+        {'kind': 'slice', 'name': 'system.slice', 'cgroup': '/system.slice', 'log_kills': 1, 'userspace_kills': 0,
+         'counter_kills': 3, 'counter_complete': True, 'unattributed': 2},
+        {'kind': 'unit', 'name': HOSTILE + '.service', 'cgroup': '/system.slice/x.service', 'log_kills': 2,
+         'userspace_kills': 1, 'counter_kills': None, 'counter_complete': None, 'unattributed': None}]},
+    'next_victims': [
+        {'domain': 'global', 'version': None, 'limit_kb': None, 'total_kb': 24683772, 'eligible': 42,
+         'candidates': [{'pid': 812, 'comm': 'java', 'points': 1380825, 'oom_score_adj': 0, 'rss_kb': 5523300,
+                         'swap_kb': 0, 'pgtables_kb': 11000, 'exiting': False, 'unit': 'app.service',
+                         'cgroup': '/system.slice/app.service', 'group': None}]},
+        {'domain': '/system.slice/hog.service', 'version': 2, 'limit_kb': 262144, 'total_kb': 262144,
+         'eligible': 2,
+         'candidates': [{'pid': 6999, 'comm': HOSTILE, 'points': 74044, 'oom_score_adj': 900, 'rss_kb': 61440,
+                         'swap_kb': 0, 'pgtables_kb': 176, 'exiting': False, 'unit': 'hog.service',
+                         'cgroup': '/system.slice/hog.service', 'group': {'cgroup': '/x', 'pids': [1, 2], 'count': 2}},
+                        {'pid': 7001, 'comm': 'helper', 'points': 1000, 'oom_score_adj': 950, 'rss_kb': 2048,
+                         'swap_kb': 0, 'pgtables_kb': 8, 'exiting': False, 'unit': 'hog.service',
+                         'cgroup': '/system.slice/hog.service', 'group': None}]}],
+    'pressure': {'memory': {'some': {'avg10': 12.5, 'avg60': 1.5, 'avg300': 0.2, 'total': 1},
+                            'full': {'avg10': 8.25, 'avg60': 0.75, 'avg300': 0.1, 'total': 1}},
+                 'units': [{'unit': 'batch.slice', 'cgroup': '/batch.slice', 'managed_oom_memory_pressure': 'kill',
+                            'managed_oom_swap': 'auto', 'managed_oom_memory_pressure_limit': '60%',
+                            'effective_limit': '60%', 'over_limit': True, 'oomd_candidates': [],
+                            'memory_pressure': {'some': {'avg10': 90.0}, 'full': {'avg10': 71.0}}}]},
+}
+
+
+def section(page, ident):
+    start = page.index('id="%s"' % ident)
+    return page[start:page.index('</table>', start)]
+
+
+def test_html_shows_subtrees_domains_and_pressure():
+    rep, view = build({'new-1': facts([event('2026-11-30T11:00:00Z')], **NEW_KEYS), 'old-1': facts()})
+    page = _render.html(rep, view)
+    sub = section(page, 'subtrees')
+    assert '2</b> on 1 of 1 host' in sub                     # unattributed on the host that says
+    rows = re.findall(r'<tr>(.*?)</tr>', section(page, 'subtrees-table'), re.S)[1:]
+    assert len(rows) == 2 and 'system.slice' in rows[0] and '<td class="n bad">2</td>' in rows[0]
+    assert 'unknown (no counter)' in rows[1] and '<script>' not in sub and '&lt;script&gt;' in sub
+    dom = section(page, 'domains-table')
+    assert dom.count('<tr>') == 1 + 3                         # header, global's one, the cgroup's two
+    assert 'whole machine, 23.5 GiB &middot; 42 eligible' in dom and 'limit 256 MiB' in dom and 'group of 2' in dom
+    assert '1,380,825' in dom and 'rowspan="3"' in dom and 'rowspan="2"' in dom
+    pr = section(page, 'pressure-table')
+    assert '12.5%' in pr and '8.25%' in pr and '71%' in pr and '60%' in pr and 'over its limit' in pr
+    assert 'old-1' not in dom and 'old-1' not in pr          # older facts: nothing to show there
+    assert '3 attributed, 2 not' in page
+
+
+def test_html_of_older_facts_has_none_of_the_new_sections():
+    rep, view = build({'old-1': facts([event('2026-11-30T11:00:00Z')]), 'old-2': facts()})
+    page = _render.html(rep, view)
+    for ident in ('subtrees', 'domains', 'pressure', 'attribution'):
+        assert 'id="%s' % ident not in page
+    assert 'id="victims"' in page and 'java' in page         # the machine-wide ranking, as before
+
+
+def test_markdown_and_prom_carry_the_new_facts():
+    rep, view = build({'new-1': facts([event('2026-11-30T11:00:00Z')], **NEW_KEYS), 'old-1': facts()})
+    md = _render.markdown(rep, view)
+    for title in ('## Kills per unit, slice, container and pod', '## Next victims per OOM domain',
+                  '## Memory pressure'):
+        assert md.count(title) == 1
+    assert '| new-1 | slice | system.slice | 1 | 0 | 3 | 2 |' in md
+    assert '| new-1 | batch.slice | ' not in md and '| new-1 | 12.5% | 8.25% | batch.slice | 71% | 60% | over its limit |' in md
+    assert '<script>' not in md
+    for line in md.splitlines():
+        if line.startswith('| new-1 | /system.slice/hog.service'):
+            assert line.count(' | ') == 7                     # 8 cells: the hostile comm kept the shape
+    new, old = rep['hosts']
+    text = _render.prom(new, '-7d', NOW)
+    assert 'sre_oom_unattributed_kills 2\n' in text
+    assert 'sre_oom_memory_pressure_avg10_percent{kind="full"} 8.25\n' in text
+    assert 'sre_oom_unit_pressure_over_limit{unit="batch.slice"} 1\n' in text
+    old_text = _render.prom(old, '-7d', NOW)
+    assert 'unattributed' not in old_text and 'pressure' not in old_text
+    old_md = _render.markdown(*build({'old-1': facts()}))
+    assert 'OOM domain' not in old_md and 'Memory pressure' not in old_md
