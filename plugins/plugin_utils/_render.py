@@ -228,12 +228,13 @@ def missed_text(h):
 # --------------------------------------------------------------- counters, victims, pressure
 
 def subtree_rows(hosts, limit):
-    """(host name, subtree row) of every host, the most kills the log lost first, then the most kills."""
+    """(host name, subtree row) of every host: the most kills the log lost first (unknown,
+    for want of a counter, above none lost), then the most kills."""
     rows = [(h['name'], r) for h in hosts for r in h.get('kill_subtrees') or ()]
 
     def order(item):
         r = item[1]
-        return (-(r['unattributed'] or 0), -max(r['counter_kills'] or 0, r['log_kills'] or 0),
+        return (-(r['unattributed'] if r['unattributed'] is not None else 0.5), -max(r['counter_kills'] or 0, r['log_kills'] or 0),
                 -(r['userspace_kills'] or 0), item[0], r['name'] or '')
     return sorted(rows, key=order)[:limit], len(rows)
 
@@ -603,10 +604,12 @@ def prom(host, since, now):
     mp = host.get('memory_pressure') or {}
     psi = [((('kind', k),), mp['%s_avg10' % k]) for k in ('some', 'full') if mp.get('%s_avg10' % k) is not None]
     if psi:
-        out.append('# HELP sre_oom_memory_pressure_avg10_percent Memory pressure of the host (PSI avg10, percent).')
-        out.append('# TYPE sre_oom_memory_pressure_avg10_percent gauge')
+        out.append('# HELP sre_oom_memory_pressure_percent Memory pressure of the host (PSI, percent of the '
+                   'last 10 s when tasks stalled on memory: some of them, or all at once).')
+        out.append('# TYPE sre_oom_memory_pressure_percent gauge')
         for labels, value in psi:
-            out.append('sre_oom_memory_pressure_avg10_percent{kind="%s"} %s' % (labels[0][1], repr(float(value))))
+            out.append('sre_oom_memory_pressure_percent{kind="%s",window="avg10"} %s'
+                       % (labels[0][1], repr(float(value))))
     metric('sre_oom_unit_pressure_over_limit', 'gauge',
            '1 when the unit\'s memory pressure is above its ManagedOOMMemoryPressureLimit= (systemd-oomd).',
            [((('unit', u['unit'] or u['cgroup'] or ''),), 1 if u['over_limit'] else 0)

@@ -56,10 +56,11 @@ def event(t, pid=4242, comm='hog', kind='memcg', unit='hog.service', rss_kb=(524
 
 
 def facts(events=(), panic_on_oom=0, panic=10, processes=None, protected=None, services=None,
-          source='kmsg', source_errors=None, event_count=None, oom_kill=None):
-    """ansible_facts.oom as sre.oom.oom_facts returns it."""
+          source='kmsg', source_errors=None, event_count=None, oom_kill=None, counters=None, **newer):
+    """ansible_facts.oom as sre.oom.oom_facts returns it; `counters` adds to its counters,
+    `newer` adds keys of later releases (next_victims, pressure)."""
     events = list(events)
-    return {
+    oom = {
         'sysctl': {'panic_on_oom': panic_on_oom, 'panic': panic, 'oom_kill_allocating_task': 0,
                    'oom_dump_tasks': 1, 'overcommit_memory': 0, 'overcommit_ratio': 50},
         'counters': {'oom_kill': len(events) if oom_kill is None else oom_kill},
@@ -77,6 +78,58 @@ def facts(events=(), panic_on_oom=0, panic=10, processes=None, protected=None, s
         'protected': protected or [],
         'services': services or [],
     }
+    oom['counters'].update(counters or {})
+    oom.update(newer)
+    return oom
+
+
+def candidate(pid, comm, points, adj, rss_kb, unit, group=None):
+    """One of next_victims' candidates."""
+    return {'pid': pid, 'comm': comm, 'points': points, 'oom_score_adj': adj, 'rss_kb': rss_kb, 'swap_kb': 0,
+            'pgtables_kb': 64, 'exiting': False, 'unit': unit, 'cgroup': '/system.slice/' + (unit or ''),
+            'group': group}
+
+
+def psi(some, full):
+    return {'some': {'avg10': some, 'avg60': some / 2, 'avg300': some / 4, 'total': 123456},
+            'full': {'avg10': full, 'avg60': full / 2, 'avg300': full / 4, 'total': 65432}}
+
+
+def web_counters():
+    """web-1's counters.subtrees and attribution (oom_facts with next_victims and pressure)."""
+    return {'parsed_since_boot': 3, 'attributed': 3, 'unattributed': 9, 'subtree_count': 3, 'subtrees': [
+        {'kind': 'slice', 'name': 'system.slice', 'cgroup': '/system.slice', 'log_kills': 2, 'userspace_kills': 0,
+         'counter_kills': 6, 'counter_complete': True, 'unattributed': 4},
+        {'kind': 'unit', 'name': HOSTILE + '.service', 'cgroup': '/system.slice/' + HOSTILE + '.service',
+         'log_kills': 1, 'userspace_kills': 0, 'counter_kills': None, 'counter_complete': None,
+         'unattributed': None},
+        {'kind': 'container', 'name': 'ab' * 32, 'cgroup': '/kubepods.slice/kubepods-burstable.slice/'
+         'kubepods-burstable-pod1b2c3d4e_5f60.slice/cri-containerd-' + 'ab' * 32 + '.scope',
+         'log_kills': 1, 'userspace_kills': 0, 'counter_kills': 1, 'counter_complete': True, 'unattributed': 0}]}
+
+
+def web_victims():
+    return [
+        {'domain': 'global', 'version': None, 'limit_kb': None, 'total_kb': 16777216, 'eligible': 212,
+         'candidates': [candidate(900, 'postgres', 524800, 0, 2097152, 'postgresql.service'),
+                        candidate(901, HOSTILE, 20480, 0, 40960, 'nginx.service')]},
+        {'domain': '/system.slice/batch.service', 'version': 2, 'limit_kb': 262144, 'total_kb': 262144,
+         'eligible': 3,
+         'candidates': [candidate(3101, 'batch-worker-with-a-long-name', 45000, 100, 61440, 'batch.service',
+                                  group={'cgroup': '/system.slice/batch.service', 'pids': [3101, 3102], 'count': 2}),
+                        candidate(3102, 'helper', 30000, 900, 8192, 'batch.service')]},
+    ]
+
+
+def web_pressure():
+    return {'memory': psi(12.5, 8.25), 'units': [
+        {'unit': 'batch.slice', 'cgroup': '/batch.slice', 'managed_oom_memory_pressure': 'kill',
+         'managed_oom_swap': 'auto', 'managed_oom_memory_pressure_limit': '60%', 'effective_limit': '60%',
+         'memory_pressure': psi(90.0, 71.0), 'over_limit': True, 'oomd_candidates': []},
+        {'unit': 'user@1000.service', 'cgroup': '/user.slice/user-1000.slice/user@1000.service',
+         'managed_oom_memory_pressure': 'kill', 'managed_oom_swap': 'kill',
+         'managed_oom_memory_pressure_limit': None, 'effective_limit': '60%',
+         'memory_pressure': psi(3.5, 1.25), 'over_limit': False, 'oomd_candidates': []}]}
 
 
 def _now():
@@ -101,7 +154,8 @@ def scenario_fleet():
                       container_id='ab' * 32, pod_uid='1b2c3d4e-5f60', invoker='kworker/u8:2'),
                 event(now - 1 * h, pid=103, comm='{{ 7*7 }} (weird)', unit='batch.service'),
             ],
-            panic_on_oom=1, panic=0, oom_kill=12),
+            panic_on_oom=1, panic=0, oom_kill=12,
+            counters=web_counters(), next_victims=web_victims(), pressure=web_pressure()),
         # panic_on_oom=2, a protected process that is the top memory user
         'db-1': facts(
             events=[event(now - 50 * h, pid=201, comm='pg_dump', unit='backup.service')],

@@ -155,6 +155,29 @@ def test_fleet_html_tables_and_charts(fleet):
     assert len(p.tables['victims'][1:]) == 8
 
 
+def test_fleet_html_subtrees_victims_per_domain_and_pressure(fleet):
+    p = page(fleet['dir'])
+    subtrees = p.tables['subtrees'][1:]
+    # the most kills the log lost first; web-1 only: the others' facts are older
+    assert [(r[0], r[1], r[3], r[5], r[6]) for r in subtrees] == [
+        ('web-1', 'slice', '2', '6', '4'), ('web-1', 'unit', '1', '—', 'unknown (no counter)'),
+        ('web-1', 'container', '1', '1', '0')]
+    assert subtrees[1][2] == HOSTILE + '.service'                       # text, not markup
+    assert 'Kernel kills since boot not attributed' in ''.join(p.text)
+    domains = p.tables['domains'][1:]
+    assert len(domains) == 4 and domains[0][0] == 'web-1'
+    assert domains[0][1].startswith('global') and domains[0][2] == 'postgres' and domains[0][4] == '524,800'
+    assert domains[1][0] == HOSTILE                                     # rowspans: host and domain cells once
+    assert domains[2][0] == '/system.slice/batch.servicelimit 256 MiB · 3 eligible'
+    assert domains[2][1].startswith('batch-worker-with-a-long-name') and 'group of 2' in domains[2][1]
+    pressure = p.tables['pressure'][1:]
+    assert pressure[0][:7] == ['web-1', '12.5%', '8.25%', 'batch.slice', '71%', '60%', 'over its limit']
+    assert pressure[1] == ['user@1000.service', '1.25%', '60%', 'below its limit']
+    hosts = {r[0]: r for r in p.tables['hosts'][1:]}
+    assert hosts['web-1'][3].endswith('3 attributed, 9 not') and hosts['db-1'][3] == 'unknown'
+    assert 'db-1' not in {r[0] for r in domains} and len(p.tables['victims'][1:]) == 8   # older facts as before
+
+
 def test_fleet_markdown(fleet):
     md = (fleet['dir'] / 'report.md').read_text(encoding='utf-8')
     assert md.startswith('# OOM report: 4 kills on 2 of 7 hosts')
@@ -162,6 +185,9 @@ def test_fleet_markdown(fleet):
     assert '&lt;script&gt;' in md
     assert '| gone-1 | unreachable |' in md
     assert '| early-1 | no data |' in md
+    assert '| web-1 | slice | system.slice | 2 | 0 | 6 | 4 |' in md
+    assert '| web-1 | 12.5% | 8.25% | batch.slice | 71% | 60% | over its limit |' in md
+    assert '| web-1 | global (whole machine, 16.0 GiB) | postgres | 900 | 524,800 | 0 | 2.0 GiB | postgresql.service |' in md
     # every table row has the same number of cells as its header
     for block in re.findall(r'((?:^\|.*\|\n)+)', md, re.M):
         widths = {len(re.findall(r'(?<!\\)\|', line)) for line in block.splitlines()}
@@ -204,6 +230,11 @@ def test_fleet_textfiles(fleet):
     assert web['sre_oom_risk{check="panic_on_oom_no_reboot"}'] == 1
     assert web['sre_oom_last_kill_timestamp_seconds'] > 1.7e9
     assert metrics['db-1']['sre_oom_risk{check="protected_top_memory_user"}'] == 1
+    assert web['sre_oom_unattributed_kills'] == 9
+    assert web['sre_oom_memory_pressure_percent{kind="full",window="avg10"}'] == 8.25
+    assert web['sre_oom_unit_pressure_over_limit{unit="batch.slice"}'] == 1
+    assert web['sre_oom_unit_pressure_over_limit{unit="user@1000.service"}'] == 0
+    assert not [k for k in metrics['db-1'] if 'unattributed' in k or 'pressure' in k]     # older facts
     assert metrics['quiet-1']['sre_oom_last_kill_timestamp_seconds'] == 0
     assert metrics['blind-1']['sre_oom_kernel_log_readable{source=""}'] == 0
     assert 'sre_oom_window_kills{since="-7d"}' not in metrics['blind-1']

@@ -368,7 +368,7 @@ def test_markdown_and_prom_carry_the_new_facts():
     new, old = rep['hosts']
     text = _render.prom(new, '-7d', NOW)
     assert 'sre_oom_unattributed_kills 2\n' in text
-    assert 'sre_oom_memory_pressure_avg10_percent{kind="full"} 8.25\n' in text
+    assert 'sre_oom_memory_pressure_percent{kind="full",window="avg10"} 8.25\n' in text
     assert 'sre_oom_unit_pressure_over_limit{unit="batch.slice"} 1\n' in text
     old_text = _render.prom(old, '-7d', NOW)
     assert 'unattributed' not in old_text and 'pressure' not in old_text
