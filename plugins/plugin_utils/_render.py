@@ -247,6 +247,14 @@ def attribution_text(h):
     return '%s attributed, %s not' % (num(a), num(u))
 
 
+def subtree_name(r):
+    """A subtree's name as the kills table says it: a container by its short id."""
+    name = r['name'] or r['cgroup'] or '?'
+    if r['kind'] == 'container' and len(name) > 12 and all(c in '0123456789abcdef' for c in name):
+        return name[:12]
+    return short(name)
+
+
 def lost_text(r):
     """What the log lost of one subtree's kills."""
     if r['unattributed'] is None:
@@ -350,7 +358,7 @@ def _template():
         'where': where, 'invoker': invoker, 'victim': victim, 'victim_pid': victim_pid, 'rss': rss,
         'event_time': event_time, 'killer': killer, 'kind': kind, 'why': why, 'overcommit': overcommit,
         'window_text': window_text, 'age': age, 'missed_text': missed_text, 'status_text': STATUS,
-        'flag_labels': FLAG_LABELS, 'd': _d, 'attribution_text': attribution_text, 'lost_text': lost_text,
+        'flag_labels': FLAG_LABELS, 'd': _d, 'attribution_text': attribution_text, 'lost_text': lost_text, 'subtree_name': subtree_name,
         'domain_parts': domain_parts, 'pct': pct, 'pressure_state': pressure_state,
     })
     return env.from_string(source)
@@ -476,7 +484,7 @@ def markdown(report, view):
                          'Kernel counter', 'Lost by the log']))
         out.append('|---|---|---|---:|---:|---:|---:|')
         for hn, r in subtrees:
-            out.append(_row([md(hn), md(r['kind']), md(short(r['name'] or r['cgroup'] or '?')), num(r['log_kills']),
+            out.append(_row([md(hn), md(r['kind']), md(subtree_name(r)), num(r['log_kills']),
                              num(r['userspace_kills']), num(r['counter_kills']), md(lost_text(r))]))
         if total > len(subtrees):
             out += ['', '%s more not shown; report.json has each host\'s first ones.' % num(total - len(subtrees))]

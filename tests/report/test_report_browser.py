@@ -176,3 +176,41 @@ def test_chromium_opens_the_5000_host_page(chromium, fleet_5000, tmp_path):
     assert len(p.tables['top']) == 1 + 50
     assert 1 < len(p.tables['policy']) < 10               # grouped by identical policy
     assert ('html', {'lang': 'en', 'class': 'js'}) in p.tags
+
+
+NEW_TABLES = ('subtrees', 'domains', 'pressure')    # heading ids; their tables are <id>-table
+
+
+def test_chromium_new_tables_fit_and_paint_at_1400px(chromium, fleet_page, tmp_path):
+    """At 1400 px the tables of kills per unit, next victims per domain and memory pressure
+    are no wider than their heading (names wrap or are shortened, nothing runs off the
+    page), and the pressure table paints its over-the-limit mark."""
+    probe = tmp_path / 'probe.html'
+    measure = ("<script>document.body.setAttribute('data-layout', %r.split(' ').map(function (id) {"
+               "var t = document.getElementById(id + '-table'), h = document.getElementById(id);"
+               "return id + ':' + t.offsetWidth + ':' + h.offsetWidth + ':'"
+               " + Math.round(t.getBoundingClientRect().top + window.scrollY); }).join(' ')"
+               " + ' page:' + document.documentElement.scrollWidth + ':' + window.innerWidth);</script></body>"
+               % ' '.join(NEW_TABLES))
+    probe.write_text(fleet_page.read_text(encoding='utf-8').replace('</body>', measure), encoding='utf-8')
+    proc = run_browser(chromium, tmp_path, '--window-size=1400,5000', '--dump-dom', probe.as_uri())
+    p = Page()
+    p.feed(proc.stdout.decode('utf-8'))
+    p.close()
+    layout = [a['data-layout'] for t, a in p.tags if t == 'body' and a.get('data-layout')][0]
+    got = {k: [int(x) for x in v] for k, *v in (item.split(':') for item in layout.split())}
+    assert got['page'][0] <= got['page'][1] == 1400, layout
+    for ident in NEW_TABLES:
+        table_w, heading_w, _top = got[ident]
+        assert 0 < table_w <= heading_w, layout
+    shot = tmp_path / 'page-1400.png'
+    run_browser(chromium, tmp_path, '--window-size=1400,5000', '--force-device-scale-factor=0.5',
+                '--screenshot=%s' % shot, probe.as_uri())
+    if os.environ.get('SRE_OOM_SCREENSHOT_DIR'):
+        shutil.copy(shot, os.path.join(os.environ['SRE_OOM_SCREENSHOT_DIR'], 'report-1400.png'))
+    width, _height, rows = decode_png(shot.read_bytes())
+    scale = width / 1400.0
+    top = int(got['pressure'][2] * scale)
+    pressure_rows = rows[top:top + int(120 * scale)]
+    crit = sum(1 for row in pressure_rows for px in row if near(px, CRIT))
+    assert crit > 150 * scale * scale, crit       # the red `over its limit` badge and the 71%

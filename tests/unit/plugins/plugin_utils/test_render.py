@@ -331,7 +331,7 @@ def test_html_shows_subtrees_domains_and_pressure():
     rep, view = build({'new-1': facts([event('2026-11-30T11:00:00Z')], **NEW_KEYS), 'old-1': facts()})
     page = _render.html(rep, view)
     sub = section(page, 'subtrees')
-    assert '2</b> on 1 of 1 host' in sub                     # unattributed on the host that says
+    assert '2</b> on 1 of 1 host that says.' in sub                     # unattributed on the host that says
     rows = re.findall(r'<tr>(.*?)</tr>', section(page, 'subtrees-table'), re.S)[1:]
     assert len(rows) == 2 and 'system.slice' in rows[0] and '<td class="n bad">2</td>' in rows[0]
     assert 'unknown (no counter)' in rows[1] and '<script>' not in sub and '&lt;script&gt;' in sub
