@@ -147,7 +147,8 @@ summary:
   sample: {hosts: 3, hosts_reporting: 2, hosts_without_data: 1, hosts_with_kills: 1, kills: 4,
            events_listed: 4, hosts_flagged: 1, hosts_log_unreadable: 0, hosts_stale: 0,
            hosts_age_unknown: 0, missed_kills: 2, hosts_missed_kills: 1, hosts_missed_unknown: 1,
-           hosts_with_problems: 0, policies: 2}
+           hosts_with_problems: 0, policies: 2, unattributed_kills: 1, hosts_unattributed_kills: 1,
+           units_over_pressure_limit: 0}
 textfiles:
   description: How many textfiles were written into O(textfiles_dir) (0 in check mode).
   returned: when O(textfiles_dir) is set
