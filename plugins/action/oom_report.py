@@ -182,7 +182,7 @@ class ActionModule(ActionBase):
         lim = _render.LIMITS
         fleet = _report.Fleet(since=since, now=now, stale_after=stale_after,
                               rows=max(lim['html_events'], lim['md_events']), sink=sink,
-                              victims=lim['victims_per_host'])
+                              victims=lim['victims_per_host'], page={k: lim[k] for k in _report.PAGE})
         result_of, facts_of = _fact_sources(task_vars.get('hostvars'))
         var = args['result_var']
         for name in names:

@@ -38,10 +38,10 @@ LIMITS = {
     'victim_hosts': 200,        # hosts in "next likely victims"
     'victims_per_host': 5,
     'md_hosts': 50,             # rows per host table in report.md
-    'subtree_rows': 200,        # rows in "kills per unit, slice, container and pod"
-    'domain_hosts': 100,        # hosts in "next victims per OOM domain"
-    'domains_per_host': 4,
-    'pressure_hosts': 100,      # hosts in "memory pressure"
+    'domains_per_host': 4,      # in "next victims per OOM domain"
+    # rows of "kills per unit, slice, container and pod", hosts of "next victims
+    # per OOM domain" and of "memory pressure": what _report.Fleet keeps of them
+    **_report.PAGE,
 }
 SHORT = 200                     # characters of a host string shown on a page
 RECENT = 3600                   # seconds: kills this recent are marked on the timeline
@@ -227,16 +227,10 @@ def missed_text(h):
 
 # --------------------------------------------------------------- counters, victims, pressure
 
-def subtree_rows(hosts, limit):
-    """(host name, subtree row) of every host: the most kills the log lost first (unknown,
-    for want of a counter, above none lost), then the most kills."""
-    rows = [(h['name'], r) for h in hosts for r in h.get('kill_subtrees') or ()]
-
-    def order(item):
-        r = item[1]
-        return (-(r['unattributed'] if r['unattributed'] is not None else 0.5), -max(r['counter_kills'] or 0, r['log_kills'] or 0),
-                -(r['userspace_kills'] or 0), item[0], r['name'] or '')
-    return sorted(rows, key=order)[:limit], len(rows)
+def subtree_rows(view, limit):
+    """(host name, subtree row) as the fleet kept them (its order, _report.subtree_order),
+    the first `limit`; and how many there are in all."""
+    return view['subtree_rows'][:limit], view['subtree_total']
 
 
 def attribution_text(h):
@@ -379,20 +373,16 @@ def html(report, view):
     victim_hosts = [h for h in (view['kill_hosts'] + [h for h in view['flagged'] if not h['kills']]
                                 + sorted((h for h in view['ok'] if not h['kills'] and not h['flags']),
                                          key=lambda h: h['name'])) if h['next_victims']]
-    subtrees, subtrees_total = subtree_rows(view['ok'], lim['subtree_rows'])
-    listed = view['kill_hosts'] + [h for h in view['ok'] if not h['kills']]
-    domain_hosts = [h for h in listed if h.get('victim_domains')]
-    pressure_hosts = sorted((h for h in view['ok'] if h.get('memory_pressure') or h.get('unit_pressure')),
-                            key=lambda h: (-sum(1 for u in h['unit_pressure'] if u['over_limit']),
-                                           -((h['memory_pressure'] or {}).get('full_avg10') or 0), h['name']))
+    subtrees, subtrees_total = subtree_rows(view, lim['subtree_rows'])
+    domain_hosts, pressure_hosts = view['domain_hosts'], view['pressure_hosts']
     ctx = {
         'r': report, 's': report['summary'], 'v': v, 'lim': lim, 'tl': tl,
         'subtrees': subtrees, 'subtrees_total': subtrees_total,
         'attr_hosts': [h for h in view['ok'] if h.get('kills_unattributed') is not None],
-        'domain_hosts': domain_hosts[:lim['domain_hosts']], 'domain_hosts_total': len(domain_hosts),
+        'domain_hosts': domain_hosts[:lim['domain_hosts']], 'domain_hosts_total': view['domain_total'],
         'domain_rows': domain_rows(domain_hosts[:lim['domain_hosts']], lim['domains_per_host'],
                                    lim['victims_per_host']),
-        'pressure_hosts': pressure_hosts[:lim['pressure_hosts']], 'pressure_hosts_total': len(pressure_hosts),
+        'pressure_hosts': pressure_hosts[:lim['pressure_hosts']], 'pressure_hosts_total': view['pressure_total'],
         'rows': kill_rows(report, view, lim['html_events']),
         'bars': view['kill_hosts'][:lim['chart_hosts']],
         'top': view['kill_hosts'][:lim['top_hosts']],
@@ -474,7 +464,7 @@ def markdown(report, view):
                 num(s['events_listed'] - len(rows)), num(len(rows)), num(s['events_listed']))]
     else:
         out.append('No OOM kills listed in the window.')
-    subtrees, total = subtree_rows(view['ok'], lim['md_hosts'])
+    subtrees, total = subtree_rows(view, lim['md_hosts'])
     if subtrees:
         out += ['', '## Kills per unit, slice, container and pod', '',
                 'This boot: the kills in the log beside the kernel\'s cgroup counter; unattributed kernel kills '
@@ -488,7 +478,7 @@ def markdown(report, view):
                              num(r['userspace_kills']), num(r['counter_kills']), md(lost_text(r))]))
         if total > len(subtrees):
             out += ['', '%s more not shown; report.json has each host\'s first ones.' % num(total - len(subtrees))]
-    listed = [h for h in view['kill_hosts'] + [h for h in view['ok'] if not h['kills']] if h.get('victim_domains')]
+    listed = view['domain_hosts']
     if listed:
         out += ['', '## Next victims per OOM domain', '',
                 'As the kernel ranks them inside each domain (the whole machine, each memory cgroup with a limit).', '',
@@ -500,9 +490,10 @@ def markdown(report, view):
                              md(short(c.get('comm') or ('?' if c else 'no eligible process'), 64)),
                              md(val(c.get('pid'))), num(c.get('points')), md(val(c.get('oom_score_adj'))),
                              md(kb(c.get('rss_kb')) if c else '—'), md(short(c.get('unit') or '—'))]))
-        if len(listed) > lim['md_hosts']:
-            out += ['', '%s more hosts not shown; all are in report.json.' % num(len(listed) - lim['md_hosts'])]
-    phosts = [h for h in view['ok'] if h.get('memory_pressure') or h.get('unit_pressure')]
+        if view['domain_total'] > min(len(listed), lim['md_hosts']):
+            out += ['', '%s more hosts not shown; all are in report.json.'
+                    % num(view['domain_total'] - min(len(listed), lim['md_hosts']))]
+    phosts = view['pressure_hosts']
     if phosts:
         out += ['', '## Memory pressure', '', 'PSI avg10; units and slices under systemd-oomd beside their limit.', '',
                 _row(['Host', 'Host some', 'Host full', 'Managed unit', 'Unit full', 'Limit', 'State']),
@@ -514,8 +505,9 @@ def markdown(report, view):
                 out.append(_row([md(h['name']), pct(mp.get('some_avg10')), pct(mp.get('full_avg10')),
                                  md(short(u.get('unit') or u.get('cgroup') or '—')), pct(u.get('full_avg10')),
                                  pct(u.get('limit_percent')), md(pressure_state(u)) if u else '—']))
-        if len(phosts) > lim['md_hosts']:
-            out += ['', '%s more hosts not shown; all are in report.json.' % num(len(phosts) - lim['md_hosts'])]
+        if view['pressure_total'] > min(len(phosts), lim['md_hosts']):
+            out += ['', '%s more hosts not shown; all are in report.json.'
+                    % num(view['pressure_total'] - min(len(phosts), lim['md_hosts']))]
     out += ['', '## OOM policies', '']
     if view['policies']:
         out.append(_row(['Hosts', 'vm.panic_on_oom', 'kernel.panic', 'Overcommit', 'Kill allocating task',

@@ -631,6 +631,49 @@ def policy_key(host):
     return tuple(host['sysctl'][k] for k in SYSCTLS)
 
 
+class _Top:
+    """The `n` smallest (key, value) pairs seen, in key order; memory bounded by 2n."""
+
+    def __init__(self, n):
+        self.n, self.items = max(0, n), []
+
+    def add(self, key, value):
+        if self.n:
+            self.items.append((key, value))
+            if len(self.items) >= 2 * self.n:
+                self.trim()
+
+    def trim(self):
+        self.items.sort(key=lambda kv: kv[0])
+        del self.items[self.n:]
+
+    def values(self):
+        self.trim()
+        return [v for _k, v in self.items]
+
+
+def subtree_order(host_name, row):
+    """The page's order of subtree rows: the most kills the log lost first (unknown, for
+    want of a counter, above none lost), then the most kills."""
+    lost = row['unattributed']
+    return (-(lost if lost is not None else 0.5), -max(row['counter_kills'] or 0, row['log_kills'] or 0),
+            -(row['userspace_kills'] or 0), host_name, row['name'] or '')
+
+
+def listed_order(host, index):
+    """The page's order of hosts in per-host tables: the most kills first, then inventory order."""
+    return (0, -host['kills'], host['name'], index) if host['kills'] else (1, 0, '', index)
+
+
+def pressure_order(host):
+    """Hosts with units over their pressure limit first, then the highest full avg10."""
+    over = sum(1 for u in host['unit_pressure'] if u['over_limit'])
+    return (-over, -((host['memory_pressure'] or {}).get('full_avg10') or 0), host['name'])
+
+
+PAGE = {'subtree_rows': 200, 'domain_hosts': 100, 'pressure_hosts': 100}
+
+
 class Fleet:
     """The report, built one host at a time.
 
@@ -645,7 +688,7 @@ class Fleet:
     whole (report['hosts'] is then report.json's host list).
     """
 
-    def __init__(self, since='-7d', now=None, stale_after=86400, rows=500, sink=None, victims=5):
+    def __init__(self, since='-7d', now=None, stale_after=86400, rows=500, sink=None, victims=5, page=None):
         self.since = since
         self.now = now if now is not None else dt.datetime.now(_UTC).timestamp()
         self.stale_after = stale_after
@@ -659,6 +702,13 @@ class Fleet:
         self.untimed = 0
         self.untimed_rows = []
         self.by_killer_kind = {}
+        # What the pages list of counters.subtrees, next_victims and pressure: only
+        # the rows and hosts they can show, whatever the size of the fleet.
+        page = dict(PAGE, **(page or {}))
+        self.subtrees = _Top(page['subtree_rows'])
+        self.domain_hosts = _Top(page['domain_hosts'])
+        self.pressure_hosts = _Top(page['pressure_hosts'])
+        self.subtree_total = self.domain_total = self.pressure_total = self.units_over = 0
 
     def add(self, name, status, error, oom, data_source):
         """Check one host's data and take it into the report; returns its entry."""
@@ -691,14 +741,27 @@ class Fleet:
                 heapq.heapreplace(heap, item)
         for kk in kinds:
             self.by_killer_kind[kk] = self.by_killer_kind.get(kk, 0) + 1
+        if h['status'] == 'ok':
+            for row in h['kill_subtrees']:
+                self.subtrees.add(subtree_order(name, row), (name, row))
+            self.subtree_total += len(h['kill_subtrees'])
+            if h['victim_domains']:
+                self.domain_total += 1
+                self.domain_hosts.add(listed_order(h, hi), {
+                    'name': name, 'victim_domains': [dict(d, candidates=d['candidates'][:self.victims])
+                                                     for d in h['victim_domains']]})
+            self.units_over += sum(1 for u in h['unit_pressure'] if u['over_limit'])
+            if h['memory_pressure'] or h['unit_pressure']:
+                self.pressure_total += 1
+                self.pressure_hosts.add(pressure_order(h), {
+                    'name': name, 'memory_pressure': h['memory_pressure'], 'unit_pressure': h['unit_pressure'],
+                    'unit_pressure_count': h['unit_pressure_count']})
         if self.sink is not None:
             self.sink(h)
             light = dict(h)
-            for key in ('events', 'services', 'counters'):
+            for key in ('events', 'services', 'counters', 'kill_subtrees', 'victim_domains', 'unit_pressure'):
                 del light[key]
             light['next_victims'] = h['next_victims'][:self.victims]
-            light['victim_domains'] = [dict(d, candidates=d['candidates'][:self.victims])
-                                       for d in h['victim_domains']]
             self.hosts.append(light)
         else:
             self.hosts.append(h)
@@ -764,7 +827,7 @@ class Fleet:
             # added in sre.oom 0.3.0
             'unattributed_kills': sum(h['kills_unattributed'] for h in ok if h['kills_unattributed'] is not None),
             'hosts_unattributed_kills': sum(1 for h in ok if h['kills_unattributed']),
-            'units_over_pressure_limit': sum(1 for h in ok for u in h['unit_pressure'] if u['over_limit']),
+            'units_over_pressure_limit': self.units_over,
         }
         report = {
             'schema': SCHEMA,
@@ -780,6 +843,10 @@ class Fleet:
             'timed_count': len(self.times), 'untimed_count': self.untimed,
             'times': self.times, 'memcg': self.memcg,
             'ok': ok, 'bad': bad, 'kill_hosts': kill_hosts, 'flagged': flagged, 'policies': policies,
+            # the first rows and hosts of the pages' tables of counters, next victims and pressure
+            'subtree_rows': self.subtrees.values(), 'subtree_total': self.subtree_total,
+            'domain_hosts': self.domain_hosts.values(), 'domain_total': self.domain_total,
+            'pressure_hosts': self.pressure_hosts.values(), 'pressure_total': self.pressure_total,
         }
         return report, view
 

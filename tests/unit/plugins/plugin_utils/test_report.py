@@ -479,9 +479,34 @@ def test_fleet_light_rows_stay_bounded():
     fleet = _report.Fleet(now=NOW, sink=seen.append, victims=3)
     fleet.add('h', *_report.host_input('h', facts=big)[:4])
     light = fleet.hosts[0]
-    assert len(light['kill_subtrees']) == _report.TOP_SUBTREES
-    assert len(light['victim_domains']) == _report.TOP_DOMAINS and light['victim_domains'][0]['domain'] == 'global'
-    assert all(len(d['candidates']) == 3 for d in light['victim_domains'])
-    assert len(seen[0]['victim_domains'][0]['candidates']) == _report.TOP_CANDIDATES
-    assert len(light['unit_pressure']) == _report.TOP_UNITS and light['unit_pressure_count'] == 300
-    assert 'counters' not in light
+    for key in ('counters', 'kill_subtrees', 'victim_domains', 'unit_pressure'):
+        assert key not in light                                  # the light row keeps none of them
+    assert light['kills_unattributed'] == 0 and light['unit_pressure_count'] == 300
+    whole = seen[0]                                             # report.json's entry: bounded too
+    assert len(whole['kill_subtrees']) == _report.TOP_SUBTREES
+    assert len(whole['victim_domains']) == _report.TOP_DOMAINS and whole['victim_domains'][0]['domain'] == 'global'
+    assert len(whole['victim_domains'][0]['candidates']) == _report.TOP_CANDIDATES
+    assert len(whole['unit_pressure']) == _report.TOP_UNITS
+    _rep, view = fleet.finish()
+    kept = view['domain_hosts'][0]['victim_domains']
+    assert all(len(d['candidates']) == 3 for d in kept) and view['subtree_total'] == _report.TOP_SUBTREES
+
+
+def test_fleet_keeps_only_what_the_pages_list():
+    """Of counters.subtrees, next_victims and pressure the fleet keeps the rows and hosts
+    the pages can show, in their order, however many hosts there are."""
+    page = {'subtree_rows': 3, 'domain_hosts': 2, 'pressure_hosts': 2}
+    fleet = _report.Fleet(now=NOW, sink=lambda h: None, page=page)
+    for i in range(40):
+        oom = facts([event()] * (i % 7), counters={'oom_kill': 9, 'subtrees': [
+                        subtree('u%d.service' % i, log=1, counter=1 + i % 5)]},
+                    next_victims=[domain('global', [candidate(1, 'a', 10)])],
+                    pressure={'memory': {'full': {'avg10': float(i)}}, 'units': []})
+        fleet.add('h%02d' % i, *_report.host_input('h%02d' % i, facts=oom)[:4])
+    rep, view = fleet.finish()
+    assert len(fleet.subtrees.items) <= 6 and len(fleet.domain_hosts.items) <= 4
+    assert [(n, r['unattributed']) for n, r in view['subtree_rows']] == [('h04', 4), ('h09', 4), ('h14', 4)]
+    assert [h['name'] for h in view['domain_hosts']] == ['h06', 'h13']      # the most kills (6), by name
+    assert [h['name'] for h in view['pressure_hosts']] == ['h39', 'h38']    # the highest full avg10
+    assert view['subtree_total'] == 40 and view['domain_total'] == 40 and view['pressure_total'] == 40
+    assert rep['summary']['hosts'] == 40
