@@ -400,8 +400,8 @@ def test_subtrees_of_older_facts_and_malformed_ones():
     problems = _report._Problems()
     assert _report.kill_subtrees({'oom_kill': 3}, problems) == []
     assert not problems
-    out = _report.kill_subtrees({'subtrees': ['nope', {'name': 'a.service', 'log_kills': -1, 'counter_kills': 'x'},
-                                             subtree('b.service', log=1, counter=2)]}, problems)
+    bad = {'name': 'a.service', 'log_kills': -1, 'counter_kills': 'x'}
+    out = _report.kill_subtrees({'subtrees': ['nope', bad, subtree('b.service', log=1, counter=2)]}, problems)
     assert [r['name'] for r in out] == ['b.service', 'a.service']
     assert out[1]['log_kills'] is None and out[1]['counter_kills'] is None and out[1]['kind'] == 'unknown'
     assert any('subtrees 0' in p for p in problems) and any('log_kills' in p for p in problems)
@@ -498,8 +498,8 @@ def test_fleet_keeps_only_what_the_pages_list():
     page = {'subtree_rows': 3, 'domain_hosts': 2, 'pressure_hosts': 2}
     fleet = _report.Fleet(now=NOW, sink=lambda h: None, page=page)
     for i in range(40):
-        oom = facts([event()] * (i % 7), counters={'oom_kill': 9, 'subtrees': [
-                        subtree('u%d.service' % i, log=1, counter=1 + i % 5)]},
+        rows = [subtree('u%d.service' % i, log=1, counter=1 + i % 5)]
+        oom = facts([event()] * (i % 7), counters={'oom_kill': 9, 'subtrees': rows},
                     next_victims=[domain('global', [candidate(1, 'a', 10)])],
                     pressure={'memory': {'full': {'avg10': float(i)}}, 'units': []})
         fleet.add('h%02d' % i, *_report.host_input('h%02d' % i, facts=oom)[:4])
