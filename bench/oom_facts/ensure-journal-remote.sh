@@ -19,28 +19,7 @@ find_remote() {
 
 if find_remote; then exit 0; fi
 
-sudo=()
-if [ "$(id -u)" -ne 0 ]; then
-    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-        sudo=(sudo -n)
-    else
-        echo "ensure-journal-remote: not found; install it (Debian/Ubuntu: apt-get install systemd-journal-remote)" >&2
-        exit 1
-    fi
-fi
-if ! command -v apt-get >/dev/null 2>&1; then
-    echo "ensure-journal-remote: not found and no apt-get; install systemd-journal-remote" >&2
-    exit 1
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-# Machines that share one package database take turns through this lock.
-lock=(flock "${SRE_OOM_APT_LOCK:-/tmp/sre-oom-apt.lock}")
-command -v flock >/dev/null 2>&1 || lock=()
-apt_install() { "${sudo[@]}" "${lock[@]}" apt-get install -y -q --no-install-recommends systemd-journal-remote >&2; }
-# The package lists may be missing or stale on a fresh machine: update once and retry.
-if ! apt_install; then
-    "${sudo[@]}" "${lock[@]}" apt-get update -q >&2
-    apt_install
-fi
+# shellcheck source=scripts/lib/apt-install.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/apt-install.sh"
+apt_install_missing ensure-journal-remote systemd-journal-remote || exit 1
 find_remote || { echo "ensure-journal-remote: installed but not found in /lib/systemd" >&2; exit 1; }

@@ -38,26 +38,8 @@ find_java >/dev/null || need+=(openjdk-17-jre-headless)
 command -v nc >/dev/null 2>&1 || need+=(netcat-openbsd)     # the VM fleet test: QEMU guestfwd to journal-remote
 if [ ${#need[@]} -eq 0 ]; then find_java; exit 0; fi
 
-sudo=()
-if [ "$(id -u)" -ne 0 ]; then
-    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-        sudo=(sudo -n)
-    else
-        echo "ensure-deps: missing; install them (Debian/Ubuntu: apt-get install ${need[*]})" >&2
-        exit 1
-    fi
-fi
-if ! command -v apt-get >/dev/null 2>&1; then
-    echo "ensure-deps: no apt-get; install ${need[*]} (a Java 17+ runtime, systemd-journal-remote)" >&2
-    exit 1
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-apt_install() { "${sudo[@]}" apt-get install -y -q --no-install-recommends "${need[@]}" >&2; }
-# The package lists may be missing or stale on a fresh machine: update once and retry.
-if ! apt_install; then
-    "${sudo[@]}" apt-get update -q >&2
-    apt_install
-fi
+# shellcheck source=scripts/lib/apt-install.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/apt-install.sh"
+apt_install_missing ensure-deps "${need[@]}" || exit 1
 [ -x /lib/systemd/systemd-journal-remote ] || { echo "ensure-deps: systemd-journal-remote installed but /lib/systemd/systemd-journal-remote is missing" >&2; exit 1; }
 find_java || { echo "ensure-deps: openjdk-17-jre-headless installed but no java 17+ on PATH" >&2; exit 1; }
