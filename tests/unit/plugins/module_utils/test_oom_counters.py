@@ -6,7 +6,7 @@ read/walk/getxattr over dicts)."""
 
 from __future__ import annotations
 
-import posixpath
+import pytest
 
 from ansible_collections.sre.oom.plugins.module_utils._oom import cgroup as _cgroup
 from ansible_collections.sre.oom.plugins.module_utils._oom import counters
@@ -15,28 +15,8 @@ BOOT = 1000000.0
 EV = "low 0\nhigh 0\nmax %d\noom %d\noom_kill %d\noom_group_kill %d\n"
 
 
-class DictHost(object):
-    def __init__(self, files, xattrs=None):
-        self.files = files
-        self.xattrs = xattrs or {}
-
-    def read_text(self, path):
-        return self.files.get(path)
-
-    def walk(self, top):
-        dirs = {}
-        for p in self.files:
-            if p.startswith(top.rstrip("/") + "/"):
-                d, name = posixpath.split(p)
-                dirs.setdefault(d, []).append(name)
-        for d in sorted(dirs, key=lambda d: d.split("/")):
-            yield d, [], dirs[d]
-
-    def getxattr(self, path, name):
-        return self.xattrs.get((path, name))
-
-
-def v2_host():
+@pytest.fixture
+def v2_host(dict_host):
     r = "/sys/fs/cgroup"
     files = {
         r + "/system.slice/memory.events": EV % (9, 3, 3, 0),            # counts the removed unit's kills too
@@ -50,11 +30,11 @@ def v2_host():
     }
     xattrs = {(r + "/user.slice/app.scope", "user.oomd_ooms"): b"2",
               (r + "/user.slice/app.scope", "user.oomd_kill"): b"5"}
-    return DictHost(files, xattrs)
+    return dict_host(files, xattrs)
 
 
-def test_v2_counts_local_counts_and_oomd_xattrs():
-    entries = counters.read_cgroups(v2_host(), [("/sys/fs/cgroup", 2)], _cgroup.cgroup_unit)
+def test_v2_counts_local_counts_and_oomd_xattrs(v2_host):
+    entries = counters.read_cgroups(v2_host, [("/sys/fs/cgroup", 2)], _cgroup.cgroup_unit)
     by = {e["path"]: e for e in entries}
     assert sorted(by) == ["/system.slice", "/system.slice/db.service", "/user.slice/app.scope"]
     assert by["/system.slice"] == {"path": "/system.slice", "version": 2, "oom": 3, "oom_kill": 3,
@@ -65,11 +45,11 @@ def test_v2_counts_local_counts_and_oomd_xattrs():
     assert by["/user.slice/app.scope"]["unit"] == "app.scope"
 
 
-def test_v1_oom_control_with_under_oom():
+def test_v1_oom_control_with_under_oom(dict_host):
     files = {"/sys/fs/cgroup/memory/a/memory.oom_control": "oom_kill_disable 1\nunder_oom 1\noom_kill 0\n",
              "/sys/fs/cgroup/memory/b/memory.oom_control": "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n",
              "/sys/fs/cgroup/memory/c.slice/x.scope/memory.oom_control": "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n"}
-    entries = counters.read_cgroups(DictHost(files), [("/sys/fs/cgroup/memory", 1)], _cgroup.cgroup_unit)
+    entries = counters.read_cgroups(dict_host(files), [("/sys/fs/cgroup/memory", 1)], _cgroup.cgroup_unit)
     assert [(e["path"], e["oom_kill"], e["under_oom"], e["local"]["oom_kill"]) for e in entries] == [
         ("/a", 0, True, 0), ("/c.slice/x.scope", 2, False, 2)]
 
@@ -108,8 +88,8 @@ def subtree_rows(tally, entries, top=50):
     return {(r["kind"], r["cgroup"]): r for r in rows}, count
 
 
-def test_a_removed_units_kill_stays_in_its_slice_and_the_difference_is_unattributed():
-    entries = counters.read_cgroups(v2_host(), [("/sys/fs/cgroup", 2)], _cgroup.cgroup_unit)
+def test_a_removed_units_kill_stays_in_its_slice_and_the_difference_is_unattributed(v2_host):
+    entries = counters.read_cgroups(v2_host, [("/sys/fs/cgroup", 2)], _cgroup.cgroup_unit)
     # the log holds db.service's kill and one of gone.service (its cgroup is removed);
     # system.slice's counter says 3: one kill the log lost
     tally, _kept = tally_of([ev("/system.slice/db.service", BOOT + 5), ev("/system.slice/gone.service", BOOT + 9),

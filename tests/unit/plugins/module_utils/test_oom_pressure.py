@@ -5,8 +5,6 @@
 
 from __future__ import annotations
 
-import posixpath
-
 import pytest
 
 from ansible_collections.sre.oom.plugins.module_utils._oom import cgroup as _cgroup
@@ -15,27 +13,6 @@ from ansible_collections.sre.oom.plugins.module_utils._oom import pressure
 PSI = ("some avg10=%s avg60=1.50 avg300=0.20 total=123456\n"
        "full avg10=%s avg60=0.75 avg300=0.10 total=65432\n")
 R = "/sys/fs/cgroup"
-
-
-class DictHost(object):
-    def __init__(self, files, xattrs=None):
-        self.files = files
-        self.xattrs = xattrs or {}
-
-    def read_text(self, path):
-        return self.files.get(path)
-
-    def walk(self, top):
-        dirs = {}
-        for p in self.files:
-            if p.startswith(top.rstrip("/") + "/"):
-                d, name = posixpath.split(p)
-                dirs.setdefault(d, []).append(name)
-        for d in sorted(dirs, key=lambda d: d.split("/")):
-            yield d, [], dirs[d]
-
-    def getxattr(self, path, name):
-        return self.xattrs.get((path, name))
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -57,7 +34,8 @@ def leaf(files, path, current_mb, swap_mb=0, pgscan=0):
     files[R + path + "/memory.pressure"] = PSI % ("0.00", "0.00")
 
 
-def oomd_host():
+@pytest.fixture
+def oomd_host(dict_host):
     files = {"/proc/pressure/memory": PSI % ("12.50", "8.25"),
              R + "/batch.slice/memory.pressure": PSI % ("90.00", "71.00"),
              R + "/batch.slice/memory.current": "1\n"}
@@ -69,15 +47,15 @@ def oomd_host():
     leaf(files, "/batch.slice/skip.slice/x.service", 999, swap_mb=99, pgscan=9999)
     xattrs = {(R + "/batch.slice/keep.service", "user.oomd_avoid"): b"1",
               (R + "/batch.slice/skip.slice", "user.oomd_omit"): b"1"}
-    return DictHost(files, xattrs)
+    return dict_host(files, xattrs)
 
 
-def test_managed_slice_pressure_beside_its_limit_and_oomds_order():
+def test_managed_slice_pressure_beside_its_limit_and_oomds_order(oomd_host):
     managed = [{"unit": "batch.slice", "cgroup": "/batch.slice", "memory_pressure": "kill", "swap": None,
                 "limit": "60%"},
                {"unit": "swapper.slice", "cgroup": "/batch.slice", "memory_pressure": None, "swap": "kill",
                 "limit": None}]
-    out = pressure.gather(oomd_host(), managed, R, _cgroup.cgroup_unit, 10)
+    out = pressure.gather(oomd_host, managed, R, _cgroup.cgroup_unit, 10)
     assert out["memory"]["some"]["avg10"] == 12.5 and out["memory"]["full"]["avg10"] == 8.25
     batch, swapper = out["units"]
     assert batch["memory_pressure"]["full"]["avg10"] == 71.0
@@ -96,18 +74,18 @@ def test_managed_slice_pressure_beside_its_limit_and_oomds_order():
     assert swapper["over_limit"] is None and swapper["effective_limit"] == "60%"
 
 
-def test_without_cgroup_v2_only_the_machine_pressure():
+def test_without_cgroup_v2_only_the_machine_pressure(oomd_host):
     managed = [{"unit": "batch.slice", "cgroup": "/batch.slice", "memory_pressure": "kill", "swap": None,
                 "limit": "80%"}]
-    out = pressure.gather(oomd_host(), managed, None, _cgroup.cgroup_unit, 10)
+    out = pressure.gather(oomd_host, managed, None, _cgroup.cgroup_unit, 10)
     assert out["units"][0]["memory_pressure"] is None and out["units"][0]["over_limit"] is None
     assert out["units"][0]["oomd_candidates"] == [] and out["units"][0]["effective_limit"] == "80%"
     assert out["memory"]["full"]["total"] == 65432
 
 
-def test_top_bounds_the_candidates():
+def test_top_bounds_the_candidates(oomd_host):
     managed = [{"unit": "batch.slice", "cgroup": "/batch.slice", "memory_pressure": "kill", "swap": None,
                 "limit": "99.5%"}]
-    out = pressure.gather(oomd_host(), managed, R, _cgroup.cgroup_unit, 1)
+    out = pressure.gather(oomd_host, managed, R, _cgroup.cgroup_unit, 1)
     assert [c["unit"] for c in out["units"][0]["oomd_candidates"]] == ["b.service"]
     assert out["units"][0]["over_limit"] is False

@@ -6,36 +6,12 @@ one seam: read/listdir/walk over a dict of files)."""
 
 from __future__ import annotations
 
-import posixpath
-
 import pytest
 
 from ansible_collections.sre.oom.plugins.module_utils._oom import cgroup as _cgroup
 from ansible_collections.sre.oom.plugins.module_utils._oom import victims
 
 GB = 1 << 20      # in kB
-
-
-class DictHost(object):
-    def __init__(self, files):
-        self.files = files
-
-    def read_text(self, path):
-        return self.files.get(path)
-
-    def listdir(self, path):
-        prefix = path.rstrip("/") + "/"
-        return sorted({p[len(prefix):].split("/")[0] for p in self.files if p.startswith(prefix)})
-
-    def walk(self, top):
-        top = top.rstrip("/")
-        dirs = {}
-        for p in self.files:
-            if p.startswith(top + "/"):
-                d, name = posixpath.split(p)
-                dirs.setdefault(d, []).append(name)
-        for d in sorted(dirs, key=lambda d: d.split("/")):
-            yield d, [], dirs[d]
 
 
 def status(name, rss_anon, rss_file=0, swap=0, pte=8, shdpnd="0000000000000000", kthread="0", cap="0"):
@@ -149,8 +125,8 @@ def host_with_memcg():
     return files
 
 
-def test_each_limited_cgroup_is_a_domain_ranked_by_its_own_size():
-    out = victims.gather(DictHost(host_with_memcg()), 10, _cgroup.cgroup_unit)
+def test_each_limited_cgroup_is_a_domain_ranked_by_its_own_size(dict_host):
+    out = victims.gather(dict_host(host_with_memcg()), 10, _cgroup.cgroup_unit)
     assert [d["domain"] for d in out] == ["global", "/app.slice", "/app.slice/work.scope"]
     g = domain(out, "global")
     # machine-wide: 6,291,456 pages -> 6291 pages per adj step: adj decides
@@ -172,28 +148,28 @@ def test_each_limited_cgroup_is_a_domain_ranked_by_its_own_size():
         (10, 15362 + 900 * 131), (12, 2562 + 990 * 131), (11, 7682 + 950 * 131)]
 
 
-def test_top_bounds_the_candidates_not_the_count():
-    out = victims.gather(DictHost(host_with_memcg()), 1, _cgroup.cgroup_unit)
+def test_top_bounds_the_candidates_not_the_count(dict_host):
+    out = victims.gather(dict_host(host_with_memcg()), 1, _cgroup.cgroup_unit)
     w = domain(out, "/app.slice/work.scope")
     assert [c["pid"] for c in w["candidates"]] == [10] and w["eligible"] == 3
 
 
-def test_an_exiting_task_comes_first_and_ties_go_to_the_later_pid():
+def test_an_exiting_task_comes_first_and_ties_go_to_the_later_pid(dict_host):
     files = host_with_memcg()
     files["/proc/12/status"] = status("small", 10 * 1024, shdpnd="0000000000000100")
     proc(files, 14, "twin", 30 * 1024, 950, "/app.slice/work.scope")
     files["/sys/fs/cgroup/memory/app.slice/work.scope/cgroup.procs"] += "14\n"
-    w = domain(victims.gather(DictHost(files), 10, _cgroup.cgroup_unit), "/app.slice/work.scope")
+    w = domain(victims.gather(dict_host(files), 10, _cgroup.cgroup_unit), "/app.slice/work.scope")
     assert [(c["pid"], c["exiting"]) for c in w["candidates"]] == [(12, True), (10, False), (14, False),
                                                                    (11, False)]
 
 
-def test_swap_raises_both_the_points_and_the_domain():
+def test_swap_raises_both_the_points_and_the_domain(dict_host):
     files = host_with_memcg()
     files["/proc/meminfo"] = "MemTotal: %d kB\nSwapTotal: %d kB\n" % (24 * GB, 1 * GB)
     files["/sys/fs/cgroup/memory/app.slice/work.scope/memory.memsw.limit_in_bytes"] = "%d\n" % (320 << 20)
     files["/proc/11/status"] = status("mid", 30 * 1024, swap=40 * 1024)
-    w = domain(victims.gather(DictHost(files), 10, _cgroup.cgroup_unit), "/app.slice/work.scope")
+    w = domain(victims.gather(dict_host(files), 10, _cgroup.cgroup_unit), "/app.slice/work.scope")
     assert w["total_kb"] == 320 * 1024
     # 81920 pages -> 81 pages per adj step
     assert [(c["pid"], c["points"]) for c in w["candidates"]] == [
@@ -201,7 +177,7 @@ def test_swap_raises_both_the_points_and_the_domain():
     assert w["candidates"][0]["swap_kb"] == 40 * 1024
 
 
-def test_cgroup_v2_memory_max_and_oom_group():
+def test_cgroup_v2_memory_max_and_oom_group(dict_host):
     files = base()
     files["/proc/self/mounts"] = "cgroup2 /sys/fs/cgroup cgroup2 rw 0 0\n"
     del files["/sys/fs/cgroup/memory/memory.limit_in_bytes"]
@@ -222,7 +198,7 @@ def test_cgroup_v2_memory_max_and_oom_group():
         files["/proc/%d/status" % pid] = status("p%d" % pid, rss)
         files["/proc/%d/oom_score_adj" % pid] = "%d\n" % adj
         files["/proc/%d/cgroup" % pid] = "0::%s\n" % cg
-    out = victims.gather(DictHost(files), 10, _cgroup.cgroup_unit)
+    out = victims.gather(dict_host(files), 10, _cgroup.cgroup_unit)
     assert [d["domain"] for d in out] == ["global", "/system.slice/db.service"]
     d = domain(out, "/system.slice/db.service")
     assert d["version"] == 2 and d["limit_kb"] == 256 * 1024
@@ -234,10 +210,10 @@ def test_cgroup_v2_memory_max_and_oom_group():
     assert domain(out, "global")["candidates"][0]["group"]["cgroup"] == "/system.slice/db.service"
 
 
-def test_no_memory_controller_gives_the_global_domain_only():
+def test_no_memory_controller_gives_the_global_domain_only(dict_host):
     files = host_with_memcg()
     files["/proc/self/mounts"] = "cgroup2 /sys/fs/cgroup/unified cgroup2 rw 0 0\n"
-    out = victims.gather(DictHost(files), 10, _cgroup.cgroup_unit)
+    out = victims.gather(dict_host(files), 10, _cgroup.cgroup_unit)
     assert [d["domain"] for d in out] == ["global"]
     assert out[0]["candidates"][0]["unit"] == "work.scope"
 
@@ -259,7 +235,7 @@ def test_ranking_change_says_rank_before_and_after():
         "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "111th", "never"]
 
 
-def test_whole_machine_reads_exact_figures_only_where_oom_score_can_lead():
+def test_whole_machine_reads_exact_figures_only_where_oom_score_can_lead(dict_host):
     files = host_with_memcg()
     # oom_score as the kernel rounds it; 21 and 22 are small and outside any limit
     for pid, score in ((10, 1100), (11, 1150), (12, 1200), (13, 0), (20, 1000)):
@@ -270,10 +246,10 @@ def test_whole_machine_reads_exact_figures_only_where_oom_score_can_lead():
     files["/proc/2/oom_score"] = "0\n"
     read = []
 
-    class Counting(DictHost):
+    class Counting(dict_host):
         def read_text(self, path):
             read.append(path)
-            return DictHost.read_text(self, path)
+            return dict_host.read_text(self, path)
 
     out = victims.gather(Counting(files), 2, _cgroup.cgroup_unit)
     g = domain(out, "global")
