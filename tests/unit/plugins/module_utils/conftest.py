@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
+import signal
 
 import pytest
 
@@ -48,3 +50,28 @@ class DictHost(object):
 def dict_host():
     """Make a faked host (read_text/listdir/walk/getxattr) from dicts: dict_host(files, xattrs=None)."""
     return DictHost
+
+
+class TooSlow(Exception):
+    """Raised by ``within`` when its block outlives the deadline."""
+
+
+@contextlib.contextmanager
+def _within(seconds):
+    def _alarm(signum, frame):
+        raise TooSlow("still running after %s s" % seconds)
+    old = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+@pytest.fixture(scope="session")
+def within():
+    """``with within(seconds):`` fails the test with TooSlow when the block runs
+    longer than ``seconds`` (wall time, SIGALRM): a time bound far above what the
+    block needs, so that a hang or a quadratic parse fails instead of stalling."""
+    return _within

@@ -13,7 +13,6 @@ tracemalloc (allocations of this process, the reader's buffers and lines).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import time
@@ -22,24 +21,6 @@ import tracemalloc
 import pytest
 
 from ansible_collections.sre.oom.plugins.module_utils import _host
-
-
-class TooSlow(Exception):
-    pass
-
-
-@contextlib.contextmanager
-def within(seconds):
-    """Fail with TooSlow when the block runs longer than ``seconds`` (wall time)."""
-    def _alarm(signum, frame):
-        raise TooSlow("still running after %s s" % seconds)
-    old = signal.signal(signal.SIGALRM, _alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
 
 
 def script(tmp_path, body, name="journalctl"):
@@ -59,7 +40,7 @@ def gone(pid):
     return False
 
 
-def test_lines_exit_status_and_error_output(tmp_path):
+def test_lines_exit_status_and_error_output(tmp_path, within):
     cmd = script(tmp_path, "printf 'one\\n\\nthree\\nlast'\necho 'journal broken' >&2\nexit 3")
     with within(20):
         with _host.Host().stream([cmd], 10) as out:
@@ -69,7 +50,7 @@ def test_lines_exit_status_and_error_output(tmp_path):
     assert gone(out.pid)
 
 
-def test_no_shell_the_c_locale_and_undecodable_bytes(tmp_path):
+def test_no_shell_the_c_locale_and_undecodable_bytes(tmp_path, within):
     # the argument list reaches the command as it is: nothing is expanded or split
     cmd = script(tmp_path, 'printf "%s\\n" "$@"\necho "LC_ALL=$LC_ALL"\nprintf "caf\\303\\251 \\377\\n"')
     odd = "a; echo pwned $(id) `id` | cat > /dev/null && *"
@@ -89,7 +70,7 @@ def test_a_command_that_cannot_start_raises_oserror(tmp_path):
             list(out)
 
 
-def test_a_command_that_never_exits_is_killed_at_the_time_out(tmp_path):
+def test_a_command_that_never_exits_is_killed_at_the_time_out(tmp_path, within):
     cmd = script(tmp_path, "exec sleep 100000")
     start = time.monotonic()
     with within(20):
@@ -102,7 +83,7 @@ def test_a_command_that_never_exits_is_killed_at_the_time_out(tmp_path):
     assert out.rc == -signal.SIGKILL and gone(out.pid)
 
 
-def test_lines_arrive_as_they_are_printed_then_the_time_out_ends_a_silent_command(tmp_path):
+def test_lines_arrive_as_they_are_printed_then_the_time_out_ends_a_silent_command(tmp_path, within):
     # prints a record, then hangs with its output still open: the record is handed
     # over at once, long before the time-out ends the command
     cmd = script(tmp_path, 'echo \'{"MESSAGE":"first"}\'\nexec sleep 100000')
@@ -118,7 +99,7 @@ def test_lines_arrive_as_they_are_printed_then_the_time_out_ends_a_silent_comman
     assert gone(out.pid)
 
 
-def test_output_closed_but_process_still_running_is_timed_out(tmp_path):
+def test_output_closed_but_process_still_running_is_timed_out(tmp_path, within):
     cmd = script(tmp_path, "echo done\nexec >&- 2>&-\nexec sleep 100000")
     with within(20):
         with pytest.raises(_host.CommandTimeout):
@@ -127,7 +108,7 @@ def test_output_closed_but_process_still_running_is_timed_out(tmp_path):
     assert out.rc == -signal.SIGKILL and gone(out.pid)
 
 
-def test_stopping_early_kills_the_command(tmp_path):
+def test_stopping_early_kills_the_command(tmp_path, within):
     cmd = script(tmp_path, "exec yes '{\"MESSAGE\":\"endless\"}'")
     with within(20):
         with _host.Host().stream([cmd], 30) as out:
@@ -137,7 +118,7 @@ def test_stopping_early_kills_the_command(tmp_path):
     assert out.rc in (-signal.SIGKILL, -signal.SIGPIPE) and gone(out.pid)
 
 
-def test_100_mb_of_output_streams_in_bounded_memory(tmp_path):
+def test_100_mb_of_output_streams_in_bounded_memory(tmp_path, within):
     # 100 MB of 1 KiB lines through the real reader: the reader never holds more
     # than one read (1 MiB), its text and lines, and one unfinished line: a few
     # MiB, whatever the size of the output
@@ -157,7 +138,7 @@ def test_100_mb_of_output_streams_in_bounded_memory(tmp_path):
     assert peak < 8 * 1024 * 1024, peak
 
 
-def test_an_endless_line_is_cut_and_memory_stays_bounded(tmp_path):
+def test_an_endless_line_is_cut_and_memory_stays_bounded(tmp_path, within):
     # 20 MB without a newline, then a normal line: the long one is cut at max_line,
     # the rest of it dropped, and the next line read as usual
     cmd = script(tmp_path, "head -c 20971520 /dev/zero | tr '\\0' x\nprintf '\\nnext\\n'")
@@ -181,7 +162,7 @@ def test_long_lines_within_one_read_are_cut_too(tmp_path):
     assert out.cut == 2
 
 
-def test_error_output_is_read_alongside_and_bounded(tmp_path):
+def test_error_output_is_read_alongside_and_bounded(tmp_path, within):
     # 4 MB on stderr while stdout is written: no dead lock, the first 64 KiB kept
     cmd = script(tmp_path, "head -c 4194304 /dev/zero | tr '\\0' e >&2\necho out\nexit 1")
     with within(30):

@@ -13,9 +13,7 @@ check the complexity, not the speed (speed is measured in bench/).
 
 from __future__ import annotations
 
-import contextlib
 import io
-import signal
 import tracemalloc
 
 import pytest
@@ -29,24 +27,6 @@ except ImportError:  # pragma: no cover
     HAVE_HYPOTHESIS = False
 
 pytestmark = pytest.mark.hostile
-
-
-class TooSlow(Exception):
-    pass
-
-
-@contextlib.contextmanager
-def within(seconds):
-    """Fail with TooSlow when the block runs longer than ``seconds`` (wall time)."""
-    def _alarm(signum, frame):
-        raise TooSlow("still parsing after %s s" % seconds)
-    old = signal.signal(signal.SIGALRM, _alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
 
 
 def parse_both(text, chunk=1 << 16):
@@ -126,20 +106,20 @@ PREFIXES = [
 
 @pytest.mark.parametrize("prefix", PREFIXES, ids=[repr(p) for p in PREFIXES])
 @pytest.mark.parametrize("unit", UNITS, ids=range(len(UNITS)))
-def test_a_32k_line_of_one_repeated_piece_parses_in_linear_time(unit, prefix):
+def test_a_32k_line_of_one_repeated_piece_parses_in_linear_time(unit, prefix, within):
     line = prefix + unit * (32768 // len(unit) + 1)
     with within(5):
         parse_both("\n".join([line, line, "  " + line]))
 
 
 @pytest.mark.parametrize("unit", UNITS[:8], ids=range(8))
-def test_a_4mb_line_without_newline_is_cut_not_parsed_whole(unit):
+def test_a_4mb_line_without_newline_is_cut_not_parsed_whole(unit, within):
     text = unit * ((4 << 20) // len(unit))
     with within(10):
         parse_both(text, chunk=1 << 20)
 
 
-def test_many_indented_continuation_lines_are_bounded():
+def test_many_indented_continuation_lines_are_bounded(within):
     # a journal message followed by a million indented lines: joined up to the
     # line bound, never quadratically
     head = "Nov  1 00:00:00 h kernel: Killed process 1 (a) total-vm:1kB, anon-rss:1kB, file-rss:0kB,"
@@ -178,14 +158,14 @@ if HAVE_HYPOTHESIS:
 
     @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(st.lists(hostile_line, min_size=1, max_size=4), st.integers(64, 1 << 16))
-    def test_random_repetitions_of_message_pieces_parse_in_bounded_time(lines, chunk):
+    def test_random_repetitions_of_message_pieces_parse_in_bounded_time(within, lines, chunk):
         with within(10):
             parse_both("\n".join(lines), chunk=chunk)
 
 
 @pytest.mark.parametrize("line", [b"systemd-oomd\n", b"Killed process 1 (a)\n", b"x earlyoom OOM killer\n"],
                          ids=["oomd", "kill", "userspace"])
-def test_a_flood_of_short_anchor_lines_keeps_memory_small(line, monkeypatch):
+def test_a_flood_of_short_anchor_lines_keeps_memory_small(line, monkeypatch, within):
     # a file of nothing but lines the fast path must look at: the lines chosen are
     # handled in parts of a chunk (1 MiB; 256 KiB here to keep the test short),
     # never all of a chunk's at once
@@ -226,7 +206,7 @@ FLOODS = [
 
 
 @pytest.mark.parametrize("rid,line,per", FLOODS, ids=[f[0] for f in FLOODS])
-def test_a_flood_of_one_pathological_line_is_linear(rid, line, per):
+def test_a_flood_of_one_pathological_line_is_linear(rid, line, per, within):
     # 20,000 lines of one kind: the userspace state (recent kills, unit notes,
     # nohang's victim) and the collector stay bounded per line
     n = 20000
