@@ -22,33 +22,12 @@ if [ "$force" != --force ] && docker image inspect "$image" >/dev/null 2>&1; the
     say "$image already exists"; exit 0
 fi
 
-# The mirror apt already uses on this machine: the first URI ending in /debian.
-mirror_from_apt() {
-    local f
-    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
-        [ -r "$f" ] || continue
-        # one-line format: deb [opts] URI suite comp...; deb822: "URIs: URI ..."
-        sed -nE -e 's/^[[:space:]]*deb[[:space:]]+(\[[^]]*\][[:space:]]+)?([^[:space:]]+).*/\2/p' \
-                -e 's/^URIs:[[:space:]]*//p' "$f" | tr ' ' '\n'
-    done | grep -E '^https?://[^[:space:]]+/debian/?$' | head -n1
-}
-mirror=${SRE_OOM_DEBIAN_MIRROR:-$(mirror_from_apt || true)}
-mirror=${mirror:-http://deb.debian.org/debian}
+# shellcheck source=scripts/lib/debootstrap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/debootstrap.sh"
+mirror=$(debian_mirror)
 
 root=$(mktemp -d "${SRE_OOM_BUILD_TMP:-/var/tmp}/sre-oom-rootfs-$suite.XXXXXX")
-cleanup() {
-    # debootstrap mounts /proc and /sys inside the target: unmount before removing.
-    local m
-    for m in $(findmnt -rn -o TARGET | grep -F "$root" | sort -r); do
-        umount "$m" 2>/dev/null || umount -l "$m" || true
-    done
-    if findmnt -rn -o TARGET | grep -qF "$root"; then
-        echo "build-image[$suite]: WARNING: mounts left under $root; not removing it" >&2
-    else
-        rm -rf --one-file-system "$root"
-    fi
-}
-trap cleanup EXIT
+trap 'remove_build_tree "build-image[$suite]" "$root"' EXIT
 
 start=$(date +%s)
 say "debootstrap --variant=minbase $suite from $mirror"

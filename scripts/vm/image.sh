@@ -55,34 +55,14 @@ fi
 command -v debootstrap >/dev/null || die "debootstrap is not installed (scripts/vm/deps.sh)"
 mkfs.ext4 -V 2>&1 | grep -q . || die "mkfs.ext4 is not installed (e2fsprogs)"
 
-# The mirror apt already uses on this machine: the first URI ending in /debian.
-mirror_from_apt() {
-    local f
-    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
-        [ -r "$f" ] || continue
-        sed -nE -e 's/^[[:space:]]*deb[[:space:]]+(\[[^]]*\][[:space:]]+)?([^[:space:]]+).*/\2/p' \
-                -e 's/^URIs:[[:space:]]*//p' "$f" | tr ' ' '\n'
-    done | grep -E '^https?://[^[:space:]]+/debian/?$' | head -n1
-}
-mirror=${SRE_OOM_DEBIAN_MIRROR:-$(mirror_from_apt || true)}
-mirror=${mirror:-http://deb.debian.org/debian}
+# shellcheck source=scripts/lib/debootstrap.sh
+. "$here/../lib/debootstrap.sh"
+mirror=$(debian_mirror)
 
 mkdir -p "$vmdir/images"
 work=$(mktemp -d "$vmdir/images/.build-$release.XXXXXX")
 root=$work/rootfs
-cleanup() {
-    # debootstrap mounts /proc and /sys inside the target: unmount before removing.
-    local m
-    for m in $(findmnt -rn -o TARGET | grep -F "$work" | sort -r); do
-        umount "$m" 2>/dev/null || umount -l "$m" || true
-    done
-    if findmnt -rn -o TARGET | grep -qF "$work"; then
-        echo "vm-image[$release]: WARNING: mounts left under $work; not removing it" >&2
-    else
-        rm -rf --one-file-system "$work"
-    fi
-}
-trap cleanup EXIT
+trap 'remove_build_tree "vm-image[$release]" "$work"' EXIT
 
 start=$(date +%s)
 say "debootstrap --variant=minbase $release from $mirror (packages: $packages)"
