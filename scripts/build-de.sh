@@ -21,21 +21,11 @@ set -euo pipefail
 mode=${1:-build}
 case $mode in build|create) ;; *) echo "usage: $0 [build|create]" >&2; exit 2 ;; esac
 root=$(cd "$(dirname "$0")/.." && pwd)
-bin=$root/.venv/bin
-ctx=$root/build/de
 image=${SRE_OOM_DE_IMAGE:-localhost/sre-oom-de}
-lock=${SRE_OOM_DOCKER_LOCK:-/tmp/sre-oom-molecule.lock}
-say() { echo "build-de: $*"; }
-die() { echo "build-de: ERROR: $*" >&2; exit 1; }
-t0=$(date +%s)
-
-cd "$root"
-version=$(awk '/^version:/ {print $2}' galaxy.yml)
-rm -rf "$ctx"
-mkdir -p "$ctx/wheels" "$ctx/debs"
-"$bin/ansible-galaxy" collection build --force --output-path "$ctx" . >/dev/null
-mv "$ctx/sre-oom-$version.tar.gz" "$ctx/sre-oom.tar.gz"
-cp docs/decision-environment.yml "$ctx/"
+# shellcheck source=scripts/lib/ansible-builder.sh
+. "$root/scripts/lib/ansible-builder.sh"
+builder_start de docs/decision-environment.yml
+mkdir -p "$ctx/debs"
 
 # The pins the build installs: ansible-core, ansible-runner, the python list
 # (ansible-rulebook), and the container init.
@@ -48,10 +38,7 @@ print(de.ansible_ref_install_list, " ".join(de.dependencies["python"]), de.conta
 PY
 )
 init=${pins[-1]}; unset 'pins[-1]'
-"$bin/ansible-builder" create -f "$ctx/decision-environment.yml" -c "$ctx/context" \
-    --output-filename Containerfile >/dev/null
-cf=$ctx/context/Containerfile
-tar -tzf "$ctx/context/_build/sre-oom.tar.gz" > "$ctx/tarball.list"
+builder_create
 for f in extensions/eda/plugins/event_source/oom_kills.py extensions/eda/rulebooks/oom_kills.yml \
          playbooks/eda_oom_kill.yml plugins/module_utils/_oom/hostnames.py; do
     grep -qx "$f" "$ctx/tarball.list" || die "the context's tarball lacks $f"
@@ -62,11 +49,7 @@ grep -q 'apt-get install -y --no-install-recommends /tmp/sre-oom-debs/\*.deb' "$
 say "context $ctx/context: Containerfile installs ${pins[*]}, Java from debs/ and sre.oom $version from its tarball"
 [ "$mode" = create ] && exit 0
 
-command -v docker >/dev/null || die "docker is not installed (make molecule-infra)"
-base=$("$bin/python" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["images"]["base_image"]["name"])' "$ctx/decision-environment.yml")
-docker image inspect "$base" >/dev/null 2>&1 || die "no base image $base (make molecule-infra builds it)"
-"$bin/pip" download --disable-pip-version-check --quiet --only-binary=:all: -d "$ctx/wheels" \
-    "${pins[@]}" bindep pyyaml packaging "$init" pip
+builder_base_and_wheels "${pins[@]}" "$init"
 # Java: what apt would install into the base image, decided against the image's own
 # package list, downloaded here (Debian's archive is the only network used).
 docker run --rm --network none --entrypoint cat "$base" /var/lib/dpkg/status > "$ctx/base-dpkg-status"
@@ -82,19 +65,8 @@ flock /tmp/sre-oom-apt.lock apt-get -q -y --no-install-recommends --download-onl
 rm -rf "$ctx/debs/partial" "$ctx/debs/lock"
 ls "$ctx"/debs/openjdk-17-jre-headless_*.deb >/dev/null 2>&1 || die "no openjdk-17-jre-headless .deb in $ctx/debs"
 say "building $image:$version from $base ($(find "$ctx/wheels" -mindepth 1 -maxdepth 1 | wc -l) wheels, $(find "$ctx/debs" -name '*.deb' | wc -l) .deb files, no network)"
-t_wait=$(date +%s)
-exec {lockfd}>>"$lock"
-flock "$lockfd"
-t_locked=$(date +%s)
-old_id=$(docker image inspect -f '{{.Id}}' "$image:$version" 2>/dev/null || true)
-"$bin/ansible-builder" build ${SRE_OOM_EE_NO_CACHE:+--no-cache} -f "$ctx/decision-environment.yml" -c "$ctx/context" \
-    --container-runtime docker -t "$image:$version" -v 2 \
-    --extra-build-cli-args "--network none --build-arg SRE_OOM_OFFLINE=1" \
-    > "$ctx/build.log" 2>&1 || { tail -n 30 "$ctx/build.log" >&2; die "ansible-builder build failed (log: $ctx/build.log)"; }
-new_id=$(docker image inspect -f '{{.Id}}' "$image:$version")
-if [ -n "$old_id" ] && [ "$old_id" != "$new_id" ]; then
-    docker rmi "$old_id" >/dev/null 2>&1 || true
-fi
+builder_lock
+builder_build
 
 # The check: ansible-rulebook in the image, no network, on a fixture kill; the
 # rule's run_playbook writes a record into /records, then the rulebook shuts down.
@@ -118,7 +90,7 @@ assert ev["victim"]["pid"] == 6844 and ev["kind"] == "memcg" and ev["source"] ==
 PY
 java=$(docker run --rm --network none --entrypoint java "$image:$version" -version 2>&1 | head -n1)
 size=$(docker image inspect -f '{{.Size}}' "$image:$version")
-flock -u "$lockfd"
+builder_unlock
 t_end=$(date +%s)
 say "built and checked $image:$version ($(( size / 1000000 )) MB; $java) in $(( t_end - t_locked ))s holding the docker lock" \
     "($(( t_locked - t_wait ))s waiting, $(( t_end - t0 ))s in all): ansible-rulebook ran the rulebook on the fixture kill" \

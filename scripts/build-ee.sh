@@ -15,21 +15,10 @@ set -euo pipefail
 mode=${1:-build}
 case $mode in build|create) ;; *) echo "usage: $0 [build|create]" >&2; exit 2 ;; esac
 root=$(cd "$(dirname "$0")/.." && pwd)
-bin=$root/.venv/bin
-ctx=$root/build/ee
 image=${SRE_OOM_EE_IMAGE:-localhost/sre-oom-ee}
-lock=${SRE_OOM_DOCKER_LOCK:-/tmp/sre-oom-molecule.lock}
-say() { echo "build-ee: $*"; }
-die() { echo "build-ee: ERROR: $*" >&2; exit 1; }
-t0=$(date +%s)
-
-cd "$root"
-version=$(awk '/^version:/ {print $2}' galaxy.yml)
-rm -rf "$ctx"
-mkdir -p "$ctx/wheels"
-"$bin/ansible-galaxy" collection build --force --output-path "$ctx" . >/dev/null
-mv "$ctx/sre-oom-$version.tar.gz" "$ctx/sre-oom.tar.gz"
-cp docs/execution-environment.yml "$ctx/"
+# shellcheck source=scripts/lib/ansible-builder.sh
+. "$root/scripts/lib/ansible-builder.sh"
+builder_start ee docs/execution-environment.yml
 
 # What pip installs during the build: the EE's ansible-core and ansible-runner
 # pins, what ansible-builder's builder stage adds (bindep, pyyaml, packaging),
@@ -45,11 +34,8 @@ PY
 )
 init=${pins[-1]}; unset 'pins[-1]'
 
-"$bin/ansible-builder" create -f "$ctx/execution-environment.yml" -c "$ctx/context" \
-    --output-filename Containerfile >/dev/null
-cf=$ctx/context/Containerfile
+builder_create
 # The context carries the collection and nothing of the toolchain.
-tar -tzf "$ctx/context/_build/sre-oom.tar.gz" > "$ctx/tarball.list"
 grep -qx 'plugins/modules/oom_facts.py' "$ctx/tarball.list" || die "the context's tarball lacks plugins/modules/oom_facts.py"
 if grep -E '^(requirements[^/]*\.txt|bindep\.txt|Makefile|scripts/|molecule/)' "$ctx/tarball.list"; then
     die "the context's tarball ships development files (above)"
@@ -68,33 +54,16 @@ say "context $ctx/context: Containerfile installs ${pins[*]} and sre.oom $versio
 # The decision environment (docs/decision-environment.yml) comes after the EE.
 [ "$mode" = create ] && exec "$root/scripts/build-de.sh" create
 
-command -v docker >/dev/null || die "docker is not installed (make molecule-infra)"
-base=$("$bin/python" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["images"]["base_image"]["name"])' "$ctx/execution-environment.yml")
-docker image inspect "$base" >/dev/null 2>&1 || die "no base image $base (make molecule-infra builds it)"
-"$bin/pip" download --disable-pip-version-check --quiet --only-binary=:all: -d "$ctx/wheels" \
-    "${pins[@]}" bindep pyyaml packaging "$init" pip
+builder_base_and_wheels "${pins[@]}" "$init"
 # ansible-builder copies wheels/ into the context when it builds.
 say "building $image:$version from $base ($(find "$ctx/wheels" -mindepth 1 -maxdepth 1 | wc -l) wheels, no network)"
 # One hold of the docker lock for the build and the checks of the image.
-t_wait=$(date +%s)
-exec {lockfd}>>"$lock"
-flock "$lockfd"
-t_locked=$(date +%s)
+builder_lock
 # The wheels were picked for this venv's Python: the base image must run the same minor version.
 here_py=$("$bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 base_py=$(docker run --rm --network none --entrypoint /usr/bin/python3 "$base" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 [ "$here_py" = "$base_py" ] || die "$base has Python $base_py, the wheels in $ctx/wheels are for $here_py: use a base image with Python $here_py"
-old_id=$(docker image inspect -f '{{.Id}}' "$image:$version" 2>/dev/null || true)
-"$bin/ansible-builder" build ${SRE_OOM_EE_NO_CACHE:+--no-cache} -f "$ctx/execution-environment.yml" -c "$ctx/context" \
-    --container-runtime docker -t "$image:$version" -v 2 \
-    --extra-build-cli-args "--network none --build-arg SRE_OOM_OFFLINE=1" \
-    > "$ctx/build.log" 2>&1 || { tail -n 30 "$ctx/build.log" >&2; die "ansible-builder build failed (log: $ctx/build.log)"; }
-
-new_id=$(docker image inspect -f '{{.Id}}' "$image:$version")
-# The image this tag named before, if any and no longer used (ours only).
-if [ -n "$old_id" ] && [ "$old_id" != "$new_id" ]; then
-    docker rmi "$old_id" >/dev/null 2>&1 || true
-fi
+builder_build
 
 # The image: sre.oom is installed where AWX looks, a module runs from it, and
 # no development package came along.
@@ -139,7 +108,7 @@ assert r["schema"].startswith("sre.oom.report/") and r["summary"]["hosts"] == 1,
 fi
 
 size=$(docker image inspect -f '{{.Size}}' "$image:$version")
-flock -u "$lockfd"
+builder_unlock
 t_end=$(date +%s)
 say "built and checked $image:$version ($(( size / 1000000 )) MB) in $(( t_end - t_locked ))s holding the docker lock" \
     "($(( t_locked - t_wait ))s waiting for it, $(( t_end - t0 ))s in all): sre.oom $version installed, oom_facts runs in it," \
