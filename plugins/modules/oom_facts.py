@@ -659,17 +659,7 @@ def gather_sysctl(host):
 
 def _cgroup_mounts(host):
     """[(mount point, version)] of cgroup2 mounts and cgroup v1 memory mounts."""
-    out = []
-    text = host.read_text("/proc/self/mounts") or ""
-    for line in text.splitlines():
-        parts = line.split()
-        if len(parts) < 4:
-            continue
-        if parts[2] == "cgroup2":
-            out.append((parts[1], 2))
-        elif parts[2] == "cgroup" and "memory" in parts[3].split(","):
-            out.append((parts[1], 1))
-    return out
+    return _victims.memory_mounts(host.read_text("/proc/self/mounts"))
 
 
 def gather_counters(host, top):
