@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import os
 import runpy
+import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -85,3 +87,17 @@ def require_live():
         if os.environ.get("SRE_OOM_REQUIRE_LIVE") == "1":
             pytest.fail("live EDA test required but impossible here: %s" % why)
         pytest.skip(why)
+
+
+def stop_group(proc, grace=30):
+    """Stop a command started in a session of its own (``start_new_session``):
+    SIGINT to its process group, SIGKILL after ``grace`` seconds; reaped either way.
+    Nothing is signalled once the command has ended (its pid may be reused)."""
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()

@@ -19,13 +19,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import time
 
 import memcg_hog
 import pytest
-from conftest import REPO, require_live
+from conftest import REPO, require_live, stop_group
 
 
 def readme_commands():
@@ -105,13 +104,7 @@ def test_readme_commands_run_the_playbook(tmp_path):
                 time.sleep(0.5)
         time.sleep(2)           # the playbook of a later kill, if any, finishes its record
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGINT)
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        stop_group(proc)
     text = log.read_text(errors="replace")
     assert "ansible-galaxy is not installed" not in text
     assert "couldn't resolve module/action" not in text

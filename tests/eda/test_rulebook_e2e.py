@@ -14,13 +14,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import time
 
 import memcg_hog
 import pytest
-from conftest import REPO, require_live
+from conftest import REPO, require_live, stop_group
 
 READY = "Waiting for events, ruleset: Notify on repeated OOM kills"
 
@@ -78,13 +77,7 @@ def test_real_kills_fire_the_rulebook(tmp_path):
                   30, "3-kills notice", proc, log)
         reacted = time.monotonic() - killed
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGINT)
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        stop_group(proc)
     text = log.read_text(errors="replace")
     got = {}
     for path in records.iterdir():

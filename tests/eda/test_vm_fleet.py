@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -31,7 +30,7 @@ import time
 from datetime import datetime
 
 import pytest
-from conftest import REPO
+from conftest import REPO, stop_group
 from journal_remote import JOURNAL_REMOTE
 
 VMS = ("vm1", "vm2")
@@ -173,12 +172,7 @@ def test_a_real_kill_on_vm2_fires_the_rule_and_restarts_the_unit(testbed):
                 time.sleep(0.5)
             time.sleep(2)
     finally:
-        os.killpg(rb.pid, signal.SIGINT)
-        try:
-            rb.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(rb.pid, signal.SIGKILL)
-            rb.wait()
+        stop_group(rb)
     got = [json.loads(p.read_text()) for p in sorted(records.glob("*.json"))]
     assert len(got) == KILLS
     lat = []
