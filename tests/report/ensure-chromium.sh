@@ -20,26 +20,10 @@ find_browser() {
 
 if find_browser; then exit 0; fi
 
-sudo=()
-if [ "$(id -u)" -ne 0 ]; then
-    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-        sudo=(sudo -n)
-    else
-        echo "ensure-chromium: no Chromium found; install it (Debian/Ubuntu: apt-get install chromium) or set CHROMIUM=/path" >&2
-        exit 1
-    fi
-fi
-if ! command -v apt-get >/dev/null 2>&1; then
-    echo "ensure-chromium: no Chromium found and no apt-get; install Chromium or set CHROMIUM=/path" >&2
+# shellcheck source=scripts/lib/apt-install.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/apt-install.sh"
+if ! apt_install_missing ensure-chromium chromium; then
+    echo "ensure-chromium: or set CHROMIUM=/path to a Chromium of your own" >&2
     exit 1
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-apt_install() { "${sudo[@]}" apt-get install -y -q --no-install-recommends chromium >&2; }
-# The package lists may be missing or stale on a fresh machine: update once
-# and retry before giving up.
-if ! apt_install; then
-    "${sudo[@]}" apt-get update -q >&2
-    apt_install
 fi
 find_browser || { echo "ensure-chromium: chromium installed but not on PATH" >&2; exit 1; }
