@@ -34,7 +34,7 @@ _RAW_DECODE = json.JSONDecoder().raw_decode
 # nohang, and systemd's unit lines about an OOM kill (journalctl's --grep is
 # case-sensitive for a pattern with capitals: each literal as the daemon logs it).
 JOURNAL_GREP = ("Killed process|invoked oom-killer|oom-kill:|reaped process|sacrifice child|or a child"
-                "|killed as a result of limit|PID: [0-9]+ Comm: |Pid: [0-9]+, comm: "
+                "|killed as a result of limit|memory.oom.group set|PID: [0-9]+ Comm: |Pid: [0-9]+, comm: "
                 "|for killing due to|due to memory pressure|due to swap used|due to memory used"
                 "|sending SIG|Killing process|killing process|ow [Mm]emory! |OOM killer"
                 "|in this unit|result 'oom-kill'"

@@ -55,6 +55,16 @@ _KILL_PROCESS_TAIL_RE = re.compile(r"\) score (?P<score>\d{1,20}) or (?:sacrific
 _REAPER_RE = re.compile(r"reaped process (?P<pid>\d{1,10}) \(")
 _CPU_RE = re.compile(r"PID: (?P<pid>\d{1,10}) Comm: ")
 _CPU26_RE = re.compile(r"Pid: (?P<pid>\d{1,10}), comm: ")
+# memory.oom.group (4.19+, mm/memcontrol.c mem_cgroup_print_oom_group): after the
+# victim's kill, "Tasks in <cgroup> are going to be killed due to memory.oom.group
+# set", then one "<message>: Killed process" line per task of that cgroup
+# (oom_kill_memcg_member; the victim's again when it still has its memory).
+_GROUP_LIT = "Tasks in "
+_GROUP_TAIL = " are going to be killed due to memory.oom.group set"
+# The pids a sweep remembers; ``count`` goes on counting past them.
+GROUP_MAX_PIDS = 65536
+# Seconds between two lines of one sweep (the kernel prints them in one go).
+_GROUP_MAX_GAP = 2.0
 
 
 def new_event():
@@ -83,8 +93,56 @@ def new_event():
         "cgroup": None,
         "unit_result": None,
         "unit_oom_logged": False,
+        "group": None,
         "source": None,
     }
+
+
+class Sweep(object):
+    """The kills of one memory.oom.group sweep: its cgroup, pids and count, and
+    systemd's unit lines about it (one sweep, one unit result: they complete every
+    event of it). Shared by its events as ``ev["_sweep"]``; ``public()`` renders it."""
+
+    __slots__ = ("cgroup", "pids", "seen", "count", "head", "prefix", "last", "unit_result",
+                 "unit_oom_logged", "_cache")
+
+    def __init__(self, cgroup, head, prefix, info):
+        self.cgroup = cgroup
+        self.head = head
+        self.prefix = prefix          # the "<message>" of the head's kill line
+        self.last = info              # the Line of the sweep's last line
+        self.pids = []
+        self.seen = set()
+        self.count = 0
+        self.unit_result = None
+        self.unit_oom_logged = False
+        self._cache = None
+        self.add(head["victim"]["pid"])
+
+    def add(self, pid):
+        """Count a killed pid; False when the sweep has it already."""
+        if pid in self.seen:
+            return False
+        self.count += 1
+        if len(self.pids) < GROUP_MAX_PIDS:
+            self.pids.append(pid)
+            self.seen.add(pid)
+        self._cache = None
+        return True
+
+    def remove(self, pid):
+        """Forget the last pid added (it was not one of the sweep's)."""
+        if pid in self.seen:
+            self.seen.discard(pid)
+            self.pids.remove(pid)
+            self.count -= 1
+            self._cache = None
+
+    def public(self):
+        """The ``group`` of its events (one dict while the sweep does not change)."""
+        if self._cache is None:
+            self._cache = {"cgroup": self.cgroup, "pids": sorted(self.pids), "count": self.count}
+        return self._cache
 
 
 def _killed_prefix(before):
@@ -158,6 +216,16 @@ def parse_kill_process(msg, at):
     return _killed_prefix(msg[:at - 1]), int(m.group("pid")), msg[m.end():j]
 
 
+def _gap(a, b):
+    """Seconds from Line ``a`` to Line ``b`` (0 when their times cannot be compared)."""
+    if a.uptime is not None and b.uptime is not None:
+        return abs(b.uptime - a.uptime)
+    then, now = a.epoch, b.epoch
+    if then is not None and now is not None:
+        return abs(now - then)
+    return 0.0
+
+
 # A header more than this many seconds before a kill was not that kill's header.
 _HEADER_MAX_AGE = 120.0
 
@@ -186,6 +254,8 @@ class KernelMessages(object):
         self.recent = collections.deque(maxlen=256)
         self._pending = {}
         self._await_pid = 0
+        self._last = None          # (event, Line, prefix) of the last kill, for a "Tasks in" line
+        self._sweep = None         # the memory.oom.group sweep under way
 
     def handle(self, info):
         msg = info.msg
@@ -193,7 +263,16 @@ class KernelMessages(object):
         if at >= 0:
             m = _KILLED_RE.match(msg, at) or _KILLED_BARE_RE.match(msg, at)
             if m:
-                self._killed(m, info, _killed_prefix(msg[:at]))
+                prefix = _killed_prefix(msg[:at])
+                if self._sweep is not None and self._member(m, info, prefix):
+                    return
+                self._killed(m, info, prefix)
+                return
+        if "memory.oom.group set" in msg:
+            text = msg.rstrip()
+            at = text.find(_GROUP_LIT)
+            if at >= 0 and text.endswith(_GROUP_TAIL):
+                self._group(text[at + len(_GROUP_LIT):len(text) - len(_GROUP_TAIL)], info)
                 return
         at = msg.find(_HEADER_LIT)
         if at >= 0:
@@ -206,6 +285,7 @@ class KernelMessages(object):
             summary = parse_summary(msg, at)
             if summary is not None:
                 self._pending["summary"] = summary
+                self._sweep = self._last = None
                 return
         at = msg.find("reaped process ")
         if at >= 0:
@@ -223,12 +303,14 @@ class KernelMessages(object):
                 kill = parse_kill_process(msg, at)
                 if kill is not None:
                     self._pending["kill"] = kill
+                    self._sweep = self._last = None
                     return
         at = msg.find(_TASK_IN_LIT)
         if at >= 0:
             task_in = parse_task_in(msg, at)
             if task_in is not None:
                 self._pending["task_in"] = task_in
+                self._sweep = self._last = None
                 return
         if self._await_pid:
             self._await_pid -= 1
@@ -257,6 +339,7 @@ class KernelMessages(object):
             except ValueError:
                 pid = None
         # A header opens a new OOM: whatever context was pending is dropped.
+        self._sweep = self._last = None
         self._pending = {"at": info, "invoker": {
             "comm": comm.strip() or None,
             "pid": pid,
@@ -317,5 +400,72 @@ class KernelMessages(object):
         if inv is not None:
             ev["invoker"].update(inv)
         ev["uptime"] = info.uptime
+        self._sweep = None
+        self._last = (ev, info, prefix)
         self.recent.append(ev)
         self.emit(ev, info)
+
+    def _group(self, cgroup, info):
+        """A "Tasks in <cgroup> are going to be killed" line: the last kill, right
+        before it, heads a sweep of that cgroup. Without that kill it is ignored."""
+        last, self._last = self._last, None
+        self._sweep = None
+        if last is None or not cgroup.startswith("/"):
+            return
+        head, at, prefix = last
+        if _gap(at, info) > _GROUP_MAX_GAP:
+            return
+        old = head.pop("_sweep", None)
+        if old is not None:
+            # taken for a task of the sweep before, this kill heads one of its own
+            # (a new OOM whose report was rate-limited): it is not the old one's
+            old.remove(head["victim"]["pid"])
+            head["kind"] = _prefix_kind(prefix) or "unknown"
+            head["constraint"] = head["memcg"] = head["oom_memcg"] = None
+            head["invoker"] = new_event()["invoker"]
+        sweep = Sweep(cgroup[:4096], head, prefix, info)
+        # systemd's unit lines logged before the kill completed the head already
+        sweep.unit_result = head["unit_result"]
+        sweep.unit_oom_logged = bool(head["unit_oom_logged"])
+        head["_sweep"] = sweep
+        self._sweep = sweep
+
+    def _member(self, m, info, prefix):
+        """A kill line during a sweep: True when it is one of the sweep's (a new
+        event carrying the head's context, or the victim's line again)."""
+        sweep = self._sweep
+        if prefix != sweep.prefix or self._pending or _gap(sweep.last, info) > _GROUP_MAX_GAP:
+            self._sweep = None
+            return False
+        sweep.last = info
+        pid = int(m.group("pid"))
+        if not sweep.add(pid):
+            return True               # the victim's (or a task's) line again: no new event
+        head = sweep.head
+        ev = new_event()
+        v = ev["victim"]
+        gd = m.groupdict()
+        get = gd.get
+        v["pid"] = pid
+        v["comm"] = gd["comm"]
+        for key, group in (("total_vm_kb", "total_vm"), ("anon_rss_kb", "anon"), ("file_rss_kb", "file"),
+                           ("shmem_rss_kb", "shmem"), ("pgtables_kb", "pgtables"), ("oom_score_adj", "adj")):
+            text = get(group)
+            if text is not None:
+                v[key] = int(text)
+        uid = get("uid") or get("uid_el6") or get("uid_el7")
+        if uid is not None:
+            v["uid"] = int(uid)
+        for key in ("kind", "constraint", "oom_memcg"):
+            ev[key] = head[key]
+        # the member's own cgroup is the head's when the head was in the group's
+        # cgroup itself, else only known to be at or below the group's cgroup
+        ev["memcg"] = head["memcg"] if head["memcg"] == sweep.cgroup else sweep.cgroup
+        ev["invoker"] = dict(head["invoker"])
+        ev["uptime"] = info.uptime
+        ev["_sweep"] = sweep
+        self._sweep = sweep
+        self._last = (ev, info, prefix)
+        self.recent.append(ev)
+        self.emit(ev, info)
+        return True

@@ -204,6 +204,7 @@ class OomLogParser(object):
     _REAP_AFTER = 8192
     _LOOKBACK = 4 << 20        # how far before a kill its OOM header may sit
     _NEAR = 4096               # how far before a kill its summary / "Kill process" line may sit
+    _GROUP = b"memory.oom.group set"
 
     def _context(self, buf, lo, hi, out, tail=False, first=False):
         """Add the starts of the lines in buf[lo:hi] that describe the next kill.
@@ -245,6 +246,11 @@ class OomLogParser(object):
             if t >= 0:
                 out.append(max(rfind(b"\n", lo, t) + 1, lo))
         for t in found:
+            out.append(max(rfind(b"\n", lo, t) + 1, lo))
+        # memory.oom.group: "Tasks in <cgroup> are going to be killed ..." between
+        # the victim's kill and the next one (the first of the sweep's tasks)
+        t = rfind(self._GROUP, lo, hi)
+        if t >= 0:
             out.append(max(rfind(b"\n", lo, t) + 1, lo))
 
     def _reaped(self, buf, start, lo, hi, out):
@@ -510,6 +516,8 @@ def _close(a, b, kernel):
 
 
 def _merge(into, other):
+    if into.get("_sweep") is None and other.get("_sweep") is not None:
+        into["_sweep"] = other["_sweep"]     # the other source logged the group's line
     for key, value in other.items():
         if key.startswith("_"):
             continue
@@ -689,6 +697,14 @@ class EventCollector(object):
 def public(ev):
     """A copy of an event without the parser's private keys, its derived fields filled."""
     out = {k: v for k, v in ev.items() if not k.startswith("_")}
+    sweep = ev.get("_sweep")
+    if sweep is not None:
+        # a memory.oom.group sweep: its group, and systemd's lines about it on every kill
+        out["group"] = sweep.public()
+        if sweep.unit_result and not out.get("unit_result"):
+            out["unit_result"] = sweep.unit_result
+        if sweep.unit_oom_logged:
+            out["unit_oom_logged"] = True
     if out.get("time") is None:
         out["time"] = iso_utc(ev.get("_epoch"))
     path = out.get("memcg") or out.get("oom_memcg")

@@ -37,7 +37,7 @@ Message formats, from the daemons' sources:
   killed some processes in this unit.``) and ``Failed with result
   'oom-kill'.`` for the unit and its parent slices; for a systemd-oomd kill
   ``systemd-oomd killed %d process(es) in this unit.``. These complete the
-  kill's event. Only the last one stands for a kill when no systemd-oomd line
+  kill's event (every event of a memory.oom.group sweep). Only the last one stands for a kill when no systemd-oomd line
   about it is there (a journal excerpt of the unit): a systemd-oomd kill of that
   unit, its pids unknown.
 """
@@ -100,10 +100,25 @@ def _near(ev, when):
 
 
 def _note(ev, what):
+    """Apply one of systemd's unit lines to a kill: to every kill of its
+    memory.oom.group sweep when it is one (one unit, one result)."""
+    sweep = ev.get("_sweep")
     if what.startswith("Failed"):
         ev["unit_result"] = "oom-kill"
+        if sweep is not None:
+            sweep.unit_result = "oom-kill"
     else:
         ev["unit_oom_logged"] = True
+        if sweep is not None:
+            sweep.unit_oom_logged = True
+
+
+def _noted(ev, failed):
+    """True when this kind of unit line completed the kill (or its sweep) already."""
+    sweep = ev.get("_sweep")
+    if failed:
+        return bool(ev["unit_result"] or (sweep is not None and sweep.unit_result))
+    return bool(ev["unit_oom_logged"] or (sweep is not None and sweep.unit_oom_logged))
 
 
 def _userspace_event(killer, reason, signal):
@@ -335,7 +350,7 @@ class UserspaceMessages(object):
                 continue
             if oomd and ev["killer"] != "systemd-oomd":
                 continue
-            if leaf and (ev["unit_result"] if failed else ev["unit_oom_logged"]):
+            if leaf and _noted(ev, failed):
                 continue
             _note(ev, what)
             return

@@ -252,6 +252,8 @@ CONSTRUCTED_ROWS = [
         "Out of memory (oom_kill_allocating_task): Killed process 31 (x) total-vm:1kB, anon-rss:1kB, "
         "file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:1kB oom_score_adj:0",
     ], [(31, "x", "global", {})]),
+    # issue 17 (c): the sweep's second task has no header of its own, and carries
+    # the head kill's context (it was reported without invoker and memcg before)
     ("6.x-group-kill-second-task-has-no-header", [
         "java invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0",
         "oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/app,"
@@ -262,7 +264,9 @@ CONSTRUCTED_ROWS = [
         "Memory cgroup out of memory: Killed process 11 (sidecar) total-vm:9kB, anon-rss:9kB, file-rss:0kB, "
         "shmem-rss:0kB, UID:0 pgtables:1kB oom_score_adj:0",
     ], [(10, "java", "memcg", {"invoker_comm": "java"}),
-        (11, "sidecar", "memcg", {"invoker_comm": None, "memcg": None})]),
+        (11, "sidecar", "memcg", {"invoker_comm": "java", "memcg": "/app", "oom_memcg": "/app",
+                                  "constraint": "CONSTRAINT_MEMCG",
+                                  "group": {"cgroup": "/app", "pids": [10, 11], "count": 2}})]),
     ("header-after-kill-belongs-to-next", [
         "Out of memory: Killed process 1 (first) total-vm:1kB, anon-rss:1kB, file-rss:0kB, shmem-rss:0kB",
         "second invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=5",
