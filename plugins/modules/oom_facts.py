@@ -352,6 +352,18 @@ ansible_facts:
               event's unit was killed by the OOM killer; C(unit_result) is
               V(oom-kill) when systemd logged that the unit failed with that
               result, else null.
+            - C(group) is set on the kernel's kills of a C(memory.oom.group) sweep
+              (the kernel's C(Tasks in <cgroup> are going to be killed due to
+              memory.oom.group set), systemd's C(OOMPolicy=kill)). Its C(cgroup) is
+              the cgroup killed as a whole, C(pids) every pid killed in that sweep,
+              sorted (at most 65536), and C(count) how many. Every kill of the sweep is
+              an event with the same C(group), and carries the first kill's C(kind),
+              C(constraint), C(oom_memcg) and C(invoker); its C(memcg) is the first
+              kill's when that was the group's cgroup, else the group's cgroup (the
+              task's own lies at or below it). systemd's lines about the unit
+              (C(unit_result), C(unit_oom_logged)) complete every kill of the sweep.
+              A task's kill line printed twice (the victim's, again in the sweep) is
+              one event. C(group) is null for any other kill.
             - C(source) names where the event was read (several, comma-separated,
               when seen in more than one).
           returned: when events is gathered
@@ -378,6 +390,7 @@ ansible_facts:
               cgroup: null
               unit_oom_logged: true
               unit_result: oom-kill
+              group: null
               source: kmsg
         event_count:
           description: How many events were found (after O(since) and O(scope)), also those beyond O(max_events).

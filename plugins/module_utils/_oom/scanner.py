@@ -516,8 +516,11 @@ def _close(a, b, kernel):
 
 
 def _merge(into, other):
-    if into.get("_sweep") is None and other.get("_sweep") is not None:
-        into["_sweep"] = other["_sweep"]     # the other source logged the group's line
+    if into.get("_sweep") is None:
+        if other.get("_sweep") is not None:
+            into["_sweep"] = other["_sweep"]     # the other source logged the group's line
+        else:
+            into["_twin"] = other   # its group line may come after its kill line: see public()
     for key, value in other.items():
         if key.startswith("_"):
             continue
@@ -698,6 +701,8 @@ def public(ev):
     """A copy of an event without the parser's private keys, its derived fields filled."""
     out = {k: v for k, v in ev.items() if not k.startswith("_")}
     sweep = ev.get("_sweep")
+    if sweep is None and "_twin" in ev:
+        sweep = ev["_twin"].get("_sweep")
     if sweep is not None:
         # a memory.oom.group sweep: its group, and systemd's lines about it on every kill
         out["group"] = sweep.public()
