@@ -205,6 +205,7 @@ class OomLogParser(object):
     _LOOKBACK = 4 << 20        # how far before a kill its OOM header may sit
     _NEAR = 4096               # how far before a kill its summary / "Kill process" line may sit
     _GROUP = b"memory.oom.group set"
+    _ENDS_SWEEP = (b"invoked oom-killer", b"oom-kill:", b" child", b"killed as a result of limit")
 
     def _context(self, buf, lo, hi, out, tail=False, first=False):
         """Add the starts of the lines in buf[lo:hi] that describe the next kill.
@@ -249,9 +250,23 @@ class OomLogParser(object):
             out.append(max(rfind(b"\n", lo, t) + 1, lo))
         # memory.oom.group: "Tasks in <cgroup> are going to be killed ..." between
         # the victim's kill and the next one (the first of the sweep's tasks)
-        t = rfind(self._GROUP, lo, hi)
+        t = find(self._GROUP, lo, hi)
         if t >= 0:
+            # a new OOM's report line before it means it follows no kill: those
+            # lines are fed too, so that the state machine decides as in line mode
+            for lit in self._ENDS_SWEEP:
+                q = find(lit, lo, t)
+                while q >= 0:
+                    ls = max(rfind(b"\n", lo, q) + 1, lo)
+                    out.append(ls)
+                    if lit == b"invoked oom-killer":
+                        nl = find(b"\n", q, hi)
+                        if nl >= 0:
+                            self._pid_line(buf, nl + 1, hi, out)
+                    q = find(lit, q + len(lit), t)
+        while t >= 0:
             out.append(max(rfind(b"\n", lo, t) + 1, lo))
+            t = find(self._GROUP, t + 20, hi)
 
     def _reaped(self, buf, start, lo, hi, out):
         """Add the starts of the oom_reaper's lines in buf[lo:hi] (a part from start)."""

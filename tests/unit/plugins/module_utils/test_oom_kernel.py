@@ -407,3 +407,40 @@ def test_kills_each_followed_by_a_sweep_line_are_linear(mode):
         events = events_of(text, mode, chunk=1 << 16)
     assert len(events) == 20000
     assert events[7]["group"] == {"cgroup": "/g7", "pids": [17], "count": 1}
+
+
+# ---------------------------------------------------------------------------
+# 6. Both paths decide the same groups on shuffled report lines
+
+def _piece(r):
+    k = r.randrange(9)
+    pid = r.randrange(1, 6)
+    if k < 3:
+        return killed(pid, "w%d" % pid, prefix=r.choice(["Memory cgroup out of memory: ", "Out of memory: ", ""]),
+                      rss=r.randrange(3))
+    if k == 3:
+        return tasks_in("/g%d" % r.randrange(3))
+    if k == 4:
+        return "j%d invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0" % pid
+    if k == 5:
+        return summary(pid, "/g%d" % r.randrange(3)).replace("task=java", "task=w%d" % pid)
+    if k == 6:
+        return "oom_reaper: reaped process %d (w%d), now anon-rss:0kB" % (pid, pid)
+    if k == 7:
+        return "x" * r.randrange(1, 5000)          # pushes the report lines out of the fast path's window
+    return "Memory cgroup out of memory: OOM victim %d (w) is already exiting. Skip killing the task" % pid
+
+
+@pytest.mark.parametrize("seed", range(0, 400, 40))
+def test_line_and_fast_paths_find_the_same_groups(seed):
+    import random
+    for s in range(seed, seed + 40):
+        r = random.Random(s)
+        t, messages = 10.0, []
+        for _ in range(r.randrange(1, 40)):
+            t += r.choice([0.001, 0.001, 0.5, 3, 200])
+            messages.append("[%12.6f] %s" % (t, _piece(r)))
+        text = "\n".join(messages) + "\n"
+        got = [[(e["victim"]["pid"], e["group"]) for e in events_of(text, mode, chunk=r.choice([8192, 1 << 20]))]
+               for mode in MODES]
+        assert got[0] == got[1], s
