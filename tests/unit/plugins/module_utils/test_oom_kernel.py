@@ -437,7 +437,7 @@ def test_line_and_fast_paths_find_the_same_groups(seed):
     for s in range(seed, seed + 40):
         r = random.Random(s)
         t, messages = 10.0, []
-        for _ in range(r.randrange(1, 40)):
+        for _dummy in range(r.randrange(1, 40)):
             t += r.choice([0.001, 0.001, 0.5, 3, 200])
             messages.append("[%12.6f] %s" % (t, _piece(r)))
         text = "\n".join(messages) + "\n"
