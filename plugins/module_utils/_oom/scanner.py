@@ -204,7 +204,8 @@ class OomLogParser(object):
     _REAP_AFTER = 8192
     _LOOKBACK = 4 << 20        # how far before a kill its OOM header may sit
     _NEAR = 4096               # how far before a kill its summary / "Kill process" line may sit
-    _GROUP = b"memory.oom.group set"
+    # the kernel's whole literal: a long needle is found at twice the speed of a short one
+    _GROUP = b" are going to be killed due to memory.oom.group set"
     _ENDS_SWEEP = (b"invoked oom-killer", b"oom-kill:", b" child", b"killed as a result of limit")
 
     def _context(self, buf, lo, hi, out, tail=False, first=False):
@@ -266,7 +267,7 @@ class OomLogParser(object):
                     q = find(lit, q + len(lit), t)
         while t >= 0:
             out.append(max(rfind(b"\n", lo, t) + 1, lo))
-            t = find(self._GROUP, t + 20, hi)
+            t = find(self._GROUP, t + len(self._GROUP), hi)
 
     def _reaped(self, buf, start, lo, hi, out):
         """Add the starts of the oom_reaper's lines in buf[lo:hi] (a part from start)."""
