@@ -33,8 +33,10 @@ import time
 import pytest
 
 from ansible_collections.sre.oom.plugins.module_utils._oom import journal, kernel, scanner
+from ansible_collections.sre.oom.tests.unit.plugins.module_utils._oom.oomlog import (
+    L, parse)
 
-FIX = os.path.join(os.path.dirname(__file__), "fixtures", "oom")
+FIX = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures", "oom")
 MODES = ["lines", "fast"]
 REF = 1795910400.0      # 2026-11-29T00:00:00Z
 
@@ -444,3 +446,51 @@ def test_line_and_fast_paths_find_the_same_groups(seed):
         got = [[(e["victim"]["pid"], e["group"]) for e in events_of(text, mode, chunk=r.choice([8192, 1 << 20]))]
                for mode in MODES]
         assert got[0] == got[1], s
+
+
+# ---------------------------------------------------------------------------
+# Task names
+
+COMM_ROWS = [
+    ("space-parens", "my (weird) hog"),
+    ("slash", "CPU 11/KVM"),
+    ("unicode", "h\u00f6g \u2713"),
+    ("paren-and-literal", "app) total-vm:x"),
+    ("truncated-15", "averyveryverylo"),
+    ("angle-amp-quote", "a<b>&\"c'"),
+    ("colon", "nginx: worker"),
+]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("rid,comm", COMM_ROWS, ids=[r[0] for r in COMM_ROWS])
+def test_comm_names(rid, comm, mode):
+    text = (
+        "[ 1.000000] %s invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0\n"
+        "[ 1.000001] CPU: 0 UID: 0 PID: 42 Comm: %s Not tainted 6.18.44 #1\n"
+        "[ 1.000002] oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/x,"
+        "task_memcg=/x/y.service,task=%s,pid=42,uid=0\n"
+        "[ 1.000003] Memory cgroup out of memory: Killed process 42 (%s) total-vm:540856kB, anon-rss:65280kB, "
+        "file-rss:6708kB, shmem-rss:0kB, UID:0 pgtables:200kB oom_score_adj:0\n"
+        "[ 1.000004] oom_reaper: reaped process 42 (%s), now anon-rss:0kB, file-rss:0kB, shmem-rss:0kB\n"
+    ) % (comm, comm, comm, comm, comm)
+    if mode == "lines":
+        events = L.parse_lines(text.splitlines())
+    else:
+        events = L.parse_bytes_file(io.BytesIO(text.encode("utf-8")))
+    assert len(events) == 1
+    ev = events[0]
+    assert ev["victim"]["comm"] == comm and ev["invoker"]["comm"] == comm
+    assert ev["victim"]["total_vm_kb"] == 540856 and ev["invoker"]["pid"] == 42
+    assert ev["reaped"] is True and ev["unit"] == "y.service"
+
+
+# ---------------------------------------------------------------------------
+# A kernel-format miss of 0.1.0: the 2.6 invoker line
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_2_6_invoker_oom_adj_is_read(mode):
+    # pub-2.6-el6-lxc-java.log (real): "oom_adj=0, oom_scoe_adj=0" (sic)
+    [ev] = parse("pub-2.6-el6-lxc-java.log", mode)
+    assert ev["invoker"]["oom_adj"] == 0 and ev["invoker"]["oom_score_adj"] is None

@@ -20,8 +20,10 @@ import re
 import pytest
 
 from ansible_collections.sre.oom.plugins.module_utils._oom import formats, scanner
+from ansible_collections.sre.oom.tests.unit.plugins.module_utils._oom.oomlog import (
+    L)
 
-FIX = os.path.join(os.path.dirname(__file__), "fixtures", "oom")
+FIX = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures", "oom")
 REF = calendar.timegm((2026, 11, 29, 0, 0, 0, 0, 0, 0))
 MODES = ["lines", "fast"]
 
@@ -365,3 +367,113 @@ def test_unit_lines_complete_the_oomd_kill_from_journal_json_records():
     assert (ev["killer"], ev["unit"], ev["unit_result"], ev["unit_oom_logged"]) == (
         "systemd-oomd", "hog2.service", "oom-kill", True)
     assert ev["time"] == "2026-11-28T10:00:05Z"
+
+
+# ---------------------------------------------------------------------------
+# Prefix formats, one line each (real lines from the fixtures unless noted)
+
+PREFIX_ROWS = [
+    ("raw-dmesg", "[  355.272006] Memory cgroup out of memory: Killed process 6844 (python3)",
+     "dmesg", None, 355.272006, None, "Memory cgroup out of memory: Killed process 6844 (python3)"),
+    ("dmesg-raw-priority", "<3>[  355.272006] x", "dmesg", None, 355.272006, None, "x"),
+    ("dmesg-x-faclev", "kern  :err   : [  355.272006] Memory cgroup out of memory",
+     "dmesg", None, 355.272006, None, "Memory cgroup out of memory"),
+    ("caller-id-thread", "[ 9421.982946][T10521] memeater-10521 invoked oom-killer",
+     "dmesg", None, 9421.982946, "T10521", "memeater-10521 invoked oom-killer"),
+    ("caller-id-padded-cpu", "[ 9422.529890][   C32] oom_reaper: x", "dmesg", None, 9422.52989, "C32",
+     "oom_reaper: x"),
+    ("dmesg-T-en", "[Thu May  9 14:52:38 2024] CPU 11/KVM invoked oom-killer",
+     "dmesg-T", "2024-05-09T14:52:38Z", None, None, "CPU 11/KVM invoked oom-killer"),
+    ("dmesg-T-fr", "[sam. nov. 28 19:17:01 2026] x", "dmesg-T", "2026-11-28T19:17:01Z", None, None, "x"),
+    ("dmesg-T-de", "[Sa Nov 28 19:17:01 2026] x", "dmesg-T", "2026-11-28T19:17:01Z", None, None, "x"),
+    # real line from a public post (find_string id 38077154135): `dmesg -T` under a Chinese locale
+    ("dmesg-T-zh", "[\u56db 3\u6708 18 18:47:12 2021] Task in /kubepods/pod3759885e-2d2e-45f6-a100-a1230831cbac "
+     "killed", "dmesg-T", "2021-03-18T18:47:12Z", None, None,
+     "Task in /kubepods/pod3759885e-2d2e-45f6-a100-a1230831cbac killed"),
+    ("dmesg-T-unknown-month", "[Xx Yy 28 19:17:01 2026] x", "dmesg-T", None, None, None, "x"),
+    ("kmsg", "3,419,355272006,-;Memory cgroup out of memory: Killed process 6844 (python3)",
+     "kmsg", None, 355.272006, None, "Memory cgroup out of memory: Killed process 6844 (python3)"),
+    ("kmsg-escape", "4,499,383706801,-;worker/1 \\xc3\\xbcml invoked oom-killer",
+     "kmsg", None, 383.706801, None, "worker/1 \u00fcml invoked oom-killer"),
+    ("kmsg-caller", "6,339,355271380,-,caller=T6844;python3 invoked oom-killer",
+     "kmsg", None, 355.27138, "T6844", "python3 invoked oom-killer"),
+    ("rfc3164-host", "Sep  7 14:18:32 VM-12-2-centos kernel: oom_reaper: reaped process 2092 (node)",
+     "syslog", "2026-09-07T14:18:32Z", None, None, "oom_reaper: reaped process 2092 (node)"),
+    ("rfc3164-no-host", "Sep  7 14:18:32 kernel: x", "syslog", "2026-09-07T14:18:32Z", None, None, "x"),
+    ("rfc3164-future-is-last-year", "Dec 24 10:00:00 h kernel: x", "syslog", "2025-12-24T10:00:00Z", None, None,
+     "x"),
+    ("rfc3164-inner-uptime", "Nov  1 00:44:21 web-07 kernel: [ 2653.410539] x",
+     "syslog", "2026-11-01T00:44:21Z", 2653.410539, None, "x"),
+    ("rfc3339-caller", "2024-01-07T17:53:49.053661+00:00 testbox kernel: [ 9422.464959][T10521] Out of memory",
+     "rfc3339", "2024-01-07T17:53:49.053661Z", 9422.464959, "T10521", "Out of memory"),
+    ("rfc3339-offset", "2024-01-07T19:53:49+02:00 h kernel: x", "rfc3339", "2024-01-07T17:53:49Z", None, None,
+     "x"),
+    ("journal-short-iso", "2026-11-28T19:30:11+0000 vm kernel: x", "rfc3339", "2026-11-28T19:30:11Z", None,
+     None, "x"),
+    ("journal-short-precise", "Nov 28 19:30:11.214665 vm kernel: x", "syslog", "2026-11-28T19:30:11.214665Z",
+     None, None, "x"),
+    ("journal-short-full", "Sat 2026-11-28 19:30:11 UTC vm kernel: x", "journal-full", "2026-11-28T19:30:11Z",
+     None, None, "x"),
+    ("journal-short-monotonic", "[  355.272006] vm kernel: x", "journal-monotonic", None, 355.272006, None, "x"),
+    ("bare", "Killed process 3876 (dd) total-vm:8484kB", "bare", None, None, None,
+     "Killed process 3876 (dd) total-vm:8484kB"),
+]
+
+
+@pytest.mark.parametrize("rid,line,fmt,iso,uptime,caller,msg", PREFIX_ROWS, ids=[r[0] for r in PREFIX_ROWS])
+def test_prefix_formats(rid, line, fmt, iso, uptime, caller, msg):
+    info = L.split_prefix(line, REF, 0)
+    assert info.fmt == fmt
+    assert L.iso_utc(info.epoch) == iso
+    assert info.uptime == uptime
+    assert info.caller == caller
+    assert info.msg == msg
+    assert info.kernel is True
+
+
+def test_other_programs_lines_are_not_kernel_messages():
+    # 036 (real): systemd reports the kill of its unit; that line is not the kernel's
+    info = L.split_prefix("Jun 19 16:23:32 ripper systemd[5971]: app-org.kde.konsole-10418.scope: The kernel OOM "
+                          "killer killed some processes in this unit.", REF, 0)
+    assert info.kernel is False
+    fake = "Jun 19 16:23:32 ripper myapp[1]: Out of memory: Killed process 5 (x) total-vm:1kB, anon-rss:1kB, " \
+           "file-rss:0kB, shmem-rss:0kB"
+    assert L.parse_lines([fake], reference_time=REF) == []
+
+
+def test_local_time_zone_is_applied():
+    info = L.split_prefix("Sep  7 14:18:32 h kernel: x", REF, 3600)
+    assert L.iso_utc(info.epoch) == "2026-09-07T13:18:32Z"
+
+
+# ---------------------------------------------------------------------------
+# The two kernel-format misses of 0.1.0
+
+@pytest.mark.parametrize("mode", MODES)
+def test_dmesg_time_format_iso_prefix_is_not_part_of_the_comm(mode):
+    # `dmesg --time-format iso` (util-linux): comma before the microseconds, an
+    # offset, then the message. Lines of the 6.18 fixture with that prefix.
+    lines = [
+        "2024-04-29T14:55:41,678628+02:00 python3 invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, "
+        "oom_score_adj=0",
+        "2024-04-29T14:55:41,678630+02:00 CPU: 0 UID: 0 PID: 6844 Comm: python3 Not tainted 6.18.44 #1",
+        "2024-04-29T14:55:41,678700+02:00 oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,"
+        "mems_allowed=0,oom_memcg=/x,task_memcg=/x,task=python3,pid=6844,uid=0",
+        "2024-04-29T14:55:41,678728+02:00 Memory cgroup out of memory: Killed process 6844 (python3) "
+        "total-vm:540856kB, anon-rss:65280kB, file-rss:6708kB, shmem-rss:0kB, UID:0 pgtables:200kB oom_score_adj:0",
+        "2024-04-29T14:55:41,690000+02:00 oom_reaper: reaped process 6844 (python3), now anon-rss:0kB, "
+        "file-rss:0kB, shmem-rss:0kB",
+    ]
+    if mode == "lines":
+        [ev] = L.parse_lines(lines)
+    else:
+        [ev] = L.parse_bytes_file(io.BytesIO("\n".join(lines).encode()))
+    assert ev["invoker"]["comm"] == "python3" and ev["invoker"]["pid"] == 6844
+    assert ev["time"] == "2024-04-29T12:55:41.678728Z"
+    assert ev["reaped"] is True and ev["kind"] == "memcg"
+
+
+def test_dmesg_iso_prefix_format():
+    info = L.split_prefix("2024-04-29T14:55:41,678628+02:00 oom_reaper: reaped process 1 (x)", REF, 0)
+    assert (info.fmt, info.kernel, info.msg) == ("dmesg-iso", True, "oom_reaper: reaped process 1 (x)")
+    assert L.iso_utc(info.epoch) == "2024-04-29T12:55:41.678628Z"

@@ -9,6 +9,8 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.sre.oom.plugins.module_utils._oom import cgroup
+from ansible_collections.sre.oom.tests.unit.plugins.module_utils._oom.oomlog import (
+    HEX_A, HEX_B, L)
 
 A = "66a033308c7ab1ed2bd4ec69e0fd3ce9fe42dc71753e1120640aae4ca3a39f94"
 B = "d502ffdbb77ea1205aa5a56fc16bc4c7cedb5f552b4d34696b75ff6ca18842ec"
@@ -67,3 +69,48 @@ SCOPE_ROWS = [
 @pytest.mark.parametrize("rid,event,ids,paths,mine", SCOPE_ROWS, ids=[r[0] for r in SCOPE_ROWS])
 def test_in_container_scope(rid, event, ids, paths, mine):
     assert cgroup.in_container_scope(event, ids, paths) is mine
+
+
+# ---------------------------------------------------------------------------
+# cgroup paths (real paths from the fixtures and public excerpts)
+
+CGROUP_ROWS = [
+    ("systemd-service", "/system.slice/pm2-root.service", "pm2-root.service", None, None),
+    ("session-scope", "/user.slice/user-0.slice/session-1.scope", "session-1.scope", None, None),
+    ("user-manager-scope-with-parens", "/user.slice/user-1000.slice/user@1000.service/app.slice/"
+     "app-org.kde.konsole-10418.scope/tab(2336326).scope", "tab(2336326).scope", None, None),
+    ("docker-cgroupfs", "/docker/" + HEX_A, None, HEX_A, None),
+    ("docker-systemd-driver", "/system.slice/docker-%s.scope" % HEX_B, "docker-%s.scope" % HEX_B, HEX_B, None),
+    ("systemd-in-docker", "/docker/%s/system.slice/hog.service" % HEX_A, "hog.service", HEX_A, None),
+    ("k8s-cgroupfs-dash", "/kubepods/burstable/pod0f5eb28f-6722-4cf5-ab0f-b62748c018d4/"
+     "0dc1822caf9e150de25daa1cf572418426ce6b72757b5efdff52acef348368a3", None,
+     "0dc1822caf9e150de25daa1cf572418426ce6b72757b5efdff52acef348368a3", "0f5eb28f-6722-4cf5-ab0f-b62748c018d4"),
+    ("k8s-cgroupfs-guaranteed", "/kubepods/pod3759885e-2d2e-45f6-a100-a1230831cbac/"
+     "f0c2b1129c1c7ce74e8eff9633b31cc4d564a18b6fc5a1416a305df811420242", None,
+     "f0c2b1129c1c7ce74e8eff9633b31cc4d564a18b6fc5a1416a305df811420242", "3759885e-2d2e-45f6-a100-a1230831cbac"),
+    ("k8s-systemd-docker", "/kubepods.slice/kubepods-pod9eb0e64e_6e1a_43e4_b372_2603a3cc2941.slice/"
+     "docker-663f6287c450aea2f849b82a30d1409059497b5de62846a286e55971d61e2650.scope",
+     "docker-663f6287c450aea2f849b82a30d1409059497b5de62846a286e55971d61e2650.scope",
+     "663f6287c450aea2f849b82a30d1409059497b5de62846a286e55971d61e2650", "9eb0e64e-6e1a-43e4-b372-2603a3cc2941"),
+    ("k8s-systemd-containerd", "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-"
+     "podef91e487_dec5_4613_800b_eb23e1a1617d.slice/cri-containerd-"
+     "100093783c22a3ae1a42e21dd887b7c26eef52d56ba44c7273ef54507b6efe7c.scope",
+     "cri-containerd-100093783c22a3ae1a42e21dd887b7c26eef52d56ba44c7273ef54507b6efe7c.scope",
+     "100093783c22a3ae1a42e21dd887b7c26eef52d56ba44c7273ef54507b6efe7c", "ef91e487-dec5-4613-800b-eb23e1a1617d"),
+    ("k8s-systemd-crio", "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod5a6b7c8d_9e0f_4a1b_8c2d_"
+     "3e4f5a6b7c8d.slice/crio-%s.scope" % HEX_A, "crio-%s.scope" % HEX_A, HEX_A,
+     "5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d"),
+    ("k8s-pod-slice-only", "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-"
+     "podef91e487_dec5_4613_800b_eb23e1a1617d.slice", None, None, "ef91e487-dec5-4613-800b-eb23e1a1617d"),
+    ("crio-conmon-is-not-the-container", "/kubepods.slice/crio-conmon-%s.scope" % HEX_A,
+     "crio-conmon-%s.scope" % HEX_A, None, None),
+    ("root", "/", None, None, None),
+    ("none", None, None, None, None),
+]
+
+
+@pytest.mark.parametrize("rid,path,unit,cid,pod", CGROUP_ROWS, ids=[r[0] for r in CGROUP_ROWS])
+def test_cgroup_paths(rid, path, unit, cid, pod):
+    assert L.cgroup_unit(path) == unit
+    assert L.cgroup_container_id(path) == cid
+    assert L.cgroup_pod_uid(path) == pod

@@ -16,7 +16,7 @@ from ansible_collections.sre.oom.plugins.module_utils import _host
 from ansible_collections.sre.oom.plugins.module_utils._oom import journal, scanner
 from ansible_collections.sre.oom.plugins.module_utils._oom.sources import SourceError
 
-FIX = os.path.join(os.path.dirname(__file__), "fixtures", "oom")
+FIX = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures", "oom")
 BOOT = "0123456789abcdef0123456789abcdef"
 
 

@@ -2,26 +2,26 @@
 # Copyright (c) 2026, sre.oom contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Table-driven tests of the OOM log parser, fed by real log excerpts.
-
-Fixtures under fixtures/oom/: the shared public logs (030-036, sources in
-shared-expected.json), public excerpts (pub-*, source in each file's header),
-and real logs of OOM kills provoked on this project's test VM (real-6.18-*).
-Rows in the tables below that are not taken from a fixture say so: they are
-built from the kernel's format strings for eras no fixture covers.
+"""The event collector (issue 21): duplicates of one kill read from two sources are
+dropped in linear time and bounded memory, never across boots nor between repeated
+kills of one cgroup; max_events keeps the newest kills whatever the source order.
 """
 
 from __future__ import annotations
 
 import calendar
-import gzip
 import io
+import time
+import tracemalloc
+
+import gzip
 import json
 import os
-
 import pytest
 
-from ansible_collections.sre.oom.plugins.module_utils._oom import cgroup, formats, kernel, scanner
+from ansible_collections.sre.oom.plugins.module_utils._oom import kernel, scanner
+from ansible_collections.sre.oom.tests.unit.plugins.module_utils._oom.oomlog import (
+    FIX, HEX_A, HEX_B, MODES, L, _collect, fixture, flat, parse)
 
 try:
     from hypothesis import given, settings, HealthCheck, strategies as st
@@ -29,76 +29,151 @@ try:
 except ImportError:  # pragma: no cover
     HAVE_HYPOTHESIS = False
 
-FIX = os.path.join(os.path.dirname(__file__), "fixtures", "oom")
-# 2026-11-29T00:00:00Z: the "now" of the fixtures (RFC 3164 year inference)
 REF = calendar.timegm((2026, 11, 29, 0, 0, 0, 0, 0, 0))
+KILL = ("Out of memory: Killed process 77 (worker) total-vm:1000kB, anon-rss:900kB, file-rss:0kB, shmem-rss:0kB, "
+        "UID:0 pgtables:4kB oom_score_adj:0")
 
 
-class L(object):
-    """The parser's names as the tests use them (test-only entry points live here)."""
-
-    split_prefix = staticmethod(formats.split_prefix)
-    iso_utc = staticmethod(formats.iso_utc)
-    cgroup_unit = staticmethod(cgroup.cgroup_unit)
-    cgroup_container_id = staticmethod(cgroup.cgroup_container_id)
-    cgroup_pod_uid = staticmethod(cgroup.cgroup_pod_uid)
-    new_event = staticmethod(kernel.new_event)
-    KINDS = kernel.KINDS
-    OomLogParser = scanner.OomLogParser
-    EventCollector = scanner.EventCollector
-
-    @staticmethod
-    def parse_lines(lines, **kwargs):
-        """All events of an iterable of lines, through the line path."""
-        out = []
-        parser = scanner.OomLogParser(out.append, **kwargs)
-        for line in lines:
-            parser.feed(line)
-        parser.flush()
-        assert parser.errors == 0
-        return [scanner.public(e) for e in out]
-
-    @staticmethod
-    def parse_bytes_file(fileobj, chunk_size=8 << 20, **kwargs):
-        """All events of a binary file object, through the file fast path."""
-        out = []
-        parser = scanner.OomLogParser(out.append, **kwargs)
-        parser.feed_file(fileobj, chunk_size=chunk_size)
-        assert parser.errors == 0
-        return [scanner.public(e) for e in out]
-
-
-def fixture(name):
-    return os.path.join(FIX, name)
-
-
-def parse(name, mode, **kw):
+def feed(coll, lines, source, **kw):
     kw.setdefault("reference_time", REF)
     kw.setdefault("utc_offset", 0)
-    with open(fixture(name), "rb") as f:
-        if mode == "lines":
-            return L.parse_lines(f, **kw)
-        return L.parse_bytes_file(f, **kw)
+    parser = scanner.OomLogParser(coll, source=source, **kw)
+    for line in lines:
+        parser.feed(line)
+    parser.flush()
+    assert parser.errors == 0
 
 
-MODES = ["lines", "fast"]
+def oomd_lines(n, gap=20):
+    """n systemd-oomd kills of one crash-looping unit, ``gap`` seconds apart, syslog format."""
+    t0 = calendar.timegm((2026, 11, 20, 0, 0, 0, 0, 0, 0))
+    out = []
+    for i in range(n):
+        stamp = time.strftime("%b %d %H:%M:%S", time.gmtime(t0 + i * gap))
+        out.append("%s h systemd-oomd[9]: Killed /system.slice/loop.service due to swap used (9) / total (10) "
+                   "being more than 90.00%%" % stamp)
+    return out
 
 
-def flat(ev):
-    """The fields of shared-expected.json, from an event."""
-    v, i = ev["victim"], ev["invoker"]
-    return {
-        "victim_pid": v["pid"], "victim_comm": v["comm"], "uid": v["uid"],
-        "total_vm_kb": v["total_vm_kb"], "anon_rss_kb": v["anon_rss_kb"], "file_rss_kb": v["file_rss_kb"],
-        "shmem_rss_kb": v["shmem_rss_kb"], "oom_score_adj": v["oom_score_adj"],
-        "constraint": ev["constraint"], "memcg": ev["memcg"], "oom_memcg": ev["oom_memcg"],
-        "invoker_comm": i["comm"], "invoker_pid": i["pid"], "gfp_mask": i["gfp_mask"], "order": i["order"],
-        "invoker_oom_score_adj": i["oom_score_adj"], "kind": ev["kind"], "reaped": ev["reaped"],
-    }
+@pytest.mark.hostile
+def test_15000_oomd_kills_of_one_unit_dedupe_in_linear_time():
+    lines = oomd_lines(15000)
+    coll = scanner.EventCollector(max_events=10)
+    t0 = time.perf_counter()
+    feed(coll, lines, "journal")
+    feed(coll, lines, "file")           # the same kills again: all duplicates
+    took = time.perf_counter() - t0
+    assert coll.count == 15000 and coll.duplicates == 15000
+    assert took < 10, took              # 21 s of de-duplication alone before
+    kept = coll.events()
+    assert [e["time"] for e in kept][-1] == "2026-11-23T11:19:40Z"
+    assert all(e["source"] == "journal,file" for e in kept)
+
+
+def test_repeated_identical_userspace_kills_of_one_cgroup_are_separate():
+    # 3 s apart (the old 5 s window merged them), and 1.5 s apart in uptime only
+    lines = oomd_lines(2, gap=3)
+    coll = scanner.EventCollector()
+    feed(coll, lines, "journal")
+    assert coll.count == 2 and coll.duplicates == 0
+    mono = ["[  100.000000] h systemd-oomd[9]: Killed /system.slice/loop.service due to swap used (9) / total (10) "
+            "being more than 90.00%",
+            "[  101.500000] h systemd-oomd[9]: Killed /system.slice/loop.service due to swap used (9) / total (10) "
+            "being more than 90.00%"]
+    coll = scanner.EventCollector()
+    feed(coll, mono, "file")
+    assert coll.count == 2
+    # the same kill from the journal and from syslog (second precision) is one
+    coll = scanner.EventCollector()
+    feed(coll, ["2026-11-20T00:00:00.400000+00:00 h systemd-oomd[9]: " + oomd_lines(1)[0].split(": ", 1)[1]],
+         "journal")
+    feed(coll, oomd_lines(1), "file")
+    assert coll.count == 1 and coll.duplicates == 1
+
+
+def test_the_same_kill_line_in_two_boots_is_two_kills():
+    # same pid, name and sizes, uptimes 100.0 and 100.5, a day apart (issue 21)
+    coll = scanner.EventCollector()
+    feed(coll, ["Nov 27 10:00:00 h kernel: [  100.000000] " + KILL], "file")
+    feed(coll, ["Nov 28 10:00:00 h kernel: [  100.500000] " + KILL], "file")
+    assert coll.count == 2 and coll.duplicates == 0
+    # uptimes only (two saved dmesg), told apart by their boot ids
+    coll = scanner.EventCollector()
+    feed(coll, ["[  100.000000] " + KILL], "dmesg", boot_id="a" * 32)
+    feed(coll, ["[  100.500000] " + KILL], "dmesg", boot_id="b" * 32)
+    assert coll.count == 2
+    # but the same kill in kmsg and in the journal of the same boot is one
+    coll = scanner.EventCollector()
+    feed(coll, ["[  100.000000] " + KILL], "kmsg", boot_id="a" * 32, boot_time=REF - 1000)
+    feed(coll, ["[  100.000000] h kernel: " + KILL], "journal", boot_id="a" * 32, boot_time=REF - 1000)
+    assert coll.count == 1 and coll.duplicates == 1
+
+
+def _kill_at(epoch, pid):
+    stamp = time.strftime("%b %d %H:%M:%S", time.gmtime(epoch))
+    return "%s h kernel: Out of memory: Killed process %d (w) total-vm:1kB, anon-rss:1kB, file-rss:0kB, " \
+           "shmem-rss:0kB" % (stamp, pid)
+
+
+def test_max_events_keeps_the_newest_across_sources():
+    # the journal (read first) has the newest kills; a rotated file read after it
+    # has older ones: the newest 3 are kept and last_event is the newest
+    base = calendar.timegm((2026, 11, 20, 0, 0, 0, 0, 0, 0))
+    coll = scanner.EventCollector(max_events=3)
+    feed(coll, [_kill_at(base + 3600 * h, 100 + h) for h in (10, 11, 12)], "journal")
+    feed(coll, [_kill_at(base + 3600 * h, 200 + h) for h in (1, 2, 3, 4)], "file")
+    kept = coll.events()
+    assert [e["victim"]["pid"] for e in kept] == [110, 111, 112]
+    assert coll.count == 7
+    assert kept[-1]["time"] == "2026-11-20T12:00:00Z"
+
+
+def test_max_events_ties_and_events_without_time_go_by_source_order():
+    coll = scanner.EventCollector(max_events=2)
+    feed(coll, ["[  1.000000] " + KILL.replace("77", str(pid)) for pid in (1, 2, 3)], "dmesg")
+    assert [e["victim"]["pid"] for e in coll.events()] == [2, 3]
+
+
+def test_a_duplicate_of_a_dropped_old_kill_is_still_a_duplicate():
+    # kept: the newest; remembered for de-duplication: many more
+    base = calendar.timegm((2026, 11, 20, 0, 0, 0, 0, 0, 0))
+    lines = [_kill_at(base + 60 * i, 1000 + i) for i in range(50)]
+    coll = scanner.EventCollector(max_events=2)
+    feed(coll, lines, "journal")
+    feed(coll, lines[:10], "file")
+    assert coll.count == 50 and coll.duplicates == 10
+
+
+@pytest.mark.hostile
+def test_dedupe_memory_is_bounded_with_many_kills_of_one_key():
+    # 60,000 kills of one cgroup: what is remembered stays within the window
+    tracemalloc.start()
+    try:
+        coll = scanner.EventCollector(max_events=5)
+        for i in range(60000):
+            ev = kernel.new_event()
+            ev.update(killer="systemd-oomd", kind="userspace", cgroup="/system.slice/loop.service")
+            ev["_epoch"] = 1e9 + 20 * i
+            coll.add(ev)
+        _cur, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert coll.count == 60000 and len(coll.events()) == 5
+    assert coll.remembered() <= scanner.DEDUPE_WINDOW
+    assert peak < 24 * 1024 * 1024, peak
+
+
+def test_collector_from_a_file_and_lines_agree():
+    data = "\n".join(oomd_lines(30)).encode()
+    a = scanner.EventCollector(max_events=5)
+    scanner.OomLogParser(a, source="file", reference_time=REF, utc_offset=0).feed_file(io.BytesIO(data))
+    b = scanner.EventCollector(max_events=5)
+    feed(b, data.decode().split("\n"), "file")
+    assert a.events() == b.events() and a.count == b.count == 30
 
 
 # ---------------------------------------------------------------------------
-# 1. The shared real logs against their published expectations
+# The shared real logs against their published expectations
 
 with open(fixture("shared-expected.json")) as _f:
     SHARED = json.load(_f)
@@ -119,11 +194,9 @@ def test_shared_logs_match_expected(case, mode):
 
 
 # ---------------------------------------------------------------------------
-# 2. Every fixture, every era and prefix format: per-event expectations.
+# Every fixture, every era and prefix format: per-event expectations.
 #    Each row: fixture, expected events as (pid, comm, kind, extra fields).
 
-HEX_A = "3f9a1c2b4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8"
-HEX_B = "9e8d7c6b5a49382716059f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a"
 REAL_618 = [
     (6844, "python3", {"memcg": "/sre-oom-fixture-1", "unit": None, "container_id": None}),
     (6999, "my (weird) hog", {"unit": "hog-fixture.service", "container_id": None}),
@@ -311,84 +384,7 @@ def test_constructed_messages_of_other_eras(rid, messages, expected, mode):
 
 
 # ---------------------------------------------------------------------------
-# 3. Prefix formats, one line each (real lines from the fixtures unless noted)
-
-PREFIX_ROWS = [
-    ("raw-dmesg", "[  355.272006] Memory cgroup out of memory: Killed process 6844 (python3)",
-     "dmesg", None, 355.272006, None, "Memory cgroup out of memory: Killed process 6844 (python3)"),
-    ("dmesg-raw-priority", "<3>[  355.272006] x", "dmesg", None, 355.272006, None, "x"),
-    ("dmesg-x-faclev", "kern  :err   : [  355.272006] Memory cgroup out of memory",
-     "dmesg", None, 355.272006, None, "Memory cgroup out of memory"),
-    ("caller-id-thread", "[ 9421.982946][T10521] memeater-10521 invoked oom-killer",
-     "dmesg", None, 9421.982946, "T10521", "memeater-10521 invoked oom-killer"),
-    ("caller-id-padded-cpu", "[ 9422.529890][   C32] oom_reaper: x", "dmesg", None, 9422.52989, "C32",
-     "oom_reaper: x"),
-    ("dmesg-T-en", "[Thu May  9 14:52:38 2024] CPU 11/KVM invoked oom-killer",
-     "dmesg-T", "2024-05-09T14:52:38Z", None, None, "CPU 11/KVM invoked oom-killer"),
-    ("dmesg-T-fr", "[sam. nov. 28 19:17:01 2026] x", "dmesg-T", "2026-11-28T19:17:01Z", None, None, "x"),
-    ("dmesg-T-de", "[Sa Nov 28 19:17:01 2026] x", "dmesg-T", "2026-11-28T19:17:01Z", None, None, "x"),
-    # real line from a public post (find_string id 38077154135): `dmesg -T` under a Chinese locale
-    ("dmesg-T-zh", "[\u56db 3\u6708 18 18:47:12 2021] Task in /kubepods/pod3759885e-2d2e-45f6-a100-a1230831cbac "
-     "killed", "dmesg-T", "2021-03-18T18:47:12Z", None, None,
-     "Task in /kubepods/pod3759885e-2d2e-45f6-a100-a1230831cbac killed"),
-    ("dmesg-T-unknown-month", "[Xx Yy 28 19:17:01 2026] x", "dmesg-T", None, None, None, "x"),
-    ("kmsg", "3,419,355272006,-;Memory cgroup out of memory: Killed process 6844 (python3)",
-     "kmsg", None, 355.272006, None, "Memory cgroup out of memory: Killed process 6844 (python3)"),
-    ("kmsg-escape", "4,499,383706801,-;worker/1 \\xc3\\xbcml invoked oom-killer",
-     "kmsg", None, 383.706801, None, "worker/1 \u00fcml invoked oom-killer"),
-    ("kmsg-caller", "6,339,355271380,-,caller=T6844;python3 invoked oom-killer",
-     "kmsg", None, 355.27138, "T6844", "python3 invoked oom-killer"),
-    ("rfc3164-host", "Sep  7 14:18:32 VM-12-2-centos kernel: oom_reaper: reaped process 2092 (node)",
-     "syslog", "2026-09-07T14:18:32Z", None, None, "oom_reaper: reaped process 2092 (node)"),
-    ("rfc3164-no-host", "Sep  7 14:18:32 kernel: x", "syslog", "2026-09-07T14:18:32Z", None, None, "x"),
-    ("rfc3164-future-is-last-year", "Dec 24 10:00:00 h kernel: x", "syslog", "2025-12-24T10:00:00Z", None, None,
-     "x"),
-    ("rfc3164-inner-uptime", "Nov  1 00:44:21 web-07 kernel: [ 2653.410539] x",
-     "syslog", "2026-11-01T00:44:21Z", 2653.410539, None, "x"),
-    ("rfc3339-caller", "2024-01-07T17:53:49.053661+00:00 testbox kernel: [ 9422.464959][T10521] Out of memory",
-     "rfc3339", "2024-01-07T17:53:49.053661Z", 9422.464959, "T10521", "Out of memory"),
-    ("rfc3339-offset", "2024-01-07T19:53:49+02:00 h kernel: x", "rfc3339", "2024-01-07T17:53:49Z", None, None,
-     "x"),
-    ("journal-short-iso", "2026-11-28T19:30:11+0000 vm kernel: x", "rfc3339", "2026-11-28T19:30:11Z", None,
-     None, "x"),
-    ("journal-short-precise", "Nov 28 19:30:11.214665 vm kernel: x", "syslog", "2026-11-28T19:30:11.214665Z",
-     None, None, "x"),
-    ("journal-short-full", "Sat 2026-11-28 19:30:11 UTC vm kernel: x", "journal-full", "2026-11-28T19:30:11Z",
-     None, None, "x"),
-    ("journal-short-monotonic", "[  355.272006] vm kernel: x", "journal-monotonic", None, 355.272006, None, "x"),
-    ("bare", "Killed process 3876 (dd) total-vm:8484kB", "bare", None, None, None,
-     "Killed process 3876 (dd) total-vm:8484kB"),
-]
-
-
-@pytest.mark.parametrize("rid,line,fmt,iso,uptime,caller,msg", PREFIX_ROWS, ids=[r[0] for r in PREFIX_ROWS])
-def test_prefix_formats(rid, line, fmt, iso, uptime, caller, msg):
-    info = L.split_prefix(line, REF, 0)
-    assert info.fmt == fmt
-    assert L.iso_utc(info.epoch) == iso
-    assert info.uptime == uptime
-    assert info.caller == caller
-    assert info.msg == msg
-    assert info.kernel is True
-
-
-def test_other_programs_lines_are_not_kernel_messages():
-    # 036 (real): systemd reports the kill of its unit; that line is not the kernel's
-    info = L.split_prefix("Jun 19 16:23:32 ripper systemd[5971]: app-org.kde.konsole-10418.scope: The kernel OOM "
-                          "killer killed some processes in this unit.", REF, 0)
-    assert info.kernel is False
-    fake = "Jun 19 16:23:32 ripper myapp[1]: Out of memory: Killed process 5 (x) total-vm:1kB, anon-rss:1kB, " \
-           "file-rss:0kB, shmem-rss:0kB"
-    assert L.parse_lines([fake], reference_time=REF) == []
-
-
-def test_local_time_zone_is_applied():
-    info = L.split_prefix("Sep  7 14:18:32 h kernel: x", REF, 3600)
-    assert L.iso_utc(info.epoch) == "2026-09-07T13:18:32Z"
-
-
-# ---------------------------------------------------------------------------
-# 4. Continuation lines
+# Continuation lines
 
 def test_kmsg_continuation_lines_are_skipped():
     lines = [
@@ -423,98 +419,7 @@ def test_journal_indented_continuation_joins_the_message(mode):
 
 
 # ---------------------------------------------------------------------------
-# 5. Task names
-
-COMM_ROWS = [
-    ("space-parens", "my (weird) hog"),
-    ("slash", "CPU 11/KVM"),
-    ("unicode", "h\u00f6g \u2713"),
-    ("paren-and-literal", "app) total-vm:x"),
-    ("truncated-15", "averyveryverylo"),
-    ("angle-amp-quote", "a<b>&\"c'"),
-    ("colon", "nginx: worker"),
-]
-
-
-@pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("rid,comm", COMM_ROWS, ids=[r[0] for r in COMM_ROWS])
-def test_comm_names(rid, comm, mode):
-    text = (
-        "[ 1.000000] %s invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0\n"
-        "[ 1.000001] CPU: 0 UID: 0 PID: 42 Comm: %s Not tainted 6.18.44 #1\n"
-        "[ 1.000002] oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/x,"
-        "task_memcg=/x/y.service,task=%s,pid=42,uid=0\n"
-        "[ 1.000003] Memory cgroup out of memory: Killed process 42 (%s) total-vm:540856kB, anon-rss:65280kB, "
-        "file-rss:6708kB, shmem-rss:0kB, UID:0 pgtables:200kB oom_score_adj:0\n"
-        "[ 1.000004] oom_reaper: reaped process 42 (%s), now anon-rss:0kB, file-rss:0kB, shmem-rss:0kB\n"
-    ) % (comm, comm, comm, comm, comm)
-    if mode == "lines":
-        events = L.parse_lines(text.splitlines())
-    else:
-        events = L.parse_bytes_file(io.BytesIO(text.encode("utf-8")))
-    assert len(events) == 1
-    ev = events[0]
-    assert ev["victim"]["comm"] == comm and ev["invoker"]["comm"] == comm
-    assert ev["victim"]["total_vm_kb"] == 540856 and ev["invoker"]["pid"] == 42
-    assert ev["reaped"] is True and ev["unit"] == "y.service"
-
-
-# ---------------------------------------------------------------------------
-# 6. cgroup paths (real paths from the fixtures and public excerpts)
-
-CGROUP_ROWS = [
-    ("systemd-service", "/system.slice/pm2-root.service", "pm2-root.service", None, None),
-    ("session-scope", "/user.slice/user-0.slice/session-1.scope", "session-1.scope", None, None),
-    ("user-manager-scope-with-parens", "/user.slice/user-1000.slice/user@1000.service/app.slice/"
-     "app-org.kde.konsole-10418.scope/tab(2336326).scope", "tab(2336326).scope", None, None),
-    ("docker-cgroupfs", "/docker/" + HEX_A, None, HEX_A, None),
-    ("docker-systemd-driver", "/system.slice/docker-%s.scope" % HEX_B, "docker-%s.scope" % HEX_B, HEX_B, None),
-    ("systemd-in-docker", "/docker/%s/system.slice/hog.service" % HEX_A, "hog.service", HEX_A, None),
-    ("k8s-cgroupfs-dash", "/kubepods/burstable/pod0f5eb28f-6722-4cf5-ab0f-b62748c018d4/"
-     "0dc1822caf9e150de25daa1cf572418426ce6b72757b5efdff52acef348368a3", None,
-     "0dc1822caf9e150de25daa1cf572418426ce6b72757b5efdff52acef348368a3", "0f5eb28f-6722-4cf5-ab0f-b62748c018d4"),
-    ("k8s-cgroupfs-guaranteed", "/kubepods/pod3759885e-2d2e-45f6-a100-a1230831cbac/"
-     "f0c2b1129c1c7ce74e8eff9633b31cc4d564a18b6fc5a1416a305df811420242", None,
-     "f0c2b1129c1c7ce74e8eff9633b31cc4d564a18b6fc5a1416a305df811420242", "3759885e-2d2e-45f6-a100-a1230831cbac"),
-    ("k8s-systemd-docker", "/kubepods.slice/kubepods-pod9eb0e64e_6e1a_43e4_b372_2603a3cc2941.slice/"
-     "docker-663f6287c450aea2f849b82a30d1409059497b5de62846a286e55971d61e2650.scope",
-     "docker-663f6287c450aea2f849b82a30d1409059497b5de62846a286e55971d61e2650.scope",
-     "663f6287c450aea2f849b82a30d1409059497b5de62846a286e55971d61e2650", "9eb0e64e-6e1a-43e4-b372-2603a3cc2941"),
-    ("k8s-systemd-containerd", "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-"
-     "podef91e487_dec5_4613_800b_eb23e1a1617d.slice/cri-containerd-"
-     "100093783c22a3ae1a42e21dd887b7c26eef52d56ba44c7273ef54507b6efe7c.scope",
-     "cri-containerd-100093783c22a3ae1a42e21dd887b7c26eef52d56ba44c7273ef54507b6efe7c.scope",
-     "100093783c22a3ae1a42e21dd887b7c26eef52d56ba44c7273ef54507b6efe7c", "ef91e487-dec5-4613-800b-eb23e1a1617d"),
-    ("k8s-systemd-crio", "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod5a6b7c8d_9e0f_4a1b_8c2d_"
-     "3e4f5a6b7c8d.slice/crio-%s.scope" % HEX_A, "crio-%s.scope" % HEX_A, HEX_A,
-     "5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d"),
-    ("k8s-pod-slice-only", "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-"
-     "podef91e487_dec5_4613_800b_eb23e1a1617d.slice", None, None, "ef91e487-dec5-4613-800b-eb23e1a1617d"),
-    ("crio-conmon-is-not-the-container", "/kubepods.slice/crio-conmon-%s.scope" % HEX_A,
-     "crio-conmon-%s.scope" % HEX_A, None, None),
-    ("root", "/", None, None, None),
-    ("none", None, None, None, None),
-]
-
-
-@pytest.mark.parametrize("rid,path,unit,cid,pod", CGROUP_ROWS, ids=[r[0] for r in CGROUP_ROWS])
-def test_cgroup_paths(rid, path, unit, cid, pod):
-    assert L.cgroup_unit(path) == unit
-    assert L.cgroup_container_id(path) == cid
-    assert L.cgroup_pod_uid(path) == pod
-
-
-# ---------------------------------------------------------------------------
-# 7. dedupe, max_events (since: tests/unit/plugins/module_utils/_oom/test_since.py)
-
-def _collect(sources, **kw):
-    coll = L.EventCollector(**kw)
-    for name, src, extra in sources:
-        parser = L.OomLogParser(coll, source=src, reference_time=REF, utc_offset=0, **extra)
-        with open(fixture(name), "rb") as f:
-            parser.feed_file(f)
-    return coll
-
+# dedupe, max_events (since: tests/unit/plugins/module_utils/_oom/test_since.py)
 
 def test_same_event_from_two_sources_is_reported_once():
     # kmsg and the journal's monotonic output of the same kills (same uptimes)
@@ -615,7 +520,7 @@ def test_a_line_longer_than_the_buffer_is_cut_not_kept():
 
 
 # ---------------------------------------------------------------------------
-# 8. Garbage never raises (property tests)
+# Garbage never raises (property tests)
 
 REAL_LINES = []
 for _name in sorted(os.listdir(FIX)):
@@ -674,139 +579,3 @@ def test_real_journal_of_a_systemd_container(name, time0, up0, mode):
     assert ev["memcg"] == "/docker/%s/system.slice/%s" % (CONTAINER_ID, unit)
     assert ev["invoker"]["pid"] == 12155
     assert (ev["time"], ev["uptime"]) == (time0, up0)
-
-
-# ---------------------------------------------------------------------------
-# 9. The two kernel-format misses of 0.1.0
-
-@pytest.mark.parametrize("mode", MODES)
-def test_dmesg_time_format_iso_prefix_is_not_part_of_the_comm(mode):
-    # `dmesg --time-format iso` (util-linux): comma before the microseconds, an
-    # offset, then the message. Lines of the 6.18 fixture with that prefix.
-    lines = [
-        "2024-04-29T14:55:41,678628+02:00 python3 invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, "
-        "oom_score_adj=0",
-        "2024-04-29T14:55:41,678630+02:00 CPU: 0 UID: 0 PID: 6844 Comm: python3 Not tainted 6.18.44 #1",
-        "2024-04-29T14:55:41,678700+02:00 oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,"
-        "mems_allowed=0,oom_memcg=/x,task_memcg=/x,task=python3,pid=6844,uid=0",
-        "2024-04-29T14:55:41,678728+02:00 Memory cgroup out of memory: Killed process 6844 (python3) "
-        "total-vm:540856kB, anon-rss:65280kB, file-rss:6708kB, shmem-rss:0kB, UID:0 pgtables:200kB oom_score_adj:0",
-        "2024-04-29T14:55:41,690000+02:00 oom_reaper: reaped process 6844 (python3), now anon-rss:0kB, "
-        "file-rss:0kB, shmem-rss:0kB",
-    ]
-    if mode == "lines":
-        [ev] = L.parse_lines(lines)
-    else:
-        [ev] = L.parse_bytes_file(io.BytesIO("\n".join(lines).encode()))
-    assert ev["invoker"]["comm"] == "python3" and ev["invoker"]["pid"] == 6844
-    assert ev["time"] == "2024-04-29T12:55:41.678728Z"
-    assert ev["reaped"] is True and ev["kind"] == "memcg"
-
-
-def test_dmesg_iso_prefix_format():
-    info = L.split_prefix("2024-04-29T14:55:41,678628+02:00 oom_reaper: reaped process 1 (x)", REF, 0)
-    assert (info.fmt, info.kernel, info.msg) == ("dmesg-iso", True, "oom_reaper: reaped process 1 (x)")
-    assert L.iso_utc(info.epoch) == "2024-04-29T12:55:41.678628Z"
-
-
-@pytest.mark.parametrize("mode", MODES)
-def test_2_6_invoker_oom_adj_is_read(mode):
-    # pub-2.6-el6-lxc-java.log (real): "oom_adj=0, oom_scoe_adj=0" (sic)
-    [ev] = parse("pub-2.6-el6-lxc-java.log", mode)
-    assert ev["invoker"]["oom_adj"] == 0 and ev["invoker"]["oom_score_adj"] is None
-
-
-# ---------------------------------------------------------------------------
-# 10. Userspace killers (fixtures: real lines and lines built from the daemons'
-#     format strings, sources in each fixture's header)
-
-OOMD_APP = "/user.slice/user-1000.slice/user@1000.service/app.slice/"
-
-
-@pytest.mark.parametrize("mode", MODES)
-def test_systemd_oomd_kills_of_every_format(mode):
-    events = parse("userspace-systemd-oomd.log", mode)
-    assert [(e["killer"], e["kind"], e["reason"], e["cgroup"]) for e in events] == [
-        ("systemd-oomd", "userspace", "memory_pressure", OOMD_APP + "app-zcode-7806.scope"),
-        ("systemd-oomd", "userspace", "swap", "/system.slice/batch.service"),
-        ("systemd-oomd", "userspace", "swap",
-         OOMD_APP + "app-graphical.slice/app-Hyprland-xdg\\x2dterminal\\x2dexec-ea541d95.scope"),
-        ("systemd-oomd", "userspace", "memory_pressure", OOMD_APP + "app-firefox-4411.scope"),
-    ]
-    first = events[0]
-    assert first["signal"] == "SIGKILL" and first["memcg"] == first["cgroup"]
-    assert first["oom_memcg"] == "/user.slice/user-1000.slice/user@1000.service"
-    assert first["unit"] == "app-zcode-7806.scope"
-    assert first["time"] == "2026-09-18T02:27:12Z"
-    assert first["victim"]["pid"] is None and first["invoker"]["comm"] is None
-    assert events[1]["unit"] == "batch.service" and events[1]["oom_memcg"] is None
-    # systemd's "systemd-oomd killed 1463 process(es) in this unit." completes the kill
-    assert events[2]["unit_oom_logged"] is True and events[0]["unit_oom_logged"] is False
-
-
-@pytest.mark.parametrize("mode", MODES)
-def test_earlyoom_kills_of_every_version(mode):
-    events = parse("userspace-earlyoom.log", mode)
-    got = [(e["killer"], e["reason"], e["signal"], e["victim"]["pid"], e["victim"]["comm"], e["victim"]["uid"],
-            e["victim"]["rss_kb"]) for e in events]
-    assert got == [
-        ("earlyoom", "low_memory", "SIGTERM", 2232050, "bun", 1000, 4514 * 1024),
-        ("earlyoom", "low_memory", "SIGTERM", 2677144, "llama-server", 996, 11791 * 1024),
-        ("earlyoom", "low_memory", "SIGKILL", 3001, "my (weird) app", None, 2048 * 1024),
-        ("earlyoom", "low_memory", None, 3100, "chromium", None, 1500 * 1024),
-        ("earlyoom", "low_memory", "SIGKILL", 3200, "java", None, None),
-    ]
-    assert all(e["kind"] == "userspace" and e["cgroup"] is None for e in events)
-    assert events[0]["time"] == "2026-09-11T01:54:23Z"
-
-
-@pytest.mark.parametrize("mode", MODES)
-def test_systemd_unit_lines_complete_the_kernel_kill_not_add_events(mode):
-    events = parse("unit-lines-kernel-kill.log", mode)
-    assert [(e["killer"], e["victim"]["pid"]) for e in events] == [("kernel", 6999)]
-    ev = events[0]
-    assert ev["unit"] == "hog-fixture.service"
-    assert ev["unit_result"] == "oom-kill" and ev["unit_oom_logged"] is True
-    assert ev["invoker"]["pid"] == 6999
-
-
-@pytest.mark.parametrize("mode", MODES)
-def test_unit_line_logged_before_the_kernel_kill_completes_it(mode):
-    # 036 (real): journald stamped systemd's line a second before the kernel's
-    [ev] = parse("036-codescout-journal-global.log", mode)
-    assert ev["killer"] == "kernel" and ev["unit_oom_logged"] is True
-
-
-def test_userspace_lines_of_other_programs_are_ignored():
-    lines = [
-        "Oct  2 08:00:01 h myapp[1]: sending SIGTERM to process 5 uid 0 \"x\": badness 1, VmRSS 1 MiB",
-        "Oct  2 08:00:01 h systemd-oomd[2]: Considered 3 cgroups for killing, top candidates were:",
-        "Oct  2 08:00:01 h kernel: Killed /a due to memory pressure for /b being 1.00% > 0.50% for > 1s with",
-    ]
-    assert L.parse_lines(lines, reference_time=REF, utc_offset=0) == []
-
-
-def test_journal_continuation_of_a_userspace_message_is_joined():
-    lines = [
-        "Sep 18 02:27:12 dev systemd-oomd[944]: Killed /system.slice/a.service",
-        "                                       due to swap used (1) / total (2) being more than 90.00%",
-    ]
-    [ev] = L.parse_lines(lines, reference_time=REF, utc_offset=0)
-    assert ev["cgroup"] == "/system.slice/a.service" and ev["reason"] == "swap"
-
-
-def test_same_userspace_kill_from_journal_and_file_is_reported_once():
-    coll = _collect([("userspace-earlyoom.log", "file", {}), ("userspace-earlyoom.log", "journal", {})])
-    assert coll.count == 5 and coll.duplicates == 5
-    assert coll.killer_counts == {"kernel": 0, "systemd-oomd": 0, "earlyoom": 5, "nohang": 0}
-
-
-def test_userspace_kill_deep_in_a_mixed_syslog_file_is_found_by_the_fast_path():
-    # /var/log/syslog: kernel and other programs' lines; the earlyoom kill sits
-    # several chunks in
-    filler = b"".join(b"Oct  2 07:%02d:00 gpu CRON[%d]: (root) CMD (run-parts /etc/cron.hourly)\n"
-                      b"Oct  2 07:%02d:01 gpu kernel: [ 12.5] usb 1-1: new device\n" % (i % 60, i, i % 60)
-                      for i in range(30000))
-    data = filler + open(fixture("userspace-earlyoom.log"), "rb").read()
-    events = L.parse_bytes_file(io.BytesIO(data), chunk_size=1 << 20, reference_time=REF, utc_offset=0)
-    assert [e["victim"]["pid"] for e in events] == [2232050, 2677144, 3001, 3100, 3200]
