@@ -23,11 +23,9 @@ CONSTRUCTED are built from the format strings above and say so.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import os
-import signal
 import time
 
 import pytest
@@ -327,23 +325,7 @@ def test_group_is_documented_with_every_event_key():
 # ---------------------------------------------------------------------------
 # 5. Hostile input: linear time and bounded memory whatever the sweep
 
-class TooSlow(Exception):
-    pass
-
-
-@contextlib.contextmanager
-def within(seconds):
-    """Fail with TooSlow when the block runs longer than ``seconds`` (generous: a
-    check of the complexity, not of the speed, which bench/ measures)."""
-    def _alarm(signum, frame):
-        raise TooSlow("still parsing after %s s" % seconds)
-    old = signal.signal(signal.SIGALRM, _alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+# (``within``, the time bound: tests/unit/plugins/module_utils/conftest.py)
 
 
 def _sweep_text(n):
@@ -355,7 +337,7 @@ def _sweep_text(n):
 
 @pytest.mark.hostile
 @pytest.mark.parametrize("mode", MODES)
-def test_a_sweep_of_thousands_of_tasks_is_linear(mode):
+def test_a_sweep_of_thousands_of_tasks_is_linear(mode, within):
     n = 20000
     text = _sweep_text(n)
     with within(30):
@@ -387,7 +369,7 @@ def test_a_sweep_keeps_at_most_group_max_pids_and_counts_all(monkeypatch):
 
 @pytest.mark.hostile
 @pytest.mark.parametrize("mode", MODES)
-def test_tasks_in_lines_without_a_kill_are_ignored_in_linear_time(mode):
+def test_tasks_in_lines_without_a_kill_are_ignored_in_linear_time(mode, within):
     long_path = "/" + "a/" * 2000
     lines = [tasks_in(APP)] * 50000 + [tasks_in(long_path)] * 2000 + [tasks_in("")] * 1000
     lines += ["Tasks in " * 400 + " are going to be killed due to memory.oom.group set"] * 500
@@ -399,7 +381,7 @@ def test_tasks_in_lines_without_a_kill_are_ignored_in_linear_time(mode):
 
 @pytest.mark.hostile
 @pytest.mark.parametrize("mode", MODES)
-def test_kills_each_followed_by_a_sweep_line_are_linear(mode):
+def test_kills_each_followed_by_a_sweep_line_are_linear(mode, within):
     # every kill heads a sweep of itself: 20000 groups of one, no quadratic work
     lines = []
     for i in range(20000):

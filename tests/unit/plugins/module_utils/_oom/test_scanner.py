@@ -2,9 +2,17 @@
 # Copyright (c) 2026, sre.oom contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The event collector (issue 21): duplicates of one kill read from two sources are
+"""The scanner: lines or files in, events out, and its collector.
+
+The event collector (issue 21): duplicates of one kill read from two sources are
 dropped in linear time and bounded memory, never across boots nor between repeated
 kills of one cgroup; max_events keeps the newest kills whatever the source order.
+
+End to end through the whole parser, table-driven over real log excerpts
+(fixtures under ../fixtures/oom/, see _oom/oomlog.py): the shared public logs
+against their published expectations, every fixture, era and prefix format,
+continuation lines, de-duplication, max_events and since, chunk boundaries, and
+property tests (garbage never raises).
 """
 
 from __future__ import annotations
