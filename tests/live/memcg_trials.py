@@ -78,6 +78,40 @@ def available():
     return None
 
 
+# mm/oom_kill.c prints a kill's report (the header, the memcg stats, the tasks and
+# the 'oom-kill:' line that names the memcg) through one machine-wide rate limit:
+# 10 reports per 5 s (DEFAULT_RATELIMIT_BURST / _INTERVAL). Past it only the
+# 'Killed process' line is printed, with no memcg, and later 'oom_kill_process: N
+# callbacks suppressed'. Any OOM kill on the machine uses the same budget.
+REPORT_INTERVAL_S = 5.0
+
+
+def oom_kills_counted():
+    """The kernel's count of OOM kills since boot (/proc/vmstat oom_kill)."""
+    with open("/proc/vmstat") as f:
+        for line in f:
+            if line.startswith("oom_kill "):
+                return int(line.split()[1])
+    raise RuntimeError("no oom_kill in /proc/vmstat")
+
+
+def wait_for_report_budget(timeout=60.0, clock=time.monotonic, sleep=time.sleep):
+    """Wait until no OOM kill happened on the machine for longer than the kernel's
+    report interval, so that the next kill opens a new window of 10 full
+    reports. True when reached, False after ``timeout`` seconds (others kept killing)."""
+    quiet = REPORT_INTERVAL_S + 0.5
+    deadline = clock() + timeout
+    last, since = oom_kills_counted(), clock()
+    while clock() - since < quiet:
+        if clock() > deadline:
+            return False
+        sleep(0.25)
+        now = oom_kills_counted()
+        if now != last:
+            last, since = now, clock()
+    return True
+
+
 def _write(path, text):
     with open(path, "w") as f:
         f.write(text)
