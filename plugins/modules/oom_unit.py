@@ -340,9 +340,12 @@ def run_module(module, host):
     if ranking is not None:
         result["ranking"] = ranking
     if module._diff:
-        if ranking:
+        moved = [e for e in ranking or () if e["before"] != e["after"]
+                 or e["oom_score_adj_before"] != e["oom_score_adj_after"]]
+        if moved:
+            # only when something moves: a diff of a run that changes nothing stays empty
             diff = list(diff) + [{"prepared": "OOM kill order of the whole machine with the proposed oom_score_adj:\n"
-                                  + "".join("  %s\n" % e["text"] for e in ranking)}]
+                                  + "".join("  %s\n" % e["text"] for e in moved)}]
         result["diff"] = diff
     return result, warnings
 

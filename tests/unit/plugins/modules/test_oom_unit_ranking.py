@@ -70,3 +70,18 @@ def test_no_ranking_without_check_or_diff_or_without_oom_score_adj(fake, run_mod
     assert "ranking" not in r
     r = run(run_module, {"units": [{"name": "db", "oom_policy": "kill"}]}, check_mode=True)
     assert "ranking" not in r
+
+
+def test_diff_leaves_out_the_ranking_when_nothing_moves(fake, run_module):
+    """The proposed values already in force: `ranking` still lists the units'
+    processes, unmoved, and the diff gains no 'prepared' entry."""
+    processes(fake)
+    for pid, adj in ((301, -1000), (201, 300), (202, 300)):
+        write(fake.root, "/proc/%d/oom_score_adj" % pid, "%d\n" % adj)
+    r = run(run_module, {"units": UNITS}, check_mode=True, diff=True)
+    assert [e["text"] for e in r["ranking"]] == [
+        "nginx (201, web.service): 1st -> 1st",
+        "nginx (202, web.service): 2nd -> 2nd",
+        "sshd (301, ssh.service): never -> never",
+    ]
+    assert [d for d in r["diff"] if "prepared" in d] == []
