@@ -122,17 +122,29 @@ def test_machines_are_named_by_the_inventory(src, fleet):
 
 
 class Burst(threading.Thread):
-    """Kills from three machines, one journal write each, `gap` seconds apart."""
+    """Kills from three machines, one journal write each, `gap` seconds apart.
 
-    def __init__(self, journals, per_machine=30, gap=0.02):
+    After `hold_at` kills the writer waits until the test calls `go_on()` (once the
+    source was restarted or journalctl killed): whatever the machine's speed, that
+    happens in the middle of the burst, with kills written before it and after it."""
+
+    def __init__(self, journals, per_machine=30, gap=0.02, hold_at=45, hold_for=120):
         threading.Thread.__init__(self, daemon=True)
         self.journals = journals
         self.want = [(m, 1000 * i + n) for n in range(per_machine) for i, m in enumerate(("web1", "db-primary", "stray"), 1)]
         self.gap = gap
+        self.hold_at = hold_at
+        self.hold_for = hold_for            # at most: a test that never calls go_on() fails, not hangs
+        self.released = threading.Event()
         self.written = 0
+
+    def go_on(self):
+        self.released.set()
 
     def run(self):
         for machine, pid in self.want:
+            if self.written == self.hold_at:
+                self.released.wait(self.hold_for)
             self.journals.write(machine, [KILL % (pid, "hog")])
             self.written += 1
             time.sleep(self.gap)
@@ -170,6 +182,7 @@ def test_restart_in_the_middle_of_a_burst_delivers_each_kill_once(src, fleet):
         got1 = await _collect_until(first, 25)
         got1 += await _stop_and_drain(first)
         stopped_at = burst.written
+        burst.go_on()                       # the rest of the burst: while down and after the start
         second = Running(src, _args(journals, inv, state))   # same state file, start: boot again
         try:
             while burst.is_alive():
@@ -180,7 +193,7 @@ def test_restart_in_the_middle_of_a_burst_delivers_each_kill_once(src, fleet):
         return got1, got2 + got2_rest, stopped_at
 
     got1, got2, stopped_at = run(go())
-    assert 25 <= stopped_at < len(burst.want), "the source was not restarted in the middle of the burst"
+    assert 25 <= stopped_at <= burst.hold_at < len(burst.want), "the source was not restarted in the middle of the burst"
     counts = _count(got1) + _count(got2)
     assert sorted(counts) == sorted(burst.want)
     assert set(counts.values()) == {1}, [k for k, v in counts.items() if v > 1]
@@ -205,6 +218,7 @@ def test_journalctl_killed_in_a_burst_is_restarted_after_its_last_record(src, fl
             assert len(pids) == 1, pids
             os.kill(pids[0], signal.SIGKILL)
             killed_at = burst.written
+            burst.go_on()                   # the rest of the burst: while journalctl is down and after
             while burst.is_alive():
                 await asyncio.sleep(0.2)
             got += await r.drain(4.0)
@@ -214,7 +228,7 @@ def test_journalctl_killed_in_a_burst_is_restarted_after_its_last_record(src, fl
         return got, killed_at, pids[0], again
 
     got, killed_at, old, again = run(go())
-    assert killed_at < len(burst.want)
+    assert 20 <= killed_at <= burst.hold_at < len(burst.want), "journalctl was not killed in the middle of the burst"
     assert len(again) == 1 and again[0] != old            # a new journalctl follows
     counts = _count(got)
     assert sorted(counts) == sorted(burst.want) and set(counts.values()) == {1}

@@ -781,12 +781,20 @@ async def _run(argv, timeout=30, locale="C"):
     proc = await asyncio.create_subprocess_exec(
         *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE, env=dict(os.environ, LC_ALL=locale))
+    talk = asyncio.ensure_future(proc.communicate())
     try:
-        out, err = await asyncio.wait_for(proc.communicate(), timeout)
-    except asyncio.TimeoutError:
+        done, _pending = await asyncio.wait({talk}, timeout=timeout)   # not wait_for: see journal_batches
+    except asyncio.CancelledError:
+        talk.cancel()
+        if proc.returncode is None:
+            proc.kill()
+        raise
+    if not done:
+        talk.cancel()
         proc.kill()
         await proc.wait()
         raise OomKillsError("sre.oom.oom_kills: %s did not answer within %s s" % (" ".join(argv[:4]), timeout))
+    out, err = talk.result()
     return proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
 
 
@@ -854,6 +862,7 @@ async def journal_batches(api, cfg, state, tracker):
         tracker.journalctl_pid = proc.pid
         started = time.monotonic()
         records = 0
+        reading = None
         try:
             while True:
                 if sweeper is not None and time.monotonic() >= next_sweep:
@@ -867,8 +876,17 @@ async def journal_batches(api, cfg, state, tracker):
                 n = 0
                 eof = False
                 while n < MAX_BATCH:
+                    # not asyncio.wait_for: before Python 3.12 it loses a cancellation that comes
+                    # as the line arrives (the source would then never stop); a read that times
+                    # out is kept and awaited again, so no line is lost either
+                    if reading is None:
+                        reading = asyncio.ensure_future(proc.stdout.readline())
+                    done, _pending = await asyncio.wait({reading}, timeout=timeout)
                     try:
-                        raw = await asyncio.wait_for(proc.stdout.readline(), timeout)
+                        if not done:
+                            raise asyncio.TimeoutError
+                        read, reading = reading, None
+                        raw = read.result()
                     except asyncio.TimeoutError:
                         if n == 0 and not directory and not journald_running():
                             raise JournaldGone("sre.oom.oom_kills: journald stopped (%s is gone) while the journal "
@@ -914,6 +932,8 @@ async def journal_batches(api, cfg, state, tracker):
             err = (await proc.stderr.read()).decode("utf-8", "replace").strip()
             rc = await proc.wait()
         finally:
+            if reading is not None:
+                reading.cancel()
             if proc.returncode is None:
                 proc.kill()
                 await proc.wait()
