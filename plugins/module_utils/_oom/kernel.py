@@ -98,6 +98,25 @@ def new_event():
     }
 
 
+_VICTIM_FIELDS = (("total_vm_kb", "total_vm"), ("anon_rss_kb", "anon"), ("file_rss_kb", "file"),
+                  ("shmem_rss_kb", "shmem"), ("pgtables_kb", "pgtables"), ("oom_score_adj", "adj"))
+
+
+def _fill_victim(v, gd, pid):
+    """The victim's fields from a `Killed process` match's groups (pid: already
+    parsed, or None to take it from the match)."""
+    get = gd.get
+    v["pid"] = int(gd["pid"]) if pid is None else pid
+    v["comm"] = gd["comm"]
+    for key, group in _VICTIM_FIELDS:
+        text = get(group)
+        if text is not None:
+            v[key] = int(text)
+    uid = get("uid") or get("uid_el6") or get("uid_el7")
+    if uid is not None:
+        v["uid"] = int(uid)
+
+
 class Sweep(object):
     """The kills of one memory.oom.group sweep: its cgroup, pids and count, and
     systemd's unit lines about it (one sweep, one unit result: they complete every
@@ -358,18 +377,7 @@ class KernelMessages(object):
             pending = {k: v for k, v in pending.items() if k not in ("invoker", "task_in")}
         self._await_pid = 0
         v = ev["victim"]
-        gd = m.groupdict()
-        v["pid"] = int(gd["pid"])
-        v["comm"] = gd["comm"]
-        get = gd.get
-        for key, group in (("total_vm_kb", "total_vm"), ("anon_rss_kb", "anon"), ("file_rss_kb", "file"),
-                           ("shmem_rss_kb", "shmem"), ("pgtables_kb", "pgtables"), ("oom_score_adj", "adj")):
-            text = get(group)
-            if text is not None:
-                v[key] = int(text)
-        uid = get("uid") or get("uid_el6") or get("uid_el7")
-        if uid is not None:
-            v["uid"] = int(uid)
+        _fill_victim(v, m.groupdict(), None)
         kind = _prefix_kind(prefix)
 
         kill = pending.get("kill")
@@ -444,18 +452,7 @@ class KernelMessages(object):
         head = sweep.head
         ev = new_event()
         v = ev["victim"]
-        gd = m.groupdict()
-        get = gd.get
-        v["pid"] = pid
-        v["comm"] = gd["comm"]
-        for key, group in (("total_vm_kb", "total_vm"), ("anon_rss_kb", "anon"), ("file_rss_kb", "file"),
-                           ("shmem_rss_kb", "shmem"), ("pgtables_kb", "pgtables"), ("oom_score_adj", "adj")):
-            text = get(group)
-            if text is not None:
-                v[key] = int(text)
-        uid = get("uid") or get("uid_el6") or get("uid_el7")
-        if uid is not None:
-            v["uid"] = int(uid)
+        _fill_victim(v, m.groupdict(), pid)
         for key in ("kind", "constraint", "oom_memcg"):
             ev[key] = head[key]
         # the member's own cgroup is the head's when the head was in the group's
