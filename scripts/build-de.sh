@@ -79,7 +79,7 @@ timeout 300 docker run --rm --network none -v "$run/de:/de:ro" -v "$run/records:
     ansible-rulebook -r /de/rulebook.yml -i /de/inventory.yml -v > "$ctx/check.log" 2>&1 \
     || { tail -n 40 "$ctx/check.log" >&2; die "ansible-rulebook in $image:$version failed (log: $ctx/check.log)"; }
 t_rb_end=$(date +%s)
-record=$(find "$run/records/eda" -name 'localhost-6844-*.json' 2>/dev/null | head -n1)
+record=$(find "$run/records/eda" -name 'localhost-6844-*.json' -print -quit 2>/dev/null || true)
 [ -n "$record" ] || { tail -n 40 "$ctx/check.log" >&2; die "no record of the fixture kill (pid 6844) from the playbook"; }
 "$bin/python" - "$record" <<'PY' || die "the record of the fixture kill is wrong: $record"
 import json, sys
@@ -88,7 +88,10 @@ assert r["host"] == "localhost" and r["rule"] == "A kill", r
 ev = r["event"]
 assert ev["victim"]["pid"] == 6844 and ev["kind"] == "memcg" and ev["source"] == "file", ev
 PY
-java=$(docker run --rm --network none --entrypoint java "$image:$version" -version 2>&1 | head -n1)
+# The whole output, then its first line: `| head -n1` would end the pipe early, and
+# under pipefail a SIGPIPE in the writer (exit 141) would fail a good build.
+java=$(docker run --rm --network none --entrypoint java "$image:$version" -version 2>&1)
+java=${java%%$'\n'*}
 size=$(docker image inspect -f '{{.Size}}' "$image:$version")
 builder_unlock
 t_end=$(date +%s)

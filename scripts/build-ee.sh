@@ -72,7 +72,7 @@ check() {
     docker run --rm --network none "$image:$version" bash -c '
         set -e
         ansible-galaxy collection list sre.oom 2>/dev/null | grep -E "^sre\.oom +'"$version"'"
-        ansible-doc sre.oom.oom_facts | head -n1
+        ansible-doc sre.oom.oom_facts > /tmp/doc.txt && sed -n 1p /tmp/doc.txt
         ansible localhost -c local -m sre.oom.oom_facts -a gather_subset=sysctl 2>&1 | grep -E "\"panic_on_oom\": [0-9]"
         ansible-runner --version
         test ! -e /etc/pip.conf

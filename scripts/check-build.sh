@@ -91,7 +91,7 @@ if grep -E '^(WARNING|ERROR|CRITICAL)' "$work/importer.log" || ! grep -q '^Linti
     cat "$work/importer.log" >&2; die "galaxy-importer reports problems (above)"
 fi
 # requires_ansible names the oldest ansible-core the tests run (make test-matrix).
-oldest=$(sed -nE 's/^MATRIX := //p' "$root/Makefile" | tr ' ' '\n' | sort -V | head -n1)
+oldest=$(sed -nE 's/^MATRIX := //p' "$root/Makefile" | tr ' ' '\n' | sort -V | sed -n 1p)
 [ -n "$oldest" ] || die "no MATRIX line in the Makefile"
 python3 - "$work/importer_result.json" "$version" ">=$oldest.0" <<'PY' || die "galaxy-importer's result is not what the collection declares"
 import json, sys

@@ -10,7 +10,7 @@
 set -euo pipefail
 venv=${1:?usage: $0 VENV}
 req=$(ls "$venv"/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py)
-ver=$(grep -oE "pip='[0-9.]+'" "$req" | head -n1 | sed -E "s/pip='([0-9.]+)'/\1/")
+ver=$(grep -m1 -oE "pip='[0-9.]+'" "$req" | sed -nE "1s/pip='([0-9.]+)'/\1/p")
 [ -n "$ver" ] || { echo "prepare-ansible-test: cannot find the pip version ansible-test wants in $req" >&2; exit 1; }
 cache="$HOME/.ansible/test/cache"
 mkdir -p "$cache"

@@ -18,7 +18,7 @@ _apt_debian_uri() {
         # one-line format: deb [opts] URI suite comp...; deb822: "URIs: URI ..."
         sed -nE -e 's/^[[:space:]]*deb[[:space:]]+(\[[^]]*\][[:space:]]+)?([^[:space:]]+).*/\2/p' \
                 -e 's/^URIs:[[:space:]]*//p' "$f" | tr ' ' '\n'
-    done | grep -E '^https?://[^[:space:]]+/debian/?$' | head -n1
+    done | grep -m1 -E '^https?://[^[:space:]]+/debian/?$'
 }
 
 debian_mirror() {
