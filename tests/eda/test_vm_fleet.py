@@ -177,9 +177,9 @@ def test_a_real_kill_on_vm2_fires_the_rule_and_restarts_the_unit(testbed):
     assert len(got) == KILLS
     lat = []
     for rec in got:
-        assert rec["host"] == "vm2" and rec["machine"] == "vm2"      # vm1 never ran the playbook
-        assert rec["event"]["unit"] == UNIT and rec["event"]["kind"] == "memcg"
-        assert rec["in_oom_facts"] is True
+        assert rec["host"] == "vm2" and rec["machine"] == "vm2", rec      # vm1 never ran the playbook
+        assert rec["event"]["unit"] == UNIT and rec["event"]["kind"] == "memcg", rec
+        assert rec["in_oom_facts"] is True, rec         # the same pid and uptime in vm2's own oom_facts
         lat.append(_epoch(rec["started_at"]) - _epoch(rec["event"]["time"]))
     state = _run(ssh + ["systemctl show -p ActiveState -p NRestarts %s" % UNIT], cwd=str(REPO))
     assert "ActiveState=active" in state                  # restarted by the playbook, now idle

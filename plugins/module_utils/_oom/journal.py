@@ -67,9 +67,10 @@ def journal_lines(out, boot_id, hostname="localhost"):
     replayed the whole ring buffer). A kernel record of this boot that carries the
     kernel's own timestamp (_SOURCE_MONOTONIC_TIMESTAMP, microseconds since boot)
     becomes a /dev/kmsg-style line, so its time comes from the boot time plus that
-    uptime, as for /dev/kmsg itself. Other records keep journald's realtime stamp,
-    and userspace records (systemd-oomd, earlyoom, systemd) their program's name
-    as the syslog tag.
+    uptime, as for /dev/kmsg itself. Other records keep journald's realtime stamp
+    (a kernel record of another boot or machine also its kernel's uptime, as
+    `[seconds]` after the tag), and userspace records (systemd-oomd, earlyoom,
+    systemd) their program's name as the syslog tag.
     """
     decode = _RAW_DECODE
     last_sec, last_iso = None, None
@@ -108,6 +109,15 @@ def journal_lines(out, boot_id, hostname="localhost"):
                         yield "6,0,%s,-;%s" % (mono, part)
                 continue
         tag = "kernel:" if kernel else "%s[%s]:" % (ident, rec.get("_PID") or 0)
+        if kernel:
+            # Another boot, or another machine's journal (fleet mode): journald's
+            # time, and the kernel's own uptime as dmesg prints it, so that the
+            # kill has the same uptime as where its host reads it.
+            mono = rec.get("_SOURCE_MONOTONIC_TIMESTAMP")
+            mono = mono if isinstance(mono, str) else str(mono or "")
+            if mono.isdigit():
+                sec, usec = divmod(int(mono), 1000000)
+                tag = "kernel: [%5d.%06d]" % (sec, usec)
         real = str(rec.get("__REALTIME_TIMESTAMP") or "")
         stamp = None
         if real.isdigit():

@@ -37,7 +37,7 @@ def test_records_become_parser_lines():
         # a kernel record of this boot: /dev/kmsg style, the kernel's own uptime, backslash escaped
         {"MESSAGE": "Killed process 7 (a\\b)", "_TRANSPORT": "kernel", "_BOOT_ID": BOOT,
          "_SOURCE_MONOTONIC_TIMESTAMP": "5000000", "__REALTIME_TIMESTAMP": "1764356400000000"},
-        # a kernel record of another boot keeps journald's time
+        # a kernel record of another boot (or machine) keeps journald's time, with the kernel's uptime
         {"MESSAGE": "Killed process 8 (b)", "_TRANSPORT": "kernel", "_BOOT_ID": "f" * 32,
          "_SOURCE_MONOTONIC_TIMESTAMP": "5000000", "__REALTIME_TIMESTAMP": "1764356400000000", "_HOSTNAME": "vm"},
         # a userspace record whose message is not UTF-8 (journald's list of bytes), on two lines
@@ -47,10 +47,34 @@ def test_records_become_parser_lines():
     text = "-- Boot x --\n" + "\n".join(json.dumps(r) for r in recs) + "\nnot json\n[1]\n"
     assert list(journal.journal_lines(text, BOOT)) == [
         "6,0,5000000,-;Killed process 7 (a\\x5cb)",
-        "2025-11-28T19:00:00.000000+00:00 vm kernel: Killed process 8 (b)",
+        "2025-11-28T19:00:00.000000+00:00 vm kernel: [    5.000000] Killed process 8 (b)",
         "2025-11-28T19:00:00.000001+00:00 localhost earlyoom[812]: low memory! \ufffd",
         "    second",
     ]
+
+
+def _parse(lines, **kw):
+    out = []
+    parser = scanner.OomLogParser(out.append, **kw)
+    for line in lines:
+        parser.feed(line)
+    parser.flush()
+    return [scanner.public(e) for e in out]
+
+
+def test_a_kill_from_another_machines_journal_has_the_uptime_its_host_sees():
+    """Fleet mode: the collector's copy of vm2's kernel record and vm2's own
+    journal give the kill the same uptime (how the EDA playbook finds the kill in
+    the host's oom_facts), and the collector's copy keeps journald's time."""
+    body = ("Out of memory: Killed process 4321 (python3) total-vm:600000kB, anon-rss:500000kB, "
+            "file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:1100kB oom_score_adj:0")
+    rec = {"MESSAGE": body, "_TRANSPORT": "kernel", "_BOOT_ID": "e" * 32, "_HOSTNAME": "vm2",
+           "_SOURCE_MONOTONIC_TIMESTAMP": "123456789", "__REALTIME_TIMESTAMP": "1764356400250000"}
+    here = _parse(journal.journal_lines(json.dumps(rec), "e" * 32), boot_time=1764356276.0)
+    remote = _parse(journal.journal_lines(json.dumps(rec), BOOT))
+    assert [e["victim"]["pid"] for e in here] == [e["victim"]["pid"] for e in remote] == [4321]
+    assert here[0]["uptime"] == remote[0]["uptime"] == 123.456789
+    assert remote[0]["time"].startswith("2025-11-28T19:00:00.25")
 
 
 def test_journal_text_drops_marker_lines():
