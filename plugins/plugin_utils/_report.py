@@ -851,13 +851,13 @@ class Fleet:
         return report, view
 
 
-def build(hosts, since='-7d', now=None, stale_after=86400, rows=500):
+def build(hosts, since='-7d', now=None, stale_after=86400):
     """The report from every host's input, all held in memory.
 
     `hosts`: list of (name, status, error, oom, data_source) as host_input()
     returns them (after the name). Returns (report, view) as Fleet.finish().
     """
-    fleet = Fleet(since=since, now=now, stale_after=stale_after, rows=rows)
+    fleet = Fleet(since=since, now=now, stale_after=stale_after)
     for name, status, error, oom, data_source in hosts:
         fleet.add(name, status, error, oom, data_source)
     return fleet.finish()
