@@ -801,17 +801,5 @@ def textfile_name(host_name):
     return '%s-%s.prom' % (safe, hashlib.sha1(host_name.encode('utf-8')).hexdigest()[:10])
 
 
-def render_all(report, view, formats):
-    """{file name: text} for the formats asked."""
-    out = {}
-    if 'html' in formats:
-        out['index.html'] = html(report, view)
-    if 'json' in formats:
-        out['report.json'] = to_json(report)
-    if 'md' in formats:
-        out['report.md'] = markdown(report, view)
-    return out
-
-
 def utc_now():
     return dt.datetime.now(dt.timezone.utc).timestamp()

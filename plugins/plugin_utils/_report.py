@@ -30,7 +30,6 @@ SYSCTLS = ('panic_on_oom', 'panic', 'overcommit_memory', 'overcommit_ratio',
            'oom_kill_allocating_task', 'oom_dump_tasks')
 FLAG_IDS = ('panic_on_oom_no_reboot', 'panic_on_oom_always', 'protected_top_memory_user',
             'kernel_log_unreadable')
-KILLERS = ('kernel', 'systemd-oomd', 'earlyoom')
 LONG_STRING = 1024      # longer strings from a host are flagged (and shortened on pages)
 
 _UTC = dt.timezone.utc
