@@ -6,7 +6,7 @@
 
 A thin adapter: it collects each host's input from what Ansible already knows
 (the registered sre.oom.oom_facts result, else `ansible_facts.oom` from the
-fact cache), hands it to the pure core in plugin_utils/_report.py, renders the
+fact cache), hands it to the pure core in plugin_utils/_report*.py, renders the
 files with plugin_utils/_render.py and writes them atomically. It never
 contacts a host. The documentation is in plugins/modules/oom_report.py.
 """
@@ -24,6 +24,8 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.sre.oom.plugins.plugin_utils import _cache
 from ansible_collections.sre.oom.plugins.plugin_utils import _render
 from ansible_collections.sre.oom.plugins.plugin_utils import _report
+from ansible_collections.sre.oom.plugins.plugin_utils import _report_host
+from ansible_collections.sre.oom.plugins.plugin_utils import _report_values
 
 _TEXTFILE = re.compile(r'^[A-Za-z0-9_.-]*-[0-9a-f]{10}\.prom$')
 
@@ -78,7 +80,7 @@ def _fact_sources(hostvars):
             except KeyError:
                 return None, None
             except Exception as e:  # pylint: disable=broad-except
-                return None, 'cache entry unreadable: %s' % _report._text(str(e) or type(e).__name__, 300)
+                return None, 'cache entry unreadable: %s' % _report_values._text(str(e) or type(e).__name__, 300)
             return (facts.get('oom') if isinstance(facts, Mapping) else None), None
         return result_of, facts_of
 
@@ -113,7 +115,7 @@ class ActionModule(ActionBase):
         if validation.error_messages:
             raise AnsibleActionFail('sre.oom.oom_report: %s' % '; '.join(validation.error_messages))
         args = validation.validated_parameters
-        stale_after = _report.duration(args['stale_after'])
+        stale_after = _report_values.duration(args['stale_after'])
         if stale_after is None:
             raise AnsibleActionFail('sre.oom.oom_report: stale_after=%r is not a duration: use seconds '
                                     'or a number with s, m, h, d or w (for example 1d, 12h)'
@@ -158,7 +160,7 @@ class ActionModule(ActionBase):
     def _write(self, args, names, task_vars, stale_after, check, dest, textdir, files):
         """Build the report host by host and stage its files in `files` (commit is the caller's)."""
         since, formats = args['since'], args['formats']
-        now = _render.utc_now()
+        now = _report_values.utc_now()
         if not check:
             os.makedirs(dest, mode=0o755, exist_ok=True)
             if textdir:
@@ -189,9 +191,9 @@ class ActionModule(ActionBase):
             name = str(name)
             found, registered = result_of(name, var) if var else (False, None)
             facts, why = (None, None)
-            if not found or not _report.result_decides(registered):
+            if not found or not _report_host.result_decides(registered):
                 facts, why = facts_of(name)
-            fleet.add(name, *_report.host_input(name, registered, facts, has_result=found, facts_error=why))
+            fleet.add(name, *_report_host.host_input(name, registered, facts, has_result=found, facts_error=why))
         report, view = fleet.finish()
         self._summary = _report.counts(report)
         written = []

@@ -28,7 +28,7 @@ import uuid
 
 from ansible_collections.sre.oom.plugins.module_utils._oom import since as _since
 from ansible_collections.sre.oom.plugins.plugin_utils import _escape
-from ansible_collections.sre.oom.plugins.plugin_utils import _report
+from ansible_collections.sre.oom.plugins.plugin_utils import _report, _report_flags, _report_values
 
 LIMITS = {
     'html_events': 500,         # kill rows on the page
@@ -60,7 +60,7 @@ def short(x, n=SHORT):
 
 
 def num(n):
-    return '{:,}'.format(n) if _report._is_int(n) else '—'
+    return '{:,}'.format(n) if _report_values._is_int(n) else '—'
 
 
 def kb(n):
@@ -75,7 +75,7 @@ def kb(n):
 
 def when(t):
     if isinstance(t, (int, float)) and not isinstance(t, bool):
-        t = _report.iso(t)
+        t = _report_values.iso(t)
     return t[:19].replace('T', ' ') if isinstance(t, str) and t else '—'
 
 
@@ -393,7 +393,7 @@ def html(report, view):
         'victim_hosts': victim_hosts[:lim['victim_hosts']],
         'victim_hosts_total': len(victim_hosts),
         'now': view['now'],
-        'parse_time': _report.parse_time,
+        'parse_time': _report_values.parse_time,
     }
     return _template().render(ctx)
 
@@ -557,7 +557,7 @@ def prom(host, since, now):
 
     metric('sre_oom_report_timestamp_seconds', 'gauge',
            'When sre.oom.report last wrote this file (Unix time).', [((), now)])
-    gathered = _report.parse_time(host['gathered_at']) if host['gathered_at'] else None
+    gathered = _report_values.parse_time(host['gathered_at']) if host['gathered_at'] else None
     if gathered is not None:
         metric('sre_oom_facts_timestamp_seconds', 'gauge',
                'When the OOM facts of this report were gathered on this host (Unix time).', [((), gathered)])
@@ -584,7 +584,7 @@ def prom(host, since, now):
     if host['log_readable']:
         metric('sre_oom_window_kills', 'gauge', 'OOM kills found in the kernel log in the report window.',
                [((('since', since),), host['kills'] or 0)])
-        last = _report.parse_time(host['last_kill']) if host['last_kill'] else None
+        last = _report_values.parse_time(host['last_kill']) if host['last_kill'] else None
         metric('sre_oom_last_kill_timestamp_seconds', 'gauge',
                'Time of the last OOM kill found in the kernel log (Unix time, 0 if none).', [((), last or 0)])
     for key, name, help_ in (
@@ -618,7 +618,7 @@ def prom(host, since, now):
            [((), host.get('protected_processes', 0))])
     ids = {f['id'] for f in host['flags']}
     metric('sre_oom_risk', 'gauge', '1 when the named risky OOM setting is found on this host.',
-           [((('check', c),), 1 if c in ids else 0) for c in _report.FLAG_IDS])
+           [((('check', c),), 1 if c in ids else 0) for c in _report_flags.FLAG_IDS])
     return '\n'.join(out) + '\n'
 
 
@@ -799,7 +799,3 @@ def textfile_name(host_name):
     """
     safe = re.sub(r'[^A-Za-z0-9_.-]', '_', host_name)[:TEXTFILE_READABLE]
     return '%s-%s.prom' % (safe, hashlib.sha1(host_name.encode('utf-8')).hexdigest()[:10])
-
-
-def utc_now():
-    return dt.datetime.now(dt.timezone.utc).timestamp()

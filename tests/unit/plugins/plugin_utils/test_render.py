@@ -12,9 +12,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from ansible_collections.sre.oom.plugins.plugin_utils import _escape, _render, _report
+from ansible_collections.sre.oom.plugins.plugin_utils import _escape, _render, _report, _report_host, _report_values
 
-NOW = _report.parse_time('2026-11-30T12:00:00Z')
+NOW = _report_values.parse_time('2026-11-30T12:00:00Z')
 HOSTILE = '<script>alert("x")</script>&"q\'{{ 7*7 }}{% raw %}|*_`[a](b)\n# h'
 
 
@@ -43,7 +43,7 @@ def events_table(page):
 
 
 def build(hosts, **kw):
-    inputs = [(n,) + _report.host_input(n, facts=f) for n, f in hosts.items()]
+    inputs = [(n,) + _report_host.host_input(n, facts=f) for n, f in hosts.items()]
     kw.setdefault('now', NOW)
     return _report.build(inputs, **kw)
 
