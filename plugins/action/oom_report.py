@@ -7,7 +7,7 @@
 A thin adapter: it collects each host's input from what Ansible already knows
 (the registered sre.oom.oom_facts result, else `ansible_facts.oom` from the
 fact cache), hands it to the pure core in plugin_utils/_report*.py, renders the
-files with plugin_utils/_render.py and writes them atomically. It never
+files with plugin_utils/_render_*.py and writes them atomically. It never
 contacts a host. The documentation is in plugins/modules/oom_report.py.
 """
 
@@ -22,7 +22,11 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.sre.oom.plugins.plugin_utils import _cache
-from ansible_collections.sre.oom.plugins.plugin_utils import _render
+from ansible_collections.sre.oom.plugins.plugin_utils import _render_files
+from ansible_collections.sre.oom.plugins.plugin_utils import _render_html
+from ansible_collections.sre.oom.plugins.plugin_utils import _render_md
+from ansible_collections.sre.oom.plugins.plugin_utils import _render_prom
+from ansible_collections.sre.oom.plugins.plugin_utils import _render_view
 from ansible_collections.sre.oom.plugins.plugin_utils import _report
 from ansible_collections.sre.oom.plugins.plugin_utils import _report_host
 from ansible_collections.sre.oom.plugins.plugin_utils import _report_values
@@ -126,7 +130,7 @@ class ActionModule(ActionBase):
         check = bool(self._task.check_mode)
         dest = os.path.abspath(args['dest'])
         textdir = os.path.abspath(args['textfiles_dir']) if args['textfiles_dir'] else None
-        files = _render.FileSet()
+        files = _render_files.FileSet()
         committed = False
         try:
             written, proms = self._write(args, names, task_vars, stale_after, check, dest, textdir, files)
@@ -174,14 +178,14 @@ class ActionModule(ActionBase):
                 if not state['first']:
                     spool.write(b',')
                 state['first'] = False
-                spool.write(_render.host_json(h))
+                spool.write(_render_files.host_json(h))
             if textdir and h['status'] == 'ok':
-                fname = _render.textfile_name(h['name'])
+                fname = _render_prom.textfile_name(h['name'])
                 if not check and fname not in proms:
-                    files.add(os.path.join(textdir, fname), _render.prom(h, since, now))
+                    files.add(os.path.join(textdir, fname), _render_prom.prom(h, since, now))
                 proms.add(fname)
 
-        lim = _render.LIMITS
+        lim = _render_view.LIMITS
         fleet = _report.Fleet(since=since, now=now, stale_after=stale_after,
                               rows=max(lim['html_events'], lim['md_events']), sink=sink,
                               victims=lim['victims_per_host'], page={k: lim[k] for k in _report.PAGE})
@@ -202,14 +206,14 @@ class ActionModule(ActionBase):
         for fmt in ('html', 'json', 'md'):
             if fmt not in formats:
                 continue
-            path = os.path.join(dest, _render.FILES[fmt])
+            path = os.path.join(dest, _render_files.FILES[fmt])
             if fmt == 'json':
                 with files.open(path) as f:
-                    _render.write_json(f, report, spool)
+                    _render_files.write_json(f, report, spool)
                     files.finish(f)
             elif fmt == 'html':
-                files.add(path, _render.html(report, view))
+                files.add(path, _render_html.html(report, view))
             else:
-                files.add(path, _render.markdown(report, view))
+                files.add(path, _render_md.markdown(report, view))
             written.append(path)
         return written, proms

@@ -81,3 +81,45 @@ def managed(unit, full, limit='60%', over=None, swap='auto'):
             'memory_pressure': {'some': {'avg10': full + 10, 'avg60': 1.0, 'avg300': 0.5, 'total': 9},
                                 'full': {'avg10': full, 'avg60': 0.5, 'avg300': 0.1, 'total': 5}},
             'over_limit': (full > float((limit or '60%')[:-1])) if over is None else over, 'oomd_candidates': []}
+
+
+# The pages' hostile host string, the keys of sre.oom.oom_facts 0.3 and the sections of a page.
+HOSTILE = '<script>alert("x")</script>&"q\'{{ 7*7 }}{% raw %}|*_`[a](b)\n# h'
+
+
+NEW_KEYS = {
+    'counters': {'oom_kill': 5, 'attributed': 3, 'unattributed': 2, 'subtree_count': 2, 'subtrees': [
+        {'kind': 'slice', 'name': 'system.slice', 'cgroup': '/system.slice', 'log_kills': 1, 'userspace_kills': 0,
+         'counter_kills': 3, 'counter_complete': True, 'unattributed': 2},
+        {'kind': 'unit', 'name': HOSTILE + '.service', 'cgroup': '/system.slice/x.service', 'log_kills': 2,
+         'userspace_kills': 1, 'counter_kills': None, 'counter_complete': None, 'unattributed': None}]},
+    'next_victims': [
+        {'domain': 'global', 'version': None, 'limit_kb': None, 'total_kb': 24683772, 'eligible': 42,
+         'candidates': [{'pid': 812, 'comm': 'java', 'points': 1380825, 'oom_score_adj': 0, 'rss_kb': 5523300,
+                         'swap_kb': 0, 'pgtables_kb': 11000, 'exiting': False, 'unit': 'app.service',
+                         'cgroup': '/system.slice/app.service', 'group': None}]},
+        {'domain': '/system.slice/hog.service', 'version': 2, 'limit_kb': 262144, 'total_kb': 262144,
+         'eligible': 2,
+         'candidates': [{'pid': 6999, 'comm': HOSTILE, 'points': 74044, 'oom_score_adj': 900, 'rss_kb': 61440,
+                         'swap_kb': 0, 'pgtables_kb': 176, 'exiting': False, 'unit': 'hog.service',
+                         'cgroup': '/system.slice/hog.service', 'group': {'cgroup': '/x', 'pids': [1, 2], 'count': 2}},
+                        {'pid': 7001, 'comm': 'helper', 'points': 1000, 'oom_score_adj': 950, 'rss_kb': 2048,
+                         'swap_kb': 0, 'pgtables_kb': 8, 'exiting': False, 'unit': 'hog.service',
+                         'cgroup': '/system.slice/hog.service', 'group': None}]}],
+    'pressure': {'memory': {'some': {'avg10': 12.5, 'avg60': 1.5, 'avg300': 0.2, 'total': 1},
+                            'full': {'avg10': 8.25, 'avg60': 0.75, 'avg300': 0.1, 'total': 1}},
+                 'units': [{'unit': 'batch.slice', 'cgroup': '/batch.slice', 'managed_oom_memory_pressure': 'kill',
+                            'managed_oom_swap': 'auto', 'managed_oom_memory_pressure_limit': '60%',
+                            'effective_limit': '60%', 'over_limit': True, 'oomd_candidates': [],
+                            'memory_pressure': {'some': {'avg10': 90.0}, 'full': {'avg10': 71.0}}}]},
+}
+
+
+def section(page, ident):
+    start = page.index('id="%s"' % ident)
+    return page[start:page.index('</table>', start)]
+
+
+def events_table(page):
+    start = page.index('id="events-table"')
+    return page[start:page.index('</table>', start)]
