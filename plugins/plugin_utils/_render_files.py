@@ -8,7 +8,6 @@
   a spool file when the action streams them (`write_json`).
 - FileSet: the report's files and the textfiles written as one set (each to a
   temp file in the target directory, fsync, then renamed), all or none.
-- write_atomic: one file the same way.
 """
 
 from __future__ import annotations
@@ -165,17 +164,3 @@ class FileSet:
             except OSError:
                 pass
         self.scratches = []
-
-
-def write_atomic(path, text, mode=0o644):
-    """Write `text` to `path`: a temp file in the same directory, fsync, os.replace.
-
-    A reader sees the old file or the new one, never half of one. Raises OSError.
-    """
-    files = FileSet()
-    try:
-        files.add(path, text, mode)
-        files.commit()
-    except BaseException:
-        files.abort()
-        raise

@@ -1,7 +1,7 @@
 # Copyright (c) 2026, sre.oom contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The report's files on disk: JSON round trip, atomic writes."""
+"""The report's files on disk: JSON round trip, files written as one set."""
 
 from __future__ import annotations
 
@@ -19,23 +19,27 @@ def test_json_round_trips_hostile_strings(hostile):
     assert back['hosts'][0]['events'][0]['victim']['comm'] == HOSTILE
 
 
-def test_write_atomic_replaces_and_leaves_nothing_behind(tmp_path):
+def test_file_set_replaces_and_leaves_nothing_behind(tmp_path):
     target = tmp_path / 'report.json'
     target.write_text('old')
-    _render_files.write_atomic(str(target), 'new')
+    files = _render_files.FileSet()
+    files.add(str(target), 'new')
+    files.commit()
     assert target.read_text() == 'new'
     assert oct(os.stat(target).st_mode & 0o777) == '0o644'
     assert sorted(os.listdir(tmp_path)) == ['report.json']
 
 
-def test_write_atomic_failure_keeps_the_old_file(tmp_path, monkeypatch):
+def test_file_set_failure_keeps_the_old_file(tmp_path, monkeypatch):
     target = tmp_path / 'index.html'
     target.write_text('old')
+    files = _render_files.FileSet()
+    files.add(str(target), 'new')
 
     def boom(src, dst):
         raise OSError(28, 'No space left on device')
     monkeypatch.setattr(os, 'replace', boom)
     with pytest.raises(OSError):
-        _render_files.write_atomic(str(target), 'new')
+        files.commit()
     assert target.read_text() == 'old'
     assert sorted(os.listdir(tmp_path)) == ['index.html']
