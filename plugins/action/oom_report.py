@@ -6,8 +6,8 @@
 
 A thin adapter: it collects each host's input from what Ansible already knows
 (the registered sre.oom.oom_facts result, else `ansible_facts.oom` from the
-fact cache), hands it to the pure core in plugin_utils/_report.py, renders the
-files with plugin_utils/_render.py and writes them atomically. It never
+fact cache), hands it to the pure core in plugin_utils/_report*.py, renders the
+files with plugin_utils/_render_*.py and writes them atomically. It never
 contacts a host. The documentation is in plugins/modules/oom_report.py.
 """
 
@@ -22,8 +22,14 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.sre.oom.plugins.plugin_utils import _cache
-from ansible_collections.sre.oom.plugins.plugin_utils import _render
+from ansible_collections.sre.oom.plugins.plugin_utils import _render_files
+from ansible_collections.sre.oom.plugins.plugin_utils import _render_html
+from ansible_collections.sre.oom.plugins.plugin_utils import _render_md
+from ansible_collections.sre.oom.plugins.plugin_utils import _render_prom
+from ansible_collections.sre.oom.plugins.plugin_utils import _render_view
 from ansible_collections.sre.oom.plugins.plugin_utils import _report
+from ansible_collections.sre.oom.plugins.plugin_utils import _report_host
+from ansible_collections.sre.oom.plugins.plugin_utils import _report_values
 
 _TEXTFILE = re.compile(r'^[A-Za-z0-9_.-]*-[0-9a-f]{10}\.prom$')
 
@@ -78,7 +84,7 @@ def _fact_sources(hostvars):
             except KeyError:
                 return None, None
             except Exception as e:  # pylint: disable=broad-except
-                return None, 'cache entry unreadable: %s' % _report._text(str(e) or type(e).__name__, 300)
+                return None, 'cache entry unreadable: %s' % _report_values._text(str(e) or type(e).__name__, 300)
             return (facts.get('oom') if isinstance(facts, Mapping) else None), None
         return result_of, facts_of
 
@@ -113,7 +119,7 @@ class ActionModule(ActionBase):
         if validation.error_messages:
             raise AnsibleActionFail('sre.oom.oom_report: %s' % '; '.join(validation.error_messages))
         args = validation.validated_parameters
-        stale_after = _report.duration(args['stale_after'])
+        stale_after = _report_values.duration(args['stale_after'])
         if stale_after is None:
             raise AnsibleActionFail('sre.oom.oom_report: stale_after=%r is not a duration: use seconds '
                                     'or a number with s, m, h, d or w (for example 1d, 12h)'
@@ -124,7 +130,7 @@ class ActionModule(ActionBase):
         check = bool(self._task.check_mode)
         dest = os.path.abspath(args['dest'])
         textdir = os.path.abspath(args['textfiles_dir']) if args['textfiles_dir'] else None
-        files = _render.FileSet()
+        files = _render_files.FileSet()
         committed = False
         try:
             written, proms = self._write(args, names, task_vars, stale_after, check, dest, textdir, files)
@@ -158,7 +164,7 @@ class ActionModule(ActionBase):
     def _write(self, args, names, task_vars, stale_after, check, dest, textdir, files):
         """Build the report host by host and stage its files in `files` (commit is the caller's)."""
         since, formats = args['since'], args['formats']
-        now = _render.utc_now()
+        now = _report_values.utc_now()
         if not check:
             os.makedirs(dest, mode=0o755, exist_ok=True)
             if textdir:
@@ -172,14 +178,14 @@ class ActionModule(ActionBase):
                 if not state['first']:
                     spool.write(b',')
                 state['first'] = False
-                spool.write(_render.host_json(h))
+                spool.write(_render_files.host_json(h))
             if textdir and h['status'] == 'ok':
-                fname = _render.textfile_name(h['name'])
+                fname = _render_prom.textfile_name(h['name'])
                 if not check and fname not in proms:
-                    files.add(os.path.join(textdir, fname), _render.prom(h, since, now))
+                    files.add(os.path.join(textdir, fname), _render_prom.prom(h, since, now))
                 proms.add(fname)
 
-        lim = _render.LIMITS
+        lim = _render_view.LIMITS
         fleet = _report.Fleet(since=since, now=now, stale_after=stale_after,
                               rows=max(lim['html_events'], lim['md_events']), sink=sink,
                               victims=lim['victims_per_host'], page={k: lim[k] for k in _report.PAGE})
@@ -189,9 +195,9 @@ class ActionModule(ActionBase):
             name = str(name)
             found, registered = result_of(name, var) if var else (False, None)
             facts, why = (None, None)
-            if not found or not _report.result_decides(registered):
+            if not found or not _report_host.result_decides(registered):
                 facts, why = facts_of(name)
-            fleet.add(name, *_report.host_input(name, registered, facts, has_result=found, facts_error=why))
+            fleet.add(name, *_report_host.host_input(name, registered, facts, has_result=found, facts_error=why))
         report, view = fleet.finish()
         self._summary = _report.counts(report)
         written = []
@@ -200,14 +206,14 @@ class ActionModule(ActionBase):
         for fmt in ('html', 'json', 'md'):
             if fmt not in formats:
                 continue
-            path = os.path.join(dest, _render.FILES[fmt])
+            path = os.path.join(dest, _render_files.FILES[fmt])
             if fmt == 'json':
                 with files.open(path) as f:
-                    _render.write_json(f, report, spool)
+                    _render_files.write_json(f, report, spool)
                     files.finish(f)
             elif fmt == 'html':
-                files.add(path, _render.html(report, view))
+                files.add(path, _render_html.html(report, view))
             else:
-                files.add(path, _render.markdown(report, view))
+                files.add(path, _render_md.markdown(report, view))
             written.append(path)
         return written, proms

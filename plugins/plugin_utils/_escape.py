@@ -5,7 +5,7 @@
 """Internal to the sre.oom collection: escaping for the report. Not a public API.
 
 One function per output format. HTML is not here: the page goes through
-Jinja2's own Environment with autoescape on (see _render.py), which escapes
+Jinja2's own Environment with autoescape on (see _render_html.py), which escapes
 every value it prints.
 """
 

@@ -153,15 +153,15 @@ def fleet_5000(tmp_path_factory):
     from conftest import REPO
     sys.path[:0] = [str(REPO / 'build' / 'collections'), str(REPO / 'bench' / 'report')]
     import generate  # pylint: disable=import-error
-    from ansible_collections.sre.oom.plugins.plugin_utils import _render, _report  # pylint: disable=import-error
+    from ansible_collections.sre.oom.plugins.plugin_utils import _render_html, _report, _report_host  # pylint: disable=import-error
 
     rnd = random.Random(5000)
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    inputs = [('node-%05d' % i,) + _report.host_input('node-%05d' % i, facts=generate.host_facts(i, 20, now, rnd)['oom'])
+    inputs = [('node-%05d' % i,) + _report_host.host_input('node-%05d' % i, facts=generate.host_facts(i, 20, now, rnd)['oom'])
               for i in range(5000)]
     report, view = _report.build(inputs, since='-7d')
     out = tmp_path_factory.mktemp('fleet-5000') / 'index.html'
-    out.write_text(_render.html(report, view), encoding='utf-8')
+    out.write_text(_render_html.html(report, view), encoding='utf-8')
     return out
 
 

@@ -17,7 +17,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.playbook.play_context import PlayContext
 
 from ansible_collections.sre.oom.plugins.action import oom_report
-from ansible_collections.sre.oom.plugins.plugin_utils import _render
+from ansible_collections.sre.oom.plugins.plugin_utils import _render_prom
 
 OOM = {'sysctl': {'panic_on_oom': 1, 'panic': 0}, 'counters': {'oom_kill': 3, 'missed': 2},
        'events': [{'time': '2026-11-30T10:00:00Z', 'kind': 'memcg', 'victim': {'comm': '{{ 7*7 }}', 'pid': 5}}],
@@ -93,7 +93,7 @@ def test_hosts_formats_result_var_and_textfiles(tmp_path):
     name = 'cached-%s.prom' % hashlib.sha1(b'cached').hexdigest()[:10]
     assert sorted(p.name for p in (tmp_path / 'tf').iterdir()) == [name, 'notes.txt']
     assert 'sre_oom_kills_total{killer="kernel",kind="memcg"} 1' in (tmp_path / 'tf' / name).read_text()
-    assert _render.textfile_name('we/ird') == 'we_ird-%s.prom' % hashlib.sha1(b'we/ird').hexdigest()[:10]
+    assert _render_prom.textfile_name('we/ird') == 'we_ird-%s.prom' % hashlib.sha1(b'we/ird').hexdigest()[:10]
 
 
 @pytest.mark.parametrize('args, msg', [
@@ -224,7 +224,7 @@ def test_textfile_name_fits_any_host_name(tmp_path):
     names = sorted(p.name for p in (tmp_path / 'tf').iterdir())
     assert names[0] == '%s-%s.prom' % (LONG_NAME[:100], hashlib.sha1(LONG_NAME.encode()).hexdigest()[:10])
     assert all(len(n.encode()) <= 116 for n in names)
-    assert _render.textfile_name('x' * 5000 + '/') == 'x' * 100 + '-%s.prom' % hashlib.sha1(
+    assert _render_prom.textfile_name('x' * 5000 + '/') == 'x' * 100 + '-%s.prom' % hashlib.sha1(
         b'x' * 5000 + b'/').hexdigest()[:10]
 
 
