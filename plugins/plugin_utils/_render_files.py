@@ -29,8 +29,9 @@ def to_json(report):
 
 def host_json(host):
     """One host's entry of report.json, as bytes: JSON in ASCII (anything else as \\u escapes,
-    which also covers strings that are not valid Unicode; and is the encoder's fastest path)."""
-    return json.dumps(host, indent=None, separators=(',', ':'), default=str).encode('ascii')
+    which also covers strings that are not valid Unicode; and is the encoder's fastest path).
+    Its values come from JSON (the fact cache, module results): they hold no cycle to look for."""
+    return json.dumps(host, indent=None, separators=(',', ':'), default=str, check_circular=False).encode('ascii')
 
 
 def write_json(f, report, hosts=None):

@@ -91,31 +91,34 @@ _EVENT_STRINGS = ('unit', 'memcg', 'cgroup')
 
 def _check_event(i, ev, problems):
     """Validate one event; returns (epoch or None, killer, kind)."""
-    t = ev.get('time')
+    get = ev.get
+    t = get('time')
     secs = None
     if t is not None:
         secs = parse_time(t)
         if secs is None:
             problems.add('event %d: time %r is not a valid time (listed without a time)' % (i, _text(t, 40)))
-    victim = ev.get('victim')
+    victim = get('victim')
     if victim is not None and not isinstance(victim, dict):
         problems.add('event %d: victim is a %s, not a dict' % (i, _typename(victim)))
-    inv = ev.get('invoker')
+    inv = get('invoker')
     if inv is not None and not isinstance(inv, dict):
         problems.add('event %d: invoker is a %s, not a dict' % (i, _typename(inv)))
     for key in _EVENT_STRINGS:
-        v = ev.get(key)
-        if isinstance(v, str) and len(v) > LONG_STRING:
+        v = get(key)
+        if v is not None and isinstance(v, str) and len(v) > LONG_STRING:
             _long(v, 'event %d: %s' % (i, key), problems)
     for who, what in ((victim, 'victim'), (inv, 'invoker')):
         if isinstance(who, dict):
             v = who.get('comm')
             if isinstance(v, str) and len(v) > LONG_STRING:
                 _long(v, 'event %d: %s.comm' % (i, what), problems)
-    killer = ev.get('killer')
-    killer = killer if isinstance(killer, str) and killer else 'kernel'
-    kind = ev.get('kind')
-    kind = kind if isinstance(kind, str) and kind else 'unknown'
+    killer = get('killer')
+    if not (killer and isinstance(killer, str)):
+        killer = 'kernel'
+    kind = get('kind')
+    if not (kind and isinstance(kind, str)):
+        kind = 'unknown'
     return secs, killer, kind
 
 

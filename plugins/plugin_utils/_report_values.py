@@ -37,8 +37,10 @@ def parse_time(value):
     """
     if not isinstance(value, str) or len(value) > 64:
         return None
+    if value[:1].isspace() or value[-1:].isspace():
+        value = value.strip()
     try:
-        secs = _since.iso_time(value.strip())
+        secs = _since.iso_time(value)
     except ValueError:
         return None
     return secs if secs is not None and secs >= 0 else None
