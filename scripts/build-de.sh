@@ -39,8 +39,11 @@ PY
 )
 init=${pins[-1]}; unset 'pins[-1]'
 builder_create
+# The source, its rulebook and playbook, and the collection's rooms it imports
+# (module_utils/_oom: the parser and the naming rule; module_utils/_eda: its readers,
+# journal follower and events).
 for f in extensions/eda/plugins/event_source/oom_kills.py extensions/eda/rulebooks/oom_kills.yml \
-         playbooks/eda_oom_kill.yml plugins/module_utils/_oom/hostnames.py; do
+         playbooks/eda_oom_kill.yml plugins/module_utils/_oom/hostnames.py plugins/module_utils/_eda/*.py; do
     grep -qx "$f" "$ctx/tarball.list" || die "the context's tarball lacks $f"
 done
 grep -q 'ansible-galaxy collection install .*-r requirements.yml' "$cf" || die "$cf installs no collection"

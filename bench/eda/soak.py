@@ -149,6 +149,7 @@ def _percentile(buckets, q):
 async def child_source(path, sample):
     sys.path.insert(0, COLLECTIONS)
     mod = runpy.run_path(SOURCE)
+    from ansible_collections.sre.oom.plugins.module_utils._eda import system
     st = Stats()
 
     class Q(object):
@@ -163,7 +164,7 @@ async def child_source(path, sample):
                 st.max_pid = max(st.max_pid, pid)
                 t = ev.get("time")
                 if t:
-                    kill_epoch = mod["boot_time"]() + ev["uptime"]
+                    kill_epoch = system.boot_time() + ev["uptime"]
                     lat = max(0.0, now - kill_epoch)
                     st.lat_max = max(st.lat_max, lat)
                     st.buckets[min(int(lat / 0.05), 59)] += 1
@@ -179,11 +180,11 @@ async def child_source(path, sample):
 
 async def child_baseline(path, sample):
     sys.path.insert(0, COLLECTIONS)
-    mod = runpy.run_path(SOURCE)
+    from ansible_collections.sre.oom.plugins.module_utils._eda import readers
     st = Stats()
 
     async def follow():
-        async for batch in mod["file_batches"](path, "now", 0.25):
+        async for batch in readers.file_batches(path, "now", 0.25):
             st.lines += len(batch)
             for line in batch:
                 if b"Killed process" in line:

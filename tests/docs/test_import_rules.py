@@ -9,6 +9,8 @@ Every import statement counts, also those inside functions. The rules:
 - plugins/module_utils/_oom/: the standard library, other _oom rooms and the host
   seam _host (itself standard library only), nothing from ansible: the EDA source
   runs it beside ansible-rulebook alone.
+- plugins/module_utils/_eda/ (the rooms of the EDA source): the standard library,
+  other _eda rooms and _oom, nothing from ansible, for the same reason.
 - other plugins/module_utils/ rooms: the standard library, ansible.module_utils
   and the collection's module_utils (they run on the managed host).
 - plugins/modules/: the same as module_utils (never another module, never
@@ -17,7 +19,7 @@ Every import statement counts, also those inside functions. The rules:
   anything of ansible-core (jinja2 and markupsafe included) and the collection's
   module_utils and plugin_utils; never a module.
 - plugins/doc_fragments/: the standard library only.
-- extensions/eda/: the standard library and module_utils/_oom only.
+- extensions/eda/: the standard library, module_utils/_oom and module_utils/_eda only.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ RULES = [
      'the host seam imports the standard library only'),
     ('plugins/module_utils/_oom/', ('stdlib', C + 'module_utils._oom', C + 'module_utils._host'),
      'module_utils/_oom imports the standard library, other _oom rooms and _host only'),
+    ('plugins/module_utils/_eda/', ('stdlib', C + 'module_utils._eda', C + 'module_utils._oom'),
+     'module_utils/_eda imports the standard library, other _eda rooms and _oom only'),
     ('plugins/module_utils/', ('stdlib', 'ansible.module_utils', C + 'module_utils'),
      'module_utils imports the standard library, ansible.module_utils and module_utils'),
     ('plugins/modules/', ('stdlib', 'ansible.module_utils', C + 'module_utils'),
@@ -49,8 +53,8 @@ RULES = [
     ('plugins/plugin_utils/', ('stdlib', 'ansible', 'jinja2', 'markupsafe', C + 'module_utils', C + 'plugin_utils'),
      'controller code imports ansible-core, module_utils and plugin_utils, never a module'),
     ('plugins/doc_fragments/', ('stdlib',), 'a doc fragment imports the standard library only'),
-    ('extensions/eda/', ('stdlib', C + 'module_utils._oom'),
-     'the EDA source imports the standard library and module_utils/_oom only'),
+    ('extensions/eda/', ('stdlib', C + 'module_utils._oom', C + 'module_utils._eda'),
+     'the EDA source imports the standard library, module_utils/_oom and module_utils/_eda only'),
 ]
 
 # Imports that break a rule today, each with the work that removes it. The test

@@ -328,7 +328,8 @@ def test_missing_directory_and_unwritable_state_are_clear_errors(src, fleet, tmp
 
 
 def test_journal_without_journald_is_a_clear_error_and_auto_falls_back(src, monkeypatch, tmp_path):
-    monkeypatch.setitem(src["main"].__globals__, "JOURNALD_SOCKET", str(tmp_path / "no-socket"))
+    from ansible_collections.sre.oom.plugins.module_utils._eda import system
+    monkeypatch.setattr(system, "JOURNALD_SOCKET", str(tmp_path / "no-socket"))
 
     async def go():
         r = Running(src, {"source": "journal", "inventory": None})

@@ -53,7 +53,8 @@ def test_file_from_boot_gives_every_kill_as_oom_facts_does(src, oom_log, tmp_pat
         finally:
             await r.stop()
 
-    boot = src["boot_time"]()
+    from ansible_collections.sre.oom.plugins.module_utils._eda import system
+    boot = system.boot_time()
     got = run(go())
     want = reference(oom_log, kmsg_lines(), "file", boot)
     assert len(want) == 8
@@ -248,11 +249,13 @@ def test_kmsg_overrun_is_counted_and_reading_goes_on(src, monkeypatch):
         opened.append(fd)
         return fd
 
+    from ansible_collections.sre.oom.plugins.module_utils._eda import events, readers
+
     async def go():
-        counters = src["Counters"]()
+        counters = events.Counters()
         monkeypatch.setattr(os, "read", fake_read)
         monkeypatch.setattr(os, "open", fake_open)
-        agen = src["kmsg_batches"](counters, "boot", path="/proc/self/fd/%d" % rfd)
+        agen = readers.kmsg_batches(counters, "boot", path="/proc/self/fd/%d" % rfd)
         try:
             batch = await agen.__anext__()
         finally:
@@ -272,9 +275,10 @@ def test_kmsg_overrun_is_counted_and_reading_goes_on(src, monkeypatch):
 
 def test_kmsg_unreadable_is_a_clear_error(src, tmp_path):
     missing = tmp_path / "nope"
+    from ansible_collections.sre.oom.plugins.module_utils._eda import events, readers
 
     async def go():
-        agen = src["kmsg_batches"](src["Counters"](), "now", path=str(missing))
+        agen = readers.kmsg_batches(events.Counters(), "now", path=str(missing))
         await agen.__anext__()
 
     with pytest.raises(src["OomKillsError"], match=r"cannot read .*nope"):
@@ -289,7 +293,8 @@ def fake_journalctl(monkeypatch, tmp_path, src):
     bindir = os.path.join(os.path.dirname(__file__), "fixtures", "bin")
     sock = tmp_path / "journald.socket"          # journald "runs"
     sock.write_text("")
-    monkeypatch.setitem(src["main"].__globals__, "JOURNALD_SOCKET", str(sock))
+    from ansible_collections.sre.oom.plugins.module_utils._eda import system
+    monkeypatch.setattr(system, "JOURNALD_SOCKET", str(sock))
     monkeypatch.setenv("PATH", bindir + os.pathsep + os.environ["PATH"])
     monkeypatch.setenv("FAKE_JOURNAL", str(JOURNAL_FIXTURE))
     monkeypatch.setenv("FAKE_JOURNAL_ARGS", str(tmp_path / "args"))
@@ -308,7 +313,8 @@ def test_journal_source_gives_what_oom_facts_reads(src, oom_log, fake_journalctl
     from ansible_collections.sre.oom.plugins.module_utils._oom.journal import journal_lines
     boot_id = open("/proc/sys/kernel/random/boot_id").read().strip().replace("-", "")
     lines = list(journal_lines(JOURNAL_FIXTURE.read_text(), boot_id))
-    want = reference(oom_log, lines, "journal", src["boot_time"]())
+    from ansible_collections.sre.oom.plugins.module_utils._eda import system
+    want = reference(oom_log, lines, "journal", system.boot_time())
     assert len(want) >= 3
     assert [e["oom_kill"] for e in got] == want
     argv = fake_journalctl.read_text().split()
@@ -364,10 +370,10 @@ def _event(memcg):
 def test_scope_filter(src, monkeypatch):
     """The source applies oom_facts' container rule to the events it reads."""
     api = src["parser_api"]()
-    live = src["scope_filter"].__globals__       # the module's own globals (run_path returns a copy)
+    from ansible_collections.sre.oom.plugins.module_utils._eda import system
     ours = "/docker/%s/system.slice/hog.service" % DOCKER_ID
     theirs = "/docker/%s/system.slice/hog.service" % ("f" * 64)
-    monkeypatch.setitem(live, "_read", lambda p: "0::/docker/%s\n" % DOCKER_ID if p.endswith("cgroup") else "")
+    monkeypatch.setattr(system, "read_text", lambda p: "0::/docker/%s\n" % DOCKER_ID if p.endswith("cgroup") else "")
     pred, used = src["scope_filter"]("auto", api)
     assert used == "container"
     assert pred(_event(ours)) and not pred(_event(theirs)) and not pred(_event(None))
@@ -375,10 +381,10 @@ def test_scope_filter(src, monkeypatch):
     assert used == "host" and pred(_event(theirs)) and pred(_event(None))
     mountinfo = ("600 590 254:1 /var/lib/docker/containers/%s/hostname /etc/hostname rw,relatime - ext4 /dev/vda1 rw\n"
                  % DOCKER_ID)
-    monkeypatch.setitem(live, "_read", lambda p: mountinfo if p.endswith("mountinfo") else "0::/\n")
+    monkeypatch.setattr(system, "read_text", lambda p: mountinfo if p.endswith("mountinfo") else "0::/\n")
     pred, used = src["scope_filter"]("auto", api)
     assert used == "container" and pred(_event(ours)) and not pred(_event(theirs))
-    monkeypatch.setitem(live, "_read", lambda p: "0::/\n")
+    monkeypatch.setattr(system, "read_text", lambda p: "0::/\n")
     assert src["scope_filter"]("auto", api)[1] == "host"
     with pytest.raises(src["OomKillsError"], match="scope=container but this container's id or cgroup cannot"):
         src["scope_filter"]("container", api)

@@ -1,0 +1,120 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, sre.oom contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Internal to the sre.oom collection: the per-file sweep of a journal directory. Not a public API.
+
+What the journal follower of a directory cannot show (an entry that reached the
+collector after a newer entry of another host), read from each host's file.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+
+from ansible_collections.sre.oom.plugins.module_utils._eda import system
+from ansible_collections.sre.oom.plugins.module_utils._eda.errors import OomKillsError
+from ansible_collections.sre.oom.plugins.module_utils._eda.journal_state import cursor_key
+
+
+LOG = logging.getLogger("sre.oom.oom_kills")
+
+
+class Sweeper(object):
+    """Reads each host's journal file of a directory after its own cursor.
+
+    `journalctl -f --merge` over a directory shows entries in time order and goes
+    on after the last one shown: an entry that reaches the collector later than a
+    newer entry of another host (a slow or returning uploader, a host's clock
+    behind) is never shown. The sweep reads every file that changed since the last
+    sweep with `journalctl --file FILE --after-cursor` (the file's own order), and
+    hands on what the follower did not (`state.seen`). A file replaced under its
+    name (rotated) is read to its end under its new name first.
+    """
+
+    def __init__(self, journalctl, directory, matches, state, boot_id, api, started):
+        self.journalctl = journalctl
+        self.directory = directory
+        self.matches = matches
+        self.state = state
+        self.boot_id = boot_id
+        self.api = api
+        self.started = started
+        self.last = {}          # path -> (ino, size, mtime) at the last sweep
+
+    async def _read(self, path, cursor, since, groups):
+        argv = [self.journalctl, "-q", "--no-pager", "--file", path, "-o", "json"]
+        if cursor:
+            argv += ["--after-cursor", cursor]
+        elif since is not None:
+            argv += ["--since", "@%.6f" % since]
+        rc, out, err = await system.run(argv + self.matches, timeout=120)
+        if rc != 0 and not out:
+            LOG.warning("sre.oom.oom_kills: journalctl --file %s failed (rc %s): %s", path, rc, err.strip()[:300])
+            return cursor, 0
+        n = 0
+        for text in out.splitlines():
+            try:
+                rec = json.loads(text)
+            except ValueError:
+                continue
+            cur = rec.get("__CURSOR") if isinstance(rec, dict) else None
+            if not isinstance(cur, str):
+                continue
+            cursor = cur
+            self.state.note_swept(cur)
+            key = cursor_key(cur)
+            if key in self.state.seen:
+                del self.state.seen[key]          # the follower handled it
+                continue
+            machine = rec.get("_HOSTNAME") if isinstance(rec.get("_HOSTNAME"), str) and rec.get("_HOSTNAME") else None
+            lines = list(self.api.journal_lines(text, self.boot_id))
+            if lines:
+                n += 1
+                groups.setdefault(machine, []).extend(lines)
+        return cursor, n
+
+    async def sweep(self, start_now=False):
+        """({machine: lines}, records handed on) of every changed file; state.files updated."""
+        groups = {}
+        found = 0
+        try:
+            entries = [e for e in os.scandir(self.directory) if e.name.endswith(".journal") and e.is_file()]
+        except OSError as exc:
+            raise OomKillsError("sre.oom.oom_kills: journal_directory %s cannot be read: %s"
+                                % (self.directory, exc.strerror or exc))
+        by_ino = None
+        for entry in sorted(entries, key=lambda e: e.name):
+            st = entry.stat()
+            sig = (st.st_ino, st.st_size, st.st_mtime_ns)
+            path = entry.path
+            if self.last.get(path) == sig:
+                continue
+            rec = self.state.files.get(path)
+            if rec is None:
+                # a host not seen before: from the source's start (start: now), or all of it
+                rec = {"ino": st.st_ino, "cursor": None, "since": self.started if start_now else None}
+            elif rec["ino"] != st.st_ino:
+                # rotated: the rest of the old file (same inode, archived name), then the new one
+                if by_ino is None:
+                    by_ino = {}
+                    for e in os.scandir(self.directory):
+                        try:
+                            by_ino.setdefault(e.stat().st_ino, e.path)
+                        except OSError:
+                            pass
+                old = by_ino.get(rec["ino"])
+                if old and old != path and rec["cursor"]:
+                    _cur, n = await self._read(old, rec["cursor"], None, groups)
+                    found += n
+                rec = {"ino": st.st_ino, "cursor": None, "since": None}
+            cursor, n = await self._read(path, rec["cursor"], rec["since"], groups)
+            found += n
+            if cursor != rec["cursor"] or path not in self.state.files:
+                rec = {"ino": st.st_ino, "cursor": cursor, "since": rec["since"] if cursor is None else None}
+                self.state.files[path] = rec
+                self.state.dirty = True
+            self.last[path] = sig
+        return groups, found
