@@ -30,7 +30,7 @@ import time
 
 MEMCG_ROOT = "/sys/fs/cgroup/memory"
 SHM = "/dev/shm"
-_KILLED_RE = re.compile(rb"Killed process (\d+) \(([^)]*)\)")
+KILLED_RE = re.compile(rb"Killed process (\d+) \(([^)]*)\)")
 _OOM_KILL_RE = re.compile(rb"oom-kill:.*?oom_memcg=([^,]*),task_memcg=([^,]*),task=([^,]*),pid=(\d+)")
 
 CANDIDATE = r"""
@@ -297,7 +297,7 @@ class Trial(object):
                 return {"pid": int(m.group(4)), "comm": m.group(3).decode(), "memcg": m.group(2).decode(),
                         "oom_memcg": m.group(1).decode()}
         for rec in records:
-            m = _KILLED_RE.search(rec)
+            m = KILLED_RE.search(rec)
             if m and int(m.group(1)) in [p.pid for p in self.procs] + [-1]:
                 return {"pid": int(m.group(1)), "comm": m.group(2).decode(), "memcg": None, "oom_memcg": None}
         return None
