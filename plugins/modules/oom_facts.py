@@ -572,11 +572,11 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.sre.oom.plugins.module_utils import _host, _sysctl, _systemd
 from ansible_collections.sre.oom.plugins.module_utils._oom import cgroup as _cgroup
+from ansible_collections.sre.oom.plugins.module_utils._oom import collector as _collector
 from ansible_collections.sre.oom.plugins.module_utils._oom import counters as _counters
 from ansible_collections.sre.oom.plugins.module_utils._oom import formats as _formats
 from ansible_collections.sre.oom.plugins.module_utils._oom import journal as _journal
 from ansible_collections.sre.oom.plugins.module_utils._oom import pressure as _pressure
-from ansible_collections.sre.oom.plugins.module_utils._oom import scanner as _scanner
 from ansible_collections.sre.oom.plugins.module_utils._oom import since as _since
 from ansible_collections.sre.oom.plugins.module_utils._oom import sources as _sources
 from ansible_collections.sre.oom.plugins.module_utils._oom import victims as _victims
@@ -779,7 +779,7 @@ def gather_events(host, sources, paths, since_mode, since_epoch, max_events, boo
                   journal_timeout=_journal.DEFAULT_TIMEOUT):
     """Return (facts dict, warnings, read) where read says which sources were read."""
     cutoff = since_epoch if since_mode in ("boot", "time") else None
-    collector = _scanner.EventCollector(max_events=max_events, since=cutoff, boot_time=boot_time, keep=keep)
+    collector = _collector.EventCollector(max_events=max_events, since=cutoff, boot_time=boot_time, keep=keep)
     errors = {}
     used = []
     warnings = []

@@ -15,6 +15,8 @@ import time
 # with long cgroup paths stay well under this. Longer lines are cut, which bounds
 # the work any single line can cost.
 MAX_LINE = 8192
+# A line longer than this (bytes) is cut before it is decoded.
+MAX_LINE_BYTES = MAX_LINE * 4
 
 # ---------------------------------------------------------------------------
 # Line prefixes. Each line's format is detected by itself. Every pattern is

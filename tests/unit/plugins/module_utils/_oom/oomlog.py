@@ -16,7 +16,7 @@ from __future__ import annotations
 import calendar
 import os
 
-from ansible_collections.sre.oom.plugins.module_utils._oom import cgroup, formats, kernel, scanner
+from ansible_collections.sre.oom.plugins.module_utils._oom import cgroup, collector, formats, kernel, scanner
 
 FIX = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures", "oom")
 # 2026-11-29T00:00:00Z: the "now" of the fixtures (RFC 3164 year inference)
@@ -34,7 +34,7 @@ class L(object):
     new_event = staticmethod(kernel.new_event)
     KINDS = kernel.KINDS
     OomLogParser = scanner.OomLogParser
-    EventCollector = scanner.EventCollector
+    EventCollector = collector.EventCollector
 
     @staticmethod
     def parse_lines(lines, **kwargs):

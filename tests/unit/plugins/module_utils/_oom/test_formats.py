@@ -19,7 +19,7 @@ import re
 
 import pytest
 
-from ansible_collections.sre.oom.plugins.module_utils._oom import formats, scanner
+from ansible_collections.sre.oom.plugins.module_utils._oom import collector, formats, scanner
 from ansible_collections.sre.oom.tests.unit.plugins.module_utils._oom.oomlog import (
     L)
 
@@ -299,7 +299,7 @@ def test_nohang_kills_of_every_era(mode):
 
 
 def test_nohang_counts_as_its_own_killer():
-    coll = scanner.EventCollector()
+    coll = collector.EventCollector()
     parser = scanner.OomLogParser(coll, reference_time=REF, utc_offset=0)
     parser.feed_file(io.BytesIO(fixture("userspace-nohang.log")))
     assert coll.killer_counts["nohang"] == 4 and coll.count == 4

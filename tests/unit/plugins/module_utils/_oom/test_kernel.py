@@ -30,7 +30,7 @@ import time
 
 import pytest
 
-from ansible_collections.sre.oom.plugins.module_utils._oom import journal, kernel, scanner
+from ansible_collections.sre.oom.plugins.module_utils._oom import collector, journal, kernel, scanner
 from ansible_collections.sre.oom.tests.unit.plugins.module_utils._oom.oomlog import (
     L, parse)
 
@@ -297,7 +297,7 @@ def test_journal_grep_keeps_the_sweep_line():
 
 def test_same_sweep_from_two_sources_is_reported_once_with_its_group():
     text = dmesg(SWEEP)
-    coll = scanner.EventCollector(max_events=100)
+    coll = collector.EventCollector(max_events=100)
     # the first source lost the group line (a filtered copy), the second has it
     first = scanner.OomLogParser(coll, source="a", reference_time=REF)
     for line in text.split("\n"):
@@ -341,7 +341,7 @@ def test_a_sweep_of_thousands_of_tasks_is_linear(mode, within):
     n = 20000
     text = _sweep_text(n)
     with within(30):
-        coll = scanner.EventCollector(max_events=n + 10)
+        coll = collector.EventCollector(max_events=n + 10)
         parser = scanner.OomLogParser(coll, reference_time=REF)
         if mode == "lines":
             for line in text.split("\n"):

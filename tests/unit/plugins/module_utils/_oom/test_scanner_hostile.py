@@ -18,7 +18,7 @@ import tracemalloc
 
 import pytest
 
-from ansible_collections.sre.oom.plugins.module_utils._oom import kernel, scanner
+from ansible_collections.sre.oom.plugins.module_utils._oom import collector, filescan, kernel, scanner
 
 try:
     from hypothesis import HealthCheck, given, settings, strategies as st
@@ -135,7 +135,7 @@ def test_dedupe_memory_is_bounded_whatever_the_number_of_kills():
     # detection is bounded by the window, and small per kill
     tracemalloc.start()
     try:
-        coll = scanner.EventCollector(max_events=5)
+        coll = collector.EventCollector(max_events=5)
         for i in range(120000):
             ev = kernel.new_event()
             ev["victim"].update(pid=i, comm="w%d" % (i % 977), total_vm_kb=i, anon_rss_kb=i)
@@ -146,7 +146,7 @@ def test_dedupe_memory_is_bounded_whatever_the_number_of_kills():
     finally:
         tracemalloc.stop()
     assert coll.count == 120000 and len(coll.events()) == 5
-    assert coll.remembered() == scanner.DEDUPE_WINDOW
+    assert coll.remembered() == collector.DEDUPE_WINDOW
     assert peak < 24 * 1024 * 1024, peak
 
 
@@ -169,10 +169,10 @@ def test_a_flood_of_short_anchor_lines_keeps_memory_small(line, monkeypatch, wit
     # a file of nothing but lines the fast path must look at: the lines chosen are
     # handled in parts of a chunk (1 MiB; 256 KiB here to keep the test short),
     # never all of a chunk's at once
-    monkeypatch.setattr(scanner, "_PART", 1 << 18)
+    monkeypatch.setattr(filescan, "_PART", 1 << 18)
     data = b"Nov  1 00:00:00 h CRON[1]: x\n" + line * ((1 << 20) // len(line))
     f = io.BytesIO(data)
-    coll = scanner.EventCollector(max_events=5)
+    coll = collector.EventCollector(max_events=5)
     tracemalloc.start()
     try:
         with within(60):
@@ -217,11 +217,11 @@ def test_a_flood_of_one_pathological_line_is_linear(rid, line, per, within):
         text = _flood(line, n)
     if rid == "pylog-continuations":
         text = "2026-10-03 09:30:00,123: Implementing a corrective action:\n" + text
-    coll = scanner.EventCollector(max_events=10)
+    coll = collector.EventCollector(max_events=10)
     with within(30):
         p = scanner.OomLogParser(coll, reference_time=0, utc_offset=0)
         p.feed_file(io.BytesIO(text.encode()), chunk_size=1 << 20)
-        q = scanner.OomLogParser(scanner.EventCollector(max_events=10), reference_time=0, utc_offset=0)
+        q = scanner.OomLogParser(collector.EventCollector(max_events=10), reference_time=0, utc_offset=0)
         for raw in text.split("\n"):
             q.feed(raw)
         q.flush()
