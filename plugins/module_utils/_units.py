@@ -25,9 +25,11 @@ import errno
 import os
 
 from ansible_collections.sre.oom.plugins.module_utils import _host
+from ansible_collections.sre.oom.plugins.module_utils import _atomic
 from ansible_collections.sre.oom.plugins.module_utils import _managed
 from ansible_collections.sre.oom.plugins.module_utils import _oomd
 from ansible_collections.sre.oom.plugins.module_utils import _systemd
+from ansible_collections.sre.oom.plugins.module_utils import _transaction
 from ansible_collections.sre.oom.plugins.module_utils import _unit_spec
 
 FILE_MODE = 0o644
@@ -127,14 +129,14 @@ def plan_unit(spec, ctx):
         if managed:
             changed = True
             remove_dir = _systemd.has_dir_flag(before)
-            stale = tuple(_managed.stale_temps(unit_d)) if remove_dir else ()
+            stale = tuple(_atomic.stale_temps(unit_d)) if remove_dir else ()
             for tmp in stale:
                 warnings.append("%s: removing %s, a temporary file left by an interrupted sre.oom run"
                                 % (spec.unit, tmp))
         else:
             warnings.append("%s: %s is not managed by sre.oom (no '%s' header); left in place"
                             % (spec.unit, path, _managed.MARKER))
-    return UnitPlan(spec, spec.unit, path, unit_d, _managed.missing_dirs(unit_d, ctx.tree), before, f_state,
+    return UnitPlan(spec, spec.unit, path, unit_d, _transaction.missing_dirs(unit_d, ctx.tree), before, f_state,
                     after, changed, drift, remove_dir, written, unsupported, tuple(shadow),
                     adj_shadowed, tuple(warnings), stale)
 
@@ -163,15 +165,15 @@ def diff_of(plans):
 # ---------------------------------------------------------------------------
 
 def write_files(module, plans):
-    """Write every changed drop-in in one _managed.Transaction. On the first OS error,
+    """Write every changed drop-in in one _transaction.Transaction. On the first OS error,
     undo this run's writes (including directories it created) and raise _unit_spec.UnitsError
     naming the path."""
-    tx = _managed.Transaction(module)
+    tx = _transaction.Transaction(module)
     for plan in plans:
         if not plan.changed:
             continue
         try:
-            tx.commit(_managed.Change(plan.path, plan.before_state, plan.after, FILE_MODE),
+            tx.commit(_transaction.Change(plan.path, plan.before_state, plan.after, FILE_MODE),
                       rmdir=plan.unit_d if plan.remove_dir else None, stale=plan.stale)
         except OSError as e:
             _restored, failed = tx.undo()
