@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.sre.oom.plugins.module_utils import _managed, _oomd, _sysctl, _systemd, _transaction
+from ansible_collections.sre.oom.plugins.module_utils import _managed, _oomd, _services, _sysctl, _systemctl, _transaction
 
 FILE_MODE = 0o644
 OOMD_UNIT = "systemd-oomd.service"
@@ -143,7 +143,7 @@ def plan_oomd(params, desired, host):
     if not desired:
         return o
     state = params["state"]
-    version = _systemd.systemd_version(host, o["warnings"])
+    version = _systemctl.systemd_version(host, o["warnings"])
     o["version"] = version
     if version is not None and version < _oomd.RENAMED_IN:
         key = "DefaultMemoryPressureDurationSec"
@@ -295,7 +295,7 @@ def result_of(p):
 def oomd_active(host):
     """True when systemd is PID 1 and systemd-oomd.service is active."""
     systemctl = host.which("systemctl")
-    if not systemctl or not _systemd.systemd_is_pid1(host):
+    if not systemctl or not _services.systemd_is_pid1(host):
         return False
     rc, _out, _err = host.run([systemctl, "is-active", "--quiet", OOMD_UNIT])
     return rc == 0

@@ -24,10 +24,12 @@ import collections
 import errno
 import os
 
-from ansible_collections.sre.oom.plugins.module_utils import _host
 from ansible_collections.sre.oom.plugins.module_utils import _atomic
+from ansible_collections.sre.oom.plugins.module_utils import _host
 from ansible_collections.sre.oom.plugins.module_utils import _managed
 from ansible_collections.sre.oom.plugins.module_utils import _oomd
+from ansible_collections.sre.oom.plugins.module_utils import _services
+from ansible_collections.sre.oom.plugins.module_utils import _systemctl
 from ansible_collections.sre.oom.plugins.module_utils import _systemd
 from ansible_collections.sre.oom.plugins.module_utils import _transaction
 from ansible_collections.sre.oom.plugins.module_utils import _unit_spec
@@ -213,13 +215,13 @@ def run_checked(host, argv, what):
 
 
 def show(host, systemctl, props, units, warnings):
-    argv = _systemd.show_argv(systemctl, props, units)
+    argv = _systemctl.show_argv(systemctl, props, units)
     rc, out, err = host.run(argv)
     if rc != 0:
         raise _unit_spec.UnitsError("systemctl show failed (rc=%d): %s" % (rc, err.strip() or out.strip()),
                                     rc=rc, stdout=out, stderr=err, cmd=argv)
     try:
-        blocks = _systemd.parse_show(out, len(units))
+        blocks = _systemctl.parse_show(out, len(units))
     except ValueError as e:
         raise _unit_spec.UnitsError("cannot read the output of systemctl show: %s" % e,
                                     rc=rc, stdout=out, stderr=err, cmd=argv)
@@ -267,12 +269,12 @@ def effective_of(block, options):
         if block is None:
             out[option] = None
         elif option == "oom_score_adj":
-            out[option] = _systemd.parse_show_int(block.get(key))
+            out[option] = _systemctl.parse_show_int(block.get(key))
         elif option == _unit_spec.LIMIT:
-            permyriad = _systemd.limit_from_show(block.get(key))
+            permyriad = _systemctl.limit_from_show(block.get(key))
             if permyriad is None:
-                permyriad = _systemd.limit_from_show(block.get(_unit_spec.LEGACY_LIMIT_KEY), legacy=True)
-            out[option] = None if permyriad is None else _systemd.format_percent(permyriad)
+                permyriad = _systemctl.limit_from_show(block.get(_unit_spec.LEGACY_LIMIT_KEY), legacy=True)
+            out[option] = None if permyriad is None else _systemctl.format_percent(permyriad)
         else:
             out[option] = block.get(key) or None
     return out
@@ -283,7 +285,7 @@ def effective_of(block, options):
 # ---------------------------------------------------------------------------
 
 def cap_message(host, value, current):
-    cap = _systemd.has_cap_sys_resource(host)
+    cap = _services.has_cap_sys_resource(host)
     lacks = {True: "which this process has, yet was refused",
              False: "which this process lacks",
              None: "which this process may lack"}[cap]
@@ -349,7 +351,7 @@ def reconcile(host, runner, systemctl, plans, observed, restart, live_enabled, w
             if (value is None or plan.unit not in shown or plan.adj_shadowed
                     or "oom_score_adj" in plan.unsupported):
                 continue
-            pids = _systemd.cgroup_pids(shown[plan.unit].get("ControlGroup"), host)
+            pids = _services.cgroup_pids(shown[plan.unit].get("ControlGroup"), host)
             if not pids:
                 continue
             updated, failed = apply_live(host, runner, pids, value)
@@ -439,8 +441,8 @@ def run(module, host, req):
                                     "got %r" % req.unit_dir)
     tree_root, std_dir = split
     tree = host.path(tree_root)
-    live_tree = tree_root == "/" and _systemd.systemd_is_pid1(host)
-    version = _systemd.systemd_version(host, warnings) if req.detect_version else None
+    live_tree = tree_root == "/" and _services.systemd_is_pid1(host)
+    version = _systemctl.systemd_version(host, warnings) if req.detect_version else None
     runner = Runner(module.check_mode)
 
     try:

@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from ansible_collections.sre.oom.plugins.module_utils import _managed, _systemd, _unit_spec, _units
+from ansible_collections.sre.oom.plugins.module_utils import _managed, _systemctl, _systemd, _unit_spec, _units
 
 
 def spec(unit="a.service", state="present", **settings):
@@ -188,4 +188,4 @@ def test_section_of_slice_drop_in(tmp_path):
 def test_limit_takes_systemds_permille_and_permyriad(text, permyriad):
     # One grammar with oom_policy's oomd_* percentages: systemd's parse_permyriad.
     assert _unit_spec.limit_permyriad(text) == permyriad
-    assert _systemd.parse_percent(text) == permyriad
+    assert _systemctl.parse_percent(text) == permyriad
