@@ -17,6 +17,8 @@ from ansible_collections.sre.oom.plugins.module_utils._oom.formats import (
 
 # How far (bytes) a block of indented continuation lines is followed.
 _MAX_BLOCK = 65536
+# A file is read in chunks of this many bytes, into one reused buffer.
+_CHUNK = 8 << 20
 # The fast path chooses lines in parts of this many bytes of a chunk.
 _PART = 1 << 20
 
@@ -26,19 +28,20 @@ class FileScan(object):
 
     It chooses lines and hands them to the parser's ``feed`` (the one place where
     lines are decoded and joined) and ``_break``; it reads the parser's ``kernel``
-    state machine, ``reference_time`` and ``utc_offset``, and keeps its own state
-    in ``bytes``, ``_mixed``, ``_untagged`` and ``_reap_carry`` (set by the parser).
+    state machine and ``reference_time``, and keeps its own state
+    in ``bytes``, ``_mixed``, ``_untagged``, ``_reap_carry`` and ``_failed_carry``
+    (set by the parser).
     """
 
-    def feed_file(self, fileobj, chunk_size=8 << 20):
+    def feed_file(self, fileobj):
         """Parse a binary file object without decoding every line.
 
         The file is read in large chunks into one reused buffer; the lines that can
         matter are located with fast literal searches and only those are decoded
         and fed to the state machine, in file order. Memory stays bounded by
-        ``chunk_size`` whatever the size of the file (a longer line is cut).
+        the chunk (``_CHUNK``) whatever the size of the file (a longer line is cut).
         """
-        buf = bytearray(chunk_size)
+        buf = bytearray(_CHUNK)
         view = memoryview(buf)
         readinto = getattr(fileobj, "readinto", None)
         have = 0
@@ -217,7 +220,7 @@ class FileScan(object):
                 q = hi if q < 0 else q
                 line = bytes(buf[p:min(q, p + 512)]).decode("utf-8", "replace")
                 if line.strip():
-                    info = split_prefix(line, self.reference_time, self.utc_offset)
+                    info = split_prefix(line, self.reference_time)
                     if info.ident is None and info.fmt in UNTAGGED_FORMATS:
                         self._untagged = True
                         break
@@ -227,6 +230,10 @@ class FileScan(object):
     def _userspace_lines(self, buf, start, end, out):
         find, rfind = buf.find, buf.rfind
         anchors = self._TAGGED_ANCHORS + (self._UNTAGGED_ANCHORS if self._untagged else ())
+        if self._failed_carry:
+            # the unit's result after a kill line at the end of the previous part
+            self._results(buf, start, start, min(end, start + self._failed_carry), out)
+            self._failed_carry = 0
         for lit in anchors:
             pos = find(lit, start, end)
             while pos >= 0:
@@ -249,14 +256,21 @@ class FileScan(object):
                         find(b"illed", ls, le) >= 0 or find(b"for killing", ls, le) >= 0):
                     # a kill or systemd's line about one (not "Starting
                     # systemd-oomd.service"): the unit's result follows it
-                    hi = min(end, le + self._FAILED_AFTER)
-                    q = find(b"'oom-kill'", le, hi)
-                    while q >= 0:
-                        out.append(self._line_start(buf, start, q))
-                        q = find(b"'oom-kill'", q + 10, hi)
+                    hi = le + self._FAILED_AFTER
+                    if hi > end:
+                        self._failed_carry = max(self._failed_carry, hi - end)
+                    self._results(buf, start, le, min(end, hi), out)
                 if le >= end:
                     break
                 pos = find(lit, le, end)
+
+    def _results(self, buf, start, lo, hi, out):
+        """Add the starts of systemd's "Failed with result 'oom-kill'" lines in buf[lo:hi]."""
+        find = buf.find
+        q = find(b"'oom-kill'", lo, hi)
+        while q >= 0:
+            out.append(self._line_start(buf, start, q))
+            q = find(b"'oom-kill'", q + 10, hi)
 
     def _continues(self, buf, ls, end):
         """True when the line at ``ls`` continues the line before it (indented,

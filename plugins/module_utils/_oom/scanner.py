@@ -8,7 +8,7 @@ This file is pure: text or bytes in, event dicts out. No host access happens her
 apart from reading a file object handed in by the caller.
 
 Streaming entry point (also used by the EDA event source): ``OomLogParser(sink,
-source=..., boot_time=..., reference_time=..., utc_offset=...)``, its
+source=..., boot_time=..., reference_time=...)``, its
 ``feed(line)`` (str or bytes, one log line) and ``flush()``, and ``public(ev)``.
 The file fast path (``feed_file``) is ``filescan.FileScan``; the collector of
 events from several sources is ``collector.EventCollector``.
@@ -35,21 +35,20 @@ class OomLogParser(FileScan):
     ``oom_reaper`` line or systemd's unit lines seen later complete that same dict.
     ``boot_time`` (epoch) turns uptimes into times; give it only for sources that
     hold the current boot (kmsg, dmesg). ``reference_time`` anchors the year of RFC
-    3164 stamps. ``utc_offset`` (seconds) replaces the host's zone for wall-clock
-    stamps without an offset (tests). ``boot_id``, for a source of one boot,
+    3164 stamps; wall-clock stamps without an offset are in the host's zone.
+    ``boot_id``, for a source of one boot,
     keeps its kills apart from another boot's with the same uptimes.
 
     Lines are joined and decoded in one place, ``feed``: the file fast path
     (``feed_file``) only chooses which lines to feed.
     """
 
-    def __init__(self, sink, source=None, boot_time=None, reference_time=None, utc_offset=None, boot_id=None):
+    def __init__(self, sink, source=None, boot_time=None, reference_time=None, boot_id=None):
         self.sink = sink
         self.source = source
         self.boot_time = boot_time
         self.boot_id = boot_id
         self.reference_time = reference_time if reference_time is not None else time.time()
-        self.utc_offset = utc_offset
         self.lines = 0             # lines fed
         self.bytes = 0             # bytes read by feed_file
         self.errors = 0            # lines dropped because of a parser bug (tests assert 0)
@@ -60,6 +59,7 @@ class OomLogParser(FileScan):
         self._mixed = None         # feed_file: does the file hold other programs' lines?
         self._untagged = False     # feed_file: ... and lines without a tag?
         self._reap_carry = 0       # feed_file: bytes of the next part where a reaper's line may be
+        self._failed_carry = 0     # feed_file: ... where a unit's "Failed with result" line may be
 
     # -- line mode: the one path where lines are decoded and joined ----------
 
@@ -90,7 +90,7 @@ class OomLogParser(FileScan):
                     held.msg = (held.msg + "\n" + line.strip())[:MAX_LINE]
             return   # kmsg: " KEY=value" dictionary lines carry no message text
         self.flush()
-        info = split_prefix(line, self.reference_time, self.utc_offset)
+        info = split_prefix(line, self.reference_time)
         if info.fmt == "kmsg":
             self._held_kind = "kmsg"
         elif info.fmt in JOURNALISH:

@@ -27,7 +27,6 @@ KILL = ("Out of memory: Killed process 77 (worker) total-vm:1000kB, anon-rss:900
 
 def feed(coll, lines, source, **kw):
     kw.setdefault("reference_time", REF)
-    kw.setdefault("utc_offset", 0)
     parser = scanner.OomLogParser(coll, source=source, **kw)
     for line in lines:
         parser.feed(line)
@@ -157,7 +156,7 @@ def test_dedupe_memory_is_bounded_with_many_kills_of_one_key():
 def test_collector_from_a_file_and_lines_agree():
     data = "\n".join(oomd_lines(30)).encode()
     a = collector.EventCollector(max_events=5)
-    scanner.OomLogParser(a, source="file", reference_time=REF, utc_offset=0).feed_file(io.BytesIO(data))
+    scanner.OomLogParser(a, source="file", reference_time=REF).feed_file(io.BytesIO(data))
     b = collector.EventCollector(max_events=5)
     feed(b, data.decode().split("\n"), "file")
     assert a.events() == b.events() and a.count == b.count == 30

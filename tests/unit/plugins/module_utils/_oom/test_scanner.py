@@ -7,8 +7,8 @@
 End to end through the whole parser, table-driven over real log excerpts
 (fixtures under ../fixtures/oom/, see _oom/oomlog.py): the shared public logs
 against their published expectations, every fixture, era and prefix format,
-continuation lines, chunk boundaries, and
-property tests (garbage never raises).
+continuation lines, and property tests (garbage never raises). Chunk and part
+boundaries of the file fast path: test_filescan.py.
 """
 
 from __future__ import annotations
@@ -268,9 +268,9 @@ def test_journal_indented_continuation_joins_the_message(mode):
         "                                   code=killed, status=9/KILL",
     ]
     if mode == "lines":
-        events = L.parse_lines(lines, reference_time=REF, utc_offset=0)
+        events = L.parse_lines(lines, reference_time=REF)
     else:
-        events = L.parse_bytes_file(io.BytesIO("\n".join(lines).encode() + b"\n"), reference_time=REF, utc_offset=0)
+        events = L.parse_bytes_file(io.BytesIO("\n".join(lines).encode() + b"\n"), reference_time=REF)
     assert len(events) == 1
     v = events[0]["victim"]
     assert (v["pid"], v["shmem_rss_kb"], v["uid"], v["oom_score_adj"]) == (2621226, 0, 1000, 200)
@@ -301,10 +301,10 @@ for _name in sorted(os.listdir(FIX)):
             REAL_LINES.extend(_f.read().splitlines())
 
 
-def _checked_parse(data, chunk):
+def _checked_parse(data):
     out = []
     parser = L.OomLogParser(out.append, reference_time=REF)
-    parser.feed_file(io.BytesIO(data), chunk_size=chunk)
+    parser.feed_file(io.BytesIO(data))
     line_parser = L.OomLogParser(out.append, reference_time=REF)
     for line in data.split(b"\n"):
         line_parser.feed(line)
@@ -325,14 +325,14 @@ if HAVE_HYPOTHESIS:
                               st.text(max_size=200).map(lambda t: t.encode("utf-8", "surrogatepass")))
 
     @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(st.lists(line_strategy, max_size=40), st.integers(16, 4096))
-    def test_garbage_truncated_and_binary_input_never_raises(lines, chunk):
-        _checked_parse(b"\n".join(lines), chunk)
+    @given(st.lists(line_strategy, max_size=40))
+    def test_garbage_truncated_and_binary_input_never_raises(lines):
+        _checked_parse(b"\n".join(lines))
 
     @settings(max_examples=100, deadline=None)
-    @given(st.binary(max_size=5000), st.integers(16, 2048))
-    def test_random_bytes_never_raise(data, chunk):
-        _checked_parse(data, chunk)
+    @given(st.binary(max_size=5000))
+    def test_random_bytes_never_raise(data):
+        _checked_parse(data)
 
 
 CONTAINER_ID = "d502ffdbb77ea1205aa5a56fc16bc4c7cedb5f552b4d34696b75ff6ca18842ec"
