@@ -20,7 +20,6 @@ from ansible_collections.sre.oom.plugins.module_utils import _unit_spec
 from ansible_collections.sre.oom.plugins.module_utils._managed import FILE_MODE
 
 
-
 PlanContext = collections.namedtuple(
     "PlanContext", "tree std_dir dropin force version what")
 # tree: the root of the unit tree ("/" or an image root joined to the host root).

@@ -276,7 +276,6 @@ def test_journal_indented_continuation_joins_the_message(mode):
     assert (v["pid"], v["shmem_rss_kb"], v["uid"], v["oom_score_adj"]) == (2621226, 0, 1000, 200)
 
 
-
 def test_uptime_becomes_time_with_boot_time():
     events = parse("real-6.18-dmesg.txt", "fast", boot_time=1795892906.739)
     assert events[0]["time"] == "2026-11-28T19:14:22.011006Z"
