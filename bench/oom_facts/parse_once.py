@@ -15,7 +15,8 @@ import sys
 import time
 
 from ansible_collections.sre.oom.plugins.module_utils import _host
-from ansible_collections.sre.oom.plugins.module_utils._oom import scanner, sources
+from ansible_collections.sre.oom.plugins.module_utils._oom import collector as _collector
+from ansible_collections.sre.oom.plugins.module_utils._oom import sources
 
 
 def vm_hwm_kb():
@@ -29,7 +30,7 @@ def vm_hwm_kb():
 def main():
     path = sys.argv[1]
     host = _host.Host()                  # the module's host seam; only file access is used
-    collector = scanner.EventCollector(max_events=100)
+    collector = _collector.EventCollector(max_events=100)
     t0, c0 = time.perf_counter(), time.process_time()
     sources.read_file(host, collector, path)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0

@@ -22,7 +22,7 @@ import os
 import re
 import stat
 
-from ansible_collections.sre.oom.plugins.module_utils import _managed, _systemd, _values
+from ansible_collections.sre.oom.plugins.module_utils import _managed, _systemctl, _systemd, _values
 
 DEFAULT_PATH = "/etc/systemd/oomd.conf.d/60-sre-oom.conf"
 MAIN_CONFS = (
@@ -81,7 +81,7 @@ class OomdError(Exception):
 def percent(value):
     """A percentage option or file value (blanks around it ignored, as systemd's
     parser strips them) -> permyriad, or None."""
-    return _systemd.parse_percent(value.strip()) if isinstance(value, str) else None
+    return _systemctl.parse_percent(value.strip()) if isinstance(value, str) else None
 
 
 def parse_duration(value):

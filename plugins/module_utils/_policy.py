@@ -11,7 +11,7 @@ In phases, as module_utils/_units is for the units modules:
    drop-in in ``plan_oomd``, each managed file through ``plan_file`` on
    _managed's one plan);
 2. ``result_of`` / ``diff_of`` - the module's result and diff from the plan;
-3. ``apply`` - one _managed.Transaction: every file staged, live values written,
+3. ``apply`` - one _transaction.Transaction: every file staged, live values written,
    files renamed into place; a failure rolls back what was done and raises
    PolicyError carrying the failed result;
 4. ``restart_oomd`` / ``read_back`` - systemd-oomd restarted when its file changed,
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.sre.oom.plugins.module_utils import _managed, _oomd, _sysctl, _systemd
+from ansible_collections.sre.oom.plugins.module_utils import _managed, _oomd, _services, _sysctl, _systemctl, _transaction
 
 FILE_MODE = 0o644
 OOMD_UNIT = "systemd-oomd.service"
@@ -143,7 +143,7 @@ def plan_oomd(params, desired, host):
     if not desired:
         return o
     state = params["state"]
-    version = _systemd.systemd_version(host, o["warnings"])
+    version = _systemctl.systemd_version(host, o["warnings"])
     o["version"] = version
     if version is not None and version < _oomd.RENAMED_IN:
         key = "DefaultMemoryPressureDurationSec"
@@ -295,7 +295,7 @@ def result_of(p):
 def oomd_active(host):
     """True when systemd is PID 1 and systemd-oomd.service is active."""
     systemctl = host.which("systemctl")
-    if not systemctl or not _systemd.systemd_is_pid1(host):
+    if not systemctl or not _services.systemd_is_pid1(host):
         return False
     rc, _out, _err = host.run([systemctl, "is-active", "--quiet", OOMD_UNIT])
     return rc == 0
@@ -344,12 +344,12 @@ def apply(module, host, p, result):
 
     Everything that can fail before a live value changes (directories, names,
     temporary files) fails first; a failure after live values were written rolls
-    them back and restores any file already renamed (one _managed.Transaction), and
+    them back and restores any file already renamed (one _transaction.Transaction), and
     the PolicyError raised says so. Sets ``oomd_restarted`` in ``result``.
     """
     files = [f for f in p["files"] if f["changed"]]
-    tx = _managed.Transaction(module)
-    changes = [(f, _managed.Change(f["path"], f["state"], f["new_text"], FILE_MODE)) for f in files]
+    tx = _transaction.Transaction(module)
+    changes = [(f, _transaction.Change(f["path"], f["state"], f["new_text"], FILE_MODE)) for f in files]
     for f, change in changes:
         try:
             tx.stage(change)

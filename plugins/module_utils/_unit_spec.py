@@ -15,7 +15,7 @@ from __future__ import annotations
 import collections
 import re
 
-from ansible_collections.sre.oom.plugins.module_utils import _systemd, _values
+from ansible_collections.sre.oom.plugins.module_utils import _systemctl, _systemd, _values
 
 DROPIN_RE = re.compile(r"[A-Za-z0-9_.@-]+\.conf")
 DROPIN_MAX_BYTES = 255
@@ -106,7 +106,7 @@ def limit_permyriad(text):
         return None
     if _BARE_PERCENT_RE.fullmatch(text):
         text += "%"
-    return _systemd.parse_percent(text)
+    return _systemctl.parse_percent(text)
 
 
 def parse_limit(value, what):
@@ -177,7 +177,7 @@ def key_for(setting, version):
 
 def render_value(option, value):
     if option == LIMIT:
-        return _systemd.format_percent(value)
+        return _systemctl.format_percent(value)
     if option == "oom_score_adj":
         return "%d" % value
     return value
@@ -195,7 +195,7 @@ def settings_for_version(spec, version):
         key = key_for(setting, version)
         if key == LEGACY_LIMIT_KEY and value % 100:
             unsupported.append((option, "systemd %d takes whole percents only (%s), got %s"
-                                % (version, LEGACY_LIMIT_KEY, _systemd.format_percent(value))))
+                                % (version, LEGACY_LIMIT_KEY, _systemctl.format_percent(value))))
             continue
         written.append((option, key, render_value(option, value)))
     return tuple(written), tuple(unsupported)

@@ -8,7 +8,7 @@ One flow, shared by sre.oom.oom_unit and its thin front sre.oom.oom_score_adj, i
 explicit phases:
 
 1. ``_unit_spec.validate_entries`` - every input checked, names normalised (pure);
-2. ``plan_units`` - one immutable ``UnitPlan`` per unit: current file, wanted
+2. ``_unit_plan.plan_units`` - one immutable ``UnitPlan`` per unit: current file, wanted
    file, what changes, shadowing, settings the host's systemd lacks (reads only);
 3. ``write_files`` - one pass of drop-in writes, rolled back on the first error;
 4. ``reload_and_observe`` - at most one daemon-reload, one ``systemctl show``;
@@ -24,10 +24,12 @@ import collections
 import errno
 import os
 
-from ansible_collections.sre.oom.plugins.module_utils import _host
-from ansible_collections.sre.oom.plugins.module_utils import _managed
 from ansible_collections.sre.oom.plugins.module_utils import _oomd
+from ansible_collections.sre.oom.plugins.module_utils import _services
+from ansible_collections.sre.oom.plugins.module_utils import _systemctl
 from ansible_collections.sre.oom.plugins.module_utils import _systemd
+from ansible_collections.sre.oom.plugins.module_utils import _transaction
+from ansible_collections.sre.oom.plugins.module_utils import _unit_plan
 from ansible_collections.sre.oom.plugins.module_utils import _unit_spec
 
 FILE_MODE = 0o644
@@ -52,126 +54,19 @@ class Runner(object):
 
 
 # ---------------------------------------------------------------------------
-# Phase 2: plans (reads only)
-# ---------------------------------------------------------------------------
-
-PlanContext = collections.namedtuple(
-    "PlanContext", "tree std_dir dropin force version what")
-# tree: the root of the unit tree ("/" or an image root joined to the host root).
-
-UnitPlan = collections.namedtuple("UnitPlan", [
-    "spec", "unit", "path", "unit_d", "missing_dirs", "before", "before_state", "after",
-    "changed", "drift", "remove_dir", "written", "unsupported", "shadowed_by", "adj_shadowed",
-    "warnings", "stale"])
-# written: tuple of (option, drop-in key, value text) actually written;
-# unsupported: tuple of options the host's systemd lacks (not written);
-# stale: temporary files of an interrupted run, removed before remove_dir.
-
-
-def _look(path, unit_d, where):
-    """_managed.look() with the refusals worded for a unit's drop-in."""
-    try:
-        return _managed.look(path)
-    except _managed.ManagedFileError as e:
-        if e.kind == "parent_symlink" and e.path == unit_d:
-            msg = "%s is a symlink; refusing to write through it (make it a real directory)" % unit_d
-        elif e.kind == "parent_not_dir" and e.path == unit_d:
-            msg = "%s is not a directory" % unit_d
-        elif e.kind == "symlink":
-            msg = ("%s is a symlink; refusing to write through it or remove it (move it away or choose "
-                   "another dropin name)" % path)
-        elif e.kind == "not_file":
-            msg = "%s is a %s, not a drop-in file" % (path, "directory" if os.path.isdir(path) else "special file")
-        elif e.kind is None:
-            msg = "cannot read %s: %s" % (path, e)
-        else:
-            msg = str(e)
-        raise _unit_spec.UnitsError("%s: %s" % (where, msg))
-
-
-def plan_unit(spec, ctx):
-    """The immutable plan of one unit. Reads the disk, writes nothing."""
-    where = spec.where
-    unit_d = _host.join_root(ctx.tree, ctx.std_dir, spec.unit + ".d")
-    path = os.path.join(unit_d, ctx.dropin)
-    warnings = []
-    f_state, managed = _look(path, unit_d, where)
-    d_exists = os.path.isdir(unit_d)
-    before = f_state["text"] if f_state else None
-    after, changed, drift, remove_dir, stale = None, False, (), False, ()
-    written, unsupported, shadow, adj_shadowed = (), (), [], False
-    if spec.state == "present":
-        if before is not None and not managed and not ctx.force:
-            raise _unit_spec.UnitsError(
-                "%s: %s exists and is not managed by sre.oom (no '%s' header); refusing to "
-                "overwrite it. Move it away, choose another dropin name, or set force=true"
-                % (spec.unit, path, _managed.MARKER))
-        created = _systemd.has_dir_flag(before) if managed else not d_exists
-        written, lacking = _unit_spec.settings_for_version(spec, ctx.version)
-        unsupported = tuple(o for o, _why in lacking)
-        for option, why in lacking:
-            warnings.append("%s: %s not written: %s" % (spec.unit, option, why))
-        after = _systemd.render_settings(spec.unit, [(k, v) for _o, k, v in written], created, ctx.what)
-        drift = tuple(_managed.drift(f_state, FILE_MODE))
-        changed = before != after or bool(drift)
-        keys = [k for _o, k, _v in written]
-        if keys:
-            resolved = _systemd.resolve_dropins(_systemd.dropin_dirs(spec.unit, ctx.tree), assume=(path,))
-            shadow = _systemd.shadowed_by(path, keys, spec.unit, resolved)
-            if shadow and _systemd.KEY_ADJ in keys:
-                adj_shadowed = bool(_systemd.shadowed_by(path, [_systemd.KEY_ADJ], spec.unit, resolved))
-            if shadow:
-                warnings.append("%s: the managed drop-in %s is overridden by %s"
-                                % (spec.unit, path, ", ".join(shadow)))
-    elif before is not None:
-        if managed:
-            changed = True
-            remove_dir = _systemd.has_dir_flag(before)
-            stale = tuple(_managed.stale_temps(unit_d)) if remove_dir else ()
-            for tmp in stale:
-                warnings.append("%s: removing %s, a temporary file left by an interrupted sre.oom run"
-                                % (spec.unit, tmp))
-        else:
-            warnings.append("%s: %s is not managed by sre.oom (no '%s' header); left in place"
-                            % (spec.unit, path, _managed.MARKER))
-    return UnitPlan(spec, spec.unit, path, unit_d, _managed.missing_dirs(unit_d, ctx.tree), before, f_state,
-                    after, changed, drift, remove_dir, written, unsupported, tuple(shadow),
-                    adj_shadowed, tuple(warnings), stale)
-
-
-def plan_units(specs, ctx):
-    return tuple(plan_unit(spec, ctx) for spec in specs)
-
-
-def diff_of(plans):
-    """--diff: before/after text of every drop-in change, with path headers; a
-    mode/owner drift shows in the headers."""
-    out = []
-    for p in plans:
-        if not p.changed:
-            continue
-        before_header = p.path
-        if p.drift:
-            before_header = "%s (%s)" % (p.path, ", ".join(p.drift))
-        out.append({"before_header": before_header, "after_header": p.path,
-                    "before": p.before or "", "after": p.after or ""})
-    return out
-
-
-# ---------------------------------------------------------------------------
 # Phase 3: one pass of writes, all or nothing
 # ---------------------------------------------------------------------------
 
 def write_files(module, plans):
-    """Write every changed drop-in in one _managed.Transaction. On the first OS error,
+    """Write every changed drop-in in one _transaction.Transaction. On the first OS error,
     undo this run's writes (including directories it created) and raise _unit_spec.UnitsError
     naming the path."""
-    tx = _managed.Transaction(module)
+    tx = _transaction.Transaction(module)
     for plan in plans:
         if not plan.changed:
             continue
         try:
-            tx.commit(_managed.Change(plan.path, plan.before_state, plan.after, FILE_MODE),
+            tx.commit(_transaction.Change(plan.path, plan.before_state, plan.after, FILE_MODE),
                       rmdir=plan.unit_d if plan.remove_dir else None, stale=plan.stale)
         except OSError as e:
             _restored, failed = tx.undo()
@@ -211,13 +106,13 @@ def run_checked(host, argv, what):
 
 
 def show(host, systemctl, props, units, warnings):
-    argv = _systemd.show_argv(systemctl, props, units)
+    argv = _systemctl.show_argv(systemctl, props, units)
     rc, out, err = host.run(argv)
     if rc != 0:
         raise _unit_spec.UnitsError("systemctl show failed (rc=%d): %s" % (rc, err.strip() or out.strip()),
                                     rc=rc, stdout=out, stderr=err, cmd=argv)
     try:
-        blocks = _systemd.parse_show(out, len(units))
+        blocks = _systemctl.parse_show(out, len(units))
     except ValueError as e:
         raise _unit_spec.UnitsError("cannot read the output of systemctl show: %s" % e,
                                     rc=rc, stdout=out, stderr=err, cmd=argv)
@@ -265,12 +160,12 @@ def effective_of(block, options):
         if block is None:
             out[option] = None
         elif option == "oom_score_adj":
-            out[option] = _systemd.parse_show_int(block.get(key))
+            out[option] = _systemctl.parse_show_int(block.get(key))
         elif option == _unit_spec.LIMIT:
-            permyriad = _systemd.limit_from_show(block.get(key))
+            permyriad = _systemctl.limit_from_show(block.get(key))
             if permyriad is None:
-                permyriad = _systemd.limit_from_show(block.get(_unit_spec.LEGACY_LIMIT_KEY), legacy=True)
-            out[option] = None if permyriad is None else _systemd.format_percent(permyriad)
+                permyriad = _systemctl.limit_from_show(block.get(_unit_spec.LEGACY_LIMIT_KEY), legacy=True)
+            out[option] = None if permyriad is None else _systemctl.format_percent(permyriad)
         else:
             out[option] = block.get(key) or None
     return out
@@ -281,7 +176,7 @@ def effective_of(block, options):
 # ---------------------------------------------------------------------------
 
 def cap_message(host, value, current):
-    cap = _systemd.has_cap_sys_resource(host)
+    cap = _services.has_cap_sys_resource(host)
     lacks = {True: "which this process has, yet was refused",
              False: "which this process lacks",
              None: "which this process may lack"}[cap]
@@ -347,7 +242,7 @@ def reconcile(host, runner, systemctl, plans, observed, restart, live_enabled, w
             if (value is None or plan.unit not in shown or plan.adj_shadowed
                     or "oom_score_adj" in plan.unsupported):
                 continue
-            pids = _systemd.cgroup_pids(shown[plan.unit].get("ControlGroup"), host)
+            pids = _services.cgroup_pids(shown[plan.unit].get("ControlGroup"), host)
             if not pids:
                 continue
             updated, failed = apply_live(host, runner, pids, value)
@@ -437,12 +332,12 @@ def run(module, host, req):
                                     "got %r" % req.unit_dir)
     tree_root, std_dir = split
     tree = host.path(tree_root)
-    live_tree = tree_root == "/" and _systemd.systemd_is_pid1(host)
-    version = _systemd.systemd_version(host, warnings) if req.detect_version else None
+    live_tree = tree_root == "/" and _services.systemd_is_pid1(host)
+    version = _systemctl.systemd_version(host, warnings) if req.detect_version else None
     runner = Runner(module.check_mode)
 
     try:
-        plans = plan_units(req.specs, PlanContext(tree, std_dir, req.dropin, req.force, version, req.what))
+        plans = _unit_plan.plan_units(req.specs, _unit_plan.PlanContext(tree, std_dir, req.dropin, req.force, version, req.what))
     except OSError as e:
         raise _unit_spec.UnitsError("cannot read the current drop-ins below %s: %s" % (tree, e))
     for plan in plans:
@@ -455,7 +350,7 @@ def run(module, host, req):
                             "are written and read back but kill nothing here"
                             % ("; ".join(missing), ", ".join(oomd_units)))
     any_changed = any(p.changed for p in plans)
-    diff = diff_of(plans)
+    diff = _unit_plan.diff_of(plans)
 
     runner.act(write_files, module, plans)
 

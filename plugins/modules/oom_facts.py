@@ -570,13 +570,13 @@ ansible_facts:
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.sre.oom.plugins.module_utils import _host, _sysctl, _systemd
+from ansible_collections.sre.oom.plugins.module_utils import _host, _services, _sysctl
 from ansible_collections.sre.oom.plugins.module_utils._oom import cgroup as _cgroup
+from ansible_collections.sre.oom.plugins.module_utils._oom import collector as _collector
 from ansible_collections.sre.oom.plugins.module_utils._oom import counters as _counters
 from ansible_collections.sre.oom.plugins.module_utils._oom import formats as _formats
 from ansible_collections.sre.oom.plugins.module_utils._oom import journal as _journal
 from ansible_collections.sre.oom.plugins.module_utils._oom import pressure as _pressure
-from ansible_collections.sre.oom.plugins.module_utils._oom import scanner as _scanner
 from ansible_collections.sre.oom.plugins.module_utils._oom import since as _since
 from ansible_collections.sre.oom.plugins.module_utils._oom import sources as _sources
 from ansible_collections.sre.oom.plugins.module_utils._oom import victims as _victims
@@ -711,7 +711,7 @@ def _page_kb():
 def gather_pressure(host, services, control_groups, top):
     """The memory PSI of the machine and of each unit or slice systemd-oomd manages."""
     if services is None:
-        services, _error = _systemd.gather_services(host, control_groups)
+        services, _error = _services.gather_services(host, control_groups)
     managed = [{"unit": u["unit"], "cgroup": control_groups.get(u["unit"]),
                 "memory_pressure": u["managed_oom_memory_pressure"], "swap": u["managed_oom_swap"],
                 "limit": u["managed_oom_memory_pressure_limit"]}
@@ -779,7 +779,7 @@ def gather_events(host, sources, paths, since_mode, since_epoch, max_events, boo
                   journal_timeout=_journal.DEFAULT_TIMEOUT):
     """Return (facts dict, warnings, read) where read says which sources were read."""
     cutoff = since_epoch if since_mode in ("boot", "time") else None
-    collector = _scanner.EventCollector(max_events=max_events, since=cutoff, boot_time=boot_time, keep=keep)
+    collector = _collector.EventCollector(max_events=max_events, since=cutoff, boot_time=boot_time, keep=keep)
     errors = {}
     used = []
     warnings = []
@@ -891,7 +891,7 @@ def run_module(module, host):
         facts["next_victims"] = _victims.gather(host, params["top_processes"], _cgroup.cgroup_unit, _page_kb())
     control_groups = {}
     if "services" in subsets:
-        facts["services"], facts["services_error"] = _systemd.gather_services(host, control_groups)
+        facts["services"], facts["services_error"] = _services.gather_services(host, control_groups)
     if "pressure" in subsets:
         facts["pressure"] = gather_pressure(host, facts.get("services"), control_groups, params["top_cgroups"])
     module.exit_json(changed=False, ansible_facts={"oom": facts})

@@ -15,6 +15,8 @@ import time
 # with long cgroup paths stay well under this. Longer lines are cut, which bounds
 # the work any single line can cost.
 MAX_LINE = 8192
+# A line longer than this (bytes) is cut before it is decoded.
+MAX_LINE_BYTES = MAX_LINE * 4
 
 # ---------------------------------------------------------------------------
 # Line prefixes. Each line's format is detected by itself. Every pattern is
@@ -127,18 +129,15 @@ def iso_utc(epoch):
 _EPOCH_CACHE = {}
 
 
-def epoch_local(year, mon, day, hour, minute, sec, frac, utc_offset):
-    """Epoch of a wall-clock time: in the host's local zone when utc_offset is None."""
-    key = (year, mon, day, hour, utc_offset)
+def epoch_local(year, mon, day, hour, minute, sec, frac):
+    """Epoch of a wall-clock time in the host's local zone."""
+    key = (year, mon, day, hour)
     base = _EPOCH_CACHE.get(key)
     if base is None:
         try:
-            if utc_offset is None:
-                # the zone's offset can change only on the hour (DST), so one
-                # mktime per hour is enough
-                base = time.mktime((year, mon, day, hour, 0, 0, 0, 0, -1))
-            else:
-                base = calendar.timegm((year, mon, day, hour, 0, 0, 0, 0, 0)) - utc_offset
+            # the zone's offset can change only on the hour (DST), so one
+            # mktime per hour is enough
+            base = time.mktime((year, mon, day, hour, 0, 0, 0, 0, -1))
         except (OverflowError, ValueError):
             return None
         if len(_EPOCH_CACHE) > 4096:
@@ -187,9 +186,9 @@ class Line(object):
     has one, else None; ``kernel`` is False when that tag names another program.
     """
 
-    __slots__ = ("fmt", "stamp", "uptime", "caller", "msg", "kernel", "ref", "off", "ident")
+    __slots__ = ("fmt", "stamp", "uptime", "caller", "msg", "kernel", "ref", "ident")
 
-    def __init__(self, fmt, stamp, uptime, caller, msg, kernel, ref=None, off=None, ident=None):
+    def __init__(self, fmt, stamp, uptime, caller, msg, kernel, ref=None, ident=None):
         self.fmt = fmt          # kmsg, dmesg, dmesg-T, dmesg-iso, syslog, rfc3339, journal-*, bare
         self.stamp = stamp      # the regex match of a wall-clock stamp, or None
         self.uptime = uptime    # seconds since boot or None
@@ -197,7 +196,6 @@ class Line(object):
         self.msg = msg
         self.kernel = kernel
         self.ref = ref          # reference time for the year of RFC 3164 stamps
-        self.off = off          # UTC offset (seconds) for zone-less stamps; None: local
         self.ident = ident
 
     @property
@@ -212,16 +210,16 @@ class Line(object):
             if not mon:
                 return None
             return epoch_local(int(m.group("Y")), mon, int(m.group("day")), int(m.group("H")),
-                               int(m.group("M")), int(m.group("S")), 0.0, self.off)
+                               int(m.group("M")), int(m.group("S")), 0.0)
         if fmt == "syslog":
             mon_s, day_s, hour_s, minute_s, sec_s, frac_s = m.group("mon", "d", "H", "M", "S", "frac")
             ref = self.ref if self.ref is not None else time.time()
-            key = ("bsd", mon_s, day_s, hour_s, ref, self.off)
+            key = ("bsd", mon_s, day_s, hour_s, ref)
             base = _EPOCH_CACHE.get(key)
             if base is None:
                 mon = _EN_MONTHS.index(mon_s.lower()) + 1
                 year = _year_of(ref)
-                args = (mon, int(day_s), int(hour_s), 0, 0, 0.0, self.off)
+                args = (mon, int(day_s), int(hour_s), 0, 0, 0.0)
                 base = epoch_local(year, *args)
                 # RFC 3164 has no year: take the latest year that does not put the
                 # line more than a day after the reference time (file mtime or now).
@@ -248,7 +246,7 @@ class Line(object):
                 return calendar.timegm(args + (0, 0, 0)) - tz_seconds(tz) + frac
             except (OverflowError, ValueError):
                 return None
-        return epoch_local(args[0], args[1], args[2], args[3], args[4], args[5], frac, self.off)
+        return epoch_local(args[0], args[1], args[2], args[3], args[4], args[5], frac)
 
 
 def _kmsg_unescape(text):
@@ -291,30 +289,30 @@ def _ident(rest):
     return None, rest
 
 
-def _stamped(fmt, m, rest, reference_time, utc_offset):
+def _stamped(fmt, m, rest, reference_time):
     """A Line for a time-stamped line (syslog, RFC 3339, journal) whose stamp ``m`` matched."""
     ident, msg = _ident(rest)
     if ident is None or ident == "kernel":
         up, caller, msg = _inner(msg)
-        return Line(fmt, m, up, caller, msg, True, reference_time, utc_offset, ident)
-    return Line(fmt, m, None, None, msg, False, reference_time, utc_offset, ident)
+        return Line(fmt, m, up, caller, msg, True, reference_time, ident)
+    return Line(fmt, m, None, None, msg, False, reference_time, ident)
 
 
-def split_prefix(line, reference_time=None, utc_offset=None):
+def split_prefix(line, reference_time=None):
     """Detect the line's own format and return a Line.
 
     Blanks before the line's stamp (an indented copy) and a line number in front
     of it (``grep -n``, ``cat -n``) are not part of the line: when the line
     without them has a known stamp, that is the line.
     """
-    info = _split(line, reference_time, utc_offset)
+    info = _split(line, reference_time)
     if info.fmt != "bare" or line[:1] not in _LEADERS:
         return info
     rest = line
     m = _BLANKS_RE.match(rest)
     if m:
         rest = rest[m.end():]
-        inner = _split(rest, reference_time, utc_offset)
+        inner = _split(rest, reference_time)
         if inner.fmt != "bare":
             return inner
     m = _LINENO_RE.match(rest)
@@ -323,7 +321,7 @@ def split_prefix(line, reference_time=None, utc_offset=None):
         m = _BLANKS_RE.match(rest)
         if m:
             rest = rest[m.end():]
-        inner = _split(rest, reference_time, utc_offset)
+        inner = _split(rest, reference_time)
         if inner.fmt != "bare":
             return inner
     return info
@@ -349,7 +347,7 @@ def is_continuation(line):
     return True
 
 
-def _split(line, reference_time, utc_offset):
+def _split(line, reference_time):
     first = line[:1]
     if first.isdigit():
         # /dev/kmsg record: prio,seq,usec,flags;message
@@ -362,13 +360,13 @@ def _split(line, reference_time, utc_offset):
             return Line("kmsg", None, int(m.group("usec")) / 1e6, caller, _kmsg_unescape(line[m.end():]), True)
         m = _ISO_RE.match(line)
         if m:
-            return _stamped("rfc3339", m, line[m.end():], reference_time, utc_offset)
+            return _stamped("rfc3339", m, line[m.end():], reference_time)
         m = _DMESG_ISO_RE.match(line)
         if m:
-            return Line("dmesg-iso", m, None, None, line[m.end():], True, reference_time, utc_offset)
+            return Line("dmesg-iso", m, None, None, line[m.end():], True, reference_time)
         m = _PYLOG_RE.match(line)
         if m:
-            return Line("pylog", m, None, None, line[m.end():], False, reference_time, utc_offset)
+            return Line("pylog", m, None, None, line[m.end():], False, reference_time)
     if first == "<":
         m = _PRI_RE.match(line)
         if m:
@@ -379,10 +377,10 @@ def _split(line, reference_time, utc_offset):
         if m:
             up = m.group("up")
             return Line("syslog", m, float(up) if up else None, m.group("caller"), line[m.end():], True,
-                        reference_time, utc_offset, "kernel")
+                        reference_time, "kernel")
         m = _BSD_RE.match(line)
         if m:
-            return _stamped("syslog", m, line[m.end():], reference_time, utc_offset)
+            return _stamped("syslog", m, line[m.end():], reference_time)
         m = _FACLEV_RE.match(line)
         if m:
             line = line[m.end():]
@@ -390,7 +388,7 @@ def _split(line, reference_time, utc_offset):
         else:
             m = _FULL_RE.match(line)
             if m:
-                return _stamped("journal-full", m, line[m.end():], reference_time, utc_offset)
+                return _stamped("journal-full", m, line[m.end():], reference_time)
     if first == "[":
         m = _UPTIME_RE.match(line)
         if m:
@@ -408,7 +406,7 @@ def _split(line, reference_time, utc_offset):
             return Line("dmesg", None, float(m.group("up")), m.group("caller"), rest, True)
         m = _DMESG_T_RE.match(line)
         if m:
-            return Line("dmesg-T", m, None, m.group("caller"), line[m.end():], True, reference_time, utc_offset)
+            return Line("dmesg-T", m, None, m.group("caller"), line[m.end():], True, reference_time)
     return Line("bare", None, None, None, line, True)
 
 

@@ -6,7 +6,7 @@
 the journal (/dev/kmsg, dmesg, log files), and what they share.
 
 Every reader takes the host seam (module_utils/_host.Host, or a test's stand-in) and
-a scanner.EventCollector, feeds what it reads into an OomLogParser and raises
+a collector.EventCollector, feeds what it reads into an OomLogParser and raises
 SourceError(reason) when the source cannot be read; ``reason`` is the short value of
 oom_facts' ``source_errors``. Standard library only.
 """

@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from ansible_collections.sre.oom.plugins.module_utils import _host, _managed, _oomd, _systemd
+from ansible_collections.sre.oom.plugins.module_utils import _host, _managed, _oomd, _systemctl
 
 
 def write(root, path, text):
@@ -29,7 +29,7 @@ def write(root, path, text):
         "over-100", "three-decimals", "no-unit", "space-before-unit", "negative", "bare", "empty",
         "newline-stripped", "double-percent", "exponent", "int", "bool"])
 def test_parse_percent(value, permyriad):
-    # systemd's grammar (_systemd.parse_percent) on a value stripped as systemd strips it
+    # systemd's grammar (_systemctl.parse_percent) on a value stripped as systemd strips it
     assert _oomd.percent(value) == permyriad
 
 
@@ -197,7 +197,7 @@ def test_support_on_this_host_is_honest():
     ("systemd 257 (257.9-1~deb13u1)", 257), ("", None), ("garbage", None),
 ])
 def test_parse_systemd_version(text, version):
-    assert _systemd.parse_version(text) == version
+    assert _systemctl.parse_version(text) == version
 
 
 def test_parse_dump_new_and_old_formats():

@@ -1,7 +1,7 @@
 # Copyright (c) 2026, sre.oom contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""_systemd: unit names, drop-in rendering/parsing/resolution, systemctl show, cgroups."""
+"""_systemd: unit names, drop-in rendering/parsing/resolution."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from ansible_collections.sre.oom.plugins.module_utils import _host, _managed, _systemd, _unit_spec
+from ansible_collections.sre.oom.plugins.module_utils import _managed, _systemd
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "systemd")
 
@@ -272,128 +272,3 @@ def test_unit_file_exists(tmp_path):
 ], ids=["etc", "run-slash", "below-root", "other", "relative", "dotdot", "usr-lib"])
 def test_split_unit_dir(unit_dir, split):
     assert _systemd.split_unit_dir(unit_dir) == split
-
-
-# --- systemctl show ---------------------------------------------------------
-
-def fixture(name):
-    with open(os.path.join(FIXTURES, name)) as f:
-        return f.read()
-
-
-def test_show_argv():
-    assert _systemd.show_argv("/bin/systemctl", ["Id", "OOMScoreAdjust"], ["a.service", "b.socket"]) == [
-        "/bin/systemctl", "show", "-p", "Id", "-p", "OOMScoreAdjust", "--", "a.service", "b.socket"]
-
-
-def test_parse_show_three_units():
-    blocks = _systemd.parse_show(fixture("show-three.txt"), 3)
-    assert [b["Id"] for b in blocks] == ["sleeper.service", "ssh.service", "nothere.service"]
-    assert blocks[0]["OOMScoreAdjust"] == "500" and blocks[0]["ControlGroup"] == "/system.slice/sleeper.service"
-    assert blocks[0]["DropInPaths"] == ("/etc/systemd/system/sleeper.service.d/50-oom-score-adj.conf "
-                                        "/etc/systemd/system/sleeper.service.d/90-other.conf")
-    assert blocks[1]["ActiveState"] == "active" and blocks[1]["OOMPolicy"] == "stop"
-    assert blocks[2]["LoadState"] == "not-found" and blocks[2]["ControlGroup"] == ""
-
-
-@pytest.mark.parametrize("text,count", [("Id=a\n", 2), ("Id=a\n\nId=b\n\nId=c\n", 2), ("", 1)],
-                         ids=["too-few", "too-many", "empty"])
-def test_parse_show_count_mismatch(text, count):
-    with pytest.raises(ValueError):
-        _systemd.parse_show(text, count)
-
-
-@pytest.mark.parametrize("val,out", [("500", 500), ("-1000", -1000), ("", None), (None, None), ("x", None)],
-                         ids=["pos", "neg", "empty", "none", "junk"])
-def test_parse_show_int(val, out):
-    assert _systemd.parse_show_int(val) == out
-
-
-# --- processes and cgroups --------------------------------------------------
-
-def test_systemd_is_pid1(tmp_path):
-    assert not _systemd.systemd_is_pid1(_host.Host(root=str(tmp_path)))
-    write(tmp_path, "/proc/1/comm", "systemd\n")
-    assert not _systemd.systemd_is_pid1(_host.Host(root=str(tmp_path)))  # no /run/systemd/system
-    (tmp_path / "run/systemd/system").mkdir(parents=True)
-    assert _systemd.systemd_is_pid1(_host.Host(root=str(tmp_path)))
-    write(tmp_path, "/proc/1/comm", "tini\n")
-    assert not _systemd.systemd_is_pid1(_host.Host(root=str(tmp_path)))
-
-
-@pytest.mark.parametrize("layout,base", [
-    ("v2", "sys/fs/cgroup"), ("hybrid", "sys/fs/cgroup/unified"), ("v1", "sys/fs/cgroup/systemd"),
-], ids=["v2", "hybrid", "v1"])
-def test_cgroup_pids(tmp_path, layout, base):
-    if layout == "v2":
-        write(tmp_path, "/sys/fs/cgroup/cgroup.controllers", "cpu memory\n")
-    cg = "/system.slice/w.service"
-    write(tmp_path, "/%s%s/cgroup.procs" % (base, cg), "12\n7\n")
-    write(tmp_path, "/%s%s/sub/cgroup.procs" % (base, cg), "99\n")
-    assert _systemd.cgroup_pids(cg, _host.Host(root=str(tmp_path))) == [7, 12, 99]
-    assert _systemd.cgroup_pids("/system.slice/none.service", _host.Host(root=str(tmp_path))) is None
-    assert _systemd.cgroup_pids("", _host.Host(root=str(tmp_path))) is None
-
-
-@pytest.mark.parametrize("capeff,has", [("000001fffeffffff", False), ("000001ffffffffff", True), (None, None)],
-                         ids=["lacking", "having", "unreadable"])
-def test_has_cap_sys_resource(tmp_path, capeff, has):
-    if capeff:
-        write(tmp_path, "/proc/self/status", "Name:\tx\nCapEff:\t%s\n" % capeff)
-    assert _systemd.has_cap_sys_resource(_host.Host(root=str(tmp_path))) is has
-
-
-def test_parse_show_real_bookworm_output():
-    # Captured from systemd 252 (Debian bookworm) in a container: empty values are
-    # printed when asked for with -p, and an unknown unit still gets a block.
-    blocks = _systemd.parse_show(fixture("show-bookworm.txt"), 3)
-    assert [(b["Id"], b["LoadState"]) for b in blocks] == [
-        ("ssh.service", "not-found"), ("nothere.service", "not-found"), ("systemd-journald.service", "loaded")]
-    assert blocks[0]["OOMPolicy"] == "" and blocks[0]["ControlGroup"] == ""
-    assert blocks[2]["OOMScoreAdjust"] == "-250"
-    assert blocks[2]["ControlGroup"] == "/system.slice/systemd-journald.service"
-
-
-# --- versions and the systemd-oomd limit -------------------------------------
-
-@pytest.mark.parametrize("text,version", [
-    ("systemd 247 (247.3-7+deb11u5)\n+PAM +AUDIT\n", 247),
-    ("systemd 252 (252.39-1~deb12u2)\n", 252),
-    ("systemd 257 (257.13-1~deb13u1)\n", 257),
-    ("", None),
-    ("not systemd\n", None),
-    ("systemd x\n", None),
-], ids=["247", "252", "257", "empty", "garbage", "no-number"])
-def test_parse_version(text, version):
-    assert _systemd.parse_version(text) == version
-
-
-@pytest.mark.parametrize("text,permyriad", [
-    ("60%", 6000), ("60", 6000), ("55.5%", 5550), ("55.55", 5555), ("0", 0), ("100%", 10000),
-    ("100.01%", None), ("101", None), ("5\n", None), (" 5", None), ("5.123", None), ("-1", None),
-    ("", None), ("%", None), (None, None), (60, None),
-], ids=["pct", "bare", "one-decimal", "two-decimals", "zero", "hundred", "over-decimal", "over",
-        "newline", "space", "three-decimals", "negative", "empty", "only-percent", "none", "int"])
-def test_parse_percent_full_match(text, permyriad):
-    # The limit option's form: systemd's grammar plus a bare number of percent.
-    assert _unit_spec.limit_permyriad(text) == permyriad
-
-
-@pytest.mark.parametrize("permyriad,text", [(6000, "60%"), (5550, "55.5%"), (5555, "55.55%"), (5, "0.05%"),
-                                            (0, "0%"), (10000, "100%")],
-                         ids=["60", "55.5", "55.55", "0.05", "0", "100"])
-def test_format_percent(permyriad, text):
-    assert _systemd.format_percent(permyriad) == text
-    assert _systemd.parse_percent(text) == permyriad
-
-
-# Values read from `systemctl show` on Debian bookworm (252) and trixie (257) for
-# ManagedOOMMemoryPressureLimit=60% and 55.5%, and on bullseye (247) for
-# ManagedOOMMemoryPressureLimitPercent=61%.
-@pytest.mark.parametrize("val,legacy,permyriad", [
-    ("2576980377", False, 6000), ("2383706849", False, 5550), ("0", False, 0),
-    ("4294967295", False, 10000), ("61%", True, 6100), ("0%", True, 0), ("", False, None),
-    (None, False, None), ("junk", False, None),
-], ids=["60", "55.5", "zero", "max", "legacy-61", "legacy-0", "empty", "none", "junk"])
-def test_limit_from_show(val, legacy, permyriad):
-    assert _systemd.limit_from_show(val, legacy) == permyriad

@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from ansible_collections.sre.oom.plugins.module_utils import _managed, _systemd, _unit_spec, _units
+from ansible_collections.sre.oom.plugins.module_utils import _managed, _systemctl, _systemd, _unit_plan, _unit_spec, _units
 
 
 def spec(unit="a.service", state="present", **settings):
@@ -93,11 +93,11 @@ def test_247_whole_percent_uses_the_old_name():
 # --- plans ------------------------------------------------------------------
 
 def ctx(tmp_path, version=252, force=False):
-    return _units.PlanContext(str(tmp_path), "/etc/systemd/system", "50-oom.conf", force, version, "sre.oom.oom_unit")
+    return _unit_plan.PlanContext(str(tmp_path), "/etc/systemd/system", "50-oom.conf", force, version, "sre.oom.oom_unit")
 
 
 def test_plan_is_immutable_and_reads_only(tmp_path):
-    plan = _units.plan_unit(spec(oom_score_adj=5), ctx(tmp_path))
+    plan = _unit_plan.plan_unit(spec(oom_score_adj=5), ctx(tmp_path))
     assert plan.changed and plan.before is None and plan.after.endswith("[Service]\nOOMScoreAdjust=5\n")
     assert plan.missing_dirs[0] == str(tmp_path / "etc/systemd/system/a.service.d")
     assert not os.path.exists(plan.unit_d)
@@ -109,10 +109,10 @@ def test_plan_shadowing_per_written_key(tmp_path):
     d = tmp_path / "run/systemd/system/a.service.d"
     d.mkdir(parents=True)
     (d / "90-x.conf").write_text("[Service]\nManagedOOMSwap=auto\n")
-    plan = _units.plan_unit(spec(oom_score_adj=5, managed_oom_swap="kill"), ctx(tmp_path))
+    plan = _unit_plan.plan_unit(spec(oom_score_adj=5, managed_oom_swap="kill"), ctx(tmp_path))
     assert plan.shadowed_by == (str(d / "90-x.conf"),) and plan.adj_shadowed is False
     assert plan.warnings == ("a.service: the managed drop-in %s is overridden by %s" % (plan.path, d / "90-x.conf"),)
-    plan = _units.plan_unit(spec(oom_score_adj=5), ctx(tmp_path))
+    plan = _unit_plan.plan_unit(spec(oom_score_adj=5), ctx(tmp_path))
     assert plan.shadowed_by == ()
 
 
@@ -120,20 +120,20 @@ def test_plan_absent_of_foreign_file_warns_and_changes_nothing(tmp_path):
     d = tmp_path / "etc/systemd/system/a.service.d"
     d.mkdir(parents=True)
     (d / "50-oom.conf").write_text("[Service]\nNice=1\n")
-    plan = _units.plan_unit(spec(state="absent"), ctx(tmp_path))
+    plan = _unit_plan.plan_unit(spec(state="absent"), ctx(tmp_path))
     assert plan.changed is False and "left in place" in plan.warnings[0]
 
 
 def test_plan_unchanged_when_file_matches(tmp_path):
-    first = _units.plan_unit(spec(oom_score_adj=5), ctx(tmp_path))
+    first = _unit_plan.plan_unit(spec(oom_score_adj=5), ctx(tmp_path))
     os.makedirs(first.unit_d)
     with open(first.path, "w") as f:
         f.write(first.after)
     os.chmod(first.path, 0o644)
-    again = _units.plan_unit(spec(oom_score_adj=5), ctx(tmp_path))
+    again = _unit_plan.plan_unit(spec(oom_score_adj=5), ctx(tmp_path))
     assert again.changed is False and again.drift == ()
     assert again.after == first.after and _managed.has_marker(again.after)
-    assert _units.diff_of([again]) == []
+    assert _unit_plan.diff_of([again]) == []
 
 
 # --- read-back and result ---------------------------------------------------
@@ -159,7 +159,7 @@ def test_effective_in_percent(block, limit, pref):
 
 
 def test_result_builder_same_keys_without_systemd(tmp_path):
-    plan = _units.plan_unit(spec(oom_score_adj=5, managed_oom_memory_pressure_limit=5550), ctx(tmp_path))
+    plan = _unit_plan.plan_unit(spec(oom_score_adj=5, managed_oom_memory_pressure_limit=5550), ctx(tmp_path))
     result = _units.build_result((plan,), None, None, False, None)
     assert set(result) == {"changed", "daemon_reloaded", "systemd_running", "systemd_version", "units"}
     unit = result["units"]["a.service"]
@@ -177,7 +177,7 @@ def test_runner_is_the_only_check_mode_gate():
 
 
 def test_section_of_slice_drop_in(tmp_path):
-    plan = _units.plan_unit(spec("b.slice", managed_oom_swap="kill"), ctx(tmp_path))
+    plan = _unit_plan.plan_unit(spec("b.slice", managed_oom_swap="kill"), ctx(tmp_path))
     assert plan.after.endswith("[Slice]\nManagedOOMSwap=kill\n")
     assert _systemd.section_for("b.slice") == "Slice"
 
@@ -188,4 +188,4 @@ def test_section_of_slice_drop_in(tmp_path):
 def test_limit_takes_systemds_permille_and_permyriad(text, permyriad):
     # One grammar with oom_policy's oomd_* percentages: systemd's parse_permyriad.
     assert _unit_spec.limit_permyriad(text) == permyriad
-    assert _systemd.parse_percent(text) == permyriad
+    assert _systemctl.parse_percent(text) == permyriad

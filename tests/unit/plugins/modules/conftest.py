@@ -16,7 +16,7 @@ import pytest
 from ansible.module_utils import basic
 from ansible.module_utils.common.text.converters import to_bytes
 
-from ansible_collections.sre.oom.plugins.module_utils import _host, _systemd
+from ansible_collections.sre.oom.plugins.module_utils import _host, _systemctl
 
 
 class ModuleExit(Exception):
@@ -150,7 +150,7 @@ class FakeSystemd(object):
                     if not self.known(key):
                         continue
                     if key.startswith("ManagedOOMMemoryPressureLimit"):
-                        key, val = "ManagedOOMMemoryPressureLimit", _systemd.parse_percent(val)
+                        key, val = "ManagedOOMMemoryPressureLimit", _systemctl.parse_percent(val)
                     values[key] = val
             self.loaded[unit] = (values, " ".join(paths))
             self.units[unit]["NeedDaemonReload"] = "no"
@@ -170,7 +170,7 @@ class FakeSystemd(object):
             elif not self.known(p):
                 continue  # systemctl show leaves out properties it does not know
             elif p == "ManagedOOMMemoryPressureLimitPercent":
-                lines.append("%s=%s" % (p, _systemd.format_percent(values["ManagedOOMMemoryPressureLimit"])))
+                lines.append("%s=%s" % (p, _systemctl.format_percent(values["ManagedOOMMemoryPressureLimit"])))
             elif p == "ManagedOOMMemoryPressureLimit":
                 lines.append("%s=%d" % (p, (values[p] * UINT32_MAX + 5000) // 10000))
             elif unit.endswith(".slice") and p in ("OOMScoreAdjust", "OOMPolicy"):

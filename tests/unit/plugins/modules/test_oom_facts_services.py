@@ -1,14 +1,14 @@
 # Copyright (c) 2026, sre.oom contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""_systemd.gather_services (oom_facts' services): the systemd-oomd values and memory.oom.group of a service
+"""_services.gather_services (oom_facts' services): the systemd-oomd values and memory.oom.group of a service
 entry, as systemd 247 and 252+ report them (formats read on the Molecule containers)."""
 
 from __future__ import annotations
 
 import pytest
 
-from ansible_collections.sre.oom.plugins.module_utils import _systemd
+from ansible_collections.sre.oom.plugins.module_utils import _services
 
 SYSTEMCTL = "/usr/bin/systemctl"
 
@@ -67,7 +67,7 @@ V247 = ("Id=a.service\nOOMScoreAdjust=0\nOOMPolicy=stop\nDelegate=no\nResult=suc
 ], ids=["252-v2", "247-v1", "252-hybrid"])
 def test_oomd_settings_listed_in_percent(show_out, files, entry):
     host = FakeHost(show_out, files)
-    found, error = _systemd.gather_services(host)
+    found, error = _services.gather_services(host)
     assert error is None
     assert found == [entry]  # b.service has only defaults: not listed
     show = host.calls[-1]

@@ -12,7 +12,7 @@ import stat
 
 import pytest
 
-from ansible_collections.sre.oom.plugins.module_utils import _host, _managed, _systemd
+from ansible_collections.sre.oom.plugins.module_utils import _atomic, _host, _managed, _systemd
 from ansible_collections.sre.oom.plugins.modules import oom_unit
 
 SYSTEMCTL = "/usr/bin/systemctl"
@@ -296,14 +296,14 @@ def test_symlink_at_dropin_path_refused(fake, run_module, tmp_path):
 def test_write_failure_rolls_back_and_leaves_no_empty_dir(fake, run_module, monkeypatch):
     run(run_module, {"units": [{"name": "db", "oom_score_adj": 1}]})
     db_before = dropin(fake, "db.service").read_text()
-    real = _managed.atomic_write
+    real = _atomic.atomic_write
 
     def failing(module, path, content, mode=0o644):
         if "web.service" in path:
             os.makedirs(os.path.dirname(path), exist_ok=True)  # fails after creating the directory
             raise _managed.ManagedFileError("cannot write %s: No space left on device" % path)
         return real(module, path, content, mode)
-    monkeypatch.setattr(_managed, "atomic_write", failing)
+    monkeypatch.setattr(_atomic, "atomic_write", failing)
     fake.calls[:] = []
     r = run(run_module, {"units": [{"name": "db", "oom_score_adj": 2}, {"name": "web", "oom_score_adj": 3}]})
     assert r["failed"] is True

@@ -16,7 +16,7 @@ from __future__ import annotations
 import calendar
 import os
 
-from ansible_collections.sre.oom.plugins.module_utils._oom import cgroup, formats, kernel, scanner
+from ansible_collections.sre.oom.plugins.module_utils._oom import cgroup, collector, formats, kernel, scanner
 
 FIX = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures", "oom")
 # 2026-11-29T00:00:00Z: the "now" of the fixtures (RFC 3164 year inference)
@@ -34,7 +34,7 @@ class L(object):
     new_event = staticmethod(kernel.new_event)
     KINDS = kernel.KINDS
     OomLogParser = scanner.OomLogParser
-    EventCollector = scanner.EventCollector
+    EventCollector = collector.EventCollector
 
     @staticmethod
     def parse_lines(lines, **kwargs):
@@ -48,11 +48,11 @@ class L(object):
         return [scanner.public(e) for e in out]
 
     @staticmethod
-    def parse_bytes_file(fileobj, chunk_size=8 << 20, **kwargs):
+    def parse_bytes_file(fileobj, **kwargs):
         """All events of a binary file object, through the file fast path."""
         out = []
         parser = scanner.OomLogParser(out.append, **kwargs)
-        parser.feed_file(fileobj, chunk_size=chunk_size)
+        parser.feed_file(fileobj)
         assert parser.errors == 0
         return [scanner.public(e) for e in out]
 
@@ -61,9 +61,23 @@ def fixture(name):
     return os.path.join(FIX, name)
 
 
+# The file fast path (filescan) reads a file in chunks of 8 MiB and chooses its
+# lines in parts of 1 MiB cut at line ends. A test moves a part or chunk boundary
+# through a log by putting lines that no parser reads (another program's) before it.
+PART = 1 << 20
+CHUNK = 8 << 20
+OTHER = b"Nov  1 00:00:00 h CRON[1]: (root) CMD (true)\n"
+
+
+def boundary_at(data, at, boundary=PART):
+    """``data`` (bytes) behind other programs' lines, so that the fast path's first
+    part boundary (``boundary=CHUNK``: its first chunk boundary) falls in the line of
+    ``data`` that holds about its byte ``at`` (within one such line's length)."""
+    return OTHER * ((boundary - at) // len(OTHER)) + data
+
+
 def parse(name, mode, **kw):
     kw.setdefault("reference_time", REF)
-    kw.setdefault("utc_offset", 0)
     with open(fixture(name), "rb") as f:
         if mode == "lines":
             return L.parse_lines(f, **kw)
@@ -93,7 +107,7 @@ HEX_B = "9e8d7c6b5a49382716059f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a"
 def _collect(sources, **kw):
     coll = L.EventCollector(**kw)
     for name, src, extra in sources:
-        parser = L.OomLogParser(coll, source=src, reference_time=REF, utc_offset=0, **extra)
+        parser = L.OomLogParser(coll, source=src, reference_time=REF, **extra)
         with open(fixture(name), "rb") as f:
             parser.feed_file(f)
     return coll

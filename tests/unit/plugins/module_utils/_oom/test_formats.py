@@ -19,7 +19,7 @@ import re
 
 import pytest
 
-from ansible_collections.sre.oom.plugins.module_utils._oom import formats, scanner
+from ansible_collections.sre.oom.plugins.module_utils._oom import collector, formats, scanner
 from ansible_collections.sre.oom.tests.unit.plugins.module_utils._oom.oomlog import (
     L)
 
@@ -28,9 +28,8 @@ REF = calendar.timegm((2026, 11, 29, 0, 0, 0, 0, 0, 0))
 MODES = ["lines", "fast"]
 
 
-def events_of(data, mode, chunk=8 << 20, **kw):
+def events_of(data, mode, **kw):
     kw.setdefault("reference_time", REF)
-    kw.setdefault("utc_offset", 0)
     if isinstance(data, str):
         data = data.encode("utf-8")
     out = []
@@ -40,7 +39,7 @@ def events_of(data, mode, chunk=8 << 20, **kw):
             parser.feed(line)
         parser.flush()
     else:
-        parser.feed_file(io.BytesIO(data), chunk_size=chunk)
+        parser.feed_file(io.BytesIO(data))
     assert parser.errors == 0
     return [scanner.public(e) for e in out]
 
@@ -116,13 +115,13 @@ def test_the_invoker_line_keeps_its_pid_behind_a_line_number():
 
 
 def test_prefix_of_a_numbered_line():
-    info = formats.split_prefix("166233:Sep  7 14:18:32 h kernel: x", REF, 0)
+    info = formats.split_prefix("166233:Sep  7 14:18:32 h kernel: x", REF)
     assert (info.fmt, info.msg, info.kernel) == ("syslog", "x", True)
-    info = formats.split_prefix("   [  355.271380] x", REF, 0)
+    info = formats.split_prefix("   [  355.271380] x", REF)
     assert (info.fmt, info.uptime, info.msg) == ("dmesg", 355.27138, "x")
     # a kmsg record and an RFC 3339 stamp are not line numbers
-    assert formats.split_prefix("6,339,355271380,-;x", REF, 0).fmt == "kmsg"
-    assert formats.split_prefix("2024-01-07T17:53:49+00:00 h kernel: x", REF, 0).fmt == "rfc3339"
+    assert formats.split_prefix("6,339,355271380,-;x", REF).fmt == "kmsg"
+    assert formats.split_prefix("2024-01-07T17:53:49+00:00 h kernel: x", REF).fmt == "rfc3339"
 
 
 # ---------------------------------------------------------------------------
@@ -197,7 +196,7 @@ def test_oomd_kill_in_short_monotonic_after_kernel_lines(mode):
     # and a line of systemd's, many times, first
     head = ("[    1.262341] kernel: random: crng reseeded due to virtual machine fork\n"
             "[    2.100000] systemd[1]: Started systemd-oomd.service - Userspace Out-Of-Memory (OOM) Killer.\n") * 20000
-    [ev] = events_of(head + OOMD_MONOTONIC, mode, chunk=1 << 20)
+    [ev] = events_of(head + OOMD_MONOTONIC, mode)
     assert ev["killer"] == "systemd-oomd" and ev["unit"] == "app-firefox-4411.scope"
 
 
@@ -299,8 +298,8 @@ def test_nohang_kills_of_every_era(mode):
 
 
 def test_nohang_counts_as_its_own_killer():
-    coll = scanner.EventCollector()
-    parser = scanner.OomLogParser(coll, reference_time=REF, utc_offset=0)
+    coll = collector.EventCollector()
+    parser = scanner.OomLogParser(coll, reference_time=REF)
     parser.feed_file(io.BytesIO(fixture("userspace-nohang.log")))
     assert coll.killer_counts["nohang"] == 4 and coll.count == 4
 
@@ -341,7 +340,7 @@ def test_a_log_of_kernel_lines_is_not_searched_for_userspace_killers(kind, monke
                        for line in text.splitlines())
     calls = []
     monkeypatch.setattr(scanner.OomLogParser, "_userspace_lines", lambda self, *a: calls.append(a))
-    events = events_of(text, "fast", chunk=1 << 16)
+    events = events_of(text, "fast")
     assert len(events) == 200 and events[0]["invoker"]["pid"] == 6844
     assert calls == []
 
@@ -422,7 +421,7 @@ PREFIX_ROWS = [
 
 @pytest.mark.parametrize("rid,line,fmt,iso,uptime,caller,msg", PREFIX_ROWS, ids=[r[0] for r in PREFIX_ROWS])
 def test_prefix_formats(rid, line, fmt, iso, uptime, caller, msg):
-    info = L.split_prefix(line, REF, 0)
+    info = L.split_prefix(line, REF)
     assert info.fmt == fmt
     assert L.iso_utc(info.epoch) == iso
     assert info.uptime == uptime
@@ -434,16 +433,20 @@ def test_prefix_formats(rid, line, fmt, iso, uptime, caller, msg):
 def test_other_programs_lines_are_not_kernel_messages():
     # 036 (real): systemd reports the kill of its unit; that line is not the kernel's
     info = L.split_prefix("Jun 19 16:23:32 ripper systemd[5971]: app-org.kde.konsole-10418.scope: The kernel OOM "
-                          "killer killed some processes in this unit.", REF, 0)
+                          "killer killed some processes in this unit.", REF)
     assert info.kernel is False
     fake = "Jun 19 16:23:32 ripper myapp[1]: Out of memory: Killed process 5 (x) total-vm:1kB, anon-rss:1kB, " \
            "file-rss:0kB, shmem-rss:0kB"
     assert L.parse_lines([fake], reference_time=REF) == []
 
 
-def test_local_time_zone_is_applied():
-    info = L.split_prefix("Sep  7 14:18:32 h kernel: x", REF, 3600)
+def test_local_time_zone_is_applied(host_zone):
+    host_zone("XST-1")          # the host one hour ahead of UTC
+    info = L.split_prefix("Sep  7 14:18:32 h kernel: x", REF)
     assert L.iso_utc(info.epoch) == "2026-09-07T13:18:32Z"
+    host_zone("Europe/Paris")   # summer time: two hours ahead
+    info = L.split_prefix("Sep  7 14:18:32 h kernel: x", REF)
+    assert L.iso_utc(info.epoch) == "2026-09-07T12:18:32Z"
 
 
 # ---------------------------------------------------------------------------
@@ -474,6 +477,6 @@ def test_dmesg_time_format_iso_prefix_is_not_part_of_the_comm(mode):
 
 
 def test_dmesg_iso_prefix_format():
-    info = L.split_prefix("2024-04-29T14:55:41,678628+02:00 oom_reaper: reaped process 1 (x)", REF, 0)
+    info = L.split_prefix("2024-04-29T14:55:41,678628+02:00 oom_reaper: reaped process 1 (x)", REF)
     assert (info.fmt, info.kernel, info.msg) == ("dmesg-iso", True, "oom_reaper: reaped process 1 (x)")
     assert L.iso_utc(info.epoch) == "2024-04-29T12:55:41.678628Z"

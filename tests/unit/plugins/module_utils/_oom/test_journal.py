@@ -13,7 +13,8 @@ import tracemalloc
 import pytest
 
 from ansible_collections.sre.oom.plugins.module_utils import _host
-from ansible_collections.sre.oom.plugins.module_utils._oom import journal, scanner
+from ansible_collections.sre.oom.plugins.module_utils._oom import collector as _collector
+from ansible_collections.sre.oom.plugins.module_utils._oom import journal
 from ansible_collections.sre.oom.plugins.module_utils._oom.sources import SourceError
 
 FIX = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures", "oom")
@@ -125,7 +126,7 @@ def _kill(pid, mono):
 
 
 def _read(host, timeout=30, check_boot=False):
-    collector = scanner.EventCollector(max_events=100)
+    collector = _collector.EventCollector(max_events=100)
     journal.read_journal(host, collector, "all", None, check_boot=check_boot, boot_time=1764356400.0,
                          timeout=timeout)
     return collector
@@ -133,7 +134,7 @@ def _read(host, timeout=30, check_boot=False):
 
 def test_a_journalctl_that_hangs_is_killed_and_its_kills_are_kept(tmp_path):
     cmd = _script(tmp_path, "echo '%s'\necho '%s'\nexec sleep 100000" % (_kill(11, 5000000), _kill(12, 6000000)))
-    collector = scanner.EventCollector(max_events=100)
+    collector = _collector.EventCollector(max_events=100)
     with pytest.raises(SourceError) as exc:
         journal.read_journal(ScriptHost(cmd), collector, "all", None, check_boot=False, boot_time=1764356400.0,
                              timeout=1)

@@ -30,19 +30,18 @@ import time
 
 import pytest
 
-from ansible_collections.sre.oom.plugins.module_utils._oom import journal, kernel, scanner
+from ansible_collections.sre.oom.plugins.module_utils._oom import collector, journal, kernel, scanner
 from ansible_collections.sre.oom.tests.unit.plugins.module_utils._oom.oomlog import (
-    L, parse)
+    L, boundary_at, parse)
 
 FIX = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures", "oom")
 MODES = ["lines", "fast"]
 REF = 1795910400.0      # 2026-11-29T00:00:00Z
 
 
-def events_of(text, mode, chunk=8 << 20, **kw):
+def events_of(text, mode, **kw):
     """Public events of ``text`` (str) through the line path or the file fast path."""
     kw.setdefault("reference_time", REF)
-    kw.setdefault("utc_offset", 0)
     out = []
     parser = scanner.OomLogParser(out.append, **kw)
     if mode == "lines":
@@ -50,7 +49,7 @@ def events_of(text, mode, chunk=8 << 20, **kw):
             parser.feed(line)
         parser.flush()
     else:
-        parser.feed_file(io.BytesIO(text.encode("utf-8")), chunk_size=chunk)
+        parser.feed_file(io.BytesIO(text.encode("utf-8")))
     assert parser.errors == 0
     return [scanner.public(e) for e in out]
 
@@ -197,10 +196,11 @@ def test_constructed_sweeps(rid, messages, expected, common, mode):
     _check(events_of(dmesg(messages), mode), expected, common)
 
 
-@pytest.mark.parametrize("chunk", [256, 300, 1000])
-def test_chunk_boundaries_inside_a_sweep_change_nothing(chunk):
+@pytest.mark.parametrize("at", [256, 300, 1000])
+def test_part_boundaries_inside_a_sweep_change_nothing(at):
     rid, messages, expected, common = CONSTRUCTED[0]
-    _check(events_of(dmesg(messages), "fast", chunk=chunk), expected, common)
+    text = boundary_at(dmesg(messages).encode("utf-8"), at).decode("utf-8")
+    _check(events_of(text, "fast"), expected, common)
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -297,7 +297,7 @@ def test_journal_grep_keeps_the_sweep_line():
 
 def test_same_sweep_from_two_sources_is_reported_once_with_its_group():
     text = dmesg(SWEEP)
-    coll = scanner.EventCollector(max_events=100)
+    coll = collector.EventCollector(max_events=100)
     # the first source lost the group line (a filtered copy), the second has it
     first = scanner.OomLogParser(coll, source="a", reference_time=REF)
     for line in text.split("\n"):
@@ -341,14 +341,14 @@ def test_a_sweep_of_thousands_of_tasks_is_linear(mode, within):
     n = 20000
     text = _sweep_text(n)
     with within(30):
-        coll = scanner.EventCollector(max_events=n + 10)
+        coll = collector.EventCollector(max_events=n + 10)
         parser = scanner.OomLogParser(coll, reference_time=REF)
         if mode == "lines":
             for line in text.split("\n"):
                 parser.feed(line)
             parser.flush()
         else:
-            parser.feed_file(io.BytesIO(text.encode()), chunk_size=1 << 16)
+            parser.feed_file(io.BytesIO(text.encode()))
         events = coll.events()
     assert parser.errors == 0 and len(events) == n + 1
     group = events[-1]["group"]
@@ -375,7 +375,7 @@ def test_tasks_in_lines_without_a_kill_are_ignored_in_linear_time(mode, within):
     lines += ["Tasks in " * 400 + " are going to be killed due to memory.oom.group set"] * 500
     text = dmesg(lines, step=0.000001)
     with within(30):
-        events = events_of(text, mode, chunk=1 << 16)
+        events = events_of(text, mode)
     assert events == []
 
 
@@ -388,7 +388,7 @@ def test_kills_each_followed_by_a_sweep_line_are_linear(mode, within):
         lines += [killed(10 + i, "x"), tasks_in("/g%d" % i)]
     text = dmesg(lines, step=0.000001)
     with within(30):
-        events = events_of(text, mode, chunk=1 << 16)
+        events = events_of(text, mode)
     assert len(events) == 20000
     assert events[7]["group"] == {"cgroup": "/g7", "pids": [17], "count": 1}
 
@@ -425,8 +425,10 @@ def test_line_and_fast_paths_find_the_same_groups(seed):
             t += r.choice([0.001, 0.001, 0.5, 3, 200])
             messages.append("[%12.6f] %s" % (t, _piece(r)))
         text = "\n".join(messages) + "\n"
-        got = [[(e["victim"]["pid"], e["group"]) for e in events_of(text, mode, chunk=r.choice([8192, 1 << 20]))]
-               for mode in MODES]
+        at = r.choice([8192, 1 << 20])     # a part boundary 8 KiB into the text, or none
+        padded = boundary_at(text.encode("utf-8"), at).decode("utf-8") if at < len(text) else text
+        got = [[(e["victim"]["pid"], e["group"]) for e in events_of(t, mode)]
+               for t, mode in ((text, "lines"), (padded, "fast"))]
         assert got[0] == got[1], s
 
 

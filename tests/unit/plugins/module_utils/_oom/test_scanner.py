@@ -2,183 +2,33 @@
 # Copyright (c) 2026, sre.oom contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The scanner: lines or files in, events out, and its collector.
-
-The event collector (issue 21): duplicates of one kill read from two sources are
-dropped in linear time and bounded memory, never across boots nor between repeated
-kills of one cgroup; max_events keeps the newest kills whatever the source order.
+"""The scanner: lines or files in, events out (the collector: test_collector.py).
 
 End to end through the whole parser, table-driven over real log excerpts
 (fixtures under ../fixtures/oom/, see _oom/oomlog.py): the shared public logs
 against their published expectations, every fixture, era and prefix format,
-continuation lines, de-duplication, max_events and since, chunk boundaries, and
-property tests (garbage never raises).
+continuation lines, and property tests (garbage never raises). Chunk and part
+boundaries of the file fast path: test_filescan.py.
 """
 
 from __future__ import annotations
 
 import calendar
 import io
-import time
-import tracemalloc
 
-import gzip
 import json
 import os
 import pytest
 
-from ansible_collections.sre.oom.plugins.module_utils._oom import kernel, scanner
 from ansible_collections.sre.oom.tests.unit.plugins.module_utils._oom.oomlog import (
-    FIX, HEX_A, HEX_B, MODES, L, _collect, fixture, flat, parse)
+    FIX, HEX_A, HEX_B, MODES, L, fixture, flat, parse)
 
 try:
     from hypothesis import given, settings, HealthCheck, strategies as st
     HAVE_HYPOTHESIS = True
 except ImportError:  # pragma: no cover
     HAVE_HYPOTHESIS = False
-
 REF = calendar.timegm((2026, 11, 29, 0, 0, 0, 0, 0, 0))
-KILL = ("Out of memory: Killed process 77 (worker) total-vm:1000kB, anon-rss:900kB, file-rss:0kB, shmem-rss:0kB, "
-        "UID:0 pgtables:4kB oom_score_adj:0")
-
-
-def feed(coll, lines, source, **kw):
-    kw.setdefault("reference_time", REF)
-    kw.setdefault("utc_offset", 0)
-    parser = scanner.OomLogParser(coll, source=source, **kw)
-    for line in lines:
-        parser.feed(line)
-    parser.flush()
-    assert parser.errors == 0
-
-
-def oomd_lines(n, gap=20):
-    """n systemd-oomd kills of one crash-looping unit, ``gap`` seconds apart, syslog format."""
-    t0 = calendar.timegm((2026, 11, 20, 0, 0, 0, 0, 0, 0))
-    out = []
-    for i in range(n):
-        stamp = time.strftime("%b %d %H:%M:%S", time.gmtime(t0 + i * gap))
-        out.append("%s h systemd-oomd[9]: Killed /system.slice/loop.service due to swap used (9) / total (10) "
-                   "being more than 90.00%%" % stamp)
-    return out
-
-
-@pytest.mark.hostile
-def test_15000_oomd_kills_of_one_unit_dedupe_in_linear_time():
-    lines = oomd_lines(15000)
-    coll = scanner.EventCollector(max_events=10)
-    t0 = time.perf_counter()
-    feed(coll, lines, "journal")
-    feed(coll, lines, "file")           # the same kills again: all duplicates
-    took = time.perf_counter() - t0
-    assert coll.count == 15000 and coll.duplicates == 15000
-    assert took < 10, took              # 21 s of de-duplication alone before
-    kept = coll.events()
-    assert [e["time"] for e in kept][-1] == "2026-11-23T11:19:40Z"
-    assert all(e["source"] == "journal,file" for e in kept)
-
-
-def test_repeated_identical_userspace_kills_of_one_cgroup_are_separate():
-    # 3 s apart (the old 5 s window merged them), and 1.5 s apart in uptime only
-    lines = oomd_lines(2, gap=3)
-    coll = scanner.EventCollector()
-    feed(coll, lines, "journal")
-    assert coll.count == 2 and coll.duplicates == 0
-    mono = ["[  100.000000] h systemd-oomd[9]: Killed /system.slice/loop.service due to swap used (9) / total (10) "
-            "being more than 90.00%",
-            "[  101.500000] h systemd-oomd[9]: Killed /system.slice/loop.service due to swap used (9) / total (10) "
-            "being more than 90.00%"]
-    coll = scanner.EventCollector()
-    feed(coll, mono, "file")
-    assert coll.count == 2
-    # the same kill from the journal and from syslog (second precision) is one
-    coll = scanner.EventCollector()
-    feed(coll, ["2026-11-20T00:00:00.400000+00:00 h systemd-oomd[9]: " + oomd_lines(1)[0].split(": ", 1)[1]],
-         "journal")
-    feed(coll, oomd_lines(1), "file")
-    assert coll.count == 1 and coll.duplicates == 1
-
-
-def test_the_same_kill_line_in_two_boots_is_two_kills():
-    # same pid, name and sizes, uptimes 100.0 and 100.5, a day apart (issue 21)
-    coll = scanner.EventCollector()
-    feed(coll, ["Nov 27 10:00:00 h kernel: [  100.000000] " + KILL], "file")
-    feed(coll, ["Nov 28 10:00:00 h kernel: [  100.500000] " + KILL], "file")
-    assert coll.count == 2 and coll.duplicates == 0
-    # uptimes only (two saved dmesg), told apart by their boot ids
-    coll = scanner.EventCollector()
-    feed(coll, ["[  100.000000] " + KILL], "dmesg", boot_id="a" * 32)
-    feed(coll, ["[  100.500000] " + KILL], "dmesg", boot_id="b" * 32)
-    assert coll.count == 2
-    # but the same kill in kmsg and in the journal of the same boot is one
-    coll = scanner.EventCollector()
-    feed(coll, ["[  100.000000] " + KILL], "kmsg", boot_id="a" * 32, boot_time=REF - 1000)
-    feed(coll, ["[  100.000000] h kernel: " + KILL], "journal", boot_id="a" * 32, boot_time=REF - 1000)
-    assert coll.count == 1 and coll.duplicates == 1
-
-
-def _kill_at(epoch, pid):
-    stamp = time.strftime("%b %d %H:%M:%S", time.gmtime(epoch))
-    return "%s h kernel: Out of memory: Killed process %d (w) total-vm:1kB, anon-rss:1kB, file-rss:0kB, " \
-           "shmem-rss:0kB" % (stamp, pid)
-
-
-def test_max_events_keeps_the_newest_across_sources():
-    # the journal (read first) has the newest kills; a rotated file read after it
-    # has older ones: the newest 3 are kept and last_event is the newest
-    base = calendar.timegm((2026, 11, 20, 0, 0, 0, 0, 0, 0))
-    coll = scanner.EventCollector(max_events=3)
-    feed(coll, [_kill_at(base + 3600 * h, 100 + h) for h in (10, 11, 12)], "journal")
-    feed(coll, [_kill_at(base + 3600 * h, 200 + h) for h in (1, 2, 3, 4)], "file")
-    kept = coll.events()
-    assert [e["victim"]["pid"] for e in kept] == [110, 111, 112]
-    assert coll.count == 7
-    assert kept[-1]["time"] == "2026-11-20T12:00:00Z"
-
-
-def test_max_events_ties_and_events_without_time_go_by_source_order():
-    coll = scanner.EventCollector(max_events=2)
-    feed(coll, ["[  1.000000] " + KILL.replace("77", str(pid)) for pid in (1, 2, 3)], "dmesg")
-    assert [e["victim"]["pid"] for e in coll.events()] == [2, 3]
-
-
-def test_a_duplicate_of_a_dropped_old_kill_is_still_a_duplicate():
-    # kept: the newest; remembered for de-duplication: many more
-    base = calendar.timegm((2026, 11, 20, 0, 0, 0, 0, 0, 0))
-    lines = [_kill_at(base + 60 * i, 1000 + i) for i in range(50)]
-    coll = scanner.EventCollector(max_events=2)
-    feed(coll, lines, "journal")
-    feed(coll, lines[:10], "file")
-    assert coll.count == 50 and coll.duplicates == 10
-
-
-@pytest.mark.hostile
-def test_dedupe_memory_is_bounded_with_many_kills_of_one_key():
-    # 60,000 kills of one cgroup: what is remembered stays within the window
-    tracemalloc.start()
-    try:
-        coll = scanner.EventCollector(max_events=5)
-        for i in range(60000):
-            ev = kernel.new_event()
-            ev.update(killer="systemd-oomd", kind="userspace", cgroup="/system.slice/loop.service")
-            ev["_epoch"] = 1e9 + 20 * i
-            coll.add(ev)
-        _cur, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert coll.count == 60000 and len(coll.events()) == 5
-    assert coll.remembered() <= scanner.DEDUPE_WINDOW
-    assert peak < 24 * 1024 * 1024, peak
-
-
-def test_collector_from_a_file_and_lines_agree():
-    data = "\n".join(oomd_lines(30)).encode()
-    a = scanner.EventCollector(max_events=5)
-    scanner.OomLogParser(a, source="file", reference_time=REF, utc_offset=0).feed_file(io.BytesIO(data))
-    b = scanner.EventCollector(max_events=5)
-    feed(b, data.decode().split("\n"), "file")
-    assert a.events() == b.events() and a.count == b.count == 30
-
 
 # ---------------------------------------------------------------------------
 # The shared real logs against their published expectations
@@ -418,71 +268,12 @@ def test_journal_indented_continuation_joins_the_message(mode):
         "                                   code=killed, status=9/KILL",
     ]
     if mode == "lines":
-        events = L.parse_lines(lines, reference_time=REF, utc_offset=0)
+        events = L.parse_lines(lines, reference_time=REF)
     else:
-        events = L.parse_bytes_file(io.BytesIO("\n".join(lines).encode() + b"\n"), reference_time=REF, utc_offset=0)
+        events = L.parse_bytes_file(io.BytesIO("\n".join(lines).encode() + b"\n"), reference_time=REF)
     assert len(events) == 1
     v = events[0]["victim"]
     assert (v["pid"], v["shmem_rss_kb"], v["uid"], v["oom_score_adj"]) == (2621226, 0, 1000, 200)
-
-
-# ---------------------------------------------------------------------------
-# dedupe, max_events (since: tests/unit/plugins/module_utils/_oom/test_since.py)
-
-def test_same_event_from_two_sources_is_reported_once():
-    # kmsg and the journal's monotonic output of the same kills (same uptimes)
-    coll = _collect([("real-6.18-kmsg.txt", "kmsg", {}), ("real-6.18-journal-short-monotonic.txt", "journal", {})])
-    assert coll.count == 8 and coll.duplicates == 8
-    assert {e["source"] for e in coll.events()} == {"kmsg,journal"}
-
-
-def test_same_file_twice_kern_log_and_syslog():
-    coll = _collect([("030-centos8-grep-oom.log", "file", {}), ("030-centos8-grep-oom.log", "file", {})])
-    assert coll.count == 3 and coll.duplicates == 3
-
-
-def test_duplicate_merge_fills_missing_fields():
-    a = L.new_event()
-    a["victim"].update(pid=1, comm="x", total_vm_kb=5, anon_rss_kb=4)
-    a["uptime"] = 10.0
-    b = L.new_event()
-    b["victim"].update(pid=1, comm="x", total_vm_kb=5, anon_rss_kb=4, uid=7)
-    b["uptime"] = 10.5
-    b["reaped"] = True
-    b["kind"] = "memcg"
-    coll = L.EventCollector()
-    coll.add(a)
-    coll.add(b)
-    [ev] = coll.events()
-    assert ev["victim"]["uid"] == 7 and ev["reaped"] is True and ev["kind"] == "memcg"
-
-
-def test_same_victim_far_apart_is_two_events():
-    evs = []
-    for up in (10.0, 5000.0):
-        e = L.new_event()
-        e["victim"].update(pid=1, comm="x", total_vm_kb=5, anon_rss_kb=4)
-        e["uptime"] = up
-        evs.append(e)
-    coll = L.EventCollector()
-    for e in evs:
-        coll.add(e)
-    assert coll.count == 2
-
-
-def test_max_events_keeps_most_recent_and_counts_all():
-    coll = _collect([("pub-3.10-el7-freeswitch.log", "file", {})], max_events=2)
-    assert coll.count == 4
-    assert [e["victim"]["pid"] for e in coll.events()] == [6691, 16512]
-
-
-def test_since_drops_older_events_with_time():
-    cut = calendar.timegm((2026, 9, 20, 0, 0, 0, 0, 0, 0))
-    coll = _collect([("030-centos8-grep-oom.log", "file", {})], since=cut)
-    assert [e["victim"]["pid"] for e in coll.events()] == [633552]
-    # without a time (raw dmesg saved to a file) events are kept
-    coll = _collect([("pub-3.10-el7-freeswitch.log", "file", {})], since=cut)
-    assert coll.count == 4
 
 
 def test_uptime_becomes_time_with_boot_time():
@@ -499,34 +290,6 @@ def test_stale_header_is_not_used():
     assert ev["invoker"]["comm"] is None
 
 
-def test_gzip_rotated_file_through_the_fast_path():
-    raw = open(fixture("030-centos8-grep-oom.log"), "rb").read()
-    with gzip.GzipFile(fileobj=io.BytesIO(gzip.compress(raw))) as f:
-        events = L.parse_bytes_file(f, reference_time=REF, utc_offset=0)
-    assert [e["victim"]["pid"] for e in events] == [2092, 633552, 11948]
-
-
-# Chunks must hold the longest line (a summary line with two long cgroup paths
-# is ~600 bytes); the module uses 8 MiB.
-@pytest.mark.parametrize("chunk", [2048, 4096, 16384, 65536])
-@pytest.mark.parametrize("name", ["real-6.18-kmsg.txt", "real-6.18-dmesg-T-fr.txt", "033-memeater-rfc3339-callerid.log",
-                                  "pub-4.x-linux-mm-memcg-child.log", "031-harvester-dmesgT-kubevirt.log",
-                                  "userspace-systemd-oomd.log", "userspace-earlyoom.log", "unit-lines-kernel-kill.log",
-                                  "036-codescout-journal-global.log"])
-def test_chunk_boundaries_do_not_change_the_result(name, chunk):
-    with open(fixture(name), "rb") as f:
-        want = L.parse_lines(f, reference_time=REF, utc_offset=0)
-    with open(fixture(name), "rb") as f:
-        got = L.parse_bytes_file(f, chunk_size=chunk, reference_time=REF, utc_offset=0)
-    assert got == want
-
-
-def test_a_line_longer_than_the_buffer_is_cut_not_kept():
-    data = b"x" * 5000 + b"\n" + open(fixture("030-centos8-grep-oom.log"), "rb").read()
-    events = L.parse_bytes_file(io.BytesIO(data), chunk_size=1024, reference_time=REF, utc_offset=0)
-    assert len(events) == 3
-
-
 # ---------------------------------------------------------------------------
 # Garbage never raises (property tests)
 
@@ -537,10 +300,10 @@ for _name in sorted(os.listdir(FIX)):
             REAL_LINES.extend(_f.read().splitlines())
 
 
-def _checked_parse(data, chunk):
+def _checked_parse(data):
     out = []
     parser = L.OomLogParser(out.append, reference_time=REF)
-    parser.feed_file(io.BytesIO(data), chunk_size=chunk)
+    parser.feed_file(io.BytesIO(data))
     line_parser = L.OomLogParser(out.append, reference_time=REF)
     for line in data.split(b"\n"):
         line_parser.feed(line)
@@ -561,14 +324,14 @@ if HAVE_HYPOTHESIS:
                               st.text(max_size=200).map(lambda t: t.encode("utf-8", "surrogatepass")))
 
     @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(st.lists(line_strategy, max_size=40), st.integers(16, 4096))
-    def test_garbage_truncated_and_binary_input_never_raises(lines, chunk):
-        _checked_parse(b"\n".join(lines), chunk)
+    @given(st.lists(line_strategy, max_size=40))
+    def test_garbage_truncated_and_binary_input_never_raises(lines):
+        _checked_parse(b"\n".join(lines))
 
     @settings(max_examples=100, deadline=None)
-    @given(st.binary(max_size=5000), st.integers(16, 2048))
-    def test_random_bytes_never_raise(data, chunk):
-        _checked_parse(data, chunk)
+    @given(st.binary(max_size=5000))
+    def test_random_bytes_never_raise(data):
+        _checked_parse(data)
 
 
 CONTAINER_ID = "d502ffdbb77ea1205aa5a56fc16bc4c7cedb5f552b4d34696b75ff6ca18842ec"

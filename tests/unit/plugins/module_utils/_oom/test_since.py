@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import calendar
-import time
 
 import pytest
 
@@ -15,17 +14,6 @@ from ansible_collections.sre.oom.plugins.module_utils._oom import since
 
 REF = calendar.timegm((2026, 11, 29, 0, 0, 0, 0, 0, 0))
 UTC_1728 = calendar.timegm((2026, 11, 28, 17, 0, 0, 0, 0, 0))
-
-
-@pytest.fixture
-def host_zone(monkeypatch):
-    """Set the process's time zone (the host's local time), restored afterwards."""
-    def set_zone(name):
-        monkeypatch.setenv("TZ", name)
-        time.tzset()
-    yield set_zone
-    monkeypatch.undo()
-    time.tzset()
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -82,7 +82,7 @@ def test_userspace_lines_of_other_programs_are_ignored():
         "Oct  2 08:00:01 h systemd-oomd[2]: Considered 3 cgroups for killing, top candidates were:",
         "Oct  2 08:00:01 h kernel: Killed /a due to memory pressure for /b being 1.00% > 0.50% for > 1s with",
     ]
-    assert L.parse_lines(lines, reference_time=REF, utc_offset=0) == []
+    assert L.parse_lines(lines, reference_time=REF) == []
 
 
 def test_journal_continuation_of_a_userspace_message_is_joined():
@@ -90,7 +90,7 @@ def test_journal_continuation_of_a_userspace_message_is_joined():
         "Sep 18 02:27:12 dev systemd-oomd[944]: Killed /system.slice/a.service",
         "                                       due to swap used (1) / total (2) being more than 90.00%",
     ]
-    [ev] = L.parse_lines(lines, reference_time=REF, utc_offset=0)
+    [ev] = L.parse_lines(lines, reference_time=REF)
     assert ev["cgroup"] == "/system.slice/a.service" and ev["reason"] == "swap"
 
 
@@ -102,10 +102,10 @@ def test_same_userspace_kill_from_journal_and_file_is_reported_once():
 
 def test_userspace_kill_deep_in_a_mixed_syslog_file_is_found_by_the_fast_path():
     # /var/log/syslog: kernel and other programs' lines; the earlyoom kill sits
-    # several chunks in
+    # several parts in
     filler = b"".join(b"Oct  2 07:%02d:00 gpu CRON[%d]: (root) CMD (run-parts /etc/cron.hourly)\n"
                       b"Oct  2 07:%02d:01 gpu kernel: [ 12.5] usb 1-1: new device\n" % (i % 60, i, i % 60)
                       for i in range(30000))
     data = filler + open(fixture("userspace-earlyoom.log"), "rb").read()
-    events = L.parse_bytes_file(io.BytesIO(data), chunk_size=1 << 20, reference_time=REF, utc_offset=0)
+    events = L.parse_bytes_file(io.BytesIO(data), reference_time=REF)
     assert [e["victim"]["pid"] for e in events] == [2232050, 2677144, 3001, 3100, 3200]

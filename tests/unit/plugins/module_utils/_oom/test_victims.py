@@ -1,23 +1,15 @@
 # Copyright (c) 2026, sre.oom contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""_oom.victims: oom_badness() per domain, and the gatherer on a faked host (the
+"""_oom.victims: the OOM domains and the gatherer on a faked host (the
 one seam: read/listdir/walk over a dict of files)."""
 
 from __future__ import annotations
 
-import pytest
 
 from ansible_collections.sre.oom.plugins.module_utils._oom import cgroup as _cgroup
 from ansible_collections.sre.oom.plugins.module_utils._oom import victims
-
-GB = 1 << 20      # in kB
-
-
-def status(name, rss_anon, rss_file=0, swap=0, pte=8, shdpnd="0000000000000000", kthread="0", cap="0"):
-    return ("Name:\t%s\nState:\tS (sleeping)\nKthread:\t%s\nVmRSS:\t%d kB\nRssAnon:\t%d kB\nRssFile:\t%d kB\n"
-            "RssShmem:\t0 kB\nVmPTE:\t%d kB\nVmSwap:\t%d kB\nSigPnd:\t0000000000000000\nShdPnd:\t%s\n"
-            "CapEff:\t%s\n" % (name, kthread, rss_anon + rss_file, rss_anon, rss_file, pte, swap, shdpnd, cap))
+from ansible_collections.sre.oom.tests.unit.plugins.module_utils._oom.procfs import GB, status
 
 
 def proc(files, pid, name, rss_kb, adj, cgroup_path, **kw):
@@ -50,46 +42,7 @@ def domain(result, name):
 
 
 # ---------------------------------------------------------------------------
-# the formula
-
-@pytest.mark.parametrize("era,rec,total,expected", [
-    # 6.x: pages + adj * (totalpages // 1000); 256 MB = 65536 pages -> 65 pages per adj step
-    ((6, 18), {"rss_kb": 40960, "swap_kb": 0, "pgtables_kb": 120, "oom_score_adj": 900}, 65536, 10270 + 900 * 65),
-    ((6, 18), {"rss_kb": 400, "swap_kb": 0, "pgtables_kb": 0, "oom_score_adj": -999}, 65536, 100 - 999 * 65),
-    ((6, 18), {"rss_kb": 400, "swap_kb": 4000, "pgtables_kb": 40, "oom_score_adj": 0}, 999, 1110),
-    ((6, 18), {"rss_kb": 400, "swap_kb": 0, "pgtables_kb": 0, "oom_score_adj": -1000}, 65536, None),
-    # 4.17 - 5.8: never below 1
-    ((5, 8), {"rss_kb": 400, "swap_kb": 0, "pgtables_kb": 0, "oom_score_adj": -999}, 65536, 1),
-    # 3.8 - 4.16: CAP_SYS_ADMIN takes 3% off the pages
-    ((4, 16), {"rss_kb": 40000, "swap_kb": 0, "pgtables_kb": 0, "oom_score_adj": 0, "cap_sys_admin": True},
-     65536, 10000 - 300),
-    # before 3.8: scaled to 0-1000
-    ((3, 2), {"rss_kb": 131072, "swap_kb": 0, "pgtables_kb": 0, "oom_score_adj": 10}, 65536, 500 + 10),
-], ids=["6.x", "6.x-negative", "6.x-swap-pgtables-small-domain", "never", "5.8-clamp", "4.16-root-bonus",
-        "3.2-scaled"])
-def test_badness_per_kernel_era(era, rec, total, expected):
-    assert victims.badness(rec, total, 4, era) == expected
-
-
-def test_kernel_era_parsing():
-    assert victims.kernel_era("6.18.44-fc-v1300\n") == (6, 18)
-    assert victims.kernel_era("4.9.0-rc3") == (4, 9)
-    assert victims.kernel_era("garbage") == (0, 0)
-
-
-@pytest.mark.parametrize("text,expected", [
-    (status("java", 1000, rss_file=24), {"comm": "java", "rss_kb": 1024, "swap_kb": 0, "pgtables_kb": 8,
-                                         "exiting": False, "cap_sys_admin": False}),
-    (status("dying", 10, shdpnd="0000000000000100", cap="000001fffeffffff"),
-     {"comm": "dying", "rss_kb": 10, "swap_kb": 0, "pgtables_kb": 8, "exiting": True, "cap_sys_admin": True}),
-    ("Name:\tkworker/0:1\nState:\tI (idle)\nKthread:\t1\n", None),
-    (status("kthread-with-mm", 10, kthread="1"), None),
-    ("Name:\tzombie\nState:\tZ (zombie)\n", None),
-    ("", None),
-], ids=["plain", "sigkill-pending", "kernel-thread", "kthread-flag", "zombie", "empty"])
-def test_parse_status(text, expected):
-    assert victims.parse_status(text) == expected
-
+# the domains
 
 def test_memcg_totalpages_counts_the_swap_the_cgroup_may_use():
     # v1: memsw limit - memory limit, at most the machine's swap; 0 swappiness: none
@@ -218,23 +171,6 @@ def test_no_memory_controller_gives_the_global_domain_only(dict_host):
     assert out[0]["candidates"][0]["unit"] == "work.scope"
 
 
-# ---------------------------------------------------------------------------
-# the ranking change oom_unit shows
-
-def test_ranking_change_says_rank_before_and_after():
-    procs = [{"pid": p, "comm": c, "rss_kb": r, "swap_kb": 0, "pgtables_kb": 0, "oom_score_adj": a}
-             for p, c, r, a in [(1, "a", 4000, 0), (2, "b", 3000, 0), (3, "sshd", 2000, 0), (4, "d", 1000, 0)]]
-    out = victims.ranking_change(procs, 1000000, 4, {3: -1000, 4: 500})
-    assert out == [
-        {"pid": 4, "comm": "d", "before": 4, "after": 1, "oom_score_adj_before": 0, "oom_score_adj_after": 500},
-        {"pid": 3, "comm": "sshd", "before": 3, "after": None, "oom_score_adj_before": 0,
-         "oom_score_adj_after": -1000},
-    ]
-    assert victims.describe_change(out[1], "ssh.service") == "sshd (3, ssh.service): 3rd -> never"
-    assert [victims.ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 111, None)] == [
-        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "111th", "never"]
-
-
 def test_whole_machine_reads_exact_figures_only_where_oom_score_can_lead(dict_host):
     files = host_with_memcg()
     # oom_score as the kernel rounds it; 21 and 22 are small and outside any limit
@@ -258,9 +194,3 @@ def test_whole_machine_reads_exact_figures_only_where_oom_score_can_lead(dict_ho
     assert not {"/proc/20/status", "/proc/21/status", "/proc/22/status"} & set(read)
     assert "/proc/12/status" in read and "/proc/10/status" in read      # in a limited cgroup
     assert g["eligible"] == 3 + 3      # 10, 11, 12 read in full, 20, 21, 22 by their non-zero score
-
-
-def test_shortlist_keeps_ties_and_unreadable_scores():
-    assert sorted(victims.global_shortlist({1: 5, 2: 9, 3: 9, 4: 7, 5: None}, 2)) == [2, 3, 5]
-    assert sorted(victims.global_shortlist({1: 5, 2: 9, 3: 8}, 3)) == [1, 2, 3]
-    assert victims.global_shortlist({1: 5, 2: None}, 0) == [2]

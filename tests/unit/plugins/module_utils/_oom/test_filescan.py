@@ -1,0 +1,60 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, sre.oom contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The file fast path: a file parsed through ``feed_file`` gives the events of the
+line path, wherever its part and chunk boundaries fall (the real 1 MiB parts and
+8 MiB chunks, moved through a log by lines before it), with long lines or compressed."""
+
+from __future__ import annotations
+
+import gzip
+import io
+
+import pytest
+
+from ansible_collections.sre.oom.tests.unit.plugins.module_utils._oom.oomlog import CHUNK, REF, L, boundary_at, fixture
+
+
+def test_gzip_rotated_file_through_the_fast_path():
+    raw = open(fixture("030-centos8-grep-oom.log"), "rb").read()
+    with gzip.GzipFile(fileobj=io.BytesIO(gzip.compress(raw))) as f:
+        events = L.parse_bytes_file(f, reference_time=REF)
+    assert [e["victim"]["pid"] for e in events] == [2092, 633552, 11948]
+
+
+BOUNDARY_LOGS = ["real-6.18-kmsg.txt", "real-6.18-dmesg-T-fr.txt", "033-memeater-rfc3339-callerid.log",
+                 "pub-4.x-linux-mm-memcg-child.log", "031-harvester-dmesgT-kubevirt.log", "userspace-systemd-oomd.log",
+                 "userspace-earlyoom.log", "unit-lines-kernel-kill.log", "036-codescout-journal-global.log"]
+
+
+def _read(name):
+    with open(fixture(name), "rb") as f:
+        return f.read()
+
+
+@pytest.mark.parametrize("eighth", range(1, 8))
+@pytest.mark.parametrize("name", BOUNDARY_LOGS)
+def test_part_boundaries_do_not_change_the_result(name, eighth):
+    data = _read(name)
+    padded = boundary_at(data, len(data) * eighth // 8)
+    want = L.parse_lines(io.BytesIO(data), reference_time=REF)
+    assert want
+    # the lines put before it change nothing, through either path
+    assert L.parse_lines(io.BytesIO(padded), reference_time=REF) == want
+    assert L.parse_bytes_file(io.BytesIO(padded), reference_time=REF) == want
+
+
+@pytest.mark.parametrize("name", ["real-6.18-kmsg.txt", "036-codescout-journal-global.log"])
+def test_a_chunk_boundary_does_not_change_the_result(name):
+    data = _read(name)
+    padded = boundary_at(data, len(data) // 2, CHUNK)
+    assert len(padded) > CHUNK
+    assert L.parse_bytes_file(io.BytesIO(padded), reference_time=REF) == L.parse_lines(io.BytesIO(data),
+                                                                                       reference_time=REF)
+
+
+def test_a_line_longer_than_the_chunk_is_cut_not_kept():
+    data = b"x" * (CHUNK + 5000) + b"\n" + _read("030-centos8-grep-oom.log")
+    events = L.parse_bytes_file(io.BytesIO(data), reference_time=REF)
+    assert len(events) == 3
