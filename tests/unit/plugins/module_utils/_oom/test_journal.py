@@ -14,7 +14,7 @@ import pytest
 
 from ansible_collections.sre.oom.plugins.module_utils import _host
 from ansible_collections.sre.oom.plugins.module_utils._oom import collector as _collector
-from ansible_collections.sre.oom.plugins.module_utils._oom import journal
+from ansible_collections.sre.oom.plugins.module_utils._oom import journal, scanner
 from ansible_collections.sre.oom.plugins.module_utils._oom.sources import SourceError
 
 FIX = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures", "oom")
