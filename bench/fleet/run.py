@@ -22,6 +22,13 @@ were. Usage (from the collection root, after `make setup` and
 
     .venv/bin/python bench/fleet/run.py [--rounds N]
 
+With ``--hosts vm`` the fleet is two VMs of the test bed instead (Debian
+bookworm and trixie under QEMU, scripts/vm/up.sh: their own kernels, cgroup
+v2, reached over SSH with pipelining), each booted fresh from its cached image
+for every round and side and stopped by its pid afterwards; the host's sysctls
+are not touched then. Under TCG a module run costs seconds, so one round per
+side is the default there too.
+
 Writes bench/results/fleet-<UTC time>/ (logs and results.json) and prints a
 Markdown table. Exit status 0 when both targets are met, 1 when not, 2 when
 the benchmark could not run.
@@ -48,6 +55,9 @@ INVENTORY = os.path.join(HERE, "inventory")
 SUITES = ("bullseye", "bookworm", "trixie")
 IMAGE = "localhost/sre-oom-debian:%s"
 PREFIX = "sre-oom-bench-"
+VM_RELEASES = ("bookworm", "trixie")
+VM_PREFIX = "sre-oom-bench-vm-"
+VM_SCRIPTS = os.path.join(ROOT, "scripts", "vm")
 PLAYBOOKS = {
     "site": os.path.join(ROOT, "playbooks", "site.yml"),
     "naive": os.path.join(HERE, "naive.yml"),
@@ -124,35 +134,97 @@ def restore_sysctls(saved, keys):
     return restored
 
 
-# --- containers -------------------------------------------------------------
+# --- the fleet: containers or VMs ---------------------------------------------
 
-def container_names():
-    return [PREFIX + suite for suite in SUITES]
+class Containers:
+    """Three privileged systemd containers on this host (the default fleet)."""
+
+    name = "containers"
+    touches_host_sysctls = True
+
+    def __init__(self, outdir):
+        self.inventory = INVENTORY
+
+    @staticmethod
+    def names():
+        return [PREFIX + suite for suite in SUITES]
+
+    def remove(self):
+        for name in self.names():
+            run(["docker", "rm", "-f", "-v", name], check=False)
+
+    def start(self, services):
+        for suite in SUITES:
+            name = PREFIX + suite
+            run(["docker", "run", "-d", "--name", name, "--hostname", name,
+                 "--privileged", "--cgroupns", "private", "--network", "none",
+                 "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp",
+                 IMAGE % suite, "/sbin/init"])
+        for name in self.names():
+            wait_for_systemd(["docker", "exec", name], name, 120)
+            install_services(["docker", "exec", "-i", name], services)
+
+    @staticmethod
+    def preflight():
+        if not shutil.which("docker"):
+            raise BenchError("docker is not installed: run `make molecule-infra` first")
+        if run(["docker", "info"], check=False).returncode != 0:
+            raise BenchError("the docker daemon is not running: run `make molecule-infra` first")
+        missing = [IMAGE % s for s in SUITES
+                   if run(["docker", "image", "inspect", IMAGE % s], check=False).returncode]
+        if missing:
+            raise BenchError("missing images %s: run `make molecule-infra` first"
+                             % ", ".join(missing))
 
 
-def remove_containers():
-    for name in container_names():
-        run(["docker", "rm", "-f", "-v", name], check=False)
+class VMs:
+    """Two VMs of the test bed (scripts/vm), reached over SSH on 127.0.0.1."""
+
+    name = "VMs over SSH"
+    touches_host_sysctls = False
+
+    def __init__(self, outdir):
+        # The benchmark's group_vars beside an inventory of the running VMs.
+        self.inventory = os.path.join(outdir, "inventory-vm")
+        os.makedirs(self.inventory)
+        os.symlink(os.path.join(INVENTORY, "group_vars"),
+                   os.path.join(self.inventory, "group_vars"))
+
+    @staticmethod
+    def names():
+        return [VM_PREFIX + release for release in VM_RELEASES]
+
+    def remove(self):
+        run([os.path.join(VM_SCRIPTS, "down.sh")] + self.names(), check=False)
+
+    def start(self, services):
+        # One at a time: two TCG guests booting at once on two cores take
+        # longer than one after the other.
+        for release in VM_RELEASES:
+            run([os.path.join(VM_SCRIPTS, "up.sh"), VM_PREFIX + release, release])
+        hosts = run([os.path.join(VM_SCRIPTS, "inventory.sh")] + self.names()).stdout
+        with open(os.path.join(self.inventory, "hosts.yml"), "w", encoding="utf-8") as handle:
+            handle.write(hosts)
+        for name in self.names():
+            ssh = [os.path.join(VM_SCRIPTS, "ssh.sh"), name]
+            wait_for_systemd(ssh, name, 600)
+            install_services(ssh, services)
+
+    @staticmethod
+    def preflight():
+        if not shutil.which("qemu-system-x86_64"):
+            raise BenchError("qemu is not installed: run scripts/vm/deps.sh first")
 
 
-def start_containers(services):
-    for suite in SUITES:
-        name = PREFIX + suite
-        run(["docker", "run", "-d", "--name", name, "--hostname", name,
-             "--privileged", "--cgroupns", "private", "--network", "none",
-             "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp",
-             IMAGE % suite, "/sbin/init"])
-    for name in container_names():
-        wait_for_systemd(name)
-        install_services(name, services)
+FLEETS = {"containers": Containers, "vm": VMs}
 
 
-def wait_for_systemd(name, timeout=120):
+def wait_for_systemd(prefix, name, timeout):
+    """Wait until `systemctl is-system-running` (run through prefix) settles."""
     deadline = time.monotonic() + timeout
     state = ""
     while time.monotonic() < deadline:
-        state = run(["docker", "exec", name, "systemctl", "is-system-running"],
-                    check=False).stdout.strip()
+        state = run(prefix + ["systemctl", "is-system-running"], check=False).stdout.strip()
         # trixie reports "degraded" (systemd-modules-load fails when privileged).
         if state in ("running", "degraded"):
             return
@@ -161,15 +233,26 @@ def wait_for_systemd(name, timeout=120):
                      % (name, timeout, state))
 
 
-def install_services(name, services):
-    """Install and start the benchmark's units (simple services running a sleep)."""
+# Runs on the host, from stdin (nothing in its argv: ssh hands a command line to
+# the remote shell): writes the units, then one daemon-reload and one start
+# (two systemctl calls, whatever the count).
+INSTALL = """
+import json, subprocess
+units = json.loads(%r)
+for unit in units:
+    with open("/etc/systemd/system/" + unit, "w") as handle:
+        handle.write(%r %% unit)
+subprocess.run(["systemctl", "daemon-reload"], check=True)
+subprocess.run(["systemctl", "start", "--"] + units, check=True)
+"""
+
+
+def install_services(prefix, services):
+    """Install and start the benchmark's units (simple services running a sleep)
+    on the host reached through prefix (docker exec -i NAME, or scripts/vm/ssh.sh NAME)."""
     units = [s["name"] if s["name"].endswith(".service") else s["name"] + ".service"
              for s in services]
-    for unit in units:
-        run(["docker", "exec", "-i", name, "tee", "/etc/systemd/system/" + unit],
-            input=UNIT % unit)
-    run(["docker", "exec", name, "systemctl", "daemon-reload"])
-    run(["docker", "exec", name, "systemctl", "start", "--"] + units)
+    run(prefix + ["python3", "-"], input=INSTALL % (json.dumps(units), UNIT))
 
 
 # --- ansible-playbook -------------------------------------------------------
@@ -190,10 +273,10 @@ def ansible_env(count_out):
     return env
 
 
-def run_playbook(variant, label, outdir):
+def run_playbook(variant, label, outdir, inventory):
     count_out = os.path.join(outdir, "%s.counts.json" % label)
     log = os.path.join(outdir, "%s.log" % label)
-    argv = ["ansible-playbook", "-i", INVENTORY, PLAYBOOKS[variant]]
+    argv = ["ansible-playbook", "-i", inventory, PLAYBOOKS[variant]]
     env = ansible_env(count_out)
     load_before = os.getloadavg()[0]
     start = time.monotonic()
@@ -216,22 +299,22 @@ def run_playbook(variant, label, outdir):
             "loadavg_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)]}
 
 
-def bench_variant(variant, rounds, services, outdir, saved, keys):
+def bench_variant(fleet, variant, rounds, services, outdir, saved, keys):
     runs = {"first": [], "rerun": []}
     for rnd in range(1, rounds + 1):
-        remove_containers()
+        fleet.remove()
         try:
-            start_containers(services)
+            fleet.start(services)
             for which in ("first", "rerun"):
                 label = "%s-%d-%s" % (variant, rnd, which)
-                result = run_playbook(variant, label, outdir)
+                result = run_playbook(variant, label, outdir, fleet.inventory)
                 runs[which].append(result)
                 print("  %-18s %7.2f s  modules/host %s  changed/host %s" % (
                     label, result["wall_s"],
                     per_host(result, "module_executions"),
                     per_host(result, "changed")), flush=True)
         finally:
-            remove_containers()
+            fleet.remove()
             restored = restore_sysctls(saved, keys)
             if restored:
                 print("  restored host sysctls: %s" % restored, flush=True)
@@ -241,7 +324,7 @@ def bench_variant(variant, rounds, services, outdir, saved, keys):
 def per_host(result, what):
     values = {}
     for host, data in result["hosts"].items():
-        short = host[len(PREFIX):] if host.startswith(PREFIX) else host
+        short = host.rsplit("-", 1)[-1] if host.startswith(PREFIX) else host
         values[short] = data["recap"]["changed"] if what == "changed" else data[what]
     return values
 
@@ -309,19 +392,11 @@ def markdown(summary, targets, rounds):
     return "\n".join(lines)
 
 
-def preflight():
+def preflight(fleet):
     if os.geteuid() != 0:
         raise BenchError("run as root: the containers are privileged and the host's "
-                         "sysctls are saved and restored")
-    if not shutil.which("docker"):
-        raise BenchError("docker is not installed: run `make molecule-infra` first")
-    if run(["docker", "info"], check=False).returncode != 0:
-        raise BenchError("the docker daemon is not running: run `make molecule-infra` first")
-    missing = [IMAGE % s for s in SUITES
-               if run(["docker", "image", "inspect", IMAGE % s], check=False).returncode]
-    if missing:
-        raise BenchError("missing images %s: run `make molecule-infra` first"
-                         % ", ".join(missing))
+                         "sysctls are saved and restored; the VMs use KVM when it boots")
+    fleet.preflight()
     if not os.access(os.path.join(ROOT, ".venv", "bin", "ansible-playbook"), os.X_OK):
         raise BenchError("no .venv: run `make setup` first")
 
@@ -332,6 +407,8 @@ def main():
                         help="fresh-container rounds per side (the median is reported)")
     parser.add_argument("--variants", default="site,naive",
                         help="comma-separated subset of site,naive (targets need both)")
+    parser.add_argument("--hosts", choices=sorted(FLEETS), default="containers",
+                        help="the fleet: three containers (default) or two VMs over SSH")
     args = parser.parse_args()
     variants = [v for v in args.variants.split(",") if v]
     if not set(variants) <= set(PLAYBOOKS) or args.rounds < 1:
@@ -345,7 +422,7 @@ def main():
     signal.signal(signal.SIGHUP, interrupted)
 
     try:
-        preflight()
+        preflight(FLEETS[args.hosts])
     except BenchError as exc:
         print("bench/fleet: %s" % exc, file=sys.stderr)
         return 2
@@ -361,20 +438,24 @@ def main():
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     outdir = os.path.join(ROOT, "bench", "results", "fleet-" + stamp)
     os.makedirs(outdir)
+    fleet = FLEETS[args.hosts](outdir)
     saved = read_sysctls()
-    print("bench/fleet: 3 hosts x %d services, %d round(s); host sysctls saved: %s; "
+    if not fleet.touches_host_sysctls:
+        keys = []
+    print("bench/fleet: %d %s x %d services, %d round(s); host sysctls saved: %s; "
           "managed (restored after each side): %s"
-          % (len(services), args.rounds, saved, keys), flush=True)
+          % (len(fleet.names()), fleet.name, len(services), args.rounds, saved, keys), flush=True)
     results = {}
     try:
         for variant in variants:
             print("== %s" % variant, flush=True)
-            results[variant] = bench_variant(variant, args.rounds, services, outdir, saved, keys)
+            results[variant] = bench_variant(fleet, variant, args.rounds, services, outdir,
+                                             saved, keys)
     except BenchError as exc:
         print("bench/fleet: %s" % exc, file=sys.stderr)
         return 2
     finally:
-        remove_containers()
+        fleet.remove()
         restore_sysctls(saved, keys)
         now = read_sysctls()
         if now != saved:
@@ -383,7 +464,8 @@ def main():
                   file=sys.stderr)
 
     report = {"date": stamp, "rounds": args.rounds, "services_per_host": len(services),
-              "hosts": list(container_names()), "host_sysctls": saved, "runs": results}
+              "fleet": args.hosts, "hosts": fleet.names(), "host_sysctls": saved,
+              "runs": results}
     status = 0
     if set(variants) == set(PLAYBOOKS):
         report["summary"] = summarise(results)
