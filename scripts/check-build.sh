@@ -43,7 +43,9 @@ installed="$work/collections/ansible_collections/sre/oom"
 cd "$work"
 for path in "$root"/plugins/modules/*.py; do
     m=$(basename "$path" .py)
-    ansible-doc "sre.oom.$m" 2>/dev/null | grep -q "$installed/plugins/modules/$m.py" || die "ansible-doc sre.oom.$m failed"
+    # The whole output first: `| grep -q` under pipefail fails when grep exits early (SIGPIPE).
+    doc=$(ansible-doc "sre.oom.$m" 2>/dev/null) || die "ansible-doc sre.oom.$m failed"
+    grep -qF "$installed/plugins/modules/$m.py" <<<"$doc" || die "ansible-doc sre.oom.$m shows another copy of the module"
 done
 ansible localhost -e ansible_python_interpreter="$(command -v python3)" -c local \
     -m sre.oom.oom_policy -a "panic_on_oom=0 path=$work/probe.conf apply=never" --check >/dev/null 2>&1
@@ -75,7 +77,7 @@ rm "$work/control/ansible_collections/sre/oom/meta/execution-environment.yml"
 cp "$root/requirements-dev.txt" "$work/control/ansible_collections/sre/oom/requirements.txt"
 control=$(introspect_names "$work/control" | awk '{print $2}')
 for name in molecule-plugins ruff pytest-mock hypothesis; do
-    echo "$control" | grep -qx "$name" || die "introspect's output is not read right: $name missing from the control run (${control//$'\n'/ })"
+    grep -qx "$name" <<<"$control" || die "introspect's output is not read right: $name missing from the control run (${control//$'\n'/ })"
 done
 leaked=$(comm -12 <(echo "$toolchain" | sort -u) <(echo "$listed" | awk '{print $2}' | sort -u))
 [ -z "$leaked" ] || die "toolchain packages in the execution environment: $leaked"

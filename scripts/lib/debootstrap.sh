@@ -31,7 +31,7 @@ remove_build_tree() {
     for m in $(findmnt -rn -o TARGET | grep -F "$dir" | sort -r); do
         umount "$m" 2>/dev/null || umount -l "$m" || true
     done
-    if findmnt -rn -o TARGET | grep -qF "$dir"; then
+    if grep -qF "$dir" <<<"$(findmnt -rn -o TARGET)"; then
         echo "$who: WARNING: mounts left under $dir; not removing it" >&2
     else
         rm -rf --one-file-system "$dir"

@@ -22,7 +22,7 @@ ours() {
     [ -s "$state/qemu.pid" ] || return 1
     pid=$(tr -dc 0-9 <"$state/qemu.pid")
     [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
-    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "file=$state/disk.qcow2," || return 1
+    [[ $(tr '\0' ' ' <"/proc/$pid/cmdline") == *"file=$state/disk.qcow2,"* ]] || return 1
     echo "$pid"
 }
 

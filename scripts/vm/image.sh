@@ -53,7 +53,7 @@ fi
 
 [ "$(id -u)" = 0 ] || die "must run as root (debootstrap needs it)"
 command -v debootstrap >/dev/null || die "debootstrap is not installed (scripts/vm/deps.sh)"
-mkfs.ext4 -V 2>&1 | grep -q . || die "mkfs.ext4 is not installed (e2fsprogs)"
+command -v mkfs.ext4 >/dev/null 2>&1 || die "mkfs.ext4 is not installed (e2fsprogs)"
 
 # shellcheck source=scripts/lib/debootstrap.sh
 . "$here/../lib/debootstrap.sh"
