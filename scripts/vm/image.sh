@@ -18,6 +18,7 @@
 #   SRE_OOM_DEBIAN_MIRROR  Debian mirror (default: the one apt on this machine uses)
 #   SRE_OOM_VM_EXTRA_PACKAGES  comma-separated packages added to the list (part of the key)
 set -euo pipefail
+PATH=$PATH:/usr/sbin:/sbin     # mkfs.ext4 and debootstrap live there
 
 release=${1:?usage: image.sh RELEASE [--force]}
 force=${2:-}
