@@ -14,8 +14,9 @@ import pytest
 
 from ansible_collections.sre.oom.plugins.module_utils import _host
 from ansible_collections.sre.oom.plugins.module_utils._oom import collector as _collector
-from ansible_collections.sre.oom.plugins.module_utils._oom import journal, scanner
+from ansible_collections.sre.oom.plugins.module_utils._oom import journal
 from ansible_collections.sre.oom.plugins.module_utils._oom.sources import SourceError
+from ansible_collections.sre.oom.tests.unit.plugins.module_utils._oom.oomlog import L
 
 FIX = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures", "oom")
 BOOT = "0123456789abcdef0123456789abcdef"
@@ -54,15 +55,6 @@ def test_records_become_parser_lines():
     ]
 
 
-def _parse(lines, **kw):
-    out = []
-    parser = scanner.OomLogParser(out.append, **kw)
-    for line in lines:
-        parser.feed(line)
-    parser.flush()
-    return [scanner.public(e) for e in out]
-
-
 def test_a_kill_from_another_machines_journal_has_the_uptime_its_host_sees():
     """Fleet mode: the collector's copy of vm2's kernel record and vm2's own
     journal give the kill the same uptime (how the EDA playbook finds the kill in
@@ -71,8 +63,8 @@ def test_a_kill_from_another_machines_journal_has_the_uptime_its_host_sees():
             "file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:1100kB oom_score_adj:0")
     rec = {"MESSAGE": body, "_TRANSPORT": "kernel", "_BOOT_ID": "e" * 32, "_HOSTNAME": "vm2",
            "_SOURCE_MONOTONIC_TIMESTAMP": "123456789", "__REALTIME_TIMESTAMP": "1764356400250000"}
-    here = _parse(journal.journal_lines(json.dumps(rec), "e" * 32), boot_time=1764356276.0)
-    remote = _parse(journal.journal_lines(json.dumps(rec), BOOT))
+    here = L.parse_lines(journal.journal_lines(json.dumps(rec), "e" * 32), boot_time=1764356276.0)
+    remote = L.parse_lines(journal.journal_lines(json.dumps(rec), BOOT))
     assert [e["victim"]["pid"] for e in here] == [e["victim"]["pid"] for e in remote] == [4321]
     assert here[0]["uptime"] == remote[0]["uptime"] == 123.456789
     assert remote[0]["time"].startswith("2025-11-28T19:00:00.25")
