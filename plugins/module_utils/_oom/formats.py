@@ -62,8 +62,9 @@ _BSD_KERNEL_RE = re.compile(
 _PYLOG_RE = re.compile(
     r"^(?P<Y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2}) (?P<H>\d{2}):(?P<M>\d{2}):(?P<S>\d{2}),(?P<frac>\d{3}): ")
 # A line number in front of a line: `grep -n` ("12:"; "12-" for context lines),
-# `cat -n` / `nl` (blanks, the number, a tab), or a number and a space.
-_LINENO_RE = re.compile(r"^\d{1,12}(?::|\t|-(?=[A-Za-z\[<])| (?=[A-Za-z0-9\[<]))")
+# `cat -n` / `nl` (blanks, the number, a tab), or a number and a space; and the
+# blanks after it.
+_LINENO_RE = re.compile(r"^\d{1,12}(?::|\t|-(?=[A-Za-z\[<])| (?=[A-Za-z0-9\[<]))[ \t]{0,64}")
 # Blanks in front of a line (an indented paste): stripped when a stamp follows.
 _BLANKS_RE = re.compile(r"^[ \t]{1,64}")
 # A syslog tag: program name, optional [pid], colon, space.
@@ -309,21 +310,13 @@ def split_prefix(line, reference_time=None):
     if info.fmt != "bare" or line[:1] not in _LEADERS:
         return info
     rest = line
-    m = _BLANKS_RE.match(rest)
-    if m:
-        rest = rest[m.end():]
-        inner = _split(rest, reference_time)
-        if inner.fmt != "bare":
-            return inner
-    m = _LINENO_RE.match(rest)
-    if m:
-        rest = rest[m.end():]
-        m = _BLANKS_RE.match(rest)
+    for prefix in (_BLANKS_RE, _LINENO_RE):     # blanks, then a line number (and its blanks)
+        m = prefix.match(rest)
         if m:
             rest = rest[m.end():]
-        inner = _split(rest, reference_time)
-        if inner.fmt != "bare":
-            return inner
+            inner = _split(rest, reference_time)
+            if inner.fmt != "bare":
+                return inner
     return info
 
 
