@@ -31,6 +31,7 @@ from ansible_collections.sre.oom.plugins.plugin_utils import _render_view
 from ansible_collections.sre.oom.plugins.plugin_utils import _report
 from ansible_collections.sre.oom.plugins.plugin_utils import _report_host
 from ansible_collections.sre.oom.plugins.plugin_utils import _report_values
+from ansible_collections.sre.oom.plugins.plugin_utils import _report_workers
 
 _TEXTFILE = re.compile(r'^[A-Za-z0-9_.-]*-[0-9a-f]{10}\.prom$')
 
@@ -47,7 +48,7 @@ ARGUMENT_SPEC = {
 
 
 def _fact_sources(hostvars):
-    """(result_of(name, var) -> (found, value), facts_of(name) -> (oom or None, why or None)).
+    """(result_of(name, var) -> (found, value), facts_of(name) -> (oom or None, why or None), forkable).
 
     Reads the variable manager's caches directly when it has them. When the
     run's fact cache is ansible.builtin.jsonfile, each host's facts are read
@@ -56,7 +57,9 @@ def _fact_sources(hostvars):
     asked through the plugin, and an error there is reported the same way.
     Otherwise each host's variables come through HostVars.raw_get (the same
     data, several times slower). Nothing is templated. `why` says why a host
-    has no facts when that is more than "not in the cache".
+    has no facts when that is more than "not in the cache". `forkable`: a forked
+    child may call them too (files and this process's memory; not a cache plugin
+    that talks to a server over a connection the child would share).
     """
     vm = getattr(hostvars, '_variable_manager', None)
     cache = getattr(vm, '_fact_cache', None)
@@ -77,7 +80,7 @@ def _fact_sources(hostvars):
                 if state == _cache.EXPIRED:
                     return None, 'the cached facts expired: %s' % why
                 return None, None
-            return result_of, facts_of
+            return result_of, facts_of, True
 
         def facts_of(name):
             try:
@@ -87,7 +90,7 @@ def _fact_sources(hostvars):
             except Exception as e:  # pylint: disable=broad-except
                 return None, 'cache entry unreadable: %s' % _report_values._text(str(e) or type(e).__name__, 300)
             return (facts.get('oom') if isinstance(facts, Mapping) else None), None
-        return result_of, facts_of
+        return result_of, facts_of, _cache.in_memory(cache)
 
     def raw(name):
         try:
@@ -103,7 +106,7 @@ def _fact_sources(hostvars):
     def facts_of_raw(name):
         af = raw(name).get('ansible_facts')
         return (af.get('oom') if isinstance(af, Mapping) else None), None
-    return result_of_raw, facts_of_raw
+    return result_of_raw, facts_of_raw, True
 
 
 class ActionModule(ActionBase):
@@ -157,10 +160,29 @@ class ActionModule(ActionBase):
         except BaseException:
             files.abort()
             raise
-        result.update(changed=bool(written), dest=dest, files=written, summary=self._summary)
+        result.update(changed=bool(written), dest=dest, files=written, summary=self._summary, parts=self._parts)
         if textdir:
             result['textfiles'] = 0 if check else len(proms)
         return result
+
+    @staticmethod
+    def _sink(spool, files, proms, textdir, since, now):
+        """What is done with each host's complete entry: appended to `spool` (report.json's
+        hosts, comma-separated) and, with `textdir`, its textfile staged in `files`."""
+        state = {'first': True}
+
+        def sink(h):
+            if spool is not None:
+                if not state['first']:
+                    spool.write(b',')
+                state['first'] = False
+                spool.write(_render_files.host_json(h))
+            if textdir is not None and h['status'] == 'ok':
+                fname = _render_prom.textfile_name(h['name'])
+                if fname not in proms:
+                    files.add(os.path.join(textdir, fname), _render_prom.prom(h, since, now))
+                proms.add(fname)
+        return sink
 
     def _write(self, args, names, task_vars, stale_after, check, dest, textdir, files):
         """Build the report host by host and stage its files in `files` (commit is the caller's)."""
@@ -170,28 +192,44 @@ class ActionModule(ActionBase):
             os.makedirs(dest, mode=0o755, exist_ok=True)
             if textdir:
                 os.makedirs(textdir, mode=0o755, exist_ok=True)
-        spool = files.scratch(dest) if (not check and 'json' in formats) else None
-        proms = set()
-        state = {'first': True}
-
-        def sink(h):
-            if spool is not None:
-                if not state['first']:
-                    spool.write(b',')
-                state['first'] = False
-                spool.write(_render_files.host_json(h))
-            if textdir and h['status'] == 'ok':
-                fname = _render_prom.textfile_name(h['name'])
-                if not check and fname not in proms:
-                    files.add(os.path.join(textdir, fname), _render_prom.prom(h, since, now))
-                proms.add(fname)
-
         lim = _render_view.LIMITS
-        fleet = _report.Fleet(since=since, now=now, stale_after=stale_after,
-                              rows=max(lim['html_events'], lim['md_events']), sink=sink,
-                              victims=lim['victims_per_host'], page={k: lim[k] for k in _report.PAGE})
-        result_of, facts_of = _fact_sources(task_vars.get('hostvars'))
+        settings = dict(since=since, now=now, stale_after=stale_after, rows=max(lim['html_events'], lim['md_events']),
+                        victims=lim['victims_per_host'], page={k: lim[k] for k in _report.PAGE})
+        result_of, facts_of, forkable = _fact_sources(task_vars.get('hostvars'))
         var = args['result_var']
+        names = [str(name) for name in names]
+        # Over thousands of hosts, contiguous parts of the list are read in forked
+        # children too (plugin_utils/_report_workers.py): the same result, sooner.
+        ranges = _report_workers.split(len(names), _report_workers.cpus() if forkable else 1)
+        spools = [files.scratch(dest) if (not check and 'json' in formats) else None for _r in ranges]
+        self._parts = len(ranges)
+
+        def build(i, start, stop, in_child):
+            """Part i of the fleet: (Fleet state, textfiles a child staged, textfile names)."""
+            part_files = _render_files.FileSet() if in_child else files
+            proms = set()
+            spool = spools[i]
+            if spool is not None:
+                spool.seek(0)
+                spool.truncate()
+            sink = self._sink(spool, part_files, proms, textdir if not check else None, since, now)
+            fleet = _report.Fleet(first=start, sink=sink, **settings)
+            try:
+                for name in names[start:stop]:
+                    found, registered = result_of(name, var) if var else (False, None)
+                    facts, why = (None, None)
+                    if not found or not _report_host.result_decides(registered):
+                        facts, why = facts_of(name)
+                    fleet.add(name, *_report_host.host_input(name, registered, facts, has_result=found,
+                                                              facts_error=why))
+                if spool is not None:
+                    spool.flush()
+            except BaseException:
+                if in_child:
+                    part_files.abort()
+                raise
+            return fleet.state(), (part_files.staged if in_child else []), proms
+
         # Decoding thousands of hosts' facts allocates millions of short-lived
         # objects, and each collection of the oldest generation would walk all of
         # Ansible's own (the whole inventory): frozen for the loop, they are
@@ -199,15 +237,15 @@ class ActionModule(ActionBase):
         gc.collect()
         gc.freeze()
         try:
-            for name in names:
-                name = str(name)
-                found, registered = result_of(name, var) if var else (False, None)
-                facts, why = (None, None)
-                if not found or not _report_host.result_decides(registered):
-                    facts, why = facts_of(name)
-                fleet.add(name, *_report_host.host_input(name, registered, facts, has_result=found, facts_error=why))
+            parts = _report_workers.run(ranges, build)
         finally:
             gc.unfreeze()
+        fleet = _report.Fleet(**settings)
+        proms = set()
+        for state, staged, part_proms in parts:
+            fleet.merge(state)
+            files.adopt(staged)
+            proms |= part_proms
         report, view = fleet.finish()
         self._summary = _report.counts(report)
         written = []
@@ -219,7 +257,7 @@ class ActionModule(ActionBase):
             path = os.path.join(dest, _render_files.FILES[fmt])
             if fmt == 'json':
                 with files.open(path) as f:
-                    _render_files.write_json(f, report, spool)
+                    _render_files.write_json(f, report, spools)
                     files.finish(f)
             elif fmt == 'html':
                 files.add(path, _render_html.html(report, view))

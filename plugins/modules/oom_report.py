@@ -24,6 +24,14 @@ description:
     Python and reads one host at a time, keeping of each only what the pages
     need, so 20,000 hosts take seconds and the controller's memory does not
     grow with the size of each host's facts.
+  - From 2,000 hosts on, when the task may run on more than one CPU and the facts
+    come from the C(ansible.builtin.jsonfile) or C(ansible.builtin.memory) fact
+    cache (or the hosts' variables), contiguous parts of the host list (1,000
+    hosts or more each, one per CPU, 4 at most) are read by forked processes
+    beside the task's own. The files written are the same, byte for byte, as
+    with one process; a process that fails or hangs only costs time, as the
+    task then reads its part itself. Other cache plugins, which may hold a
+    connection to a server, are always read by the task alone.
   - With the C(ansible.builtin.jsonfile) fact cache it reads the cache files
     itself, read-only, in the layouts of ansible-core 2.17 and 2.18 (and AWX),
     C(<prefix><host>), and of 2.19, C(<prefix>s1_<host>) (the newer file when
@@ -149,6 +157,13 @@ summary:
            hosts_age_unknown: 0, missed_kills: 2, hosts_missed_kills: 1, hosts_missed_unknown: 1,
            hosts_with_problems: 0, policies: 2, unattributed_kills: 1, hosts_unattributed_kills: 1,
            units_over_pressure_limit: 0}
+parts:
+  description:
+    - How many parts the host list was read in, each by its own process (1, the task
+      alone, below 2,000 hosts, on one CPU, or with another cache plugin).
+  returned: always
+  type: int
+  sample: 2
 textfiles:
   description: How many textfiles were written into O(textfiles_dir) (0 in check mode).
   returned: when O(textfiles_dir) is set

@@ -41,6 +41,7 @@ SCHEMA_PREFIX = 's1_'           # ansible-core 2.19's schema key prefix (cache p
 MAX_ENTRY = 64 * 1024 * 1024    # bytes; a bigger entry is reported, not read
 
 JSONFILE_MODULES = ('ansible.plugins.cache.jsonfile', 'ansible_collections.ansible.builtin.plugins.cache.jsonfile')
+MEMORY_MODULES = ('ansible.plugins.cache.memory', 'ansible_collections.ansible.builtin.plugins.cache.memory')
 
 ABSENT = 'absent'
 EXPIRED = 'expired'
@@ -201,3 +202,9 @@ def locate(fact_cache):
         prefix = ''
     timeout = getattr(plugin, '_timeout', 0)
     return FactFiles(directory, prefix, timeout)
+
+
+def in_memory(fact_cache):
+    """True when the run's fact cache is ansible.builtin.memory: this process's own data,
+    which a forked child may read as well (not a connection to a server that it would share)."""
+    return type(_unwrap(fact_cache)).__module__ in MEMORY_MODULES

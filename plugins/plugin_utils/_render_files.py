@@ -5,7 +5,7 @@
 """Internal to the sre.oom collection: the report's files on disk. Not a public API.
 
 - report.json: json.dumps of the report dict; the hosts' entries copied from
-  a spool file when the action streams them (`write_json`).
+  spool files when the action streams them (`write_json`).
 - FileSet: the report's files and the textfiles written as one set (each to a
   temp file in the target directory, fsync, then renamed), all or none.
 """
@@ -37,9 +37,10 @@ def host_json(host):
 def write_json(f, report, hosts=None):
     """report.json into the binary file `f`.
 
-    With `hosts` (a binary file holding the hosts' entries, comma-separated,
-    as host_json wrote them), report['hosts'] is ignored and the entries are
-    copied from it, so that the whole fleet's events are never in memory.
+    With `hosts` (binary files, each holding hosts' entries comma-separated as
+    host_json wrote them, in the order of the fleet), report['hosts'] is ignored
+    and the entries are copied from them, so that the whole fleet's events are
+    never in memory.
     """
     if hosts is None:
         f.write(to_json(report).encode('utf-8', 'backslashreplace'))
@@ -49,8 +50,14 @@ def write_json(f, report, hosts=None):
     if not head.endswith(tail):     # pragma: no cover - 'hosts' is the last key of the report
         raise ValueError('report.json: hosts is not the last key')
     f.write(head[:-len(tail)] + b'[')
-    hosts.seek(0)
-    shutil.copyfileobj(hosts, f, 1 << 20)
+    sep = b''
+    for part in hosts:
+        if part.seek(0, os.SEEK_END) == 0:
+            continue
+        f.write(sep)
+        part.seek(0)
+        shutil.copyfileobj(part, f, 1 << 20)
+        sep = b','
     f.write(b']}\n')
 
 
@@ -95,6 +102,10 @@ class FileSet:
         os.fsync(f.fileno())
         f.close()
         os.chmod(self.staged[-1][0], mode)
+
+    def adopt(self, staged):
+        """Take in files another FileSet staged (a forked child's): committed or removed with these."""
+        self.staged.extend(staged)
 
     def scratch(self, directory):
         """A binary temporary file in `directory`, removed by commit() and abort()."""

@@ -104,8 +104,10 @@ class Fleet:
     whole (report['hosts'] is then report.json's host list).
     """
 
-    def __init__(self, since='-7d', now=None, stale_after=86400, rows=500, sink=None, victims=5, page=None):
+    def __init__(self, since='-7d', now=None, stale_after=86400, rows=500, sink=None, victims=5, page=None,
+                 first=0):
         self.since = since
+        self.first = first          # the index of this fleet's first host in the whole list
         self.now = now if now is not None else dt.datetime.now(_UTC).timestamp()
         self.stale_after = stale_after
         self.rows = rows
@@ -129,7 +131,7 @@ class Fleet:
     def add(self, name, status, error, oom, data_source):
         """Check one host's data and take it into the report; returns its entry."""
         now, stale_after = self.now, self.stale_after
-        hi = len(self.hosts)
+        hi = self.first + len(self.hosts)
         try:
             h, times, kinds = host_entry(name, status, error, oom, data_source, now, stale_after)
         except Exception as e:  # pylint: disable=broad-except
@@ -182,6 +184,36 @@ class Fleet:
         else:
             self.hosts.append(h)
         return h
+
+    def state(self):
+        """What merge() needs of this fleet (no sink): picklable."""
+        return {k: v for k, v in vars(self).items() if k != 'sink'}
+
+    def merge(self, state):
+        """Take in the state() of a Fleet built with the same settings over the hosts right
+        after this one's (its `first` is this one's first + its host count): the outcome
+        is the same as one Fleet given all of them in order."""
+        if state['first'] != self.first + len(self.hosts):
+            raise ValueError('fleet parts out of order: %d after %d hosts from %d'
+                             % (state['first'], len(self.hosts), self.first))
+        self.hosts.extend(state['hosts'])
+        self.times.extend(state['times'])
+        self.memcg.extend(state['memcg'])
+        for item in (state['newest'] if self.rows > 0 else ()):
+            if len(self.newest) < self.rows:
+                heapq.heappush(self.newest, item)
+            elif item[:3] > self.newest[0][:3]:
+                heapq.heapreplace(self.newest, item)
+        self.untimed += state['untimed']
+        self.untimed_rows.extend(state['untimed_rows'][:max(0, self.rows - len(self.untimed_rows))])
+        for kk, n in state['by_killer_kind'].items():
+            self.by_killer_kind[kk] = self.by_killer_kind.get(kk, 0) + n
+        for name in ('subtrees', 'domain_hosts', 'pressure_hosts'):
+            top = getattr(self, name)
+            for key, value in state[name].items:
+                top.add(key, value)
+        for name in ('subtree_total', 'domain_total', 'pressure_total', 'units_over'):
+            setattr(self, name, getattr(self, name) + state[name])
 
     def finish(self):
         """(report, view): report.json (with the hosts kept) and what the pages add."""

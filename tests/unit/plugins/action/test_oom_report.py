@@ -17,7 +17,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.playbook.play_context import PlayContext
 
 from ansible_collections.sre.oom.plugins.action import oom_report
-from ansible_collections.sre.oom.plugins.plugin_utils import _render_prom
+from ansible_collections.sre.oom.plugins.plugin_utils import _cache, _render_prom, _report_values, _report_workers
 
 OOM = {'sysctl': {'panic_on_oom': 1, 'panic': 0}, 'counters': {'oom_kill': 3, 'missed': 2},
        'events': [{'time': '2026-11-30T10:00:00Z', 'kind': 'memcg', 'victim': {'comm': '{{ 7*7 }}', 'pid': 5}}],
@@ -66,7 +66,7 @@ def test_writes_the_report_from_results_and_cached_facts(tmp_path):
     got = {h['name']: (h['status'], h['data_source']) for h in rep['hosts']}
     assert got == {'gathered': ('ok', 'result'), 'cached': ('ok', 'facts'), 'gone': ('unreachable', None),
                    'stale-shape': ('no_data', None), 'unknown': ('no_data', None)}
-    assert res['summary']['hosts'] == 5 and res['summary']['missed_kills'] == 4
+    assert res['summary']['hosts'] == 5 and res['summary']['missed_kills'] == 4 and res['parts'] == 1
     assert all(isinstance(v, int) for v in res['summary'].values())
     assert 'textfiles' not in res
     assert sorted(p.name for p in (tmp_path / 'out').iterdir()) == ['index.html', 'report.json', 'report.md']
@@ -262,3 +262,100 @@ def test_strings_that_are_not_unicode(tmp_path):
     rep = json.loads((tmp_path / 'report.json').read_text(encoding='utf-8'))
     assert rep['hosts'][0]['events'][0]['victim']['comm'] == 'x\ud800y'
     assert 'x\\ud800y' in (tmp_path / 'index.html').read_text(encoding='utf-8')
+
+
+# ---------------------------------------------------------------- big fleets: the hosts read in parts by forked children
+
+def fleet_cache(tmp_path, count):
+    """A jsonfile cache of `count` hosts (every fifth entry unreadable) and one host not in it."""
+    cache_dir = tmp_path / 'facts'
+    cache_dir.mkdir()
+    names = ['n%02d' % i for i in range(count)]
+    cache, tv = jsonfile_vars(cache_dir, names + ['missing'])
+    for i, name in enumerate(names):
+        if i % 5 == 4:
+            (cache_dir / ('s1_' + name)).write_bytes(b'{"__payload__": "{\\"oom')
+            continue
+        events = [dict(OOM['events'][0], time='2026-11-30T%02d:00:00Z' % ((i + k) % 12),
+                       victim={'comm': 'c%d' % i, 'pid': 100 + k}) for k in range(i % 3)]
+        cache.set(name, {'oom': dict(OOM, events=events, event_count=len(events), counters={'oom_kill': len(events)})})
+    return cache_dir, tv
+
+
+def report_files(tmp_path, tv, label):
+    """Run the report (all formats, textfiles) into tmp_path/label: {file name: content}."""
+    out, tf = tmp_path / label, tmp_path / (label + '-tf')
+    action({'dest': str(out), 'textfiles_dir': str(tf)}).run(task_vars=tv)
+    files = {p.name: p.read_bytes() for p in out.iterdir()}
+    files.update({'tf/' + p.name: p.read_bytes() for p in tf.iterdir()})
+    return files
+
+
+@pytest.fixture
+def in_parts(monkeypatch, tmp_path):
+    """Parts of 4 hosts or more, 3 processes; the pids that read cache entries are recorded."""
+    monkeypatch.setattr(_report_values, 'utc_now', lambda: NOW)
+    monkeypatch.setattr(_report_workers, 'MIN_HOSTS', 4)
+    monkeypatch.setattr(_report_workers, 'cpus', lambda: 3)
+    pids = tmp_path / 'pids'
+    read = _cache.FactFiles.read
+
+    def spy(self, host):
+        with open(pids, 'a') as f:
+            f.write('%d\n' % os.getpid())
+        return read(self, host)
+    monkeypatch.setattr(_cache.FactFiles, 'read', spy)
+    return lambda: set(pids.read_text().split()) if pids.exists() else set()
+
+
+NOW = 1796558400.0     # 2026-12-06T12:00:00Z
+
+
+def test_a_big_fleet_is_read_in_parts_with_the_same_report(tmp_path, monkeypatch, in_parts):
+    _dir, tv = fleet_cache(tmp_path, 14)
+    parts = report_files(tmp_path, tv, 'parts')
+    assert len(in_parts()) == 3                       # this process and two children read entries
+    assert action({'dest': str(tmp_path / 'x')}, check_mode=True).run(task_vars=tv)['parts'] == 3
+    monkeypatch.setattr(_report_workers, 'cpus', lambda: 1)
+    (tmp_path / 'pids').unlink()
+    one = report_files(tmp_path, tv, 'one')
+    assert in_parts() == {str(os.getpid())}
+    assert parts == one                               # byte for byte: pages, report.json, textfiles
+    rep = json.loads(parts['report.json'])
+    assert [h['name'] for h in rep['hosts']] == ['n%02d' % i for i in range(14)] + ['missing']
+    assert rep['summary']['hosts_without_data'] == 3 and len([f for f in parts if f.startswith('tf/')]) == 12
+    assert not list(tmp_path.rglob('.*'))      # no temporary file left anywhere
+
+
+@pytest.mark.parametrize('how', ['exits', 'raises', 'hangs'])
+def test_a_child_that_fails_costs_only_time(tmp_path, monkeypatch, in_parts, how):
+    """A child that dies, raises or hangs: its part is built by the action itself, the same report."""
+    _dir, tv = fleet_cache(tmp_path, 14)
+    monkeypatch.setattr(_report_workers, 'cpus', lambda: 1)
+    one = report_files(tmp_path, tv, 'one')
+    monkeypatch.setattr(_report_workers, 'cpus', lambda: 3)
+    monkeypatch.setattr(_report_workers, 'MIN_WAIT', 1)
+    parent = os.getpid()
+    read = _cache.FactFiles.read
+    children = tmp_path / 'children'
+
+    def broken(self, host):
+        if os.getpid() != parent:
+            with open(children, 'a') as f:
+                f.write('%d\n' % os.getpid())
+            if how == 'exits':
+                os._exit(3)
+            if how == 'raises':
+                raise RuntimeError('a bug in a child')
+            time.sleep(120)
+        return read(self, host)
+    monkeypatch.setattr(_cache.FactFiles, 'read', broken)
+    t = time.monotonic()
+    assert report_files(tmp_path, tv, 'parts') == one
+    assert time.monotonic() - t < 60
+    pids = {int(p) for p in children.read_text().split()}
+    assert len(pids) == 2
+    for pid in pids:                                 # ended and reaped: no such process any more
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    assert not list(tmp_path.rglob('.*'))

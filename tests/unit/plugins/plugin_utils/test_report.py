@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ansible_collections.sre.oom.plugins.plugin_utils import _report, _report_counters, _report_host
 from ansible_collections.sre.oom.tests.unit.plugins.plugin_utils.reportfacts import (
     NOW, build, candidate, domain, event, facts, managed, report_of, subtree)
@@ -139,3 +141,47 @@ def test_fleet_keeps_only_what_the_pages_list():
     assert [h['name'] for h in view['pressure_hosts']] == ['h39', 'h38']    # the highest full avg10
     assert view['subtree_total'] == 40 and view['domain_total'] == 40 and view['pressure_total'] == 40
     assert rep['summary']['hosts'] == 40
+
+
+def _fleet_in_parts(inputs, cuts, **kw):
+    """The fleet of `inputs` built in parts cut at `cuts`, each from its own Fleet, merged in order."""
+    whole = _report.Fleet(now=NOW, sink=lambda h: None, **kw)
+    bounds = [0] + list(cuts) + [len(inputs)]
+    for start, stop in zip(bounds, bounds[1:]):
+        part = _report.Fleet(now=NOW, sink=lambda h: None, first=start, **kw)
+        for name, oom in inputs[start:stop]:
+            part.add(name, *_report_host.host_input(name, facts=oom)[:4])
+        whole.merge(part.state())
+    return whole.finish()
+
+
+@pytest.mark.parametrize('rows', [5, 30], ids=['rows-timed', 'rows-untimed-too'])
+@pytest.mark.parametrize('cuts', [(), (1,), (7,), (3, 11), (1, 2, 3, 17)], ids=str)
+def test_fleet_built_in_parts_is_the_fleet_built_at_once(cuts, rows):
+    """What the report's workers do: parts merged in host order give exactly one Fleet's result,
+    however the hosts are cut (ties, the newest kills, untimed kills, the pages' bounded rows)."""
+    inputs = []
+    for i in range(18):
+        events = [event('2026-11-30T%02d:00:00Z' % (i % 5 + k)) for k in range(i % 4)]   # equal times across hosts
+        events += [event(time=None)] * (i % 3)                                                # untimed kills
+        subtrees = [subtree('u%d.service' % i, log=1, counter=1 + i % 3)]
+        oom = facts(events, counters={'oom_kill': 9, 'subtrees': subtrees},
+                    next_victims=[domain('global', [candidate(1, 'a', 10)])],
+                    pressure={'memory': {'full': {'avg10': float(i % 4)}}, 'units': []})
+        inputs.append(('h%02d' % i, oom if i % 6 else 'garbage'))
+    kw = {'rows': rows, 'page': {'subtree_rows': 3, 'domain_hosts': 2, 'pressure_hosts': 4}}
+    at_once = _report.Fleet(now=NOW, sink=lambda h: None, **kw)
+    for name, oom in inputs:
+        at_once.add(name, *_report_host.host_input(name, facts=oom)[:4])
+    assert _fleet_in_parts(inputs, cuts, **kw) == at_once.finish()
+    rep, view = _fleet_in_parts(inputs, cuts, **kw)
+    assert [h['name'] for h in rep['hosts']] == [n for n, _o in inputs]
+    untimed = sum(i % 3 for i in range(18) if i % 6)
+    assert view['untimed_count'] == untimed and len(view['rows']) == min(rows, view['timed_count'] + untimed)
+    assert any(t is None for _n, _e, t in view['rows']) is (rows == 30)
+
+
+def test_fleet_parts_out_of_order_are_refused():
+    first, second = _report.Fleet(now=NOW), _report.Fleet(now=NOW, first=3)
+    with pytest.raises(ValueError, match='out of order'):
+        first.merge(second.state())
