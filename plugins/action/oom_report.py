@@ -220,8 +220,8 @@ class ActionModule(ActionBase):
                     facts, why = (None, None)
                     if not found or not _report_host.result_decides(registered):
                         facts, why = facts_of(name)
-                    fleet.add(name, *_report_host.host_input(name, registered, facts, has_result=found,
-                                                              facts_error=why))
+                    entry = _report_host.host_input(name, registered, facts, has_result=found, facts_error=why)
+                    fleet.add(name, *entry)
                 if spool is not None:
                     spool.flush()
             except BaseException:
