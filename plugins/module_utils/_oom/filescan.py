@@ -28,9 +28,9 @@ class FileScan(object):
 
     It chooses lines and hands them to the parser's ``feed`` (the one place where
     lines are decoded and joined) and ``_break``; it reads the parser's ``kernel``
-    state machine and ``reference_time``, and keeps its own state
-    in ``bytes``, ``_mixed``, ``_untagged``, ``_reap_carry`` and ``_failed_carry``
-    (set by the parser).
+    state machine and ``reference_time``, and keeps its own state in ``bytes``,
+    ``_mixed``, ``_untagged``, ``_reap_carry``, ``_group_carry`` and
+    ``_failed_carry`` (set by the parser).
     """
 
     def feed_file(self, fileobj):
@@ -87,6 +87,15 @@ class FileScan(object):
     # the kernel's whole literal: a long needle is found at twice the speed of a short one
     _GROUP = b" are going to be killed due to memory.oom.group set"
     _ENDS_SWEEP = (b"invoked oom-killer", b"oom-kill:", b" child", b"killed as a result of limit")
+    # The group line is looked for in the _GROUP_AFTER bytes after each kill, not
+    # in the whole gap to the next one. The kernel prints it right after the kill
+    # line, from the same task (mm/oom_kill.c: oom_kill_process calls
+    # __oom_kill_process, then mem_cgroup_print_oom_group), under oom_lock, so no
+    # other OOM's lines come between: only other CPUs' messages, the
+    # oom_reaper's line and at most one "has mm pinned by" line. A group line
+    # further from its kill is not read by this path (the line path, which
+    # reads every line, takes it within _GROUP_MAX_GAP seconds).
+    _GROUP_AFTER = 16384
 
     def _context(self, buf, lo, hi, out, tail=False, first=False):
         """Add the starts of the lines in buf[lo:hi] that describe the next kill.
@@ -129,25 +138,35 @@ class FileScan(object):
                 out.append(max(rfind(b"\n", lo, t) + 1, lo))
         for t in found:
             out.append(max(rfind(b"\n", lo, t) + 1, lo))
-        # memory.oom.group: "Tasks in <cgroup> are going to be killed ..." between
-        # the victim's kill and the next one (the first of the sweep's tasks)
+
+    def _grouped(self, buf, lo, hi, out):
+        """Add the memory.oom.group lines in buf[lo:hi], the window after a kill
+        (``lo``: right after it, or the start of a part) where its sweep's "Tasks
+        in <cgroup> are going to be killed ..." line may be (the first of the
+        sweep's kills ends it)."""
+        find, rfind = buf.find, buf.rfind
         t = find(self._GROUP, lo, hi)
         if t >= 0:
-            # a new OOM's report line before it means it follows no kill: those
-            # lines are fed too, so that the state machine decides as in line mode
-            for lit in self._ENDS_SWEEP:
-                q = find(lit, lo, t)
-                while q >= 0:
-                    ls = max(rfind(b"\n", lo, q) + 1, lo)
-                    out.append(ls)
-                    if lit == b"invoked oom-killer":
-                        nl = find(b"\n", q, hi)
-                        if nl >= 0:
-                            self._pid_line(buf, nl + 1, hi, out)
-                    q = find(lit, q + len(lit), t)
+            self._sweep_ends(buf, lo, t, hi, out)
         while t >= 0:
             out.append(max(rfind(b"\n", lo, t) + 1, lo))
             t = find(self._GROUP, t + len(self._GROUP), hi)
+
+    def _sweep_ends(self, buf, lo, hi, end, out):
+        """Add the lines in buf[lo:hi] that may be a new OOM's report lines (and a
+        header's PID line, before ``end``): after a kill, they mean that a group
+        line that follows is not its own. They are fed, so that the state machine
+        decides as in line mode."""
+        find, rfind = buf.find, buf.rfind
+        for lit in self._ENDS_SWEEP:
+            q = find(lit, lo, hi)
+            while q >= 0:
+                out.append(max(rfind(b"\n", lo, q) + 1, lo))
+                if lit == b"invoked oom-killer":
+                    nl = find(b"\n", q, end)
+                    if nl >= 0:
+                        self._pid_line(buf, nl + 1, end, out)
+                q = find(lit, q + len(lit), hi)
 
     def _reaped(self, buf, start, lo, hi, out):
         """Add the starts of the oom_reaper's lines in buf[lo:hi] (a part from start)."""
@@ -309,15 +328,23 @@ class FileScan(object):
             reap_from = min(end, start + self._reap_carry)
             self._reaped(buf, start, start, reap_from, starts)
             self._reap_carry = 0
+        # the window of the last kill's group line: at first the rest of the
+        # window of a kill at the end of the previous part
+        group_to = start + self._group_carry
+        self._group_carry = 0
+        group_after = self._GROUP_AFTER
         pos = find(anchor, start, end)
         while pos >= 0:
             ls = self._line_start(buf, start, pos)
             le = find(b"\n", pos, end)
             le = end if le < 0 else le
+            if group_to > prev:
+                self._grouped(buf, prev, min(ls, group_to), starts)
             self._context(buf, prev, ls, starts, first=first)
             first = False
             starts.append(ls)
             prev = le + 1
+            group_to = prev + group_after
             hi = le + reap_after
             if hi > end:
                 self._reap_carry = hi - end
@@ -326,6 +353,13 @@ class FileScan(object):
                 self._reaped(buf, start, max(le, reap_from), hi, starts)
                 reap_from = hi
             pos = find(anchor, le, end)
+        if group_to > prev:
+            self._grouped(buf, prev, min(end, group_to), starts)
+            if group_to > end:
+                # the window goes on in the next part: the lines here that would
+                # end the sweep before its group line there are fed now
+                self._group_carry = group_to - end
+                self._sweep_ends(buf, prev, end, end, starts)
         # Context after the last kill belongs to a kill in the next chunk.
         if prev < end:
             self._context(buf, prev, end, starts, tail=True, first=first)

@@ -60,6 +60,7 @@ class OomLogParser(FileScan):
         self._untagged = False     # feed_file: ... and lines without a tag?
         self._reap_carry = 0       # feed_file: bytes of the next part where a reaper's line may be
         self._failed_carry = 0     # feed_file: ... where a unit's "Failed with result" line may be
+        self._group_carry = 0      # feed_file: ... where a memory.oom.group line may be
 
     # -- line mode: the one path where lines are decoded and joined ----------
 
