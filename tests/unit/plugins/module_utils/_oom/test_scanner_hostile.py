@@ -120,6 +120,16 @@ def test_a_9mb_line_without_newline_is_cut_not_parsed_whole(unit, within):
         parse_both(text)
 
 
+def test_a_file_of_capital_ks_is_searched_in_linear_time(within):
+    # the fast path finds "Killed process" through its first byte, then checks the
+    # rest: a file of false Ks makes it search for the whole literal instead
+    text = ("K" * 1000 + "\n") * 9000 + "[ 1.0] Out of memory: Killed process 1 (K) total-vm:1kB, anon-rss:1kB, " \
+        "file-rss:0kB\n"
+    with within(10):
+        line_events, file_events = parse_both(text)
+    assert [e["victim"]["pid"] for e in file_events] == [e["victim"]["pid"] for e in line_events] == [1]
+
+
 def test_many_indented_continuation_lines_are_bounded(within):
     # a journal message followed by a million indented lines: joined up to the
     # line bound, never quadratically
