@@ -177,11 +177,14 @@ class FileScan(object):
     def _kills(self, buf, start, end):
         """The positions of the anchor in buf[start:end], in order."""
         find, startswith, anchor = buf.find, buf.startswith, self._ANCHOR
+        second = anchor[1]
+        last = end - len(anchor) + 1      # an anchor starts before this
         found = []
         misses = 0
-        p = find(b"K", start, end)
+        p = find(b"K", start, last)
         while p >= 0:
-            if startswith(anchor, p, end):
+            # its second byte first: cheaper than a call, and most Ks fail there
+            if buf[p + 1] == second and startswith(anchor, p):
                 found.append(p)
                 p += len(anchor)
             else:
@@ -193,7 +196,7 @@ class FileScan(object):
                         p = find(anchor, p + len(anchor), end)
                     break
                 p += 1
-            p = find(b"K", p, end)
+            p = find(b"K", p, last)
         return found
 
     def _reaped(self, buf, start, lo, hi, out):
@@ -328,6 +331,37 @@ class FileScan(object):
         head = bytes(buf[ls:q if q >= 0 else min(end, ls + 160)]).decode("utf-8", "replace")
         return is_continuation(head)
 
+    def _feed_lines(self, buf, start, end, starts):
+        """Feed the lines of buf[start:end] that begin at ``starts``, in file order,
+        each once, with the indented lines that continue them (and, for an
+        indented line, the line it continues)."""
+        find, rfind, feed, continues = buf.find, buf.rfind, self.feed, self._continues
+        done = start        # lines before this offset were fed already
+        fed_to = -1         # end of the last block fed
+        for ls in sorted(set(starts)):
+            if ls < done:
+                continue
+            if ls > start and continues(buf, ls, end):
+                # an indented line: feed its block from the line it continues
+                ps = ls
+                while ps > start and ls - ps < _MAX_BLOCK:
+                    ps = max(rfind(b"\n", start, ps - 1) + 1, start)
+                    if not continues(buf, ps, end):
+                        break
+                ls = max(ps, done)
+            if ls != fed_to:
+                self._break()
+            # the line, and the indented lines that follow it
+            block = ls
+            while True:
+                le = find(b"\n", ls, end)
+                le = end if le < 0 else le
+                feed(buf[ls:min(le, ls + MAX_LINE_BYTES)])
+                ls = le + 1
+                if ls >= end or ls - block >= _MAX_BLOCK or not continues(buf, ls, end):
+                    break
+            fed_to = done = ls
+
     def _scan_parts(self, buf, start, end):
         """Scan buf[start:end] in parts of about _PART bytes cut at line ends, so that
         the list of lines to feed stays small whatever the lines hold."""
@@ -341,7 +375,7 @@ class FileScan(object):
 
     def _scan(self, buf, start, end):
         """Find the interesting lines of buf[start:end] (whole lines) and feed them."""
-        find, rfind = buf.find, buf.rfind
+        find = buf.find
         starts = []
         prev = start
         if self.kernel._await_pid:
@@ -394,37 +428,7 @@ class FileScan(object):
             self._classify(buf, start, end)
         if self._mixed:
             self._userspace_lines(buf, start, end, starts)
-        done = start        # lines before this offset were fed already
-        fed_to = -1         # end of the last block fed
-        for ls in sorted(set(starts)):
-            if ls < done:
-                continue
-            if ls > start and self._continues(buf, ls, end):
-                # an indented line: feed its block from the line it continues
-                ps = ls
-                while ps > start and ls - ps < _MAX_BLOCK:
-                    ps = max(rfind(b"\n", start, ps - 1) + 1, start)
-                    if not self._continues(buf, ps, end):
-                        break
-                ls = max(ps, done)
-            le = find(b"\n", ls, end)
-            le = end if le < 0 else le
-            # and the indented lines that follow it
-            nxt = le + 1
-            while nxt < end and nxt - ls < _MAX_BLOCK and self._continues(buf, nxt, end):
-                q = find(b"\n", nxt, end)
-                le = end if q < 0 else q
-                nxt = le + 1
-            if ls != fed_to:
-                self._break()
-            p = ls
-            while p <= le and p < end:
-                q = find(b"\n", p, le)
-                q = le if q < 0 else q
-                self.feed(buf[p:min(q, p + MAX_LINE_BYTES)])
-                p = q + 1
-            fed_to = le + 1
-            done = le + 1
+        self._feed_lines(buf, start, end, starts)
         # the state machine sees the last line now: a header at the end of this
         # chunk asks for the stack dump's PID line in the next one
         self._break()
