@@ -93,15 +93,16 @@ class FileScan(object):
     # the kernel's whole literal: a long needle is found at twice the speed of a short one
     _GROUP = b" are going to be killed due to memory.oom.group set"
     _ENDS_SWEEP = (b"invoked oom-killer", b"oom-kill:", b" child", b"killed as a result of limit")
-    # The group line is looked for in the _GROUP_AFTER bytes after each kill, not
-    # in the whole gap to the next one. The kernel prints it right after the kill
-    # line, from the same task (mm/oom_kill.c: oom_kill_process calls
-    # __oom_kill_process, then mem_cgroup_print_oom_group), under oom_lock, so no
-    # other OOM's lines come between: only other CPUs' messages, the
+    # The group line is looked for in the _GROUP_AFTER bytes after each kill, as
+    # the reaper's line is, not in the whole gap to the next kill. The kernel
+    # prints it right after the kill line, from the same task (mm/oom_kill.c:
+    # oom_kill_process calls __oom_kill_process, then mem_cgroup_print_oom_group;
+    # neither sleeps) and under oom_lock, so no other OOM's lines come between:
+    # only other CPUs' messages (about 80 lines of them fill 8 KiB), the
     # oom_reaper's line and at most one "has mm pinned by" line. A group line
     # further from its kill is not read by this path (the line path, which
     # reads every line, takes it within _GROUP_MAX_GAP seconds).
-    _GROUP_AFTER = 16384
+    _GROUP_AFTER = 8192
 
     def _context(self, buf, lo, hi, out, tail=False, first=False):
         """Add the starts of the lines in buf[lo:hi] that describe the next kill.

@@ -386,17 +386,17 @@ def _split(line, reference_time):
         m = _UPTIME_RE.match(line)
         if m:
             rest = line[m.end():]
+            up, caller = m.group("up", "caller")
             # journalctl -o short-monotonic: "[ 12.34] host kernel: msg" (at most
             # one blank before the tag's colon)
             colon = rest.find(": ", 0, 300)
             if colon > 0 and rest.count(" ", 0, colon) <= 1:
                 ident, msg = _ident(rest)
                 if ident == "kernel":
-                    return Line("journal-monotonic", None, float(m.group("up")), m.group("caller"), msg, True,
-                                ident=ident)
+                    return Line("journal-monotonic", None, float(up), caller, msg, True, ident=ident)
                 if ident is not None and ident in USERSPACE_IDENTS:
-                    return Line("journal-monotonic", None, float(m.group("up")), None, msg, False, ident=ident)
-            return Line("dmesg", None, float(m.group("up")), m.group("caller"), rest, True)
+                    return Line("journal-monotonic", None, float(up), None, msg, False, ident=ident)
+            return Line("dmesg", None, float(up), caller, rest, True)
         m = _DMESG_T_RE.match(line)
         if m:
             return Line("dmesg-T", m, None, m.group("caller"), line[m.end():], True, reference_time)

@@ -218,7 +218,7 @@ def test_a_task_long_after_the_sweep_is_not_in_it(mode):
 
 
 # The file fast path looks for a group line in the bytes after each kill
-# (filescan.FileScan._GROUP_AFTER, 16 KiB: the kernel prints it right after the
+# (filescan.FileScan._GROUP_AFTER, 8 KiB: the kernel prints it right after the
 # kill, from the same task), carried over a part boundary like the reaper's line.
 GROUP_AFTER = scanner.OomLogParser._GROUP_AFTER
 
@@ -258,7 +258,7 @@ def test_a_new_report_before_the_part_boundary_ends_the_window_in_the_next_part(
 
 def test_a_group_line_further_than_the_window_after_its_kill_is_not_read_by_the_fast_path():
     # within _GROUP_MAX_GAP seconds, so the line path takes it; no kernel prints
-    # 20 KiB of other lines between the two, the file path does not look so far
+    # so many other lines between the two, the file path does not look so far
     text = dmesg([killed(1, "a")] + _filler(GROUP_AFTER + 4096) + [tasks_in(APP), killed(2, "b")], step=0.00001)
     assert _line_at(text, "Tasks in") - _line_at(text, "Killed process 1") > GROUP_AFTER + 200
     assert [e["group"]["pids"] for e in events_of(text, "lines")] == [[1, 2], [1, 2]]
