@@ -17,8 +17,11 @@ from ansible_collections.sre.oom.plugins.module_utils._oom.formats import (
 
 # How far (bytes) a block of indented continuation lines is followed.
 _MAX_BLOCK = 65536
-# A file is read in chunks of this many bytes, into one reused buffer.
-_CHUNK = 8 << 20
+# A file is read in chunks of this many bytes, into one reused buffer: small
+# enough to be still in the CPU's cache when it is searched after the read, and
+# to cost little to allocate (bytearray zeroes it), large enough that the reads
+# themselves cost nothing (an 8 MiB chunk parsed the bench log 6 % slower).
+_CHUNK = 2 << 20
 # The fast path chooses lines in parts of this many bytes of a chunk.
 _PART = 1 << 20
 

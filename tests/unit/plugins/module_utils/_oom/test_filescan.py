@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The file fast path: a file parsed through ``feed_file`` gives the events of the
 line path, wherever its part and chunk boundaries fall (the real 1 MiB parts and
-8 MiB chunks, moved through a log by lines before it), with long lines or compressed."""
+2 MiB chunks, moved through a log by lines before it), with long lines or compressed."""
 
 from __future__ import annotations
 

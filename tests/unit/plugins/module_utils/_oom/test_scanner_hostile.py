@@ -114,7 +114,7 @@ def test_a_32k_line_of_one_repeated_piece_parses_in_linear_time(unit, prefix, wi
 
 @pytest.mark.parametrize("unit", UNITS[:8], ids=range(8))
 def test_a_9mb_line_without_newline_is_cut_not_parsed_whole(unit, within):
-    # longer than the fast path's 8 MiB chunk
+    # longer than the fast path's 2 MiB chunk
     text = unit * ((9 << 20) // len(unit))
     with within(10):
         parse_both(text)
@@ -193,7 +193,7 @@ def test_a_flood_of_short_anchor_lines_keeps_memory_small(line, monkeypatch, wit
         finally:
             tracemalloc.stop()
 
-    # one part, then four parts in the same 8 MiB chunk: about the same peak
+    # one part, then four parts in the same 2 MiB chunk: about the same peak
     # (3.4 to 5.9 MiB more when all of a chunk's lines were listed at once)
     grew = peak_of(1 << 20) - peak_of(1 << 18)
     assert grew < 1.5 * 1024 * 1024, grew
