@@ -185,6 +185,7 @@ class FileScan(object):
         last = end - len(anchor) + 1      # an anchor starts before this
         found = []
         misses = 0
+        limit = self._K_MISSES      # raised as the search goes on, by one a KiB
         p = find(b"K", start, last)
         while p >= 0:
             # its second byte first: cheaper than a call, and most Ks fail there
@@ -193,14 +194,22 @@ class FileScan(object):
                 p += len(anchor)
             else:
                 misses += 1
-                if misses > self._K_MISSES + ((p - start) >> 10):
-                    p = find(anchor, p, end)
-                    while p >= 0:
-                        found.append(p)
-                        p = find(anchor, p + len(anchor), end)
-                    break
+                if misses > limit:
+                    limit = self._K_MISSES + ((p - start) >> 10)
+                    if misses > limit:
+                        return found + self._literals(buf, p, end)
                 p += 1
             p = find(b"K", p, last)
+        return found
+
+    def _literals(self, buf, p, end):
+        """The positions of the anchor in buf[p:end], found by find() alone."""
+        find, anchor = buf.find, self._ANCHOR
+        found = []
+        p = find(anchor, p, end)
+        while p >= 0:
+            found.append(p)
+            p = find(anchor, p + len(anchor), end)
         return found
 
     def _reaped(self, buf, start, lo, hi, out):
