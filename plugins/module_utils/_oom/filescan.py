@@ -181,15 +181,15 @@ class FileScan(object):
     def _kills(self, buf, start, end):
         """The positions of the anchor in buf[start:end], in order."""
         find, startswith, anchor = buf.find, buf.startswith, self._ANCHOR
-        second = anchor[1]
+        tail, tail_byte = len(anchor) - 1, anchor[-1]
         last = end - len(anchor) + 1      # an anchor starts before this
         found = []
         misses = 0
         limit = self._K_MISSES      # raised as the search goes on, by one a KiB
         p = find(b"K", start, last)
         while p >= 0:
-            # its second byte first: cheaper than a call, and most Ks fail there
-            if buf[p + 1] == second and startswith(anchor, p):
+            # its last byte first: cheaper than a call, and most Ks fail there
+            if buf[p + tail] == tail_byte and startswith(anchor, p):
                 found.append(p)
                 p += len(anchor)
             else:
