@@ -17,8 +17,11 @@ from ansible_collections.sre.oom.plugins.module_utils._oom.formats import (
 
 # How far (bytes) a block of indented continuation lines is followed.
 _MAX_BLOCK = 65536
-# A file is read in chunks of this many bytes, into one reused buffer.
-_CHUNK = 8 << 20
+# A file is read in chunks of this many bytes, into one reused buffer: small
+# enough to be still in the CPU's cache when it is searched after the read, and
+# to cost little to allocate (bytearray zeroes it), large enough that the reads
+# themselves cost nothing (an 8 MiB chunk parsed the bench log 6 % slower).
+_CHUNK = 2 << 20
 # The fast path chooses lines in parts of this many bytes of a chunk.
 _PART = 1 << 20
 
@@ -28,9 +31,9 @@ class FileScan(object):
 
     It chooses lines and hands them to the parser's ``feed`` (the one place where
     lines are decoded and joined) and ``_break``; it reads the parser's ``kernel``
-    state machine and ``reference_time``, and keeps its own state
-    in ``bytes``, ``_mixed``, ``_untagged``, ``_reap_carry`` and ``_failed_carry``
-    (set by the parser).
+    state machine and ``reference_time``, and keeps its own state in ``bytes``,
+    ``_mixed``, ``_untagged``, ``_reap_carry``, ``_group_carry`` and
+    ``_failed_carry`` (set by the parser).
     """
 
     def feed_file(self, fileobj):
@@ -80,6 +83,12 @@ class FileScan(object):
     # process" line that may complete it comes right after it: it is looked for
     # in the _REAP_AFTER bytes after each kill, not in the whole file.
     _ANCHOR = b"Killed process"
+    # The anchor is found through its first byte: find() of one byte is memchr,
+    # several times faster over text than find() of the literal, whose common
+    # letters and blank leave its skip table little to skip, and a kernel log
+    # holds few capital Ks. In a part with more than one false "K" per KiB (past
+    # the first _K_MISSES) the literal is searched for instead.
+    _K_MISSES = 256
     _REAP = b"reaped process"
     _REAP_AFTER = 8192
     _LOOKBACK = 4 << 20        # how far before a kill its OOM header may sit
@@ -87,6 +96,16 @@ class FileScan(object):
     # the kernel's whole literal: a long needle is found at twice the speed of a short one
     _GROUP = b" are going to be killed due to memory.oom.group set"
     _ENDS_SWEEP = (b"invoked oom-killer", b"oom-kill:", b" child", b"killed as a result of limit")
+    # The group line is looked for in the _GROUP_AFTER bytes after each kill, as
+    # the reaper's line is, not in the whole gap to the next kill. The kernel
+    # prints it right after the kill line, from the same task (mm/oom_kill.c:
+    # oom_kill_process calls __oom_kill_process, then mem_cgroup_print_oom_group;
+    # neither sleeps) and under oom_lock, so no other OOM's lines come between:
+    # only other CPUs' messages (about 80 lines of them fill 8 KiB), the
+    # oom_reaper's line and at most one "has mm pinned by" line. A group line
+    # further from its kill is not read by this path (the line path, which
+    # reads every line, takes it within _GROUP_MAX_GAP seconds).
+    _GROUP_AFTER = 8192
 
     def _context(self, buf, lo, hi, out, tail=False, first=False):
         """Add the starts of the lines in buf[lo:hi] that describe the next kill.
@@ -129,25 +148,69 @@ class FileScan(object):
                 out.append(max(rfind(b"\n", lo, t) + 1, lo))
         for t in found:
             out.append(max(rfind(b"\n", lo, t) + 1, lo))
-        # memory.oom.group: "Tasks in <cgroup> are going to be killed ..." between
-        # the victim's kill and the next one (the first of the sweep's tasks)
+
+    def _grouped(self, buf, lo, hi, out):
+        """Add the memory.oom.group lines in buf[lo:hi], the window after a kill
+        (``lo``: right after it, or the start of a part) where its sweep's "Tasks
+        in <cgroup> are going to be killed ..." line may be (the first of the
+        sweep's kills ends it)."""
+        find, rfind = buf.find, buf.rfind
         t = find(self._GROUP, lo, hi)
         if t >= 0:
-            # a new OOM's report line before it means it follows no kill: those
-            # lines are fed too, so that the state machine decides as in line mode
-            for lit in self._ENDS_SWEEP:
-                q = find(lit, lo, t)
-                while q >= 0:
-                    ls = max(rfind(b"\n", lo, q) + 1, lo)
-                    out.append(ls)
-                    if lit == b"invoked oom-killer":
-                        nl = find(b"\n", q, hi)
-                        if nl >= 0:
-                            self._pid_line(buf, nl + 1, hi, out)
-                    q = find(lit, q + len(lit), t)
+            self._sweep_ends(buf, lo, t, hi, out)
         while t >= 0:
             out.append(max(rfind(b"\n", lo, t) + 1, lo))
             t = find(self._GROUP, t + len(self._GROUP), hi)
+
+    def _sweep_ends(self, buf, lo, hi, end, out):
+        """Add the lines in buf[lo:hi] that may be a new OOM's report lines (and a
+        header's PID line, before ``end``): after a kill, they mean that a group
+        line that follows is not its own. They are fed, so that the state machine
+        decides as in line mode."""
+        find, rfind = buf.find, buf.rfind
+        for lit in self._ENDS_SWEEP:
+            q = find(lit, lo, hi)
+            while q >= 0:
+                out.append(max(rfind(b"\n", lo, q) + 1, lo))
+                if lit == b"invoked oom-killer":
+                    nl = find(b"\n", q, end)
+                    if nl >= 0:
+                        self._pid_line(buf, nl + 1, end, out)
+                q = find(lit, q + len(lit), hi)
+
+    def _kills(self, buf, start, end):
+        """The positions of the anchor in buf[start:end], in order."""
+        find, startswith, anchor = buf.find, buf.startswith, self._ANCHOR
+        tail, tail_byte = len(anchor) - 1, anchor[-1]
+        last = end - len(anchor) + 1      # an anchor starts before this
+        found = []
+        misses = 0
+        limit = self._K_MISSES      # raised as the search goes on, by one a KiB
+        p = find(b"K", start, last)
+        while p >= 0:
+            # its last byte first: cheaper than a call, and most Ks fail there
+            if buf[p + tail] == tail_byte and startswith(anchor, p):
+                found.append(p)
+                p += len(anchor)
+            else:
+                misses += 1
+                if misses > limit:
+                    limit = self._K_MISSES + ((p - start) >> 10)
+                    if misses > limit:
+                        return found + self._literals(buf, p, end)
+                p += 1
+            p = find(b"K", p, last)
+        return found
+
+    def _literals(self, buf, p, end):
+        """The positions of the anchor in buf[p:end], found by find() alone."""
+        find, anchor = buf.find, self._ANCHOR
+        found = []
+        p = find(anchor, p, end)
+        while p >= 0:
+            found.append(p)
+            p = find(anchor, p + len(anchor), end)
+        return found
 
     def _reaped(self, buf, start, lo, hi, out):
         """Add the starts of the oom_reaper's lines in buf[lo:hi] (a part from start)."""
@@ -281,6 +344,37 @@ class FileScan(object):
         head = bytes(buf[ls:q if q >= 0 else min(end, ls + 160)]).decode("utf-8", "replace")
         return is_continuation(head)
 
+    def _feed_lines(self, buf, start, end, starts):
+        """Feed the lines of buf[start:end] that begin at ``starts``, in file order,
+        each once, with the indented lines that continue them (and, for an
+        indented line, the line it continues)."""
+        find, rfind, feed, continues = buf.find, buf.rfind, self.feed, self._continues
+        done = start        # lines before this offset were fed already
+        fed_to = -1         # end of the last block fed
+        for ls in sorted(set(starts)):
+            if ls < done:
+                continue
+            if ls > start and continues(buf, ls, end):
+                # an indented line: feed its block from the line it continues
+                ps = ls
+                while ps > start and ls - ps < _MAX_BLOCK:
+                    ps = max(rfind(b"\n", start, ps - 1) + 1, start)
+                    if not continues(buf, ps, end):
+                        break
+                ls = max(ps, done)
+            if ls != fed_to:
+                self._break()
+            # the line, and the indented lines that follow it
+            block = ls
+            while True:
+                le = find(b"\n", ls, end)
+                le = end if le < 0 else le
+                feed(buf[ls:min(le, ls + MAX_LINE_BYTES)])
+                ls = le + 1
+                if ls >= end or ls - block >= _MAX_BLOCK or not continues(buf, ls, end):
+                    break
+            fed_to = done = ls
+
     def _scan_parts(self, buf, start, end):
         """Scan buf[start:end] in parts of about _PART bytes cut at line ends, so that
         the list of lines to feed stays small whatever the lines hold."""
@@ -294,8 +388,7 @@ class FileScan(object):
 
     def _scan(self, buf, start, end):
         """Find the interesting lines of buf[start:end] (whole lines) and feed them."""
-        find, rfind = buf.find, buf.rfind
-        anchor = self._ANCHOR
+        find = buf.find
         starts = []
         prev = start
         if self.kernel._await_pid:
@@ -309,15 +402,24 @@ class FileScan(object):
             reap_from = min(end, start + self._reap_carry)
             self._reaped(buf, start, start, reap_from, starts)
             self._reap_carry = 0
-        pos = find(anchor, start, end)
-        while pos >= 0:
+        # the window of the last kill's group line: at first the rest of the
+        # window of a kill at the end of the previous part
+        group_to = start + self._group_carry
+        self._group_carry = 0
+        group_after = self._GROUP_AFTER
+        for pos in self._kills(buf, start, end):
+            if pos < prev:
+                continue        # a second anchor in the same kill line
             ls = self._line_start(buf, start, pos)
             le = find(b"\n", pos, end)
             le = end if le < 0 else le
+            if group_to > prev:
+                self._grouped(buf, prev, min(ls, group_to), starts)
             self._context(buf, prev, ls, starts, first=first)
             first = False
             starts.append(ls)
             prev = le + 1
+            group_to = prev + group_after
             hi = le + reap_after
             if hi > end:
                 self._reap_carry = hi - end
@@ -325,7 +427,13 @@ class FileScan(object):
             if hi > reap_from:
                 self._reaped(buf, start, max(le, reap_from), hi, starts)
                 reap_from = hi
-            pos = find(anchor, le, end)
+        if group_to > prev:
+            self._grouped(buf, prev, min(end, group_to), starts)
+            if group_to > end:
+                # the window goes on in the next part: the lines here that would
+                # end the sweep before its group line there are fed now
+                self._group_carry = group_to - end
+                self._sweep_ends(buf, prev, end, end, starts)
         # Context after the last kill belongs to a kill in the next chunk.
         if prev < end:
             self._context(buf, prev, end, starts, tail=True, first=first)
@@ -333,37 +441,7 @@ class FileScan(object):
             self._classify(buf, start, end)
         if self._mixed:
             self._userspace_lines(buf, start, end, starts)
-        done = start        # lines before this offset were fed already
-        fed_to = -1         # end of the last block fed
-        for ls in sorted(set(starts)):
-            if ls < done:
-                continue
-            if ls > start and self._continues(buf, ls, end):
-                # an indented line: feed its block from the line it continues
-                ps = ls
-                while ps > start and ls - ps < _MAX_BLOCK:
-                    ps = max(rfind(b"\n", start, ps - 1) + 1, start)
-                    if not self._continues(buf, ps, end):
-                        break
-                ls = max(ps, done)
-            le = find(b"\n", ls, end)
-            le = end if le < 0 else le
-            # and the indented lines that follow it
-            nxt = le + 1
-            while nxt < end and nxt - ls < _MAX_BLOCK and self._continues(buf, nxt, end):
-                q = find(b"\n", nxt, end)
-                le = end if q < 0 else q
-                nxt = le + 1
-            if ls != fed_to:
-                self._break()
-            p = ls
-            while p <= le and p < end:
-                q = find(b"\n", p, le)
-                q = le if q < 0 else q
-                self.feed(buf[p:min(q, p + MAX_LINE_BYTES)])
-                p = q + 1
-            fed_to = le + 1
-            done = le + 1
+        self._feed_lines(buf, start, end, starts)
         # the state machine sees the last line now: a header at the end of this
         # chunk asks for the stack dump's PID line in the next one
         self._break()

@@ -290,6 +290,14 @@ def _ident(rest):
     return None, rest
 
 
+def _may_be_read_tag(rest):
+    """False when ``_ident(rest)`` can name neither the kernel nor a program the
+    parsers read: none of their names is where it looks for a tag (the start, or
+    after the first blank). A cheap test before it, for dmesg lines such as
+    "CPU: 1 PID: 42 Comm: x" or "oom_reaper: reaped process ..."."""
+    return rest.startswith(_READ_TAGS) or rest.startswith(_READ_TAGS, rest.find(" ", 0, 257) + 1)
+
+
 def _stamped(fmt, m, rest, reference_time):
     """A Line for a time-stamped line (syslog, RFC 3339, journal) whose stamp ``m`` matched."""
     ident, msg = _ident(rest)
@@ -386,17 +394,17 @@ def _split(line, reference_time):
         m = _UPTIME_RE.match(line)
         if m:
             rest = line[m.end():]
+            up, caller = m.group("up", "caller")
             # journalctl -o short-monotonic: "[ 12.34] host kernel: msg" (at most
-            # one blank before the tag's colon)
+            # one blank before the tag's colon, and a tag the parsers read)
             colon = rest.find(": ", 0, 300)
-            if colon > 0 and rest.count(" ", 0, colon) <= 1:
+            if colon > 0 and rest.count(" ", 0, colon) <= 1 and _may_be_read_tag(rest):
                 ident, msg = _ident(rest)
                 if ident == "kernel":
-                    return Line("journal-monotonic", None, float(m.group("up")), m.group("caller"), msg, True,
-                                ident=ident)
+                    return Line("journal-monotonic", None, float(up), caller, msg, True, ident=ident)
                 if ident is not None and ident in USERSPACE_IDENTS:
-                    return Line("journal-monotonic", None, float(m.group("up")), None, msg, False, ident=ident)
-            return Line("dmesg", None, float(m.group("up")), m.group("caller"), rest, True)
+                    return Line("journal-monotonic", None, float(up), None, msg, False, ident=ident)
+            return Line("dmesg", None, float(up), caller, rest, True)
         m = _DMESG_T_RE.match(line)
         if m:
             return Line("dmesg-T", m, None, m.group("caller"), line[m.end():], True, reference_time)
@@ -405,6 +413,8 @@ def _split(line, reference_time):
 
 # Programs whose lines the userspace parsers read.
 USERSPACE_IDENTS = ("systemd-oomd", "earlyoom", "systemd", "nohang")
+# How the tags of the kernel's and those programs' lines start.
+_READ_TAGS = ("kernel",) + USERSPACE_IDENTS
 # Formats whose lines may be a program's output without a syslog tag (earlyoom's
 # or nohang's own output): their untagged lines are also read as those programs'.
 UNTAGGED_FORMATS = ("bare", "rfc3339", "syslog", "journal-full", "pylog")

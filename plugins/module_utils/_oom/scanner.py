@@ -28,6 +28,11 @@ from ansible_collections.sre.oom.plugins.module_utils._oom.kernel import KernelM
 from ansible_collections.sre.oom.plugins.module_utils._oom.userspace import UserspaceMessages
 
 
+# What the indented lines after a line of each format are: a kmsg record's
+# dictionary, the rest of a journal message, of a Python program's log record.
+_HELD_KIND = dict([("kmsg", "kmsg"), ("pylog", "pylog")] + [(fmt, "journal") for fmt in JOURNALISH])
+
+
 class OomLogParser(FileScan):
     """Streaming parser: feed lines (or a binary file), receive events.
 
@@ -60,6 +65,7 @@ class OomLogParser(FileScan):
         self._untagged = False     # feed_file: ... and lines without a tag?
         self._reap_carry = 0       # feed_file: bytes of the next part where a reaper's line may be
         self._failed_carry = 0     # feed_file: ... where a unit's "Failed with result" line may be
+        self._group_carry = 0      # feed_file: ... where a memory.oom.group line may be
 
     # -- line mode: the one path where lines are decoded and joined ----------
 
@@ -74,7 +80,7 @@ class OomLogParser(FileScan):
 
     def _feed(self, raw):
         if not isinstance(raw, str):
-            raw = bytes(raw[:MAX_LINE_BYTES]).decode("utf-8", "replace")
+            raw = str(raw[:MAX_LINE_BYTES], "utf-8", "replace")
         line = raw[:MAX_LINE].rstrip("\r\n")
         self.lines += 1
         if "\x00" in line:
@@ -91,14 +97,7 @@ class OomLogParser(FileScan):
             return   # kmsg: " KEY=value" dictionary lines carry no message text
         self.flush()
         info = split_prefix(line, self.reference_time)
-        if info.fmt == "kmsg":
-            self._held_kind = "kmsg"
-        elif info.fmt in JOURNALISH:
-            self._held_kind = "journal"
-        elif info.fmt == "pylog":
-            self._held_kind = "pylog"
-        else:
-            self._held_kind = None
+        self._held_kind = _HELD_KIND.get(info.fmt)
         self._held = info if (info.kernel or info.ident in USERSPACE_IDENTS
                               or (info.ident is None and info.fmt in UNTAGGED_FORMATS)) else None
 

@@ -61,11 +61,11 @@ def fixture(name):
     return os.path.join(FIX, name)
 
 
-# The file fast path (filescan) reads a file in chunks of 8 MiB and chooses its
+# The file fast path (filescan) reads a file in chunks of 2 MiB and chooses its
 # lines in parts of 1 MiB cut at line ends. A test moves a part or chunk boundary
 # through a log by putting lines that no parser reads (another program's) before it.
 PART = 1 << 20
-CHUNK = 8 << 20
+CHUNK = 2 << 20
 OTHER = b"Nov  1 00:00:00 h CRON[1]: (root) CMD (true)\n"
 
 

@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The file fast path: a file parsed through ``feed_file`` gives the events of the
 line path, wherever its part and chunk boundaries fall (the real 1 MiB parts and
-8 MiB chunks, moved through a log by lines before it), with long lines or compressed."""
+2 MiB chunks, moved through a log by lines before it), with long lines or compressed."""
 
 from __future__ import annotations
 
@@ -58,3 +58,27 @@ def test_a_line_longer_than_the_chunk_is_cut_not_kept():
     data = b"x" * (CHUNK + 5000) + b"\n" + _read("030-centos8-grep-oom.log")
     events = L.parse_bytes_file(io.BytesIO(data), reference_time=REF)
     assert len(events) == 3
+
+
+def _kill_line(i):
+    return ("[%12.6f] Out of memory: Killed process %d (w) total-vm:1000kB, anon-rss:100kB, file-rss:0kB, "
+            "shmem-rss:0kB, UID:0 pgtables:4kB oom_score_adj:0\n" % (1.0 + i, 100 + i)).encode()
+
+
+NOISE = [b"[    0.500000] kvm: no capital k here\n", b"[    0.500000] KVM: one per line\n",
+         b"[    0.500000] KVM: " + b"K KK " * 40 + b"end\n"]
+
+
+@pytest.mark.parametrize("noise", NOISE, ids=["none", "one-per-line", "121-per-line"])
+def test_kills_are_found_whatever_the_capital_ks_around_them(noise):
+    # the anchor is found through its first byte "K"; a part with more than one
+    # false "K" per KiB is searched for the literal instead: every kill is found
+    # either way, before and after that switch, and in a "K" of its own line
+    data = b"".join(noise * 30 + _kill_line(i) for i in range(40))
+    data += b"[   99.000000] Memory cgroup out of memory: Killed process 9 (Killed process 8) total-vm:1kB, " \
+            b"anon-rss:1kB, file-rss:0kB\n"
+    want = L.parse_lines(io.BytesIO(data), reference_time=REF)
+    assert [e["victim"]["pid"] for e in want] == list(range(100, 140)) + [9]
+    assert L.parse_bytes_file(io.BytesIO(data), reference_time=REF) == want
+    padded = boundary_at(data, len(data) // 2)
+    assert L.parse_bytes_file(io.BytesIO(padded), reference_time=REF) == want

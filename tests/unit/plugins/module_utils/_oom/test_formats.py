@@ -430,6 +430,27 @@ def test_prefix_formats(rid, line, fmt, iso, uptime, caller, msg):
     assert info.kernel is True
 
 
+TAG_ROWS = [
+    # (the message after a dmesg stamp, its format, the tag read, the message)
+    ("vm kernel: x", "journal-monotonic", "kernel", "x"),
+    ("kernel[1]: x", "journal-monotonic", "kernel", "x"),
+    ("vm systemd-oomd[5]: Killed /a", "journal-monotonic", "systemd-oomd", "Killed /a"),
+    ("earlyoom: low memory", "journal-monotonic", "earlyoom", "low memory"),
+    ("foo: nohang[3]: bar", "journal-monotonic", "nohang", "bar"),
+    ("CPU: 1 UID: 0 PID: 2 Comm: x", "dmesg", None, "CPU: 1 UID: 0 PID: 2 Comm: x"),
+    ("oom_reaper: reaped process 1 (x)", "dmesg", None, "oom_reaper: reaped process 1 (x)"),
+    ("Memory cgroup out of memory: x", "dmesg", None, "Memory cgroup out of memory: x"),
+]
+
+
+@pytest.mark.parametrize("rest,fmt,ident,msg", TAG_ROWS, ids=[r[0] for r in TAG_ROWS])
+def test_a_tag_after_an_uptime_stamp_is_read_only_when_it_is_one_the_parsers_read(rest, fmt, ident, msg):
+    # journalctl -o short-monotonic looks like dmesg with a tag: the dmesg lines whose
+    # message starts with a word and a colon are tested for a tag cheaply first
+    info = L.split_prefix("[   12.500000] " + rest, REF)
+    assert (info.fmt, info.ident, info.msg, info.uptime) == (fmt, ident, msg, 12.5)
+
+
 def test_other_programs_lines_are_not_kernel_messages():
     # 036 (real): systemd reports the kill of its unit; that line is not the kernel's
     info = L.split_prefix("Jun 19 16:23:32 ripper systemd[5971]: app-org.kde.konsole-10418.scope: The kernel OOM "

@@ -217,6 +217,54 @@ def test_a_task_long_after_the_sweep_is_not_in_it(mode):
     assert [e["group"]["pids"] if e["group"] else None for e in events] == [[1, 2], [1, 2], None]
 
 
+# The file fast path looks for a group line in the bytes after each kill
+# (filescan.FileScan._GROUP_AFTER, 8 KiB: the kernel prints it right after the
+# kill, from the same task), carried over a part boundary like the reaper's line.
+GROUP_AFTER = scanner.OomLogParser._GROUP_AFTER
+
+
+def _filler(nbytes):
+    """Other kernel messages of about ``nbytes`` bytes in all (as dmesg lines)."""
+    return ["usb 1-6: new high-speed USB device number %d using xhci_hcd" % i for i in range(nbytes // 73 + 1)]
+
+
+def _line_at(text, needle):
+    """Byte offset of the start of the line of ``text`` that holds ``needle``."""
+    return len(text[:text.rfind("\n", 0, text.index(needle)) + 1].encode("utf-8"))
+
+
+@pytest.mark.parametrize("gap", [0, GROUP_AFTER * 3 // 4])
+@pytest.mark.parametrize("where", ["none", "in-kill", "before-group", "in-group"])
+def test_a_group_line_within_the_window_is_found_across_a_part_boundary(gap, where):
+    text = dmesg([killed(1, "a")] + _filler(gap) + [tasks_in(APP), killed(2, "b")])
+    data = text.encode("utf-8")
+    at = {"none": None, "in-kill": 60, "before-group": _line_at(text, "Tasks in") - 50,
+          "in-group": _line_at(text, "Tasks in") + 30}[where]
+    padded = data if at is None else boundary_at(data, at)
+    want = [[1, 2], [1, 2]]
+    assert [e["group"]["pids"] for e in events_of(text, "lines")] == want
+    assert [e["group"]["pids"] for e in events_of(padded.decode("utf-8"), "fast")] == want
+
+
+def test_a_new_report_before_the_part_boundary_ends_the_window_in_the_next_part():
+    # a summary after the kill (a new OOM, its header filtered out) more than the
+    # 4 KiB before the next part: fed with the window carried over, so that the
+    # group line after the boundary is not the kill's, as in line mode
+    text = dmesg([killed(1, "a"), summary(9, APP)] + _filler(6000) + [tasks_in(APP), killed(2, "b")])
+    padded = boundary_at(text.encode("utf-8"), _line_at(text, "Tasks in") - 50).decode("utf-8")
+    assert [e["group"] for e in events_of(text, "lines")] == [None, None]
+    assert [e["group"] for e in events_of(padded, "fast")] == [None, None]
+
+
+def test_a_group_line_further_than_the_window_after_its_kill_is_not_read_by_the_fast_path():
+    # within _GROUP_MAX_GAP seconds, so the line path takes it; no kernel prints
+    # so many other lines between the two, the file path does not look so far
+    text = dmesg([killed(1, "a")] + _filler(GROUP_AFTER + 4096) + [tasks_in(APP), killed(2, "b")], step=0.00001)
+    assert _line_at(text, "Tasks in") - _line_at(text, "Killed process 1") > GROUP_AFTER + 200
+    assert [e["group"]["pids"] for e in events_of(text, "lines")] == [[1, 2], [1, 2]]
+    assert [e["group"] for e in events_of(text, "fast")] == [None, None]
+
+
 # ---------------------------------------------------------------------------
 # 3. systemd's unit lines complete every kill of the sweep
 

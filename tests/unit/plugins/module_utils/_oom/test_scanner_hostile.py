@@ -114,10 +114,20 @@ def test_a_32k_line_of_one_repeated_piece_parses_in_linear_time(unit, prefix, wi
 
 @pytest.mark.parametrize("unit", UNITS[:8], ids=range(8))
 def test_a_9mb_line_without_newline_is_cut_not_parsed_whole(unit, within):
-    # longer than the fast path's 8 MiB chunk
+    # longer than the fast path's 2 MiB chunk
     text = unit * ((9 << 20) // len(unit))
     with within(10):
         parse_both(text)
+
+
+def test_a_file_of_capital_ks_is_searched_in_linear_time(within):
+    # the fast path finds "Killed process" through its first byte, then checks the
+    # rest: a file of false Ks makes it search for the whole literal instead
+    text = ("K" * 1000 + "\n") * 9000 + "[ 1.0] Out of memory: Killed process 1 (K) total-vm:1kB, anon-rss:1kB, " \
+        "file-rss:0kB\n"
+    with within(10):
+        line_events, file_events = parse_both(text)
+    assert [e["victim"]["pid"] for e in file_events] == [e["victim"]["pid"] for e in line_events] == [1]
 
 
 def test_many_indented_continuation_lines_are_bounded(within):
@@ -183,7 +193,7 @@ def test_a_flood_of_short_anchor_lines_keeps_memory_small(line, monkeypatch, wit
         finally:
             tracemalloc.stop()
 
-    # one part, then four parts in the same 8 MiB chunk: about the same peak
+    # one part, then four parts in the same 2 MiB chunk: about the same peak
     # (3.4 to 5.9 MiB more when all of a chunk's lines were listed at once)
     grew = peak_of(1 << 20) - peak_of(1 << 18)
     assert grew < 1.5 * 1024 * 1024, grew
