@@ -160,7 +160,7 @@ matrix-%:
 	@echo "== ansible-core $*: units"
 	scripts/ansible-test.sh $(VENV)-$* units --python $(PYVER)
 	@echo "== ansible-core $*: report rendering"
-	ANSIBLE_PLAYBOOK=$(CURDIR)/$(VENV)-$*/bin/ansible-playbook $(BIN)/python -m pytest tests/report/test_report_render.py tests/report/test_report_cache.py -q -p no:cacheprovider
+	ANSIBLE_PLAYBOOK=$(CURDIR)/$(VENV)-$*/bin/ansible-playbook $(BIN)/python -m pytest tests/report/test_report_render.py tests/report/test_report_cache.py tests/report/test_report_parts.py -q -p no:cacheprovider
 	@echo "== ansible-core $*: AWX's fact cache (ansible-runner jobs)"
 	SRE_OOM_ANSIBLE_BIN=$(CURDIR)/$(VENV)-$*/bin $(BIN)/python -m pytest tests/runner -q -p no:cacheprovider -k awx
 
