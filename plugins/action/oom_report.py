@@ -202,11 +202,18 @@ class ActionModule(ActionBase):
         # children too (plugin_utils/_report_workers.py): the same result, sooner.
         ranges = _report_workers.split(len(names), _report_workers.cpus() if forkable else 1)
         spools = [files.scratch(dest) if (not check and 'json' in formats) else None for _r in ranges]
+        # where a child names the textfiles it stages, so that they are removed if it dies
+        records = [files.scratch(dest) if (not check and textdir and i) else None for i in range(len(ranges))]
         self._parts = len(ranges)
 
         def build(i, start, stop, in_child):
             """Part i of the fleet: (Fleet state, textfiles a child staged, textfile names)."""
-            part_files = _render_files.FileSet() if in_child else files
+            if in_child:
+                part_files = _render_files.FileSet(record=records[i])
+            else:
+                part_files = files
+                if records[i] is not None:
+                    _render_files.FileSet.forget(records[i])     # a failed child's
             proms = set()
             spool = spools[i]
             if spool is not None:

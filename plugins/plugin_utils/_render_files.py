@@ -70,9 +70,12 @@ class FileSet:
     files (scratch()) are removed either way.
     """
 
-    def __init__(self):
+    def __init__(self, record=None):
         self.staged = []        # (temporary path, target path)
         self.scratches = []
+        # a binary file told each temporary path as it is made: when this set's
+        # process dies, another can remove them (forget())
+        self.record = record
 
     @staticmethod
     def _temp(target):
@@ -85,7 +88,24 @@ class FileSet:
         """A binary file for `target`'s new content; closing it is up to the caller (use `with`)."""
         fd, tmp = self._temp(target)
         self.staged.append((tmp, target))
+        if self.record is not None:
+            self.record.write(os.fsencode(tmp) + b'\n')
+            self.record.flush()
         return os.fdopen(fd, 'wb')
+
+    @staticmethod
+    def forget(record):
+        """Remove the temporary files that a FileSet given `record` made (its process died
+        before it could say what became of them), and empty the record."""
+        record.seek(0)
+        for path in record.read().split(b'\n'):
+            if path:
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
+        record.seek(0)
+        record.truncate()
 
     def add(self, target, text, mode=0o644):
         """Stage `target` with `text` (str or bytes)."""

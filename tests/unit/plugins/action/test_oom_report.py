@@ -327,9 +327,10 @@ def test_a_big_fleet_is_read_in_parts_with_the_same_report(tmp_path, monkeypatch
     assert not list(tmp_path.rglob('.*'))      # no temporary file left anywhere
 
 
-@pytest.mark.parametrize('how', ['exits', 'raises', 'hangs'])
+@pytest.mark.parametrize('how', ['exits', 'exits-late', 'raises', 'hangs'])
 def test_a_child_that_fails_costs_only_time(tmp_path, monkeypatch, in_parts, how):
-    """A child that dies, raises or hangs: its part is built by the action itself, the same report."""
+    """A child that dies (at once, or after staging textfiles), raises or hangs: its part is
+    built by the action itself, the same report, and no temporary file of the child is left."""
     _dir, tv = fleet_cache(tmp_path, 14)
     monkeypatch.setattr(_report_workers, 'cpus', lambda: 1)
     one = report_files(tmp_path, tv, 'one')
@@ -343,6 +344,10 @@ def test_a_child_that_fails_costs_only_time(tmp_path, monkeypatch, in_parts, how
         if os.getpid() != parent:
             with open(children, 'a') as f:
                 f.write('%d\n' % os.getpid())
+            if how == 'exits-late':
+                if children.read_text().split().count(str(os.getpid())) < 4:
+                    return read(self, host)          # three hosts staged, then killed
+                os._exit(9)
             if how == 'exits':
                 os._exit(3)
             if how == 'raises':
