@@ -46,11 +46,20 @@ sys.stdout.flush()
 signal.pause()
 """
 
+# The writer stops as soon as one candidate is gone (the kernel's kill): it never
+# goes on filling the guest's memory while the trial reads the kill back, which in
+# an emulated guest can take long enough for a cascade of kills to reach sshd.
 WRITER = r"""
-import sys
+import os, sys
 chunk = b"y" * (1 << 20)
+pids = [int(p) for p in sys.argv[2:]]
 with open(sys.argv[1], "wb") as f:
     while True:
+        for pid in pids:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                sys.exit(0)
         f.write(chunk)
         f.flush()
 """
@@ -106,7 +115,7 @@ def trial(mt, index, cands, gather):
         order = mt.machine_wide_order(pids)
         t2 = time.monotonic()
         kmsg = mt.Kmsg()
-        writer = subprocess.Popen([sys.executable, "-c", WRITER, spool], stdin=subprocess.DEVNULL,
+        writer = subprocess.Popen([sys.executable, "-c", WRITER, spool] + [str(p) for p in pids], stdin=subprocess.DEVNULL,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         victim, comm = first_kill(mt, kmsg, time.monotonic() + 300)
         t3 = time.monotonic()
@@ -164,4 +173,10 @@ def main():
 
 if __name__ == "__main__":
     signal.signal(signal.SIGTERM, lambda *_a: sys.exit(143))
+    # An SSH session dropped by a slow guest must not leave the tmpfs full and swap
+    # off: the trials go on to their cleanup. This script and its writer are never
+    # the kernel's choice (root in the guest may lower its own oom_score_adj).
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    with open("/proc/self/oom_score_adj", "w") as f:
+        f.write("-1000")
     main()
