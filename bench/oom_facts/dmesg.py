@@ -17,12 +17,19 @@ Interleaved, ROUNDS times:
    "sources": ["file"], "path": [LOG], "since": "all", "scope": "host"}'`;
 4. `ansible localhost -m ansible.builtin.command -a "grep -cE 'Killed process|invoked
    oom-killer' LOG"`: what a user would run instead, with the same Ansible start-up.
+5. With ``--decompose``, three more ad hoc runs that split the difference between 3
+   and 4 into its parts, each the difference of two user-level commands:
+   `ansible localhost -m ansible.builtin.ping` (Ansible's start-up and a module's),
+   `oom_facts` as in 3 on a one-line log (the module's fixed cost: its payload built
+   on the controller and imported on the host), and `oom_facts` as in 3 with
+   `max_events: 0` (the parse; what is left of 3 is the 100 events returned).
 Writes bench/results/oom_facts-dmesg.json and prints a summary.
 
 ``--baseline DIR``: also run DIR's parse_once.py on its own code (a checkout of an
 earlier commit with its build/collections link tree), in the same rounds.
 
-usage: .venv/bin/python bench/oom_facts/dmesg.py [--rounds 7] [--no-ansible] [--baseline DIR]
+usage: .venv/bin/python bench/oom_facts/dmesg.py [--rounds 7] [--no-ansible] [--decompose]
+       [--baseline DIR]
 """
 import argparse
 import json
@@ -63,10 +70,26 @@ def timed(argv, env=None, stdout=subprocess.PIPE):
     return wall, cpu, res
 
 
+def decompose(med):
+    """The ad hoc runs' medians taken apart: each part the difference of two commands."""
+    ping, one, none = med("adhoc_ping_s"), med("adhoc_facts_one_line_s"), med("adhoc_facts_no_events_s")
+    facts, grep = med("adhoc_facts_s"), med("adhoc_grep_s")
+    return {
+        "median_ping_s": ping, "median_facts_one_line_s": one, "median_facts_no_events_s": none,
+        "grep_over_ping_s": round(grep - ping, 3),
+        "facts_fixed_over_ping_s": round(one - ping, 3),
+        "facts_parse_s": round(none - one, 3),
+        "facts_100_events_returned_s": round(facts - none, 3),
+        "facts_over_grep_s": round(facts - grep, 3),
+    }
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--no-ansible", action="store_true")
+    ap.add_argument("--decompose", action="store_true",
+                    help="also time ping, oom_facts on a one-line log and with max_events 0")
     ap.add_argument("--baseline", help="a checkout whose parser runs beside this one")
     a = ap.parse_args()
     os.makedirs(RESULTS, exist_ok=True)
@@ -77,8 +100,18 @@ def main():
     env_ans = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), LC_ALL="C.UTF-8",
                    PYTHONWARNINGS="ignore")
     ansible = os.path.join(os.path.dirname(PY), "ansible")
-    facts_args = json.dumps({"gather_subset": ["events"], "sources": ["file"], "path": [log], "since": "all",
-                             "scope": "host"})
+    facts = {"gather_subset": ["events"], "sources": ["file"], "path": [log], "since": "all", "scope": "host"}
+    facts_args = json.dumps(facts)
+    one_line = os.path.join(RESULTS, "one-kill.log")
+    with open(one_line, "w") as f:
+        # one kill line of the bench log's own shape
+        f.write("[ 1234.567890] Out of memory: Killed process 4242 (hog) total-vm:5029851kB, anon-rss:498466kB, "
+                "file-rss:286kB, shmem-rss:0kB, UID:0 pgtables:200kB oom_score_adj:0\n")
+    adhoc = {
+        "adhoc_ping_s": ["-m", "ansible.builtin.ping"],
+        "adhoc_facts_one_line_s": ["-m", "sre.oom.oom_facts", "-a", json.dumps(dict(facts, path=[one_line]))],
+        "adhoc_facts_no_events_s": ["-m", "sre.oom.oom_facts", "-a", json.dumps(dict(facts, max_events=0))],
+    }
     rounds = []
     for i in range(a.rounds):
         row = {}
@@ -102,6 +135,9 @@ def main():
             row["adhoc_facts_events"] = int(text.split('"event_count": ', 1)[1].split(",", 1)[0])
             row["adhoc_grep_s"], _c, res = timed([ansible, "localhost", "-o", "-m", "ansible.builtin.command", "-a",
                                                   "grep -cE '%s' %s" % (GREP, log)], env=env_ans)
+            if a.decompose:
+                for key, args in adhoc.items():
+                    row[key], _c, _res = timed([ansible, "localhost", "-o"] + args, env=env_ans)
         rounds.append(row)
         extra = ""
         if a.baseline:
@@ -143,6 +179,8 @@ def main():
             "adhoc_median_ratio": round(statistics.median(r["adhoc_facts_s"] / r["adhoc_grep_s"] for r in rounds), 3),
             "adhoc_facts_events": rounds[-1]["adhoc_facts_events"],
         })
+    if a.decompose and not a.no_ansible:
+        summary["adhoc_decomposed"] = decompose(med)
     with open(os.path.join(RESULTS, "oom_facts-dmesg.json"), "w") as f:
         json.dump(summary, f, indent=1)
     print(json.dumps({k: v for k, v in summary.items() if k != "rounds"}, indent=1))
