@@ -84,6 +84,17 @@ def decompose(med):
     }
 
 
+def check_decomposed(key, stdout, events):
+    """Each decomposing run measured what it stands for: a kill read from the one-line
+    log; every kill of the big log counted and none returned with max_events 0."""
+    want = {"adhoc_ping_s": ['"ping": "pong"'],
+            "adhoc_facts_one_line_s": ['"event_count": 1,'],
+            "adhoc_facts_no_events_s": ['"event_count": %d,' % events, '"events": []']}[key]
+    missing = [w for w in want if w not in stdout]
+    if missing:
+        raise SystemExit("%s: %s not in its output: %s" % (key, missing, stdout[-400:]))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=7)
@@ -137,7 +148,8 @@ def main():
                                                   "grep -cE '%s' %s" % (GREP, log)], env=env_ans)
             if a.decompose:
                 for key, args in adhoc.items():
-                    row[key], _c, _res = timed([ansible, "localhost", "-o"] + args, env=env_ans)
+                    row[key], _c, res = timed([ansible, "localhost", "-o"] + args, env=env_ans)
+                    check_decomposed(key, res.stdout, row["adhoc_facts_events"])
         rounds.append(row)
         extra = ""
         if a.baseline:
