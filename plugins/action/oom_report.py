@@ -22,6 +22,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.sre.oom.plugins.module_utils._oom import since as _since
 from ansible_collections.sre.oom.plugins.plugin_utils import _cache
 from ansible_collections.sre.oom.plugins.plugin_utils import _render_files
 from ansible_collections.sre.oom.plugins.plugin_utils import _render_html
@@ -128,6 +129,10 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail('sre.oom.oom_report: stale_after=%r is not a duration: use seconds '
                                     'or a number with s, m, h, d or w (for example 1d, 12h)'
                                     % (args['stale_after'],))
+        try:
+            _since.parse_since(args['since'], _report_values.utc_now())
+        except ValueError as e:
+            raise AnsibleActionFail('sre.oom.oom_report: %s' % e)
         names = args['hosts']
         if names is None:
             names = list(task_vars.get('ansible_play_hosts_all') or [])

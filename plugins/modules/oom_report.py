@@ -61,6 +61,8 @@ options:
     description:
       - The window the facts were gathered with (M(sre.oom.oom_facts) O(sre.oom.oom_facts#module:since));
         shown on the page and used for the timeline.
+      - Checked as M(sre.oom.oom_facts) checks it; a value it refuses fails the task before
+        anything is written. A window that would start before 1970 starts there.
     type: str
     default: "-7d"
   stale_after:

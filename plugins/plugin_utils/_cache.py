@@ -73,6 +73,11 @@ def _loads(text, not_json):
 
 def decode(data):
     """Bytes of one cache entry -> the host's facts (a dict). Raises ValueError."""
+    return _decode(data)[0]
+
+
+def _decode(data):
+    """decode(), and whether the entry has 2.19's layout (its facts in PAYLOAD)."""
     if len(data) > MAX_ENTRY:
         raise ValueError('%d bytes, more than the %d MiB the report reads of one entry'
                          % (len(data), MAX_ENTRY // 1048576))
@@ -81,14 +86,15 @@ def decode(data):
     except UnicodeDecodeError as e:
         raise ValueError('not UTF-8 (byte %d)' % e.start) from None
     value = _loads(text, 'not JSON (%s)')
-    if isinstance(value, dict) and len(value) == 1 and PAYLOAD in value:
+    schema = isinstance(value, dict) and len(value) == 1 and PAYLOAD in value
+    if schema:
         payload = value[PAYLOAD]
         if not isinstance(payload, str):
             raise ValueError('%s is a %s, not a string' % (PAYLOAD, type(payload).__name__))
         value = _loads(payload, PAYLOAD + ' is not JSON (%s)')
     if not isinstance(value, dict):
         raise ValueError('holds a JSON %s, not an object of facts' % _json_type(value))
-    return value
+    return value, schema
 
 
 def _json_type(v):
@@ -129,20 +135,24 @@ class FactFiles:
             except OSError as e:
                 return UNREADABLE, None, '%s: %s' % (path, e.strerror or e)
             found.append((st.st_mtime, -rank, path))
-        if not found:
-            return ABSENT, None, None
-        mtime, _rank, path = max(found)     # the newer file; on a tie, 2.19's
-        if self.timeout and time.time() - mtime > self.timeout:
-            return EXPIRED, None, ('%s is older than the fact cache timeout (%d s)'
-                                   % (path, int(self.timeout)))
-        try:
-            data = _read_regular(path)
-        except OSError as e:
-            return UNREADABLE, None, '%s: %s' % (path, e.strerror or e)
-        try:
-            return OK, decode(data), None
-        except ValueError as e:
-            return UNREADABLE, None, '%s: %s' % (path, e)
+        # the newer file first; on a tie, 2.19's
+        for mtime, rank, path in sorted(found, reverse=True):
+            if self.timeout and time.time() - mtime > self.timeout:
+                return EXPIRED, None, ('%s is older than the fact cache timeout (%d s)'
+                                       % (path, int(self.timeout)))
+            try:
+                data = _read_regular(path)
+            except OSError as e:
+                return UNREADABLE, None, '%s: %s' % (path, e.strerror or e)
+            try:
+                facts, schema = _decode(data)
+            except ValueError as e:
+                return UNREADABLE, None, '%s: %s' % (path, e)
+            if schema and rank < 0:
+                # `<prefix>s1_web` in 2.19's layout is host web's entry, not host s1_web's
+                continue
+            return OK, facts, None
+        return ABSENT, None, None
 
 
 def _read_regular(path):

@@ -16,6 +16,7 @@ import re
 _MD_SPECIAL = re.compile(r'([\\`*_\[\]|~])')
 _MD_NEWLINES = re.compile(r'[\r\n\t\x0b\x0c]+')
 _CONTROL = re.compile(r'[\x00-\x08\x0e-\x1f\x7f]')
+_SURROGATE = re.compile('[\ud800-\udfff]')
 
 
 def md(value):
@@ -36,8 +37,9 @@ def prom_label(value):
     """A Prometheus label value as the text exposition format wants it.
 
     Backslash, double quote and line feed are escaped; a carriage return or
-    other control character (which the format does not allow) is dropped.
+    other control character (which the format does not allow) is dropped; a
+    lone surrogate (no character: not UTF-8) becomes U+FFFD.
     """
     text = '' if value is None else str(value)
     text = text.replace('\\', '\\\\').replace('"', '\\"').replace('\n', '\\n')
-    return _CONTROL.sub('', text.replace('\r', ''))
+    return _SURROGATE.sub('\ufffd', _CONTROL.sub('', text.replace('\r', '')))

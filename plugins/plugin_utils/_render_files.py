@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import errno
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -23,15 +24,43 @@ import uuid
 FILES = {'html': 'index.html', 'json': 'report.json', 'md': 'report.md'}
 
 
+def _finite(value):
+    """A copy of `value` with each NaN and infinity (a JSON fact cache can hold
+    them; JSON itself cannot) as None. Iterative: any depth, linear time."""
+    root = [value]
+    todo = [(root, 0)]
+    while todo:
+        holder, key = todo.pop()
+        v = holder[key]
+        if isinstance(v, float):
+            if not math.isfinite(v):
+                holder[key] = None
+        elif isinstance(v, dict):
+            holder[key] = v = dict(v)
+            todo.extend((v, k) for k in v)
+        elif isinstance(v, (list, tuple)):
+            holder[key] = v = list(v)
+            todo.extend((v, i) for i in range(len(v)))
+    return root[0]
+
+
+def _dumps(value, **kwargs):
+    """json.dumps that never writes NaN or Infinity (not JSON: a browser's JSON.parse fails)."""
+    try:
+        return json.dumps(value, allow_nan=False, **kwargs)
+    except ValueError:
+        return json.dumps(_finite(value), allow_nan=False, **kwargs)
+
+
 def to_json(report):
-    return json.dumps(report, indent=None, separators=(',', ':'), default=str, ensure_ascii=False) + '\n'
+    return _dumps(report, indent=None, separators=(',', ':'), default=str, ensure_ascii=False) + '\n'
 
 
 def host_json(host):
     """One host's entry of report.json, as bytes: JSON in ASCII (anything else as \\u escapes,
     which also covers strings that are not valid Unicode; and is the encoder's fastest path).
     Its values come from JSON (the fact cache, module results): they hold no cycle to look for."""
-    return json.dumps(host, indent=None, separators=(',', ':'), default=str, check_circular=False).encode('ascii')
+    return _dumps(host, indent=None, separators=(',', ':'), default=str, check_circular=False).encode('ascii')
 
 
 def write_json(f, report, hosts=None):

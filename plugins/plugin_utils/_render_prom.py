@@ -113,4 +113,4 @@ def textfile_name(host_name):
     a slice and hash('sha1')).
     """
     safe = re.sub(r'[^A-Za-z0-9_.-]', '_', host_name)[:TEXTFILE_READABLE]
-    return '%s-%s.prom' % (safe, hashlib.sha1(host_name.encode('utf-8')).hexdigest()[:10])
+    return '%s-%s.prom' % (safe, hashlib.sha1(host_name.encode('utf-8', 'surrogatepass')).hexdigest()[:10])

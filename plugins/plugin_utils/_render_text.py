@@ -33,7 +33,8 @@ def num(n):
 
 
 def kb(n):
-    if isinstance(n, bool) or not isinstance(n, (int, float)):
+    n = _report_values._num(n)
+    if n is None:
         return '—'
     if n >= 1048576:
         return '%.1f GiB' % (n / 1048576)
@@ -44,7 +45,7 @@ def kb(n):
 
 def when(t):
     if isinstance(t, (int, float)) and not isinstance(t, bool):
-        t = _report_values.iso(t)
+        t = _report_values.iso(t) if 0 <= t <= _report_values.MAX_EPOCH else None
     return t[:19].replace('T', ' ') if isinstance(t, str) and t else '—'
 
 
@@ -87,15 +88,15 @@ def victim_pid(ev):
 def rss(ev):
     v = _d(ev.get('victim'))
     parts = [v.get(k) for k in ('anon_rss_kb', 'file_rss_kb', 'shmem_rss_kb')]
-    parts = [p for p in parts if isinstance(p, (int, float)) and not isinstance(p, bool)]
+    parts = [p for p in parts if _report_values._num(p) is not None]
     return kb(sum(parts)) if parts else '—'
 
 
 def event_time(ev, t):
     if t is not None:
         return when(t)
-    up = ev.get('uptime')
-    if isinstance(up, (int, float)) and not isinstance(up, bool):
+    up = _report_values._num(ev.get('uptime'))
+    if up is not None:
         return 'uptime %s s' % up
     return '—'
 
@@ -217,6 +218,7 @@ def domain_text(d):
 
 def pct(v):
     """A percentage as PSI prints it (up to 2 decimals): 8.25 -> `8.25%`, 60.0 -> `60%`."""
+    v = _report_values._num(v)
     return '—' if v is None else ('%.2f' % v).rstrip('0').rstrip('.') + '%'
 
 

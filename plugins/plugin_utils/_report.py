@@ -39,6 +39,7 @@ def window(since, now, oldest, newest):
         start = oldest if oldest is not None else now - 86400
     if oldest is not None:
         start = min(start, oldest)
+    start = max(start, 0)       # `-100000w` goes back before 1970: the page starts there
     end = max(now, newest) if newest is not None else now
     return start, end
 

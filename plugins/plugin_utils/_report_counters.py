@@ -139,7 +139,7 @@ def _percent(v):
         return float(v)
     if isinstance(v, str) and v.strip().endswith('%'):
         try:
-            return float(v.strip()[:-1])
+            return _num(float(v.strip()[:-1]))     # not `nan%` or `1e999%`
         except ValueError:
             return None
     return None
@@ -162,10 +162,17 @@ def pressure_of(pressure, problems, top=TOP_UNITS):
     if units_in is not None and _seq(units_in) is None:
         problems.add('pressure.units is a %s, not a list' % _typename(units_in))
     units = []
+    seen = set()
     for i, u in enumerate(_seq(units_in) or []):
         if not isinstance(u, dict):
             problems.add('pressure.units %d is a %s, not a dict (ignored)' % (i, _typename(u)))
             continue
+        name = _str(u.get('unit')) or _str(u.get('cgroup'))
+        if name is not None:
+            if name in seen:
+                problems.add('pressure.units %d: %s is listed before (ignored)' % (i, _text(name, 80)))
+                continue
+            seen.add(name)
         psi = _psi(u.get('memory_pressure')) or {}
         ol = u.get('over_limit')
         _long(u.get('unit'), 'pressure.units %d: unit' % i, problems)

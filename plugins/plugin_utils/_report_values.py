@@ -17,6 +17,11 @@ import datetime as dt
 from ansible_collections.sre.oom.plugins.module_utils._oom import since as _since
 
 LONG_STRING = 1024      # longer strings from a host are flagged (and shortened on pages)
+# A number from a host is one only within these bounds: a 401-digit count, NaN or
+# an infinity (which a JSON fact cache can hold) is no number a page, a textfile
+# or report.json can show.
+MAX_NUMBER = 2 ** 63
+MAX_EPOCH = 253402300799    # 9999-12-31T23:59:59Z, the last second a date can show
 
 _UTC = dt.timezone.utc
 
@@ -32,8 +37,9 @@ class _Problems(list):
 def parse_time(value):
     """An ISO 8601 time (UTC unless it has an offset) -> seconds since the epoch.
 
-    Returns None for anything that is not a real time after 1970 (year 0000,
-    month 13, hour 25, a number, garbage). The rule is `since.iso_time`'s.
+    Returns None for anything that is not a real time from 1970 to 9999 UTC
+    (year 0000, month 13, hour 25, 9999-12-31T23:59:59-14:00, a number,
+    garbage). The rule is `since.iso_time`'s.
     """
     if not isinstance(value, str) or len(value) > 64:
         return None
@@ -43,7 +49,7 @@ def parse_time(value):
         secs = _since.iso_time(value)
     except ValueError:
         return None
-    return secs if secs is not None and secs >= 0 else None
+    return secs if secs is not None and 0 <= secs <= MAX_EPOCH else None
 
 
 def iso(secs):
@@ -69,7 +75,7 @@ def duration(value):
 
 
 def _is_int(v):
-    return isinstance(v, int) and not isinstance(v, bool)
+    return isinstance(v, int) and not isinstance(v, bool) and -MAX_NUMBER < v < MAX_NUMBER
 
 
 def _mapping(v):
@@ -97,7 +103,10 @@ def _count(v):
 
 
 def _num(v):
-    return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+    """An int or a float within MAX_NUMBER (never NaN or an infinity), else None."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and -MAX_NUMBER < v < MAX_NUMBER:
+        return v
+    return None
 
 
 def _str(v, limit=LONG_STRING * 4):

@@ -32,6 +32,7 @@ _ISO_RE = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?)?\s{0,4}(Z|[+-]\d{2}:?\d{2})?$"
 )
 _EPOCH_NAIVE = dt.datetime(1970, 1, 1)
+_LAST_SECOND = 253402300799     # 9999-12-31T23:59:59Z: a later time has no date
 _DAYS = {}          # (year, month, day) text -> seconds at 00:00 UTC, bounded
 _SINCE_HELP = ("use 'boot', 'all', a relative time such as '-24h', '-30m' or '-7d', "
                "or an ISO 8601 time such as '2026-11-28T17:00:00Z'")
@@ -119,7 +120,10 @@ def iso_time(text, local=False):
         if tz_m >= 60 or tz_h * 60 + tz_m > 14 * 60:
             raise ValueError("has no valid UTC offset (-14:00 to +14:00, minutes 00-59)")
         offset = (-1 if tz[0] == "-" else 1) * (tz_h * 3600 + tz_m * 60)
-    return day + hour * 3600 + minute * 60 + sec - offset + fraction
+    secs = day + hour * 3600 + minute * 60 + sec - offset + fraction
+    if secs > _LAST_SECOND:
+        raise ValueError("is after 9999-12-31T23:59:59Z")
+    return secs
 
 
 def parse_since(value, now, boot_time=None):

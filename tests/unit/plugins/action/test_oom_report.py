@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import time
 from unittest.mock import MagicMock
 
@@ -100,7 +101,9 @@ def test_hosts_formats_result_var_and_textfiles(tmp_path):
     ({}, 'missing required arguments: dest'),
     ({'dest': '/tmp/x', 'formats': ['pdf']}, 'formats'),
     ({'dest': '/tmp/x', 'stale_after': 'soon'}, "stale_after='soon' is not a duration"),
-], ids=['no-dest', 'bad-format', 'bad-stale-after'])
+    ({'dest': '/tmp/x', 'since': 'last tuesday'}, "since: 'last tuesday' is not understood"),
+    ({'dest': '/tmp/x', 'since': '9999-12-31T23:59:59-14:00'}, 'is after 9999-12-31T23:59:59Z'),
+], ids=['no-dest', 'bad-format', 'bad-stale-after', 'bad-since', 'since-past-9999'])
 def test_bad_arguments(args, msg):
     with pytest.raises(AnsibleActionFail, match=msg):
         action(args).run(task_vars=task_vars())
@@ -262,6 +265,82 @@ def test_strings_that_are_not_unicode(tmp_path):
     rep = json.loads((tmp_path / 'report.json').read_text(encoding='utf-8'))
     assert rep['hosts'][0]['events'][0]['victim']['comm'] == 'x\ud800y'
     assert 'x\\ud800y' in (tmp_path / 'index.html').read_text(encoding='utf-8')
+
+
+@pytest.mark.parametrize('since', ['-999999999999w', '-99999999999w', 'all', 'boot'])
+def test_since_far_back_starts_the_page_in_1970(tmp_path, since):
+    action({'dest': str(tmp_path), 'hosts': ['cached'], 'since': since}).run(task_vars=task_vars())
+    rep = json.loads((tmp_path / 'report.json').read_text())
+    assert rep['window']['start'] >= '1970-01-01T00:00:00Z' and rep['since'] == since
+
+
+# Numbers a JSON fact cache can hold and no page can show: NaN, the infinities
+# (also 1e400, which json reads as one) and a 401-digit integer.
+BAD_NUMBERS = [float('nan'), float('inf'), -float('inf'), 10 ** 400]
+
+
+@pytest.mark.parametrize('bad', BAD_NUMBERS, ids=['nan', 'inf', '-inf', 'huge'])
+def test_numbers_that_are_no_numbers_cost_only_their_own_cells(tmp_path, bad):
+    """In every number field the pages, the textfile and report.json show: the
+    host keeps its row, the others theirs, and report.json stays JSON."""
+    tv = task_vars()
+    ev = {'time': '2026-11-30T10:00:00Z', 'kind': 'memcg', 'uptime': bad,
+          'victim': {'comm': 'hog', 'pid': 5, 'anon_rss_kb': bad, 'file_rss_kb': bad, 'shmem_rss_kb': 1,
+                     'total_vm_kb': bad}}
+    tv['hostvars']._variable_manager._fact_cache.data['bad'] = {'oom': dict(
+        OOM, events=[ev, dict(ev, time=None)], event_count=bad, counters={'oom_kill': bad, 'missed': bad},
+        sysctl={'panic_on_oom': bad, 'panic': 0},
+        processes=[{'comm': 'p', 'pid': 9, 'rss_kb': bad}],
+        next_victims=[{'domain': 'global', 'limit_kb': bad, 'total_kb': bad,
+                       'candidates': [{'pid': 9, 'comm': 'p', 'rss_kb': bad, 'points': bad}]}],
+        pressure={'memory': {'some': {'avg10': bad}, 'full': {'avg10': bad}},
+                  'units': [{'unit': 'a.service', 'effective_limit': '%s%%' % bad,
+                             'memory_pressure': {'full': {'avg10': bad}}, 'managed_oom_memory_pressure': 'kill'}]})}
+    (tmp_path / 'tf').mkdir()
+    res = action({'dest': str(tmp_path / 'out'), 'hosts': ['bad', 'cached'],
+                  'textfiles_dir': str(tmp_path / 'tf')}).run(task_vars=tv)
+    assert res['summary']['hosts_reporting'] == 2
+    text = (tmp_path / 'out' / 'report.json').read_text()
+    rep = json.loads(text, parse_constant=lambda c: pytest.fail('report.json holds %s' % c))
+    bad_host = rep['hosts'][0]
+    assert bad_host['status'] == 'ok' and bad_host['kills'] == 2 and bad_host['oom_kill_since_boot'] is None
+    assert any('counters.oom_kill' in p for p in bad_host['problems'])
+    for page in ('index.html', 'report.md'):
+        text = (tmp_path / 'out' / page).read_text()
+        assert 'hog' in text and not re.search(r'(?i)(nan|inf|\d{30})\s*(KiB|MiB|GiB|%|s\b)', text)
+    for prom in (tmp_path / 'tf').iterdir():
+        for line in prom.read_text().splitlines():
+            if not line.startswith('#'):
+                value = line.rsplit(' ', 1)[1]
+                assert len(value) < 25 and float(value) == float(value), line
+
+
+def test_psi_without_readings_beside_managed_units(tmp_path):
+    """PSI off in the kernel (`pressure.memory` null) while units are under systemd-oomd."""
+    tv = task_vars()
+    tv['hostvars']._variable_manager._fact_cache.data['nopsi'] = {'oom': dict(OOM, pressure={
+        'memory': None, 'units': [{'unit': '-.slice', 'cgroup': '/', 'managed_oom_swap': 'kill',
+                                   'effective_limit': '60%', 'memory_pressure': None, 'over_limit': None},
+                                  {'unit': '-.slice', 'cgroup': '/', 'effective_limit': '60%'}]})}
+    (tmp_path / 'tf').mkdir()
+    action({'dest': str(tmp_path), 'hosts': ['nopsi', 'cached'], 'textfiles_dir': str(tmp_path / 'tf')}).run(task_vars=tv)
+    rep = json.loads((tmp_path / 'report.json').read_text())
+    host = rep['hosts'][0]
+    assert host['memory_pressure'] is None and [u['unit'] for u in host['unit_pressure']] == ['-.slice']
+    assert any('listed before' in p for p in host['problems'])
+    assert '-.slice' in (tmp_path / 'index.html').read_text()
+
+
+def test_a_kill_after_9999_costs_only_its_time(tmp_path):
+    tv = task_vars()
+    late = {'time': '9999-12-31T23:59:59-14:00', 'kind': 'memcg', 'victim': {'comm': 'late', 'pid': 1}}
+    tv['hostvars']._variable_manager._fact_cache.data['y10k'] = {'oom': dict(
+        OOM, events=[late] + OOM['events'], event_count=2, gathered_at='9999-12-31T23:59:59-14:00')}
+    action({'dest': str(tmp_path), 'hosts': ['y10k']}).run(task_vars=tv)
+    host = json.loads((tmp_path / 'report.json').read_text())['hosts'][0]
+    assert host['status'] == 'ok' and host['kills'] == 2 and host['last_kill'] == '2026-11-30T10:00:00Z'
+    assert 'panic_on_oom_no_reboot' in [f['id'] for f in host['flags']]
+    assert any('event 0: time' in p for p in host['problems']) and any('gathered_at' in p for p in host['problems'])
 
 
 # ---------------------------------------------------------------- big fleets: the hosts read in parts by forked children

@@ -53,6 +53,19 @@ def test_prefix_and_newer_file_wins(tmp_path):
     assert files(tmp_path).read('web-1')[0] == _cache.ABSENT        # without the prefix: not this host
 
 
+def test_a_host_named_like_2_19s_entry_of_another(tmp_path):
+    """`s1_web` in 2.19's layout is host web's entry: host `s1_web` is not in the cache,
+    unless an older ansible-core wrote `s1_web` for it (its own layout)."""
+    (tmp_path / 's1_web').write_text(payload(OOM))
+    assert files(tmp_path).read('web') == (_cache.OK, OOM, None)
+    assert files(tmp_path).read('s1_web') == (_cache.ABSENT, None, None)
+    own = {'oom': {'source': 'own'}}
+    (tmp_path / 's1_s1_web').write_text(payload(own))
+    assert files(tmp_path).read('s1_web') == (_cache.OK, own, None)
+    (tmp_path / 's1_db').write_text(json.dumps(own))      # 2.18's entry of host s1_db
+    assert files(tmp_path).read('s1_db') == (_cache.OK, own, None)
+
+
 def test_expired_is_not_read(tmp_path):
     (tmp_path / 'web-1').write_text(json.dumps(OOM))
     os.utime(tmp_path / 'web-1', (time.time() - 7200,) * 2)

@@ -30,6 +30,8 @@ def test_md_escape(raw, expected):
     ('a\\b', 'a\\\\b'),
     ('a\nb', 'a\\nb'),
     ('a\rb\x00', 'ab'),
-], ids=['plain', 'quote', 'backslash', 'newline', 'control'])
+    ('kmsg\ud800x\udfff', 'kmsg\ufffdx\ufffd'),
+], ids=['plain', 'quote', 'backslash', 'newline', 'control', 'lone-surrogates'])
 def test_prom_label(raw, expected):
     assert _escape.prom_label(raw) == expected
+    _escape.prom_label(raw).encode('utf-8')       # the textfile is UTF-8: no surrogate left
