@@ -135,6 +135,9 @@ class Staged(object):
                     "refusing to replace %s: it is a %s now, not a regular file" % (
                         self.path, "symlink" if stat.S_ISLNK(st.st_mode) else "directory or special file"),
                     self.path, errno.EEXIST)
+            # the target's SELinux context on the new file before it takes the name (the
+            # rename keeps it): a context that cannot be set leaves the target as it was
+            self._selinux()
             os.rename(self._tmp, self._base, src_dir_fd=self._fd, dst_dir_fd=self._fd)
             self._tmp = None
             try:
@@ -145,7 +148,6 @@ class Staged(object):
             self.abort()
             raise _error("write", self.path, exc)
         self._close()
-        self._selinux()
         return self.created
 
     def abort(self):
@@ -166,12 +168,14 @@ class Staged(object):
             self._fd = None
 
     def _selinux(self):
+        """Give the temporary file the context the target's path has by default."""
         module = self.module
         try:
             if module is not None and module.selinux_enabled():
-                module.set_context_if_different(self.path, module.selinux_default_context(self.path), False)
-        except Exception as exc:  # the file is written; a context problem is reported, not raised raw
-            raise ManagedFileError("wrote %s but could not set its SELinux context: %s" % (self.path, exc), self.path)
+                tmp = os.path.join(os.path.dirname(self.path), self._tmp)
+                module.set_context_if_different(tmp, module.selinux_default_context(self.path), False)
+        except Exception as exc:  # reported as the write's failure, never raised raw
+            raise ManagedFileError("cannot set the SELinux context of %s: %s" % (self.path, exc), self.path)
 
 
 def _temp_name():

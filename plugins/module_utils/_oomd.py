@@ -68,7 +68,9 @@ _USEC = {
 }
 # One "<number><unit>" term of a systemd time span; blanks allowed between terms
 # and between a number and its unit. Anchored and without nested repetition.
-_SPAN_TERM_RE = re.compile(r"[ \t]*([0-9]{1,12})(?:\.([0-9]{1,6}))?[ \t]*([a-zA-Z\u00b5\u03bc]{0,7})")
+# A fraction has as many digits as it is written with (systemd reads them all):
+# "0.0000015s" is 1us, "1.5000000min" 90s.
+_SPAN_TERM_RE = re.compile(r"[ \t]*([0-9]{1,12})(?:\.([0-9]{1,64}))?[ \t]*([a-zA-Z\u00b5\u03bc]{0,7})")
 _MAX_DURATION_USEC = 10 * 365 * 86400 * 10 ** 6  # ten years: anything longer is a mistake
 
 
@@ -193,19 +195,55 @@ def parse_conf(text):
     return values
 
 
+_NEW_TO_OLD = {v: k for k, v in OLD_NAMES.items()}
+
+
+def _before_rename(systemd_version):
+    return systemd_version is not None and systemd_version < RENAMED_IN
+
+
+def _written(key, value, old):
+    """One value as this systemd reads it: systemd 247's ``*Percent=`` keys take only
+    a whole ``<n>%`` (not ``60.00%``, ``600‰``)."""
+    if old and KIND.get(key) == "percent":
+        n = percent(value)
+        if n is not None and n % 100 == 0:
+            return "%d%%" % (n // 100)
+    return value
+
+
 def render(values, systemd_version=None):
     """The managed drop-in: the marker header, ``[OOM]``, one ``Key=value`` per line.
 
-    For systemd 247 the limits are written under their old ``*Percent`` names.
+    For systemd 247 the limits are written under their old ``*Percent`` names, as
+    whole percentages.
     """
-    old = systemd_version is not None and systemd_version < RENAMED_IN
-    new_to_old = {v: k for k, v in OLD_NAMES.items()}
+    old = _before_rename(systemd_version)
     lines = [_managed.header("sre.oom.oom_policy"), "[%s]\n" % SECTION]
     for key in KEYS:
         if key in values:
-            name = new_to_old.get(key, key) if old else key
-            lines.append("%s=%s\n" % (name, values[key]))
+            name = _NEW_TO_OLD.get(key, key) if old else key
+            lines.append("%s=%s\n" % (name, _written(key, values[key], old)))
     return "".join(lines)
+
+
+def unreadable(text, systemd_version):
+    """True when a file sre.oom wrote names a key, or writes a value, in a way this
+    systemd does not read: a ``*Percent=`` key (systemd 247's) after an upgrade to
+    248 or later, the new names on 247, or a limit 247 cannot parse. Such a file is
+    written again even when its values are the ones asked for."""
+    if systemd_version is None:
+        return False
+    old = _before_rename(systemd_version)
+    for section, key, value in _systemd.assignments(text):
+        if section != SECTION or key is None:
+            continue
+        if (key in OLD_NAMES) != old and (key in OLD_NAMES or key in _NEW_TO_OLD):
+            return True
+        name = OLD_NAMES.get(key, key)
+        if old and _written(name, value, old) != value:
+            return True
+    return False
 
 
 def _stat(host, path, follow=True):

@@ -53,13 +53,15 @@ def _attrs_text(state):
     return "mode %04o\nowner %d:%d\n" % (state["mode"], state["uid"], state["gid"])
 
 
-def plan_file(option, path, state, render, parse, desired, what, equal=None):
+def plan_file(option, path, state, render, parse, desired, what, equal=None, unreadable=None):
     """Plan one managed file: read it (never through a symlink) and decide.
 
     ``render(values)`` gives the file text for a dict of values (None: no file),
     ``parse(text)`` the values of a file sre.oom wrote, ``equal(key, a, b)`` compares
-    two values of a key. Raises PolicyError when the path holds something that is not
-    sre.oom's regular file. With nothing ``desired`` the file is left as it is.
+    two values of a key, ``unreadable(text)`` says that a file sre.oom wrote must be
+    written again whatever its values (its reader no longer reads it as written).
+    Raises PolicyError when the path holds something that is not sre.oom's regular
+    file. With nothing ``desired`` the file is left as it is.
     """
     try:
         # what the write would refuse, refused now (also in check mode)
@@ -80,7 +82,7 @@ def plan_file(option, path, state, render, parse, desired, what, equal=None):
     equal = equal or (lambda _key, a, b: _sysctl.values_equal(a, b))
     same = (set(new_values) == set(current)
             and all(equal(k, new_values[k], current[k]) for k in current))
-    if not desired or (same and managed):
+    if not desired or (same and managed and not (unreadable and unreadable(current_text))):
         new_text = current_text
     else:
         new_text = render(new_values) if new_values else None
@@ -136,8 +138,9 @@ def _as_seen_from(root, path):
 def plan_oomd(params, desired, host):
     """Plan the systemd-oomd drop-in; an empty plan when no oomd option is given."""
     path = valid_path(params["oomd_path"], option="oomd_path", reader="systemd-oomd")
-    if desired and path == os.path.normpath(params["path"]):
-        raise _oomd.OomdError("oomd_path and path are both %s; they must name two different files" % path)
+    if desired and os.path.realpath(path) == os.path.realpath(params["path"]):
+        raise _oomd.OomdError("oomd_path %s and path %s are the same file; they must name two different files"
+                              % (path, params["path"]))
     o = {"managed": bool(desired), "path": path, "supported": None, "reasons": [], "warnings": [],
          "shadowed_by": {}, "persisted": {}, "effective": {}, "file": None, "version": None}
     if not desired:
@@ -145,7 +148,7 @@ def plan_oomd(params, desired, host):
     state = params["state"]
     version = _systemctl.systemd_version(host, o["warnings"])
     o["version"] = version
-    if version is not None and version < _oomd.RENAMED_IN:
+    if version is not None and version < _oomd.RENAMED_IN and state == "present":
         key = "DefaultMemoryPressureDurationSec"
         if key in desired:
             del desired[key]
@@ -159,9 +162,10 @@ def plan_oomd(params, desired, host):
                     % (version, key, key, desired[key]))
     seen = _as_seen_from(host.root, path)
     f = plan_file("oomd_path", path, state, lambda values: _oomd.render(values, version), _oomd.parse_conf,
-                  desired, "oomd", _oomd.values_equal)
+                  desired, "oomd", _oomd.values_equal, lambda text: _oomd.unreadable(text, version))
     o["file"] = f
-    o["persisted"] = dict(f["values"])
+    # what the file says (a value equal to the one asked for stays as it is written)
+    o["persisted"] = _oomd.parse_conf(f["new_text"]) if f["values"] and f["new_text"] else {}
     reasons = _oomd.support(host)
     o["supported"] = not reasons
     o["reasons"] = reasons
@@ -236,6 +240,8 @@ def plan_sysctl(params, host):
             p["warnings"].append("live values not applied, persisted only: %s" % blocker)
         else:
             p["live_applied"] = True
+    else:
+        p["live_skipped_reason"] = "no sysctl option given"
     if p["live_applied"]:
         p["to_write"] = [k for k in sorted(desired, key=_sysctl._key_sort)
                          if not _sysctl.values_equal(live_before[k], desired[k])]

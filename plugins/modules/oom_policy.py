@@ -278,7 +278,11 @@ oomd_path:
   type: str
   sample: /etc/systemd/oomd.conf.d/60-sre-oom.conf
 oomd_persisted:
-  description: The settings in the oomd drop-in after the task (empty when no C(oomd_*) option is given).
+  description:
+    - The settings in the oomd drop-in after the task, as the file writes them (empty when no
+      C(oomd_*) option is given). A value equal to the one asked for is not rewritten
+      (V(0) for the duration is systemd's default, V(30s)). Keys have their current names
+      also where systemd 247's C(*Percent) names are written.
   returned: always
   type: dict
   sample: {"SwapUsedLimit": "80%", "DefaultMemoryPressureDurationSec": "20s"}
@@ -309,7 +313,9 @@ oomd_effective_source:
   type: str
   sample: files
 oomd_restarted:
-  description: Whether systemd-oomd was restarted (it was running and its drop-in changed).
+  description:
+    - Whether systemd-oomd was restarted (it was running and its drop-in changed); in check
+      mode, whether it would be.
   returned: always
   type: bool
   sample: false
@@ -413,6 +419,7 @@ def run(module):
         except _policy.PolicyError as e:
             module.fail_json(msg=str(e), **e.extra)
     elif module.check_mode and o["managed"] and o["file"]["changed"]:
+        result["oomd_restarted"] = _policy.oomd_active(host)    # what the run would do
         module.exit_json(**result)
     if o["managed"]:
         _policy.read_back(module, host, o, result)

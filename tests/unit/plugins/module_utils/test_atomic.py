@@ -188,6 +188,40 @@ def test_rename_failure_removes_temp_and_keeps_old_file(tmp_path, monkeypatch):
     assert path.read_text() == "old\n" and listing(tmp_path) == ["x.conf"]
 
 
+class SELinuxModule(object):
+    """The AnsibleModule methods the write uses on an SELinux host; records where a context went."""
+
+    def __init__(self, fail=False):
+        self.fail, self.labelled = fail, []
+
+    def selinux_enabled(self):
+        return True
+
+    def selinux_default_context(self, path):
+        return ["system_u", "object_r", "etc_t", "s0"]
+
+    def set_context_if_different(self, path, context, changed):
+        if self.fail:
+            raise RuntimeError("invalid selinux context")
+        self.labelled.append((os.path.basename(path), os.path.exists(path)))
+        return changed
+
+
+def test_selinux_context_is_set_before_the_rename(tmp_path):
+    """On the temporary file, which the rename keeps: no moment with the new text and
+    a wrong context, and a context that cannot be set leaves the old file as it was."""
+    path = tmp_path / "x.conf"
+    path.write_text("old\n")
+    module = SELinuxModule()
+    _atomic.atomic_write(module, str(path), "new\n")
+    assert path.read_text() == "new\n" and listing(tmp_path) == ["x.conf"]
+    [(name, existed)] = module.labelled
+    assert name.startswith(".sre-oom-") and existed
+    with pytest.raises(_managed.ManagedFileError, match="cannot set the SELinux context of %s" % path):
+        _atomic.atomic_write(SELinuxModule(fail=True), str(path), "newer\n")
+    assert path.read_text() == "new\n" and listing(tmp_path) == ["x.conf"]
+
+
 def test_write_failure_disk_full(tmp_path, monkeypatch):
     def full(fd, data):
         raise OSError(errno.ENOSPC, "No space left on device")

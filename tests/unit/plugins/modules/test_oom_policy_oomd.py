@@ -198,6 +198,64 @@ def test_systemd_247_names_and_missing_duration(host, systemd, run_module):
     assert bad["failed"] is True and "systemd 247 reads SwapUsedLimit only as a whole percentage" in bad["msg"]
 
 
+def test_systemd_247_reads_whole_percentages_only(host, systemd, run_module):
+    """systemd 247's *Percent= keys take `<n>%` alone: 60.00% and 600 permille are written as 60%."""
+    systemd.version, systemd.active = 247, False
+    r = run_module(oom_policy.main, args(host, oomd_swap_used_limit="600\u2030",
+                                         oomd_default_memory_pressure_limit=" 60.00% "))
+    assert open(ours(host)).read().endswith("[OOM]\nSwapUsedLimitPercent=60%\nDefaultMemoryPressureLimitPercent=60%\n")
+    assert r["oomd_persisted"] == {"SwapUsedLimit": "60%", "DefaultMemoryPressureLimit": "60%"}
+    again = run_module(oom_policy.main, args(host, oomd_swap_used_limit="60%", oomd_default_memory_pressure_limit="60%"))
+    assert again["changed"] is False
+
+
+@pytest.mark.parametrize("before, after", [(247, 252), (252, 247)])
+def test_an_upgrade_or_downgrade_of_systemd_rewrites_the_key_names(host, systemd, run_module, before, after):
+    """A drop-in written for systemd 247 (SwapUsedLimitPercent=, which 248 and later do not
+    read: Debian 11 -> 12) is written again under the names the systemd of now reads."""
+    systemd.active = False
+    systemd.version = before
+    run_module(oom_policy.main, args(host, oomd_swap_used_limit="80%"))
+    systemd.version = after
+    r = run_module(oom_policy.main, args(host, oomd_swap_used_limit="80%"))
+    name = "SwapUsedLimit=" if after >= 248 else "SwapUsedLimitPercent="
+    assert r["changed"] is True and open(ours(host)).read().endswith("[OOM]\n%s80%%\n" % name)
+    assert run_module(oom_policy.main, args(host, oomd_swap_used_limit="80%"))["changed"] is False
+
+
+def test_absent_on_systemd_247_removes_what_252_wrote(host, systemd, run_module):
+    systemd.active = False
+    run_module(oom_policy.main, args(host, oomd_swap_used_limit="60.5%", oomd_default_memory_pressure_duration_sec="20s"))
+    systemd.version = 247
+    r = run_module(oom_policy.main, args(host, oomd_swap_used_limit="60.5%",
+                                         oomd_default_memory_pressure_duration_sec="20s", state="absent"))
+    assert r["failed"] is False and r["changed"] is True and not os.path.exists(ours(host))
+
+
+def test_a_duration_with_seven_decimals(host, systemd, run_module):
+    systemd.active = False
+    run_module(oom_policy.main, args(host, oomd_default_memory_pressure_duration_sec="1.5s"))
+    r = run_module(oom_policy.main, args(host, oomd_default_memory_pressure_duration_sec="1.5000000min"))
+    assert r["changed"] is True and open(ours(host)).read().endswith("DefaultMemoryPressureDurationSec=1.5000000min\n")
+    assert _oomd.parse_duration("1.5000000min") == 90 * 10 ** 6 and _oomd.parse_duration("0.0000015s") == 1
+
+
+def test_persisted_is_what_the_file_says(host, systemd, run_module):
+    """0 is systemd's default (30s) and equal to it: the file keeps 30s, and says so."""
+    systemd.active = False
+    run_module(oom_policy.main, args(host, oomd_default_memory_pressure_duration_sec="30s"))
+    r = run_module(oom_policy.main, args(host, oomd_default_memory_pressure_duration_sec="0"))
+    assert r["changed"] is False and r["oomd_persisted"] == {"DefaultMemoryPressureDurationSec": "30s"}
+    assert r["live_applied"] is False and r["live_skipped_reason"] == "no sysctl option given"
+
+
+def test_check_mode_says_whether_the_run_would_restart(host, systemd, run_module):
+    check = run_module(oom_policy.main, args(host, oomd_swap_used_limit="80%"), check_mode=True)
+    assert check["oomd_restarted"] is True and not [c for c in systemd.calls if "try-restart" in c]
+    real = run_module(oom_policy.main, args(host, oomd_swap_used_limit="80%"))
+    assert real["oomd_restarted"] is True
+
+
 def test_restart_failure_rolls_everything_back(host, systemd, run_module):
     write(host, OURS, _oomd.render({"SwapUsedLimit": "90%"}))
     before = open(ours(host)).read()
@@ -231,14 +289,17 @@ def test_absent_removes_keys_then_file(host, systemd, run_module):
     ({"oomd_default_memory_pressure_limit": "120%"}, "oomd_default_memory_pressure_limit must be a percentage"),
     ({"oomd_default_memory_pressure_duration_sec": "soon"}, "must be a systemd time span"),
     ({"oomd_default_memory_pressure_duration_sec": "100ms"}, "or at least 1s"),
+    ({"oomd_default_memory_pressure_duration_sec": "0.0000015s"}, "or at least 1s"),     # 1us, as systemd reads it
     ({"oomd_default_memory_pressure_duration_sec": False}, "got False (bool)"),
     ({"oomd_swap_used_limit": "80%", "oomd_path": "/etc/systemd/oomd.conf.d/x.ini"}, "oomd_path must end in .conf"),
     ({"oomd_swap_used_limit": "80%", "oomd_path": "relative.conf"}, "oomd_path must be an absolute path"),
     ({"oomd_swap_used_limit": "80%", "oomd_on_unsupported": "maybe"}, "oomd_on_unsupported"),
     ({"oomd_swap_used_limit": "80%", "path": "/etc/systemd/oomd.conf.d/60-sre-oom.conf",
       "oomd_path": "/etc/systemd/oomd.conf.d/60-sre-oom.conf"}, "must name two different files"),
-], ids=["int", "bool", "injection", "over-100", "word", "under-1s", "bool-duration", "suffix", "relative",
-        "choice", "same-path"])
+    ({"oomd_swap_used_limit": "80%", "path": "/etc/systemd/oomd.conf.d/60-sre-oom.conf",
+      "oomd_path": "//etc/systemd/oomd.conf.d/60-sre-oom.conf"}, "are the same file"),
+], ids=["int", "bool", "injection", "over-100", "word", "under-1s", "seven-decimals", "bool-duration", "suffix",
+        "relative", "choice", "same-path", "same-file-two-spellings"])
 def test_bad_oomd_input_changes_nothing(host, systemd, run_module, kw, fragment):
     r = run_module(oom_policy.main, dict(args(host), **kw))
     assert r["failed"] is True and fragment in r["msg"]
