@@ -65,6 +65,19 @@ def header(what):
         MARKER, VERSION, what)
 
 
+def body(text):
+    """``text`` without its sre.oom header: what two managed files set is compared
+    on this, so that a header of another version or writer is no reason to write a
+    file again (and reload systemd, restart services)."""
+    if not has_marker(text):
+        return text
+    rest = text.partition("\n")[2]
+    second, _nl, after = rest.partition("\n")
+    if second[:1] in ("#", ";") and second[1:].strip() == "Edit the Ansible variables instead.":
+        return after
+    return rest
+
+
 def has_marker(text):
     """True only when ``text``'s first line is exactly an sre.oom header line.
 

@@ -78,7 +78,9 @@ def plan_unit(spec, ctx):
             warnings.append("%s: %s not written: %s" % (spec.unit, option, why))
         after = _systemd.render_settings(spec.unit, [(k, v) for _o, k, v in written], created, ctx.what)
         drift = tuple(_managed.drift(f_state, FILE_MODE))
-        changed = before != after or bool(drift)
+        # a managed drop-in that sets the same is kept, whatever version or module wrote it
+        same = _managed.body(before) == _managed.body(after) if managed else before == after
+        changed = not same or bool(drift)
         keys = [k for _o, k, _v in written]
         if keys:
             resolved = _systemd.resolve_dropins(_systemd.dropin_dirs(spec.unit, ctx.tree), assume=(path,))

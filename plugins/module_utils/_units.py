@@ -245,6 +245,10 @@ def reconcile(host, runner, systemctl, plans, observed, restart, live_enabled, w
             pids = _services.cgroup_pids(shown[plan.unit].get("ControlGroup"), host)
             if not pids:
                 continue
+            if runner.check_mode and plan.unit in restarted:
+                # the restart replaces these processes; the new ones start with the value
+                live[plan.unit] = {"updated": [], "failed": {}}
+                continue
             updated, failed = apply_live(host, runner, pids, value)
             live[plan.unit] = {"updated": updated, "failed": failed}
             if failed:

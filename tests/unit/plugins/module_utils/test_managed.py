@@ -63,6 +63,17 @@ def test_has_marker_is_exact(text, managed):
     assert _managed.has_marker(text) is managed
 
 
+@pytest.mark.parametrize("text, expected", [
+    (_managed.header("sre.oom.oom_unit") + "[Service]\nOOMScoreAdjust=5\n", "[Service]\nOOMScoreAdjust=5\n"),
+    (_managed.header("sre.oom.oom_score_adj").replace("#", ";") + "x\n", "x\n"),
+    ("# Managed by sre.oom (sre.oom.oom_score_adj). Local edits are overwritten.\n[Service]\n", "[Service]\n"),
+    ("[Service]\nOOMScoreAdjust=5\n", "[Service]\nOOMScoreAdjust=5\n"),
+    (None, None),
+], ids=["current", "semicolons", "0.1.0-one-line", "not-managed", "none"])
+def test_body_is_the_text_without_any_header(text, expected):
+    assert _managed.body(text) == expected
+
+
 def test_has_marker_is_linear_on_a_huge_first_line():
     # a first line of 4 MB that almost matches: the check is a single anchored match
     text = "# Managed by sre.oom 0.1.0 (" + "a" * (4 << 20) + "\n"

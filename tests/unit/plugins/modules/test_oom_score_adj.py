@@ -94,9 +94,11 @@ def test_check_mode_writes_nothing_and_runs_only_show(fake, run_module):
     assert not dropin(fake).parent.exists()
     u = r["units"]["worker.service"]
     assert u["changed"] is True and u["restarted"] is True
-    assert u["live"] == {"updated": [101, 102], "failed": {}}
+    assert u["live"] == {"updated": [], "failed": {}}     # the restart replaces them
     assert u["effective"] == {"oom_score_adj": 0, "oom_policy": "stop"}  # systemd's current value
     assert proc(fake, 101) == "0"
+    live = run(run_module, {"unit": "worker", "value": 500}, check_mode=True)["units"]["worker.service"]
+    assert live["live"] == {"updated": [101, 102], "failed": {}} and live["restarted"] is False
 
 
 def test_diff_mode_per_unit(fake, run_module):

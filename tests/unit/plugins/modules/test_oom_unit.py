@@ -113,12 +113,29 @@ def test_rerun_is_unchanged_version_and_show_only(fake, run_module):
     assert all(not u["changed"] for u in r["units"].values())
 
 
+def test_a_header_of_another_version_or_module_is_no_change(fake, run_module, monkeypatch):
+    """The same settings under the header of an older release, or of oom_score_adj, are
+    kept: no write, no daemon-reload, no restart of every service after an upgrade."""
+    from ansible_collections.sre.oom.plugins.modules import oom_score_adj
+    run(run_module, {"units": FLEET})
+    monkeypatch.setattr(_managed, "VERSION", "9.9.9")
+    fake.calls[:] = []
+    r = run(run_module, {"units": FLEET, "restart": "if_running"})
+    assert r["changed"] is False and fake.calls == [VERSION, SHOW + ["db.service", "web.service", "batch.slice"]]
+    assert "0.2.0" in dropin(fake, "db.service").read_text()
+    adj = run(run_module, {"units": [{"name": "db", "oom_score_adj": -5}]})
+    assert adj["changed"] is True          # db.service had more settings: a real change
+    assert run_module(oom_score_adj.main, {"name": ["db"], "value": -5})["changed"] is False
+    assert run(run_module, {"units": [{"name": "db", "oom_score_adj": -5}]})["changed"] is False
+
+
 def test_check_mode_changes_nothing(fake, run_module):
     r = run(run_module, {"units": FLEET, "restart": "always"}, check_mode=True, diff=True)
     assert r["changed"] and r["daemon_reloaded"]
     assert fake.calls == [VERSION, SHOW + ["db.service", "web.service", "batch.slice"]]
     assert not (fake.root / ETC).exists() and proc(fake, 201) == "0"
-    assert r["units"]["web.service"]["live"]["updated"] == [201, 202]
+    # restarted: its processes are replaced by ones that start with the value, none is set live
+    assert r["units"]["web.service"]["live"] == {"updated": [], "failed": {}}
     assert r["units"]["web.service"]["restarted"] and not r["units"]["batch.slice"]["restarted"]
     assert [d["after_header"] for d in r["diff"]] == [str(dropin(fake, u)) for u in
                                                       ("db.service", "web.service", "batch.slice")]
