@@ -18,6 +18,10 @@ from ansible_collections.sre.oom.plugins.module_utils._oom.scanner import public
 # This many recent kills are remembered to drop the same kill read from a second
 # source: a key and three times each (about 200 bytes), whatever the number of kills.
 DEDUPE_WINDOW = 32768
+# At most this many remembered kills share one (key, time bucket): the same pid,
+# comm and sizes at the same uptime in many boots of a long log are told apart
+# by their times, and each new one is compared with the last few only (linear).
+_SAME_BUCKET = 16
 
 # How far apart (seconds) the times of one kill read from two sources may be.
 # Kernel kills: journald or a syslog daemon may stamp a line late (a container's
@@ -173,6 +177,8 @@ class EventCollector(object):
         if found is None:
             index[h] = mark
         elif type(found) is list:  # pylint: disable=unidiomatic-typecheck
+            if len(found) >= _SAME_BUCKET:
+                del found[0]
             found.append(mark)
         else:
             index[h] = [found, mark]

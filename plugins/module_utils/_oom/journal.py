@@ -58,6 +58,17 @@ def journal_text(out):
     return "\n".join(line for line in out.splitlines() if not line.startswith("-- "))
 
 
+_LAST_USEC = 253402300799999999      # 9999-12-31T23:59:59.999999Z
+
+
+def _usec(value):
+    """A journal timestamp field (microseconds, decimal ASCII digits) -> int; None otherwise."""
+    text = value if isinstance(value, str) else str(value if value is not None else "")
+    if 0 < len(text) <= 20 and text.isascii() and text.isdigit():
+        return int(text)
+    return None
+
+
 def journal_lines(out, boot_id, hostname="localhost"):
     """Parser lines from `journalctl -o json` output: the whole text, or an iterable
     of its lines (one JSON record each, as a streaming reader yields them).
@@ -96,9 +107,8 @@ def journal_lines(out, boot_id, hostname="localhost"):
         ident = rec.get("SYSLOG_IDENTIFIER")
         kernel = rec.get("_TRANSPORT") == "kernel" or not isinstance(ident, str) or ident == "kernel"
         if kernel and boot_id and rec.get("_BOOT_ID") == boot_id:
-            mono = rec.get("_SOURCE_MONOTONIC_TIMESTAMP")
-            mono = mono if isinstance(mono, str) else str(mono or "")
-            if mono.isdigit():
+            mono = _usec(rec.get("_SOURCE_MONOTONIC_TIMESTAMP"))
+            if mono is not None:
                 # /dev/kmsg escapes a backslash as \x5c; keep the message literal.
                 if "\\" in msg:
                     msg = msg.replace("\\", "\\x5c")
@@ -113,15 +123,14 @@ def journal_lines(out, boot_id, hostname="localhost"):
             # Another boot, or another machine's journal (fleet mode): journald's
             # time, and the kernel's own uptime as dmesg prints it, so that the
             # kill has the same uptime as where its host reads it.
-            mono = rec.get("_SOURCE_MONOTONIC_TIMESTAMP")
-            mono = mono if isinstance(mono, str) else str(mono or "")
-            if mono.isdigit():
-                sec, usec = divmod(int(mono), 1000000)
+            mono = _usec(rec.get("_SOURCE_MONOTONIC_TIMESTAMP"))
+            if mono is not None:
+                sec, usec = divmod(mono, 1000000)
                 tag = "kernel: [%5d.%06d]" % (sec, usec)
-        real = str(rec.get("__REALTIME_TIMESTAMP") or "")
+        real = _usec(rec.get("__REALTIME_TIMESTAMP"))
         stamp = None
-        if real.isdigit():
-            sec, usec = divmod(int(real), 1000000)
+        if real is not None and real <= _LAST_USEC:
+            sec, usec = divmod(real, 1000000)
             if sec != last_sec:
                 last_sec, last_iso = sec, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec))
             stamp = "%s.%06d+00:00 %s %s" % (last_iso, usec, rec.get("_HOSTNAME") or hostname, tag)

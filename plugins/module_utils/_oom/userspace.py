@@ -193,7 +193,7 @@ def parse_earlyoom(msg, context_signal=None, untagged=False):
 def _mib_kb(text):
     try:
         return int(float(text) * 1024)
-    except ValueError:
+    except (ValueError, OverflowError):     # not a number; inf or 1e999
         return None
 
 

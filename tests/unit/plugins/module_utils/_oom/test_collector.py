@@ -219,3 +219,22 @@ def test_since_drops_older_events_with_time():
     # without a time (raw dmesg saved to a file) events are kept
     coll = _collect([("pub-3.10-el7-freeswitch.log", "file", {})], since=cut)
     assert coll.count == 4
+
+
+def test_one_kill_line_in_many_boots_is_compared_with_a_few_only(monkeypatch):
+    """The same pid, comm and sizes at the same uptime, an hour apart in wall time
+    (a long log over many boots): all kept as kills, each new one compared with a
+    bounded number of remembered ones (the time is linear in the number of kills)."""
+    calls = []
+    close = collector._close
+    monkeypatch.setattr(collector, "_close", lambda a, b, kernel: calls.append(1) or close(a, b, kernel))
+    lines = ["%s h kernel: [    5.000000] Out of memory: Killed process 1 (x) total-vm:1kB, anon-rss:1kB, "
+             "file-rss:0kB, shmem-rss:0kB" % time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(REF - 3600 * i))
+             for i in range(3000, 0, -1)]
+    c = collector.EventCollector(max_events=10)
+    p = scanner.OomLogParser(c, source="file", reference_time=REF)
+    for line in lines:
+        p.feed(line)
+    p.flush()
+    assert c.count == 3000 and c.duplicates == 0
+    assert len(calls) <= 3000 * 3 * collector._SAME_BUCKET

@@ -181,3 +181,15 @@ def test_a_flood_of_records_is_parsed_as_it_arrives_in_bounded_memory(tmp_path):
         tracemalloc.stop()
     assert collector.count >= 1 and [e["victim"]["pid"] for e in collector.events()] == [15]
     assert peak < 8 * 1024 * 1024, peak
+
+
+@pytest.mark.parametrize("field, value", [
+    ("__REALTIME_TIMESTAMP", "9" * 30), ("__REALTIME_TIMESTAMP", "9" * 5000), ("__REALTIME_TIMESTAMP", "18446744073709551615"),
+    ("__REALTIME_TIMESTAMP", "\u00b2"), ("_SOURCE_MONOTONIC_TIMESTAMP", "\u00b2"), ("_SOURCE_MONOTONIC_TIMESTAMP", "9" * 5000),
+], ids=["30-digits", "5000-digits", "2^64-1", "superscript-real", "superscript-mono", "5000-digits-mono"])
+def test_timestamps_that_are_no_times_leave_the_message(field, value):
+    """A record's time that is not one (not ASCII digits, or past 9999) is left out; its message is kept."""
+    rec = {"MESSAGE": "Out of memory: Killed process 1 (a) total-vm:1kB, anon-rss:1kB, file-rss:0kB",
+           "_TRANSPORT": "kernel", "_BOOT_ID": "b", field: value}
+    lines = list(journal.journal_lines(json.dumps(rec), "b"))
+    assert len(lines) == 1 and lines[0].endswith(rec["MESSAGE"]) and "\u00b2" not in lines[0]

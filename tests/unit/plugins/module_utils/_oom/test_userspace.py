@@ -109,3 +109,20 @@ def test_userspace_kill_deep_in_a_mixed_syslog_file_is_found_by_the_fast_path():
     data = filler + open(fixture("userspace-earlyoom.log"), "rb").read()
     events = L.parse_bytes_file(io.BytesIO(data), reference_time=REF)
     assert [e["victim"]["pid"] for e in events] == [2232050, 2677144, 3001, 3100, 3200]
+
+
+@pytest.mark.parametrize("rss", ["inf", "1e999", "nan"])
+def test_a_nohang_victim_with_a_size_that_is_no_number(rss):
+    """The kill is kept with its size unknown; the parser counts no error."""
+    lines = ["Oct  3 09:10:00 ws nohang[700]: " + text for text in (
+        "Found a process with highest badness:", "  Name:     java", "  PID:      5100",
+        "  VmRSS:    %s MiB" % rss, "Implement a corrective action:",
+        "  Send SIGKILL to the victim; OK; response time: 8 ms")]
+    coll = L.EventCollector()
+    parser = L.OomLogParser(coll, source="file", reference_time=REF)
+    for line in lines:
+        parser.feed(line)
+    parser.flush()
+    [ev] = coll.events()
+    assert ev["killer"] == "nohang" and ev["victim"]["pid"] == 5100 and ev["victim"]["rss_kb"] is None
+    assert parser.errors == 0
