@@ -139,8 +139,8 @@ def plan_oomd(params, desired, host):
     """Plan the systemd-oomd drop-in; an empty plan when no oomd option is given."""
     path = valid_path(params["oomd_path"], option="oomd_path", reader="systemd-oomd")
     if desired and os.path.realpath(path) == os.path.realpath(params["path"]):
-        raise _oomd.OomdError("oomd_path %s and path %s are the same file; they must name two different files"
-                              % (path, params["path"]))
+        raise _sysctl.SysctlError("oomd_path %s and path %s are the same file; they must name two different files"
+                                  % (path, params["path"]), option="oomd_path")
     o = {"managed": bool(desired), "path": path, "supported": None, "reasons": [], "warnings": [],
          "shadowed_by": {}, "persisted": {}, "effective": {}, "file": None, "version": None}
     if not desired:

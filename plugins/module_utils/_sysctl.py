@@ -53,7 +53,12 @@ _FALSE = ("no", "off", "0", "false", "n", "f")
 
 
 class SysctlError(Exception):
-    """A problem a person can act on; the message says what and what was expected."""
+    """A problem a person can act on; the message says what and what was expected.
+    ``extra``: result keys to return with it (``option`` for a refused path)."""
+
+    def __init__(self, msg, **extra):
+        super().__init__(msg)
+        self.extra = extra
 
 
 def normalize_key(key):
@@ -134,25 +139,28 @@ def validate_path(path, option="path", reader="systemd-sysctl and sysctl --syste
     caller refuses a directory there (refuse_directory).
     """
     if not isinstance(path, str) or not path or not path.startswith("/"):
-        raise SysctlError("%s must be an absolute path ending in .conf, got %s" % (option, _values.show(path)))
+        raise SysctlError("%s must be an absolute path ending in .conf, got %s" % (option, _values.show(path)),
+                          option=option)
     if _CONTROL_RE.search(path):
         raise SysctlError("%s must not contain control characters (newline, tab, NUL), got %s" % (
-            option, _values.show(path)))
+            option, _values.show(path)), option=option)
     parts = path.split("/")
     if ".." in parts or "." in parts:
-        raise SysctlError("%s must not contain '.' or '..' components, got %s" % (option, _values.show(path)))
+        raise SysctlError("%s must not contain '.' or '..' components, got %s" % (option, _values.show(path)),
+                          option=option)
     if not path.endswith(".conf") or os.path.basename(path) == ".conf":
-        raise SysctlError("%s must end in .conf (%s read only *.conf), got %s" % (option, reader, _values.show(path)))
+        raise SysctlError("%s must end in .conf (%s read only *.conf), got %s" % (option, reader, _values.show(path)),
+                          option=option)
     try:
         _managed.check_path(path)
     except _managed.ManagedFileError as e:
-        raise SysctlError("%s: %s" % (option, e))
+        raise SysctlError("%s: %s" % (option, e), option=option)
     return os.path.normpath(path)
 
 
 def refuse_directory(path, option="path"):
     """Refuse a managed-file path that is a directory (the caller looked)."""
-    raise SysctlError("%s %s is a directory; it must name a file ending in .conf" % (option, path))
+    raise SysctlError("%s %s is a directory; it must name a file ending in .conf" % (option, path), option=option)
 
 
 def loaded_at_boot(path):

@@ -393,7 +393,7 @@ def run(module):
     try:
         p = _policy.plan(params, host)
     except (_sysctl.SysctlError, _oomd.OomdError) as e:
-        module.fail_json(msg=str(e))
+        module.fail_json(msg=str(e), **getattr(e, "extra", {}))
     except _policy.PolicyError as e:
         module.fail_json(msg=str(e), **e.extra)
 

@@ -140,6 +140,7 @@ def test_bad_paths_are_refused(host, run_module, path, fragment):
     before = snapshot(host)
     result = run_module(oom_policy.main, {"panic_on_oom": 1, "path": path})
     assert_refused(result, before, host, fragment)
+    assert result["option"] == "path"
     assert live(host, "vm.panic_on_oom") == "0"
 
 

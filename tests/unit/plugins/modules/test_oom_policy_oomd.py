@@ -303,6 +303,8 @@ def test_absent_removes_keys_then_file(host, systemd, run_module):
 def test_bad_oomd_input_changes_nothing(host, systemd, run_module, kw, fragment):
     r = run_module(oom_policy.main, dict(args(host), **kw))
     assert r["failed"] is True and fragment in r["msg"]
+    if "path" in fragment or "same file" in fragment or "two different" in fragment:
+        assert r["option"] == "oomd_path"      # the option that names the refused file
     assert not os.path.exists(ours(host)) and not [c for c in systemd.calls if "try-restart" in c]
 
 
