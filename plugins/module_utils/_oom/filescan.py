@@ -12,9 +12,12 @@ line path, in file order. Pure: no host access beyond the file object given.
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.sre.oom.plugins.module_utils._oom.formats import (
     MAX_LINE_BYTES, UNTAGGED_FORMATS, is_continuation, split_prefix)
 
+_NOT_NUL = re.compile(b"[^\x00]")
 # How far (bytes) a block of indented continuation lines is followed.
 _MAX_BLOCK = 65536
 # A file is read in chunks of this many bytes, into one reused buffer: small
@@ -393,7 +396,12 @@ class FileScan(object):
             while True:
                 le = find(b"\n", ls, end)
                 le = end if le < 0 else le
-                feed(buf[ls:min(le, ls + MAX_LINE_BYTES)])
+                text = ls
+                if buf[ls] == 0:
+                    # NULs before a line (a file recovered after a crash): the line follows them
+                    m = _NOT_NUL.search(buf, ls, le)
+                    text = m.start() if m else le
+                feed(buf[text:min(le, text + MAX_LINE_BYTES)])
                 ls = le + 1
                 if ls >= end or ls - block >= _MAX_BLOCK or not continues(buf, ls, end):
                     break

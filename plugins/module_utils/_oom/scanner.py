@@ -79,6 +79,10 @@ class OomLogParser(FileScan):
             self._held = None
 
     def _feed(self, raw):
+        if raw[:1] in (b"\x00", "\x00"):
+            # a file recovered after a crash: the lost end is NULs, and the next
+            # boot's first line follows them; the line is what comes after
+            raw = raw.lstrip(b"\x00" if isinstance(raw, (bytes, bytearray)) else "\x00")
         if not isinstance(raw, str):
             raw = str(raw[:MAX_LINE_BYTES], "utf-8", "replace")
         line = raw[:MAX_LINE].rstrip("\r\n")

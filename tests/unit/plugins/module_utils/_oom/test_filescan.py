@@ -155,3 +155,14 @@ def test_overlapping_windows_cost_linear_time_and_bounded_memory(unit):
     Counting(collector.EventCollector(), source="file", reference_time=REF).feed_file(io.BytesIO(data))
     lines = data.count(b"\n")
     assert sum(fed) <= 3 * lines
+
+
+@pytest.mark.parametrize("nuls", [1, 8192, 40000, 3 << 20])
+def test_a_kill_line_after_the_nuls_of_a_crash(nuls):
+    """A syslog recovered after a crash: its lost end is NULs, the next lines follow them."""
+    kill = (b"Nov 28 19:06:23 vm kernel: [  383.500000] Out of memory: Killed process 6999 (hog) "
+            b"total-vm:1kB, anon-rss:1kB, file-rss:0kB\n")
+    data = b"Nov 28 19:00:00 vm kernel: [    1.000000] booting\n" + b"\x00" * nuls + kill
+    want = L.parse_lines(io.BytesIO(data), reference_time=REF)
+    assert [e["victim"]["pid"] for e in want] == [6999]
+    assert L.parse_bytes_file(io.BytesIO(data), reference_time=REF) == want
