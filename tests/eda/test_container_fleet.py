@@ -136,6 +136,15 @@ def test_role_ships_a_real_kill_from_web7_to_the_source_on_the_collector(tmp_pat
                 _wait_running(name)
                 _ok(_docker("cp", str(debs), "%s:/var/tmp/debs" % name))
                 _ok(_docker("exec", name, "sh", "-c", "apt-get install -y -q --no-install-recommends /var/tmp/debs/*.deb"))
+            # a file of the host's own where the role writes: refused, kept, nothing else done
+            users = "/etc/systemd/journal-upload.conf.d/60-sre-oom.conf"
+            _ok(_docker("exec", names["web7"], "sh", "-c", "mkdir -p %s && printf '[Upload]\\nURL=http://mine:1\\n' > %s"
+                        % (os.path.dirname(users), users)))
+            refused = subprocess.run(playbook, capture_output=True, text=True, check=False, env=env, cwd=str(REPO), timeout=600)  # noqa: S603
+            assert refused.returncode != 0 and "%s exists and was not written by sre.oom" % users in refused.stdout, \
+                refused.stdout[-3000:]
+            assert _docker("exec", names["web7"], "cat", users).stdout == "[Upload]\nURL=http://mine:1\n"
+            _ok(_docker("exec", names["web7"], "rm", users))
             first = subprocess.run(playbook, capture_output=True, text=True, check=False, env=env, cwd=str(REPO), timeout=600)  # noqa: S603
             assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-2000:]
             again = subprocess.run(playbook, capture_output=True, text=True, check=False, env=env, cwd=str(REPO), timeout=600)  # noqa: S603
