@@ -31,7 +31,7 @@ import stat
 
 # The collection's version, written into every header. tests/unit checks that it
 # equals galaxy.yml's `version:`; bump both together.
-VERSION = "0.2.0"
+VERSION = "0.3.0"
 
 # Every file sre.oom writes starts with a comment line holding this marker; a file
 # without it as its exact first line is a user's file and is never overwritten or

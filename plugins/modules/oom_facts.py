@@ -39,7 +39,7 @@ description:
     systemd-oomd line names (a journal excerpt of the unit) is that kill, its
     C(unit) known and its C(cgroup) not.
   - The same kill seen through two sources (for example C(/var/log/kern.log) and
-    C(/var/log/syslog)) is reported once (among the last 50,000 kills read).
+    C(/var/log/syslog)) is reported once (among the last 32,768 kills read).
   - Log files are streamed in large chunks and only the lines that matter are
     decoded, so memory stays bounded whatever the size of the log. The journal's
     records are parsed as C(journalctl) prints them, within O(journal_timeout).
@@ -181,10 +181,12 @@ notes:
     Italian, Portuguese, Dutch, Polish, Czech, Russian, Chinese, Japanese and Korean;
     with another locale the event's C(time) is null. Uptimes are turned into times only for the current boot
     (C(/dev/kmsg), C(dmesg)).
-  - A log file whose first MiB holds kernel lines only (C(/var/log/kern.log),
-    saved C(dmesg) or C(journalctl -k) output) is not searched for the lines of
-    systemd-oomd, earlyoom and systemd, which are not logged with the kernel
-    facility; C(/var/log/syslog) and C(/var/log/messages) are.
+  - A log file of kernel lines only (C(/var/log/kern.log), saved C(dmesg) or
+    C(journalctl -k) output) is not searched for the lines of systemd-oomd,
+    earlyoom, nohang and systemd, which are not logged with the kernel facility;
+    C(/var/log/syslog) and C(/var/log/messages) are. A file is judged on its first
+    256 KiB and again on the last lines of each MiB, so one that starts with kernel
+    lines only (a firewall's flood, a boot) is searched from where other lines appear.
   - systemd-oomd's C(Considered N cgroups for killing) dump lists candidates; it is
     not a kill. systemd-oomd v247 logs no killed cgroup and is not read.
   - C(next_victims) follows the kernel's C(oom_badness()) of the running kernel's

@@ -118,11 +118,12 @@ def test_a_header_of_another_version_or_module_is_no_change(fake, run_module, mo
     kept: no write, no daemon-reload, no restart of every service after an upgrade."""
     from ansible_collections.sre.oom.plugins.modules import oom_score_adj
     run(run_module, {"units": FLEET})
+    written = _managed.VERSION
     monkeypatch.setattr(_managed, "VERSION", "9.9.9")
     fake.calls[:] = []
     r = run(run_module, {"units": FLEET, "restart": "if_running"})
     assert r["changed"] is False and fake.calls == [VERSION, SHOW + ["db.service", "web.service", "batch.slice"]]
-    assert "0.2.0" in dropin(fake, "db.service").read_text()
+    assert "sre.oom %s (" % written in dropin(fake, "db.service").read_text()
     adj = run(run_module, {"units": [{"name": "db", "oom_score_adj": -5}]})
     assert adj["changed"] is True          # db.service had more settings: a real change
     assert run_module(oom_score_adj.main, {"name": ["db"], "value": -5})["changed"] is False
