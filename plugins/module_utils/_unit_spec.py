@@ -137,7 +137,9 @@ def validate_entries(entries):
         if state not in ("present", "absent"):
             raise UnitsError("%s: state must be present or absent, got %r" % (where, state))
         settings = []
-        for setting in SETTINGS:
+        # with state=absent the settings are ignored, as documented (the entry of
+        # a unit being retired keeps them): not checked either
+        for setting in SETTINGS if state == "present" else ():
             value = entry.get(setting.option)
             if value is None:
                 continue
@@ -154,8 +156,6 @@ def validate_entries(entries):
             settings.append((setting.option, value))
         if state == "present" and not settings:
             raise UnitsError("%s: state=present needs at least one of %s" % (where, ", ".join(OPTIONS)))
-        if state == "absent":
-            settings = []
         spec = UnitSpec(index, unit, state, tuple(settings), where)
         if unit in seen:
             if seen[unit][1:4] != spec[1:4]:

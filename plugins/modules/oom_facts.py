@@ -101,7 +101,8 @@ options:
       - Only regular files are read. A FIFO, a device or a directory is never
         opened, and, like a corrupt C(.gz), gets an entry in
         RV(ansible_facts.oom.source_errors) while the other files are still read.
-      - Only used with O(sources=[file]); when not given, the usual files are read.
+      - Needs V(file) in O(sources); given without it, the task fails (a path that would
+        not be read). When not given, the usual files are read.
     type: list
     elements: path
   since:
@@ -286,7 +287,7 @@ ansible_facts:
               V(container), V(pod)), C(name), C(cgroup) (the subtree's path),
               C(log_kills) (the kernel's kills of this boot in that subtree found in
               the log, all sources read, before O(scope)), C(userspace_kills)
-              (systemd-oomd's and earlyoom's), C(counter_kills) (v2, the subtree's
+              (systemd-oomd's, earlyoom's and nohang's), C(counter_kills) (v2, the subtree's
               C(memory.events) C(oom_kill), which keeps the kills of removed child
               cgroups; v1, the sum over the subtree's existing cgroups,
               C(counter_complete) false; null when no cgroup is there any more)

@@ -363,6 +363,22 @@ option:
   returned: when a file was refused or could not be written
   type: str
   sample: path
+key:
+  description: The sysctl key whose live value the kernel refused (nothing was persisted).
+  returned: when writing a live value failed
+  type: str
+  sample: vm.panic_on_oom
+cmd:
+  description: The command that restarted systemd-oomd, when it failed.
+  returned: when restarting systemd-oomd failed
+  type: list
+  elements: str
+  sample: ["/usr/bin/systemctl", "try-restart", "systemd-oomd.service"]
+stdout:
+  description: What C(systemctl try-restart systemd-oomd.service) printed on its output when it failed.
+  returned: when restarting systemd-oomd failed
+  type: str
+  sample: ""
 rc:
   description: The exit status of C(systemctl try-restart systemd-oomd.service) when it failed.
   returned: when restarting systemd-oomd failed

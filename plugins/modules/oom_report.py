@@ -114,13 +114,12 @@ attributes:
     support: full
     description: Runs on the controller only.
 notes:
+  - The role C(sre.oom.report) gathers the facts and calls this action; its C(README.md)
+    in the collection documents the keys of C(report.json).
   - The jsonfile fact cache expires entries after C(fact_caching_timeout) (one day by
     default); expired hosts are reported as having no data (C(the cached facts expired)).
 seealso:
   - module: sre.oom.oom_facts
-  - name: The report role
-    description: C(sre.oom.report) gathers and calls this action.
-    link: https://github.com/sre-oom/sre.oom/blob/main/roles/report/README.md
 """
 
 EXAMPLES = r"""

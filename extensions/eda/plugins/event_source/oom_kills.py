@@ -78,7 +78,8 @@ options:
         C(/dev/kmsg) after the last kernel record the journal gave (V(journal) stops with
         an error saying so).
       - V(journal) on a machine where journald does not run is an error.
-      - Ignored when O(path) is set; O(journal_directory) implies V(journal).
+      - Ignored when O(path) is set. O(journal_directory) implies V(journal); with it,
+        V(kmsg) is an error.
     type: str
     choices: [auto, kmsg, journal]
     default: auto
@@ -88,6 +89,7 @@ options:
         the local journal, typically C(/var/log/journal/remote) where
         C(systemd-journal-remote) writes what the hosts upload.
       - Kills are told apart by the record's C(_HOSTNAME); each host has its own parser.
+      - O(scope) is then V(host) (V(container) is an error).
     type: path
   state_file:
     description:
@@ -96,6 +98,7 @@ options:
         the source goes on after that record, whatever O(start) says.
       - Without it, the cursor is kept in memory only (restarts of C(journalctl) lose
         nothing; a restart of ansible-rulebook starts from O(start)).
+      - For the journal only; with O(path) or O(source=kmsg) it is an error.
     type: path
   inventory:
     description:

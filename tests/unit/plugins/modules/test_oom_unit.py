@@ -192,6 +192,18 @@ def test_absent_removes_and_restart_skips_slices(fake, run_module):
     assert r["units"]["db.service"]["settings"]["oom_score_adj"] is None
 
 
+def test_absent_ignores_the_settings_left_in_the_entry(fake, run_module):
+    """As documented: the entry of a unit being retired may keep its settings, even
+    ones that would be refused with state=present (oom_score_adj on a slice)."""
+    run(run_module, {"units": FLEET})
+    r = run(run_module, {"units": [{"name": "batch.slice", "state": "absent", "oom_score_adj": 5},
+                                   {"name": "db", "state": "absent", "oom_score_adj": "abc"}]})
+    assert r["failed"] is False and r["changed"] is True
+    assert not dropin(fake, "batch.slice").parent.exists() and not dropin(fake, "db.service").parent.exists()
+    bad = run(run_module, {"units": [{"name": "batch.slice", "state": "present", "oom_score_adj": 5}]})
+    assert bad["failed"] is True and "applies to" in bad["msg"]
+
+
 def test_shadowed_oom_score_adj_skips_live(fake, run_module):
     other = write(fake.root, "/run/systemd/system/web.service.d/90-x.conf", "[Service]\nOOMScoreAdjust=7\n")
     r = run(run_module, {"units": [FLEET[1]]})
