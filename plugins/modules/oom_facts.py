@@ -750,13 +750,13 @@ def gather_processes(host, top):
     page_kb = _page_kb()
     procs = []
     for name in host.listdir("/proc"):
-        if not name.isdigit():
+        if not _formats.is_digits(name):
             continue
         statm = host.read_text("/proc/%s/statm" % name)
         if not statm:
             continue
         fields = statm.split()
-        rss_kb = int(fields[1]) * page_kb if len(fields) > 1 and fields[1].isdigit() else 0
+        rss_kb = int(fields[1]) * page_kb if len(fields) > 1 and _formats.is_digits(fields[1]) else 0
         if rss_kb == 0:
             continue   # kernel threads have no memory of their own
         score = _int_or_none(host.read_text("/proc/%s/oom_score" % name))

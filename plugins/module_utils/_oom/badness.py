@@ -46,7 +46,7 @@ def kernel_era(osrelease):
     parts = (osrelease or "").strip().split(".")
     try:
         major = int(parts[0])
-        minor = int("".join(c for c in parts[1].split("-")[0] if c.isdigit()) or "0") if len(parts) > 1 else 0
+        minor = int("".join(c for c in parts[1].split("-")[0] if "0" <= c <= "9") or "0") if len(parts) > 1 else 0
     except (ValueError, IndexError):
         return (0, 0)
     return (major, minor)

@@ -18,6 +18,13 @@ MAX_LINE = 8192
 # A line longer than this (bytes) is cut before it is decoded.
 MAX_LINE_BYTES = MAX_LINE * 4
 
+
+def is_digits(text):
+    """True when ``text`` is one or more ASCII digits 0-9: the one check before a
+    host's or a log's text is turned into a number (``str.isdigit()`` alone also
+    takes digits such as '\u00b2', which ``int()`` refuses)."""
+    return text.isascii() and text.isdigit()
+
 # ---------------------------------------------------------------------------
 # Line prefixes. Each line's format is detected by itself. Every pattern is
 # anchored at the start of the line and has no nested or adjacent unbounded

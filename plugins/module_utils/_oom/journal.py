@@ -22,6 +22,7 @@ import time
 
 from ansible_collections.sre.oom.plugins.module_utils._host import CommandTimeout
 from ansible_collections.sre.oom.plugins.module_utils._oom import scanner as _scanner
+from ansible_collections.sre.oom.plugins.module_utils._oom.formats import is_digits
 from ansible_collections.sre.oom.plugins.module_utils._oom.sources import SourceError
 
 # Seconds the journal source may take in all (oom_facts' journal_timeout).
@@ -64,7 +65,7 @@ _LAST_USEC = 253402300799999999      # 9999-12-31T23:59:59.999999Z
 def _usec(value):
     """A journal timestamp field (microseconds, decimal ASCII digits) -> int; None otherwise."""
     text = value if isinstance(value, str) else str(value if value is not None else "")
-    if 0 < len(text) <= 20 and text.isascii() and text.isdigit():
+    if 0 < len(text) <= 20 and is_digits(text):
         return int(text)
     return None
 

@@ -47,6 +47,7 @@ from __future__ import annotations
 import collections
 import re
 
+from ansible_collections.sre.oom.plugins.module_utils._oom.formats import is_digits
 from ansible_collections.sre.oom.plugins.module_utils._oom.kernel import new_event
 
 # All patterns are matched at the start of the message (re.match), with bounded
@@ -313,9 +314,9 @@ class UserspaceMessages(object):
                 # 2019: the name comes first, then the pid
                 self._victim = {"comm": value}
                 self._victim_at = time_of(info)
-            elif key == "PID" and value.isdigit():
+            elif key == "PID" and is_digits(value):
                 self._victim["pid"] = int(value)
-            elif key == "EUID" and value.isdigit():
+            elif key == "EUID" and is_digits(value):
                 self._victim["uid"] = int(value)
             elif key == "VmRSS":
                 self._victim["rss_kb"] = _mib_kb(value)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from ansible_collections.sre.oom.plugins.module_utils._oom.badness import (
     OOM_SCORE_ADJ_MIN, describe_change, global_shortlist, kernel_era, parse_meminfo, parse_status, rank,
     ranking_change)
+from ansible_collections.sre.oom.plugins.module_utils._oom.formats import is_digits
 
 PAGE_COUNTER_MAX_V1 = 9223372036854771712      # memory.limit_in_bytes when unlimited
 
@@ -55,7 +56,7 @@ def v1_limit_pages(text, page_kb):
 def v2_limit_pages(text, page_kb):
     """memory.max (or memory.swap.max) in pages; None for 'max' or unreadable."""
     value = (text or "").strip()
-    if not value.isdigit():
+    if not is_digits(value):
         return None
     return int(value) // (page_kb * 1024)
 
@@ -173,7 +174,7 @@ def read_process(host, pid):
 def read_processes(host, page_kb, pids=None):
     """Every process with memory of its own (or those of ``pids``), except init."""
     if pids is None:
-        pids = [int(n) for n in host.listdir("/proc") if n.isdigit()]
+        pids = [int(n) for n in host.listdir("/proc") if is_digits(n)]
     procs = []
     for pid in pids:
         if pid == 1:
@@ -243,7 +244,7 @@ def read_limited_cgroups(host, mounts, page_kb, total_swap_pages, swappiness):
                 limited.add(rel)
             if "cgroup.procs" in files and _under_any(rel, limited):
                 pids = [int(t) for t in (host.read_text(dirpath + "/cgroup.procs") or "").split()
-                        if t.isdigit()]
+                        if is_digits(t)]
                 if pids:
                     cgroup_pids[rel] = pids
     return domains, cgroup_pids, group_flags
@@ -267,7 +268,7 @@ def subtree_pids(host, root):
     for dirpath, _dirs, files in host.walk(root):
         if "cgroup.procs" in files:
             pids.extend(int(t) for t in (host.read_text(dirpath + "/cgroup.procs") or "").split()
-                        if t.isdigit())
+                        if is_digits(t))
     return pids
 
 
@@ -300,7 +301,7 @@ def gather(host, top, unit_of, page_kb=4):
     # lead the whole machine's order and of those in a limited cgroup
     scores = {}
     for name in host.listdir("/proc"):
-        if name.isdigit() and name != "1":
+        if is_digits(name) and name != "1":
             scores[int(name)] = _int(host.read_text("/proc/%s/oom_score" % name))
     wanted = set(global_shortlist(scores, top))
     wanted.update(pid for pid in cg_of if pid in scores)

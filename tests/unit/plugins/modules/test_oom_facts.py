@@ -570,6 +570,17 @@ def test_top_processes_limits_the_list(host, run_module):
     assert [p["pid"] for p in oom["protected"]] == [300]
 
 
+
+def test_unicode_digits_in_proc_are_skipped_not_a_traceback(host, run_module):
+    # '\u00b2' passes str.isdigit() but int() refuses it
+    host.files["/proc/200/statm"] = "1 \u00b2 3 0 0 0 0\n"
+    host.files["/proc/\u00b2/statm"] = "5 5 0 0 0 0 0\n"
+    host.files["/proc/\u00b2/oom_score"] = "900\n"
+    oom = facts(run_module(oom_facts.main, {"gather_subset": ["processes"]}))
+    assert [p["pid"] for p in oom["processes"]] == [100, 300]      # 200 and '\u00b2' left out
+    assert [d["domain"] for d in oom["next_victims"]] == ["global"]
+
+
 SHOW_OUT = (
     "Id=postgresql.service\nOOMScoreAdjust=-900\nOOMPolicy=stop\nDelegate=no\nResult=success\n\n"
     "Id=plain.service\nOOMScoreAdjust=0\nOOMPolicy=stop\nDelegate=no\nResult=success\n\n"

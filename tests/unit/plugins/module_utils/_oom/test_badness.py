@@ -38,6 +38,7 @@ def test_kernel_era_parsing():
     assert badness.kernel_era("6.18.44-fc-v1300\n") == (6, 18)
     assert badness.kernel_era("4.9.0-rc3") == (4, 9)
     assert badness.kernel_era("garbage") == (0, 0)
+    assert badness.kernel_era("6.1\u00b2-rc1") == (6, 1)      # a digit int() refuses is no digit
 
 
 @pytest.mark.parametrize("text,expected", [

@@ -126,3 +126,19 @@ def test_a_nohang_victim_with_a_size_that_is_no_number(rss):
     [ev] = coll.events()
     assert ev["killer"] == "nohang" and ev["victim"]["pid"] == 5100 and ev["victim"]["rss_kb"] is None
     assert parser.errors == 0
+
+
+def test_a_nohang_victim_with_a_pid_of_unicode_digits_is_kept_without_it():
+    """'\u00b2' passes str.isdigit() but is no number: the pid and uid are unknown, no error."""
+    lines = ["Oct  3 09:10:00 ws nohang[700]: " + text for text in (
+        "Found a process with highest badness:", "  Name:     java", "  PID:      51\u00b200",
+        "  EUID:     \u00b2", "  VmRSS:    5 MiB", "Implement a corrective action:",
+        "  Send SIGKILL to the victim; OK; response time: 8 ms")]
+    coll = L.EventCollector()
+    parser = L.OomLogParser(coll, source="file", reference_time=REF)
+    for line in lines:
+        parser.feed(line)
+    parser.flush()
+    [ev] = coll.events()
+    assert ev["victim"]["pid"] is None and ev["victim"]["uid"] is None and ev["victim"]["comm"] == "java"
+    assert parser.errors == 0

@@ -194,3 +194,27 @@ def test_whole_machine_reads_exact_figures_only_where_oom_score_can_lead(dict_ho
     assert not {"/proc/20/status", "/proc/21/status", "/proc/22/status"} & set(read)
     assert "/proc/12/status" in read and "/proc/10/status" in read      # in a limited cgroup
     assert g["eligible"] == 3 + 3      # 10, 11, 12 read in full, 20, 21, 22 by their non-zero score
+
+
+# ---------------------------------------------------------------------------
+# the host's text turned into numbers: ASCII digits only
+
+def test_unicode_digits_in_limits_procs_and_pid_names_are_skipped(dict_host):
+    # '\u00b2' passes str.isdigit() but int() refuses it: skipped like other garbage
+    assert victims.v2_limit_pages("\u00b2\n", 4) is None
+    files = host_with_memcg()
+    files["/sys/fs/cgroup/memory/app.slice/work.scope/cgroup.procs"] = "10\n\u00b2\n11\n13\n"
+    files["/proc/\u00b2/oom_score"] = "5\n"
+    files["/proc/\u00b2/status"] = status("odd", 1024)
+    out = victims.gather(dict_host(files), 10, _cgroup.cgroup_unit)
+    assert [c["pid"] for c in domain(out, "/app.slice/work.scope")["candidates"]] == [10, 11, 12]
+    # memory.max and memory.swap.max of cgroup v2
+    files = base()
+    files["/proc/self/mounts"] = "cgroup2 /sys/fs/cgroup cgroup2 rw 0 0\n"
+    files["/sys/fs/cgroup/bad.slice/memory.max"] = "\u00b2\n"
+    files["/sys/fs/cgroup/ok.slice/memory.max"] = "268435456\n"
+    files["/sys/fs/cgroup/ok.slice/memory.swap.max"] = "\u00b2\n"
+    files["/sys/fs/cgroup/ok.slice/cgroup.procs"] = "\u00b2\n"
+    out = victims.gather(dict_host(files), 10, _cgroup.cgroup_unit)
+    assert [(d["domain"], d["limit_kb"]) for d in out] == [("global", None), ("/ok.slice", 256 * 1024)]
+    assert victims.subtree_pids(dict_host(files), "/sys/fs/cgroup/ok.slice") == []
