@@ -63,11 +63,17 @@ def _kb(value):
         return 0
 
 
+# /proc/PID/status prints the comm with only a newline and a backslash escaped
+# (fs/proc/array.c, proc_task_name: ESCAPE_SPACE | ESCAPE_SPECIAL, only "\n\\"):
+# one left-to-right pass undoes exactly those two; any other backslash stays.
+_ESCAPED_RE = re.compile(r"\\[n\\]")
+_UNESCAPED = {"\\n": "\n", "\\\\": "\\"}
+
+
 def _unescape(name):
-    # /proc/PID/status escapes the comm's control characters and backslashes
     if "\\" not in name:
         return name
-    return name.replace("\\n", "\n").replace("\\t", "\t").replace("\\\\", "\\")
+    return _ESCAPED_RE.sub(lambda m: _UNESCAPED[m.group(0)], name)
 
 
 _STATUS_RE = re.compile(r"^(%s):[ \t]*([^\n]*)" % "|".join(sorted(_STATUS_KEYS)), re.M)

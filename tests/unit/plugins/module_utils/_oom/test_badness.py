@@ -55,6 +55,14 @@ def test_parse_status(text, expected):
     assert badness.parse_status(text) == expected
 
 
+@pytest.mark.parametrize("comm", ["C:\\temp\\new.exe", "a\\nb", "\\\\n", "new\nline\\t\tend\\"],
+                         ids=["backslash-t-n", "backslash-n", "double", "newline-tab-trailing"])
+def test_parse_status_undoes_the_kernels_escapes_of_the_name_only(comm):
+    # the kernel escapes a newline as \n and a backslash as \\, nothing else
+    escaped = comm.replace("\\", "\\\\").replace("\n", "\\n")
+    assert badness.parse_status(status(escaped, 10))["comm"] == comm
+
+
 # ---------------------------------------------------------------------------
 # the ranking change oom_unit shows
 
