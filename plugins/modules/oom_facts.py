@@ -275,7 +275,8 @@ ansible_facts:
               C(memory.events) (C(oom), C(oom_kill), C(oom_group_kill); these
               counts include descendants) and cgroup v1 C(memory.oom_control)
               (C(oom_kill); C(oom) and C(oom_group_kill) are null). C(path) is
-              relative to the cgroup mount; C(unit) is the systemd unit it names,
+              relative to the cgroup mount (a mount point listed more than once in
+              C(/proc/self/mounts) is read once); C(unit) is the systemd unit it names,
               or null. C(local) has the cgroup's own counts (v2
               C(memory.events.local), null on kernels without it; v1 counts are
               always the cgroup's own); C(under_oom) is v1's flag (null on v2);

@@ -144,17 +144,22 @@ def _int(text):
 
 
 def memory_mounts(mounts_text):
-    """[(mount point, version)] of the cgroup v2 mounts and the v1 memory mounts."""
-    out = []
+    """[(mount point, version)] of the cgroup v2 mounts and the v1 memory mounts,
+    each mount point once: a mount point listed again (a cgroup mounted over
+    another, as in many containers) is the hierarchy seen there, the last one
+    listed, in the place of the first."""
+    seen = {}
     for line in (mounts_text or "").splitlines():
         parts = line.split()
         if len(parts) < 4:
             continue
         if parts[2] == "cgroup2":
-            out.append((parts[1], 2))
+            seen[parts[1]] = 2
         elif parts[2] == "cgroup" and "memory" in parts[3].split(","):
-            out.append((parts[1], 1))
-    return out
+            seen[parts[1]] = 1
+        elif parts[1] in seen:
+            del seen[parts[1]]      # something else mounted over it hides it
+    return list(seen.items())
 
 
 def read_process(host, pid):

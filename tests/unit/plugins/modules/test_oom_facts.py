@@ -581,6 +581,15 @@ def test_unicode_digits_in_proc_are_skipped_not_a_traceback(host, run_module):
     assert [d["domain"] for d in oom["next_victims"]] == ["global"]
 
 
+
+def test_a_cgroup_mount_listed_twice_counts_each_cgroup_once(host, run_module):
+    host.files["/proc/self/mounts"] += "cgroup2 /sys/fs/cgroup/unified cgroup2 rw,nosuid 0 0\n"
+    oom = facts(run_module(oom_facts.main, {"gather_subset": ["counters"]}))
+    assert oom["counters"]["cgroup_count"] == 2
+    assert [(c["path"], c["version"]) for c in oom["counters"]["cgroups"]] == [
+        ("/", 1), ("/system.slice/hog.service", 2)]
+
+
 SHOW_OUT = (
     "Id=postgresql.service\nOOMScoreAdjust=-900\nOOMPolicy=stop\nDelegate=no\nResult=success\n\n"
     "Id=plain.service\nOOMScoreAdjust=0\nOOMPolicy=stop\nDelegate=no\nResult=success\n\n"

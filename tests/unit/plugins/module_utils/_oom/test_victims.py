@@ -218,3 +218,17 @@ def test_unicode_digits_in_limits_procs_and_pid_names_are_skipped(dict_host):
     out = victims.gather(dict_host(files), 10, _cgroup.cgroup_unit)
     assert [(d["domain"], d["limit_kb"]) for d in out] == [("global", None), ("/ok.slice", 256 * 1024)]
     assert victims.subtree_pids(dict_host(files), "/sys/fs/cgroup/ok.slice") == []
+
+
+def test_a_mount_point_listed_twice_is_read_once(dict_host):
+    # a cgroup2 mounted over the same hierarchy (containers) or twice in a row
+    twice = "cgroup2 /sys/fs/cgroup cgroup2 rw 0 0\n" * 2
+    assert victims.memory_mounts(twice) == [("/sys/fs/cgroup", 2)]
+    # the last mount at a point is the one seen there; another file system hides it
+    assert victims.memory_mounts("cgroup /c cgroup rw,memory 0 0\ncgroup2 /c cgroup2 rw 0 0\n"
+                                 "cgroup2 /u cgroup2 rw 0 0\ntmpfs /u tmpfs rw 0 0\n") == [("/c", 2)]
+    files = host_with_memcg()
+    files["/proc/self/mounts"] = "cgroup /sys/fs/cgroup/memory cgroup rw,memory 0 0\n" * 2
+    out = victims.gather(dict_host(files), 10, _cgroup.cgroup_unit)
+    assert [d["domain"] for d in out] == ["global", "/app.slice", "/app.slice/work.scope"]
+    assert domain(out, "/app.slice")["eligible"] == 3
