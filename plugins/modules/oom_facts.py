@@ -461,7 +461,9 @@ ansible_facts:
               C(oom_score), and an exiting task among them is not seen.
             - Each domain has C(version) (1 or 2, null for V(global)), C(limit_kb)
               (null for V(global)), C(total_kb) (the pages the adj is scaled by, in
-              kB), C(eligible) (how many could be chosen) and C(candidates), the
+              kB; null for V(global) when C(/proc/meminfo) has no C(MemTotal), with a
+              warning - its candidates are then in the order of C(oom_score) and
+              their C(points) are null), C(eligible) (how many could be chosen) and C(candidates), the
               first O(top_processes) - C(pid), C(comm), C(points) (the kernel's
               badness in pages), C(oom_score_adj), C(rss_kb), C(swap_kb),
               C(pgtables_kb), C(exiting), C(unit), C(cgroup), and C(group) - on
@@ -892,7 +894,11 @@ def run_module(module, host):
             attribute(facts["counters"], cgroup_entries, tally, params["top_cgroups"])
     if "processes" in subsets:
         facts["processes"], facts["protected"] = gather_processes(host, params["top_processes"])
-        facts["next_victims"] = _victims.gather(host, params["top_processes"], _cgroup.cgroup_unit, _page_kb())
+        warnings = []
+        facts["next_victims"] = _victims.gather(host, params["top_processes"], _cgroup.cgroup_unit, _page_kb(),
+                                                warnings)
+        for w in warnings:
+            module.warn(w)
     control_groups = {}
     if "services" in subsets:
         facts["services"], facts["services_error"] = _services.gather_services(host, control_groups)

@@ -107,8 +107,13 @@ def in_subtree(path, top):
 
 def domain_entry(name, version, limit_pages, totalpages, members, page_kb, top, era, group_flags, group_pids):
     """One element of next_victims: the domain and its first ``top`` candidates.
-    ``group_pids(cgroup)`` lists the pids a memory.oom.group kill of that cgroup takes."""
-    ranked = rank(members, totalpages, page_kb, era)
+    ``group_pids(cgroup)`` lists the pids a memory.oom.group kill of that cgroup takes.
+    ``totalpages`` None: the domain's size is unknown, ``members`` are in their order
+    already and have no points."""
+    if totalpages is None:
+        ranked = [dict(p, points=None) for p in members]
+    else:
+        ranked = rank(members, totalpages, page_kb, era)
     candidates = []
     for q in ranked[:top]:
         group = None
@@ -127,7 +132,7 @@ def domain_entry(name, version, limit_pages, totalpages, members, page_kb, top, 
         "domain": name,
         "version": version,
         "limit_kb": None if limit_pages is None else limit_pages * page_kb,
-        "total_kb": totalpages * page_kb,
+        "total_kb": None if totalpages is None else totalpages * page_kb,
         "eligible": len(ranked),
         "candidates": candidates,
     }
@@ -288,9 +293,10 @@ def proc_unit_and_cgroup(host, pid, unit_of):
     return unit, paths.get("memory") or paths.get("v2")
 
 
-def gather(host, top, unit_of, page_kb=4):
+def gather(host, top, unit_of, page_kb=4, warnings=None):
     """next_victims: [global domain] + one per limited memory cgroup, each with its
-    first ``top`` candidates. ``unit_of`` maps a cgroup path to its systemd unit."""
+    first ``top`` candidates. ``unit_of`` maps a cgroup path to its systemd unit.
+    What the caller should warn about is appended to ``warnings`` (a list)."""
     era = kernel_era(host.read_text("/proc/sys/kernel/osrelease"))
     meminfo = parse_meminfo(host.read_text("/proc/meminfo"))
     total_swap = meminfo.get("SwapTotal", 0) // page_kb
@@ -341,9 +347,19 @@ def gather(host, top, unit_of, page_kb=4):
         return [pid for pid in subtree_pids(host, v2_mount[0].rstrip("/") + (gpath if gpath != "/" else ""))
                 if pid != 1 and (adj_of(pid) or 0) > OOM_SCORE_ADJ_MIN]
 
-    global_total = meminfo.get("MemTotal", 0) // page_kb + total_swap
     out = []
-    ranked = rank(procs, global_total, page_kb, era)
+    if meminfo.get("MemTotal", 0) > 0:
+        global_total = meminfo["MemTotal"] // page_kb + total_swap
+        ranked = rank(procs, global_total, page_kb, era)
+    else:
+        # the machine's size is unknown, so is the weight of oom_score_adj: the
+        # kernel's own oom_score orders the machine, the points are left out
+        global_total = None
+        ranked = rank(procs, 1, page_kb, era)          # who is eligible, who exits
+        ranked.sort(key=lambda q: (not q.get("exiting"), -(scores.get(q["pid"]) or 0), -q["pid"]))
+        if warnings is not None:
+            warnings.append("oom_facts: /proc/meminfo has no MemTotal: next_victims' whole-machine domain"
+                            " has no total_kb and no points; its candidates are in the order of oom_score")
     head = annotate([by_pid[q["pid"]] for q in ranked[:top]])
     entry = domain_entry("global", None, None, global_total, head, page_kb, top, era,
                          group_flags if v2_mount else {}, group_pids)

@@ -201,6 +201,7 @@ BASE_FILES = {
     "/proc/sys/vm/overcommit_ratio": "80\n",
     "/proc/sys/kernel/dmesg_restrict": "1\n",
     "/proc/vmstat": "nr_free_pages 5\noom_kill 8\npgfault 9\n",
+    "/proc/meminfo": "MemTotal:       8000000 kB\nMemFree:        1000000 kB\nSwapTotal:             0 kB\n",
     "/proc/self/mounts": (
         "cgroup2 /sys/fs/cgroup/unified cgroup2 rw,nosuid 0 0\n"
         "cgroup /sys/fs/cgroup/memory cgroup rw,nosuid,memory 0 0\n"
@@ -588,6 +589,21 @@ def test_a_cgroup_mount_listed_twice_counts_each_cgroup_once(host, run_module):
     assert oom["counters"]["cgroup_count"] == 2
     assert [(c["path"], c["version"]) for c in oom["counters"]["cgroups"]] == [
         ("/", 1), ("/system.slice/hog.service", 2)]
+
+
+
+def test_meminfo_without_memtotal_warns_and_leaves_the_machine_size_out(host, run_module):
+    host.files["/proc/meminfo"] = "MemFree:        1000000 kB\nSwapTotal:             0 kB\n"
+    host.files["/proc/100/status"] = "Name:\thog\nState:\tS\nVmRSS:\t10000 kB\n"
+    host.files["/proc/200/status"] = "Name:\tjava\nState:\tS\nVmRSS:\t16000 kB\n"
+    result = run_module(oom_facts.main, {"gather_subset": ["processes"]})
+    (g,) = facts(result)["next_victims"]
+    # hog has oom_score_adj 500: the kernel's oom_score puts it first, whatever its size
+    assert g["total_kb"] is None and [(c["pid"], c["points"]) for c in g["candidates"]] == [
+        (100, None), (200, None)]
+    assert [w for w in result["warnings"] if "MemTotal" in w] == [
+        "oom_facts: /proc/meminfo has no MemTotal: next_victims' whole-machine domain has no total_kb and"
+        " no points; its candidates are in the order of oom_score"]
 
 
 SHOW_OUT = (

@@ -232,3 +232,20 @@ def test_a_mount_point_listed_twice_is_read_once(dict_host):
     out = victims.gather(dict_host(files), 10, _cgroup.cgroup_unit)
     assert [d["domain"] for d in out] == ["global", "/app.slice", "/app.slice/work.scope"]
     assert domain(out, "/app.slice")["eligible"] == 3
+
+
+def test_without_memtotal_the_whole_machine_has_no_size_and_no_points(dict_host):
+    files = host_with_memcg()
+    files["/proc/meminfo"] = "SwapTotal:       0 kB\n"
+    for pid, score in ((10, 1100), (11, 1150), (12, 1200), (20, 1000)):
+        files["/proc/%d/oom_score" % pid] = "%d\n" % score
+    warnings = []
+    out = victims.gather(dict_host(files), 10, _cgroup.cgroup_unit, warnings=warnings)
+    g = domain(out, "global")
+    # not a size of 0 that drops every oom_score_adj: the kernel's own order, no points
+    assert g["total_kb"] is None and g["eligible"] == 4
+    assert [(c["pid"], c["points"]) for c in g["candidates"]] == [(12, None), (11, None), (10, None), (20, None)]
+    assert warnings == ["oom_facts: /proc/meminfo has no MemTotal: next_victims' whole-machine domain has no"
+                        " total_kb and no points; its candidates are in the order of oom_score"]
+    # a limited cgroup's size is its own
+    assert domain(out, "/app.slice/work.scope")["total_kb"] == 256 * 1024
