@@ -530,7 +530,8 @@ ansible_facts:
           description:
             - C(memory), the machine's memory pressure from C(/proc/pressure/memory) -
               C(some) and C(full), each with C(avg10), C(avg60), C(avg300) (percent)
-              and C(total) (microseconds); null without PSI.
+              and C(total) (microseconds), each null when it is no finite number;
+              null without PSI.
             - C(units), each unit or slice with C(ManagedOOMMemoryPressure=kill) or
               C(ManagedOOMSwap=kill) - C(unit), C(cgroup), C(managed_oom_memory_pressure),
               C(managed_oom_swap), C(managed_oom_memory_pressure_limit) (as systemd

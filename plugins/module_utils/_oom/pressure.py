@@ -21,13 +21,15 @@ Pure parsing and ordering, and ``gather`` which reads through the host seam
 
 from __future__ import annotations
 
+import math
 
 DEFAULT_LIMIT = 60.0
 
 
 def parse_psi(text):
     """/proc/pressure/memory or a cgroup's memory.pressure -> {'some': {...}, 'full': {...}}
-    with avg10/avg60/avg300 (percent, float) and total (microseconds); None when unreadable."""
+    with avg10/avg60/avg300 (percent, float) and total (microseconds); None when unreadable.
+    A value that is no finite number (nan, inf) is None: the facts stay JSON."""
     out = {}
     for line in (text or "").splitlines():
         parts = line.split()
@@ -38,10 +40,7 @@ def parse_psi(text):
             key, sep, value = item.partition("=")
             if not sep:
                 continue
-            try:
-                values[key] = int(value) if key == "total" else float(value)
-            except ValueError:
-                values[key] = None
+            values[key] = _int(value) if key == "total" else _finite(value)
         out[parts[0]] = {k: values.get(k) for k in ("avg10", "avg60", "avg300", "total")}
     if not out:
         return None
@@ -50,14 +49,20 @@ def parse_psi(text):
     return out
 
 
+def _finite(text):
+    """A finite float of ``text``; None otherwise (nan, inf, garbage)."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
 def percent_of(limit):
     """'60%' or '55.5%' -> 60.0 / 55.5; None otherwise."""
     if not limit:
         return None
-    try:
-        return float(str(limit).rstrip("%"))
-    except ValueError:
-        return None
+    return _finite(str(limit).rstrip("%"))
 
 
 def _stat_value(text, key):

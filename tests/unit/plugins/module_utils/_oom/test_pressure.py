@@ -89,3 +89,17 @@ def test_top_bounds_the_candidates(oomd_host):
     out = pressure.gather(oomd_host, managed, R, _cgroup.cgroup_unit, 1)
     assert [c["unit"] for c in out["units"][0]["oomd_candidates"]] == ["b.service"]
     assert out["units"][0]["over_limit"] is False
+
+
+def test_psi_values_that_are_no_finite_number_are_null(oomd_host):
+    # float() takes nan and inf; JSON has no such numbers
+    psi = pressure.parse_psi("some avg10=nan avg60=inf avg300=-inf total=1\nfull avg10=1e999 avg60=0 avg300=x total=2\n")
+    assert psi == {"some": {"avg10": None, "avg60": None, "avg300": None, "total": 1},
+                   "full": {"avg10": None, "avg60": 0.0, "avg300": None, "total": 2}}
+    assert pressure.percent_of("inf%") is None and pressure.percent_of("nan%") is None
+    oomd_host.files[R + "/batch.slice/memory.pressure"] = PSI % ("90.00", "inf")
+    managed = [{"unit": "batch.slice", "cgroup": "/batch.slice", "memory_pressure": "kill", "swap": None,
+                "limit": "nan%"}]
+    (unit,) = pressure.gather(oomd_host, managed, R, _cgroup.cgroup_unit, 10)["units"]
+    assert unit["memory_pressure"]["full"]["avg10"] is None and unit["over_limit"] is None
+    assert unit["effective_limit"] == "60%"
