@@ -99,10 +99,22 @@ def oom_group_of(cgroup, domain, group_flags):
     return chosen
 
 
-def in_subtree(path, top):
-    if top == "/":
-        return True
-    return path == top or path.startswith(top.rstrip("/") + "/")
+def domain_members(cgroup_pids, domain_paths, records):
+    """domain path -> the records (``records``: pid -> record) of the pids in
+    ``cgroup_pids`` (cgroup path -> pids) at or below it. One pass: each cgroup goes
+    up its own ancestors, so the work is the cgroups times their depth, not the
+    cgroups times the domains."""
+    tops = set(domain_paths)
+    out = {}
+    for cg, pids in cgroup_pids.items():
+        path = cg
+        while True:
+            if path in tops:
+                out.setdefault(path, []).extend(records[pid] for pid in pids if pid in records)
+            if path in ("/", ""):
+                break
+            path = path.rsplit("/", 1)[0] or "/"
+    return out
 
 
 def domain_entry(name, version, limit_pages, totalpages, members, page_kb, top, era, group_flags, group_pids):
@@ -365,10 +377,9 @@ def gather(host, top, unit_of, page_kb=4, warnings=None):
                          group_flags if v2_mount else {}, group_pids)
     entry["eligible"] = len(ranked) + unread_eligible
     out.append(entry)
+    members_of = domain_members(cgroup_pids, [d[0] for d in domains], by_pid)
     for path, version, limit, totalpages in sorted(domains, key=lambda d: d[0]):
-        members = [by_pid[pid] for cg, pids in cgroup_pids.items() if in_subtree(cg, path)
-                   for pid in pids if pid in by_pid]
-        ranked = rank(members, totalpages, page_kb, era)
+        ranked = rank(members_of.get(path, []), totalpages, page_kb, era)
         head = annotate([by_pid[q["pid"]] for q in ranked[:top]])
         entry = domain_entry(path, version, limit, totalpages, head, page_kb, top, era,
                              group_flags if version == 2 else {}, group_pids)

@@ -249,3 +249,22 @@ def test_without_memtotal_the_whole_machine_has_no_size_and_no_points(dict_host)
                         " total_kb and no points; its candidates are in the order of oom_score"]
     # a limited cgroup's size is its own
     assert domain(out, "/app.slice/work.scope")["total_kb"] == 256 * 1024
+
+
+def test_many_limited_cgroups_are_gathered_in_linear_time(dict_host, within):
+    # each limited cgroup's processes are found by walking up from their cgroup,
+    # not by testing every cgroup against every limited one (12,000 x 12,000: a
+    # minute; linear: well under a second)
+    files = base()
+    files["/proc/self/mounts"] = "cgroup2 /sys/fs/cgroup cgroup2 rw 0 0\n"
+    n = 12000
+    for i in range(n):
+        cg = "/work.slice/c%d.service" % i
+        files["/sys/fs/cgroup" + cg + "/memory.max"] = "104857600\n"
+        files["/sys/fs/cgroup" + cg + "/cgroup.procs"] = "%d\n" % (1000 + i)
+        proc(files, 1000 + i, "p%d" % i, 1000 + i, 0, cg)
+        files["/proc/%d/cgroup" % (1000 + i)] = "0::%s\n" % cg
+    with within(5):
+        out = victims.gather(dict_host(files), 1, _cgroup.cgroup_unit)
+    assert len(out) == n + 1
+    assert [c["pid"] for c in domain(out, "/work.slice/c7.service")["candidates"]] == [1007]
