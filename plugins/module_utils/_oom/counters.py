@@ -201,8 +201,17 @@ def subtrees(tally, cgroup_entries, unit_of, container_of, pod_of, top):
             for kind, name, sub in subjects(path, unit_of, container_of, pod_of):
                 row(kind, name, sub)[field] += n
     by_path = {}
+    v1_sums = {}          # path -> (sum of the v1 oom_kill at or below it, any v1 entry there)
     for e in cgroup_entries:
         by_path.setdefault(e["path"], []).append(e)
+        if e["version"] == 1:
+            # one walk up per entry: the work is the entries times their depth
+            path = e["path"]
+            while True:
+                v1_sums[path] = v1_sums.get(path, 0) + (e["oom_kill"] or 0)
+                if path in ("/", ""):
+                    break
+                path = path.rsplit("/", 1)[0] or "/"
     for e in cgroup_entries:
         for kind, name, sub in subjects(e["path"], unit_of, container_of, pod_of):
             if sub == e["path"] or e["version"] == 1:
@@ -213,12 +222,9 @@ def subtrees(tally, cgroup_entries, unit_of, container_of, pod_of, top):
         if v2:
             r["counter_kills"] = v2[0]["oom_kill"] or 0
             r["counter_complete"] = True
-        else:
-            v1 = [e for e in cgroup_entries if e["version"] == 1
-                  and (e["path"] == sub or e["path"].startswith(sub + "/"))]
-            if v1:
-                r["counter_kills"] = sum(e["oom_kill"] or 0 for e in v1)
-                r["counter_complete"] = False
+        elif sub in v1_sums:
+            r["counter_kills"] = v1_sums[sub]
+            r["counter_complete"] = False
         if r["counter_kills"] is not None:
             r["unattributed"] = max(r["counter_kills"] - r["log_kills"], 0)
     ranked = sorted(rows.values(), key=lambda r: (-max(r["log_kills"], r["counter_kills"] or 0),

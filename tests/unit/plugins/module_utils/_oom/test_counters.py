@@ -120,3 +120,21 @@ def test_v1_subtree_counter_is_the_sum_of_what_remains():
     rows_top, count = counters.subtrees(tally, entries, _cgroup.cgroup_unit, _cgroup.cgroup_container_id,
                                         _cgroup.cgroup_pod_uid, 1)
     assert [r["cgroup"] for r in rows_top] == ["/k.slice"] and count == len(rows)
+
+
+def test_v1_subtree_counters_in_linear_time(within):
+    # each v1 entry adds its count to its ancestors once, not every row summing
+    # every entry (12,000 x 12,000)
+    n = 12000
+    entries = [{"path": "/system.slice/s%d.service" % i, "version": 1, "oom": None, "oom_kill": 2,
+                "oom_group_kill": None, "unit": "s%d.service" % i, "local": None, "under_oom": False,
+                "oomd_ooms": None, "oomd_kill": None} for i in range(n)]
+    tally, _kept = tally_of([ev("/system.slice/s7.service", BOOT + 1)])
+    with within(5):
+        rows, count = counters.subtrees(tally, entries, _cgroup.cgroup_unit, _cgroup.cgroup_container_id,
+                                        _cgroup.cgroup_pod_uid, n + 1)
+    assert count == n + 1
+    by = {(r["kind"], r["cgroup"]): r for r in rows}
+    assert by[("slice", "/system.slice")]["counter_kills"] == 2 * n
+    s7 = by[("unit", "/system.slice/s7.service")]
+    assert (s7["log_kills"], s7["counter_kills"], s7["counter_complete"], s7["unattributed"]) == (1, 2, False, 1)
