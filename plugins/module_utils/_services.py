@@ -146,9 +146,11 @@ def gather_services(host, control_groups=None):
             if not (adj != 0 or (policy is not None and policy not in usual) or result == "oom-kill" or oomd):
                 continue
             group = None
-            cgroup = (blk.get("ControlGroup") or "").strip("/")
+            raw = (blk.get("ControlGroup") or "").strip()
+            cgroup = raw.strip("/")
             if control_groups is not None:
-                control_groups[unit] = "/" + cgroup if cgroup else None
+                # '/' is the root cgroup (-.slice); empty: the unit has no cgroup now
+                control_groups[unit] = "/" + cgroup if cgroup else ("/" if raw else None)
             if cgroup and ".." not in cgroup.split("/"):
                 for base in ("/sys/fs/cgroup/", "/sys/fs/cgroup/unified/"):
                     text = host.read_text(base + cgroup + "/memory.oom.group")

@@ -533,7 +533,8 @@ ansible_facts:
               and C(total) (microseconds), each null when it is no finite number;
               null without PSI.
             - C(units), each unit or slice with C(ManagedOOMMemoryPressure=kill) or
-              C(ManagedOOMSwap=kill) - C(unit), C(cgroup), C(managed_oom_memory_pressure),
+              C(ManagedOOMSwap=kill) - C(unit), C(cgroup) (V(/) for C(-.slice), the root
+              cgroup; null for a unit without a cgroup now), C(managed_oom_memory_pressure),
               C(managed_oom_swap), C(managed_oom_memory_pressure_limit) (as systemd
               reports it, null when unset), C(effective_limit) (V(60%), systemd-oomd's
               default, when unset or 0), C(memory_pressure) (its cgroup's

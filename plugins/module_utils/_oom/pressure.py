@@ -110,7 +110,7 @@ def oomd_order(leaves, swap):
 
 def leaves_below(host, v2_root, cgroup, unit_of):
     """The leaf cgroups below ``cgroup`` that systemd-oomd would consider."""
-    top = v2_root.rstrip("/") + cgroup
+    top = v2_root.rstrip("/") + cgroup.rstrip("/")
     omitted = {}
     out = []
     walked = list(host.walk(top))
@@ -163,7 +163,7 @@ def gather(host, managed, v2_root, unit_of, top):
         if m.get("memory_pressure") == "kill" and limit is not None and full10 is not None:
             over = full10 > limit
         candidates = []
-        if v2_root and cg and cg != "/":
+        if v2_root and cg:
             leaves = leaves_below(host, v2_root, cg, unit_of)
             order = oomd_order(leaves, swap=m.get("memory_pressure") != "kill" and m.get("swap") == "kill")
             candidates = order[:top]

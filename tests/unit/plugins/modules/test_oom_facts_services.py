@@ -73,3 +73,15 @@ def test_oomd_settings_listed_in_percent(show_out, files, entry):
     show = host.calls[-1]
     assert "ManagedOOMMemoryPressureLimit" in show and "ManagedOOMMemoryPressureLimitPercent" in show
     assert show[-2:] == ["a.service", "b.service"]
+
+
+def test_the_root_slice_keeps_its_cgroup_a_unit_without_one_has_none():
+    show = ("Id=a.service\nOOMScoreAdjust=0\nOOMPolicy=stop\nDelegate=no\nResult=success\n"
+            "ManagedOOMMemoryPressure=auto\nManagedOOMSwap=kill\nControlGroup=/\n\n"
+            "Id=b.service\nOOMScoreAdjust=0\nOOMPolicy=stop\nDelegate=no\nResult=success\n"
+            "ManagedOOMMemoryPressure=kill\nManagedOOMSwap=auto\nControlGroup=\n")
+    control_groups = {}
+    services, error = _services.gather_services(FakeHost(show), control_groups)
+    assert error is None and [s["unit"] for s in services] == ["a.service", "b.service"]
+    assert control_groups == {"a.service": "/", "b.service": None}
+    assert services[0]["memory_oom_group"] is None      # the root has no memory.oom.group

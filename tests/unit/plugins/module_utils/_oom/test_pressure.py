@@ -103,3 +103,15 @@ def test_psi_values_that_are_no_finite_number_are_null(oomd_host):
     (unit,) = pressure.gather(oomd_host, managed, R, _cgroup.cgroup_unit, 10)["units"]
     assert unit["memory_pressure"]["full"]["avg10"] is None and unit["over_limit"] is None
     assert unit["effective_limit"] == "60%"
+
+
+def test_the_root_slice_has_the_roots_pressure_and_every_leaf(oomd_host):
+    # -.slice (ControlGroup=/) with ManagedOOMSwap=kill, Fedora's default
+    oomd_host.files[R + "/memory.pressure"] = PSI % ("1.00", "0.50")
+    oomd_host.files[R + "/user.slice/u.scope/memory.current"] = "%d\n" % (10 << 20)
+    oomd_host.files[R + "/user.slice/u.scope/memory.swap.current"] = "%d\n" % (60 << 20)
+    managed = [{"unit": "-.slice", "cgroup": "/", "memory_pressure": None, "swap": "kill", "limit": None}]
+    (unit,) = pressure.gather(oomd_host, managed, R + "/", _cgroup.cgroup_unit, 3)["units"]
+    assert unit["cgroup"] == "/" and unit["memory_pressure"]["full"]["avg10"] == 0.5
+    assert [c["cgroup"] for c in unit["oomd_candidates"]] == [
+        "/user.slice/u.scope", "/batch.slice/b.service", "/batch.slice/a.service"]
