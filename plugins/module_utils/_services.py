@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import stat
 
+from ansible_collections.sre.oom.plugins.module_utils._oom.formats import is_digits
 from ansible_collections.sre.oom.plugins.module_utils._systemctl import (
     format_percent, limit_from_show, parse_show, parse_show_int, show_argv)
 
@@ -63,7 +64,7 @@ def cgroup_pids(control_group, host):
                 continue
             text = host.read_text(os.path.join(dirpath, "cgroup.procs")) or ""
             for tok in text.split():
-                if tok.isdigit():
+                if is_digits(tok):
                     pids.add(int(tok))
         return sorted(pids)
     return None

@@ -18,6 +18,7 @@ import os
 import re
 
 from ansible_collections.sre.oom.plugins.module_utils import _managed, _values
+from ansible_collections.sre.oom.plugins.module_utils._oom.formats import is_digits
 
 # The directories systemd-sysctl and `sysctl --system` read, highest priority
 # first: for files of the same basename, the one in the earlier directory wins.
@@ -389,6 +390,6 @@ def write_live(key, value, host):
 def kubelet_running(host):
     """True when a process named kubelet runs (it resets some vm.* sysctls)."""
     for pid in host.listdir("/proc"):
-        if pid.isdigit() and (host.read_text("/proc/%s/comm" % pid) or "").strip() == "kubelet":
+        if is_digits(pid) and (host.read_text("/proc/%s/comm" % pid) or "").strip() == "kubelet":
             return True
     return False

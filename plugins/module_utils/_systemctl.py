@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.sre.oom.plugins.module_utils._oom.formats import is_digits
+
 
 # ---------------------------------------------------------------------------
 # systemctl show
@@ -138,6 +140,6 @@ def limit_from_show(val, legacy=False):
         return None
     if legacy or val.endswith("%"):
         return parse_percent(val)
-    if not val.isdigit():
+    if not is_digits(val):
         return None
     return (int(val) * 10000 + UINT32_MAX // 2) // UINT32_MAX

@@ -38,7 +38,7 @@ def test_cgroup_pids(tmp_path, layout, base):
         write(tmp_path, "/sys/fs/cgroup/cgroup.controllers", "cpu memory\n")
     cg = "/system.slice/w.service"
     write(tmp_path, "/%s%s/cgroup.procs" % (base, cg), "12\n7\n")
-    write(tmp_path, "/%s%s/sub/cgroup.procs" % (base, cg), "99\n")
+    write(tmp_path, "/%s%s/sub/cgroup.procs" % (base, cg), "99\n\u00b2\n")
     assert _services.cgroup_pids(cg, _host.Host(root=str(tmp_path))) == [7, 12, 99]
     assert _services.cgroup_pids("/system.slice/none.service", _host.Host(root=str(tmp_path))) is None
     assert _services.cgroup_pids("", _host.Host(root=str(tmp_path))) is None

@@ -100,7 +100,7 @@ def test_format_percent(permyriad, text):
 @pytest.mark.parametrize("val,legacy,permyriad", [
     ("2576980377", False, 6000), ("2383706849", False, 5550), ("0", False, 0),
     ("4294967295", False, 10000), ("61%", True, 6100), ("0%", True, 0), ("", False, None),
-    (None, False, None), ("junk", False, None),
-], ids=["60", "55.5", "zero", "max", "legacy-61", "legacy-0", "empty", "none", "junk"])
+    (None, False, None), ("junk", False, None), ("\u00b2", False, None),
+], ids=["60", "55.5", "zero", "max", "legacy-61", "legacy-0", "empty", "none", "junk", "superscript"])
 def test_limit_from_show(val, legacy, permyriad):
     assert _systemctl.limit_from_show(val, legacy) == permyriad
