@@ -196,7 +196,8 @@ ranking:
     - Each has C(pid), C(comm), C(unit), C(before), C(after), C(oom_score_adj_before),
       C(oom_score_adj_after) and C(text) - the command, pid and unit, then the ranks before and
       after, such as V(3rd -> never). With C(--diff) the same lines are shown as a diff entry.
-    - Absent when no entry sets O(units[].oom_score_adj), or for O(unit_dir) below another root.
+    - Absent when no entry sets O(units[].oom_score_adj), or for O(unit_dir) below another root;
+      empty when C(/proc/meminfo) has no C(MemTotal) (the machine's size, and so the order, is unknown).
   returned: check mode or diff mode, when an oom_score_adj is given
   type: list
   elements: dict

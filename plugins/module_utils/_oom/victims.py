@@ -397,7 +397,9 @@ def preview(host, proposed_by_unit, unit_of, page_kb=4, top=100):
         return []
     era = kernel_era(host.read_text("/proc/sys/kernel/osrelease"))
     meminfo = parse_meminfo(host.read_text("/proc/meminfo"))
-    total = (meminfo.get("MemTotal", 0) + meminfo.get("SwapTotal", 0)) // page_kb or 1
+    if not meminfo.get("MemTotal"):
+        return []       # the machine's size unknown: no order to show (next_victims says so too)
+    total = (meminfo["MemTotal"] + meminfo.get("SwapTotal", 0)) // page_kb or 1
     procs = read_processes(host, page_kb)
     unit_of_pid = {}
     proposed = {}

@@ -64,6 +64,13 @@ def test_diff_carries_the_ranking_as_prepared_text(fake, run_module):
     assert any(d.get("after_header", "").endswith("ssh.service.d/50-oom-score-adj.conf") for d in r["diff"])
 
 
+def test_no_order_without_the_machines_size(fake, run_module):
+    processes(fake)
+    write(fake.root, "/proc/meminfo", "SwapTotal: 0 kB\n")
+    r = run(run_module, {"units": UNITS}, check_mode=True)
+    assert r["failed"] is False and r["ranking"] == []
+
+
 def test_no_ranking_without_check_or_diff_or_without_oom_score_adj(fake, run_module):
     processes(fake)
     r = run(run_module, {"units": UNITS})
