@@ -406,3 +406,27 @@ def test_hosts_upload_to_journal_remote_and_the_source_sees_each_kill(src, fleet
     assert [(e["host"], e["oom_kill"]["victim"]["pid"]) for e in got] == [("db-primary", 501), ("web1", 502), ("db-primary", 503)]
     assert max(lat) < 5
     print("host journal write -> upload -> remote -> event: %s s" % ", ".join("%.2f" % x for x in lat))
+
+
+def test_start_now_skips_what_the_directory_holds_and_reads_hosts_that_appear_later(src, fleet):
+    """start: now (no state file): the kills already in the hosts' files are not
+    emitted, whatever their time; what a file gets after the start is. A host whose
+    file appears after the start is read from its start (all of it reached the
+    collector after the source started), even a kill it logged an hour ago."""
+    journals, _inv, _state = fleet
+    journals.write("web1", [KILL % (101, "old-a")], ago=3600)
+    journals.write("db1", [KILL % (102, "old-b")])
+
+    async def go():
+        r = Running(src, _args(journals, None, None, start="now", sweep_interval=1))
+        try:
+            await _following()
+            await asyncio.sleep(1)
+            journals.write("web1", [KILL % (103, "new")], ago=7200)     # a clock two hours behind
+            journals.write("cache01", [KILL % (104, "backlog")], ago=3600)
+            return await _events(r, first=30)
+        finally:
+            await r.stop()
+
+    got = run(go())
+    assert sorted((e["machine"], e["oom_kill"]["victim"]["pid"]) for e in got) == [("cache01", 104), ("web1", 103)]

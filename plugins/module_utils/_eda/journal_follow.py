@@ -66,7 +66,8 @@ async def journal_batches(api, cfg, state, tracker):
         # with a sweep every sweep_interval for what reaches the collector late.
         sweeper = Sweeper(journalctl, directory, matches, state, boot_id, api,
                           time.time() if cfg["start"] == "now" else None)
-        groups, _n = await sweeper.sweep()
+        # start: now without a saved state: each file from its end as it is now
+        groups, _n = await sweeper.sweep(start_now=cfg["start"] == "now" and state.cursor is None and not state.files)
         if groups or state.dirty:
             yield groups, None
         next_sweep = time.monotonic() + cfg["sweep_interval"]

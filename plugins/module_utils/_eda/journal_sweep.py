@@ -76,8 +76,22 @@ class Sweeper(object):
                 groups.setdefault(machine, []).extend(lines)
         return cursor, n
 
+    async def _tail(self, path):
+        """(ok, the cursor of the last entry of a file): None for a file without entries."""
+        rc, out, _err = await system.run([self.journalctl, "-q", "--no-pager", "--file", path, "-n", "0",
+                                          "--show-cursor"], timeout=120)
+        tail = [line[len("-- cursor: "):].strip() for line in out.splitlines() if line.startswith("-- cursor: ")]
+        return rc == 0, (tail[-1] if tail else None)
+
     async def sweep(self, start_now=False):
-        """({machine: lines}, records handed on) of every changed file; state.files updated."""
+        """({machine: lines}, records handed on) of every changed file; state.files updated.
+
+        `start_now` (the first sweep of start: now without a saved state): each file
+        present is taken from its end as it is now (its last entry's cursor), so only
+        what reaches it after the source started is handed on, whatever the hosts'
+        clocks say. A file that appears later is read from its start: all of it
+        reached the collector after the source started.
+        """
         groups = {}
         found = 0
         try:
@@ -94,8 +108,15 @@ class Sweeper(object):
                 continue
             rec = self.state.files.get(path)
             if rec is None:
-                # a host not seen before: from the source's start (start: now), or all of it
-                rec = {"ino": st.st_ino, "cursor": None, "since": self.started if start_now else None}
+                # a host not seen before: all of it, or (start: now, at start) after its end now
+                rec = {"ino": st.st_ino, "cursor": None, "since": None}
+                if start_now:
+                    ok, tail = await self._tail(path)
+                    if tail:
+                        rec["cursor"] = tail
+                        self.state.note_swept(tail)
+                    elif not ok:
+                        rec["since"] = self.started      # unreadable end: by time instead
             elif rec["ino"] != st.st_ino:
                 # rotated: the rest of the old file (same inode, archived name), then the new one
                 if by_ino is None:

@@ -157,6 +157,12 @@ options:
     description:
       - V(now) emits only kills logged after the source started; V(boot) emits the
         kills of the current boot still in the log first, then follows.
+      - With O(journal_directory), V(now) takes each host's file from its end at the
+        start (its last entry then, whatever the hosts' clocks say): what was in the
+        directory is not emitted. A host file that appears after the start (a new host,
+        or one that uploads for the first time) is read from its start, since all of it
+        reached the collector after the source started; its backlog is emitted.
+        V(boot) reads every file from its start.
     type: str
     choices: [now, boot]
     default: now
