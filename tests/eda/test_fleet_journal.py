@@ -430,3 +430,39 @@ def test_start_now_skips_what_the_directory_holds_and_reads_hosts_that_appear_la
 
     got = run(go())
     assert sorted((e["machine"], e["oom_kill"]["victim"]["pid"]) for e in got) == [("cache01", 104), ("web1", 103)]
+
+
+def _archive(journals, machine, n):
+    """Rotate a host's file as journald and journal-remote do: NAME.journal renamed to
+    NAME@SEQNUMID-SEQNUM-REALTIME.journal (same inode); the next write starts a new NAME.journal."""
+    live = os.path.join(journals.directory, "remote-%s.journal" % machine)
+    os.rename(live, os.path.join(journals.directory, "remote-%s@%s-%016x-%016x.journal" % (machine, "0" * 32, n, n)))
+
+
+def test_a_rotated_file_is_not_delivered_again_nor_after_a_restart(src, fleet):
+    journals, _inv, state = fleet
+    journals.write("web1", ["web1 ships"])
+
+    async def go(then, quiet=4.0):
+        r = Running(src, _args(journals, None, state))
+        try:
+            await _following()
+            await asyncio.sleep(1.5)
+            then()
+            return await r.drain(quiet)
+        finally:
+            await r.stop()
+
+    def pids(events):
+        return [e["oom_kill"]["victim"]["pid"] for e in events]
+
+    def rotate_then_write():
+        journals.write("web1", [KILL % (1, "a"), KILL % (2, "b")])
+        time.sleep(3)
+        _archive(journals, "web1", 1)
+        journals.write("web1", [KILL % (3, "c")])
+
+    assert pids(run(go(rotate_then_write))) == [1, 2, 3]
+    _archive(journals, "web1", 2)                      # rotated while no source ran
+    journals.write("web1", [KILL % (4, "d")])
+    assert pids(run(go(lambda: None))) == [4]

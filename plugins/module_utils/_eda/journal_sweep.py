@@ -99,14 +99,49 @@ class Sweeper(object):
         except OSError as exc:
             raise OomKillsError("sre.oom.oom_kills: journal_directory %s cannot be read: %s"
                                 % (self.directory, exc.strerror or exc))
-        by_ino = None
-        for entry in sorted(entries, key=lambda e: e.name):
-            st = entry.stat()
+        stats = {}
+        for entry in entries:
+            try:
+                stats[entry.path] = entry.stat()
+            except OSError:
+                continue              # gone meanwhile
+        files = self.state.files
+        # A file archived under another name (journald and journal-remote rename
+        # NAME.journal to NAME@....journal and start a new NAME.journal) keeps its
+        # inode: its record goes with it, so it is read on after its cursor under
+        # its new name, not again from its start; the new file under the old name
+        # is a new file.
+        by_ino = {rec["ino"]: path for path, rec in files.items()}
+        moved = {}
+        for path, st in stats.items():
+            rec = files.get(path)
+            if rec is not None and rec["ino"] == st.st_ino:
+                continue
+            old = by_ino.get(st.st_ino)
+            if old is not None and old != path and getattr(stats.get(old), "st_ino", None) != st.st_ino:
+                moved[path] = old
+        kept = {}
+        gone = set(moved.values())
+        for path, rec in files.items():
+            st = stats.get(path)
+            if path in gone or (st is not None and rec["ino"] != st.st_ino):
+                continue      # moved away, or a new file under a known name (the old one archived or gone)
+            kept[path] = rec
+        for path, old in moved.items():
+            kept[path] = files[old]
+        if kept != files:
+            for path in set(files) - set(kept) | set(moved):
+                self.last.pop(path, None)
+            files.clear()
+            files.update(kept)
+            self.state.dirty = True
+        # the files read on first (the rest of an archived one before its successor), then the new ones
+        for path in sorted(stats, key=lambda p: (p not in files, os.path.basename(p))):
+            st = stats[path]
             sig = (st.st_ino, st.st_size, st.st_mtime_ns)
-            path = entry.path
             if self.last.get(path) == sig:
                 continue
-            rec = self.state.files.get(path)
+            rec = files.get(path)
             if rec is None:
                 # a host not seen before: all of it, or (start: now, at start) after its end now
                 rec = {"ino": st.st_ino, "cursor": None, "since": None}
@@ -117,25 +152,11 @@ class Sweeper(object):
                         self.state.note_swept(tail)
                     elif not ok:
                         rec["since"] = self.started      # unreadable end: by time instead
-            elif rec["ino"] != st.st_ino:
-                # rotated: the rest of the old file (same inode, archived name), then the new one
-                if by_ino is None:
-                    by_ino = {}
-                    for e in os.scandir(self.directory):
-                        try:
-                            by_ino.setdefault(e.stat().st_ino, e.path)
-                        except OSError:
-                            pass
-                old = by_ino.get(rec["ino"])
-                if old and old != path and rec["cursor"]:
-                    _cur, n = await self._read(old, rec["cursor"], None, groups)
-                    found += n
-                rec = {"ino": st.st_ino, "cursor": None, "since": None}
             cursor, n = await self._read(path, rec["cursor"], rec["since"], groups)
             found += n
-            if cursor != rec["cursor"] or path not in self.state.files:
+            if cursor != rec["cursor"] or path not in files:
                 rec = {"ino": st.st_ino, "cursor": cursor, "since": rec["since"] if cursor is None else None}
-                self.state.files[path] = rec
+                files[path] = rec
                 self.state.dirty = True
             self.last[path] = sig
         return groups, found
