@@ -96,6 +96,33 @@ def test_start_now_skips_what_is_there_and_follows_appends(src, tmp_path):
     assert latency < 1.0
 
 
+def test_a_big_file_gives_the_event_loop_back_between_batches(src, tmp_path):
+    """A file read as fast as it can be (start: boot on 40 MB) does not hold the event
+    loop: another task's 50 ms sleep still wakes within a fraction of a second, and the
+    source can be stopped meanwhile."""
+    path = tmp_path / "big.log"
+    line = b"6,1,1000,-;filler line of a busy kernel log that holds no kill at all, just text\n"
+    with open(path, "wb") as f:
+        f.write(line * (40 * 1000 * 1000 // len(line)))
+
+    async def go():
+        r = Running(src, {"path": str(path), "start": "boot", "scope": "host", "summary_interval": 0})
+        worst = 0.0
+        try:
+            for _dummy in range(20):
+                t0 = time.monotonic()
+                await asyncio.sleep(0.05)
+                worst = max(worst, time.monotonic() - t0)
+        finally:
+            t0 = time.monotonic()
+            await r.stop()
+            stopped = time.monotonic() - t0
+        return worst, stopped
+
+    worst, stopped = run(go())
+    assert worst < 0.5 and stopped < 0.5, (worst, stopped)
+
+
 def test_a_line_written_in_two_pieces_is_parsed_once_complete(src, tmp_path):
     lines = kmsg_lines()
     end = next(i for i, line in enumerate(lines) if b"Killed process" in line)

@@ -22,6 +22,7 @@ KMSG = "/dev/kmsg"
 READ_CHUNK = 1 << 16
 MAX_LINE = 1 << 20          # a longer line (no newline) in a followed file is cut
 MAX_BATCH = 4096            # records read before the parser's events are emitted
+MAX_BATCH_BYTES = 4 << 20   # bytes read before the parser's events are emitted
 
 
 async def kmsg_batches(counters, start, path=KMSG, after_usec=None):
@@ -79,6 +80,7 @@ async def kmsg_batches(counters, start, path=KMSG, after_usec=None):
                 batch.extend(line for line in rec.split(b"\n") if line)
             if batch:
                 yield batch
+                await asyncio.sleep(0)    # the event loop's turn between batches, however fast the log runs
                 continue
             readable.clear()
             await readable.wait()
@@ -118,10 +120,12 @@ async def file_batches(path, start, poll_interval):
                 replaced = False
                 pending = b""
             batch = []
-            while len(batch) < MAX_BATCH:
+            size = 0
+            while len(batch) < MAX_BATCH and size < MAX_BATCH_BYTES:
                 data = f.read(READ_CHUNK)
                 if not data:
                     break
+                size += len(data)
                 parts = (pending + data).split(b"\n")
                 pending = parts.pop()
                 if len(pending) > MAX_LINE:
@@ -130,6 +134,7 @@ async def file_batches(path, start, poll_interval):
                 batch.extend(p for p in parts if p)
             if batch:
                 yield batch
+                await asyncio.sleep(0)    # the event loop's turn between batches, however fast the file grows
                 continue
             if replaced:
                 # the old file is read to its end: go on with the new one
