@@ -465,6 +465,26 @@ def test_missing_path_is_a_clear_error(src, tmp_path):
         run(src["main"](asyncio.Queue(), {"path": str(tmp_path / "missing")}))
 
 
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_path_that_is_not_a_regular_file_is_a_clear_error(src, tmp_path, kind):
+    """A FIFO (here with a writer holding it open) or a device such as /dev/null is
+    refused at start with one clear message: reading one would block the event loop,
+    never end (/dev/zero) or not seek (/dev/kmsg)."""
+    holder = None
+    if kind == "fifo":
+        path = str(tmp_path / "fifo")
+        os.mkfifo(path)
+        holder = os.open(path, os.O_RDWR | os.O_NONBLOCK)
+    else:
+        path = os.devnull
+    try:
+        with pytest.raises(src["OomKillsError"], match=r"cannot read path .*: not a regular file"):
+            run(src["main"](asyncio.Queue(), {"path": path, "scope": "host", "summary_interval": 0}))
+    finally:
+        if holder is not None:
+            os.close(holder)
+
+
 def test_documentation_is_yaml_with_every_argument(src):
     import yaml
     doc = yaml.safe_load(src["DOCUMENTATION"])

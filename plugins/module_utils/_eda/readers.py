@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import os
+import stat
 
 from ansible_collections.sre.oom.plugins.module_utils._eda.errors import OomKillsError
 
@@ -91,6 +92,20 @@ async def kmsg_batches(counters, start, path=KMSG, after_usec=None):
             os.close(fd)
 
 
+def _open_regular(path):
+    """(file, stat) of a regular file, opened without blocking (a FIFO or a device
+    under that name would hang the event loop or never end): OSError otherwise."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file (path follows a log file; for /dev/kmsg use source: kmsg)")
+        return os.fdopen(fd, "rb"), st
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 async def file_batches(path, start, poll_interval):
     """Lines appended to a file, followed like `tail -F`.
 
@@ -106,13 +121,12 @@ async def file_batches(path, start, poll_interval):
         while True:
             if f is None:
                 try:
-                    f = open(path, "rb")  # noqa: SIM115 - kept open while following
+                    f, st = _open_regular(path)
                 except OSError as exc:
                     if first:
                         raise OomKillsError("sre.oom.oom_kills: cannot read path %s: %s" % (path, exc.strerror or exc))
                     await asyncio.sleep(poll_interval)
                     continue
-                st = os.fstat(f.fileno())
                 ino = (st.st_dev, st.st_ino)
                 if first and start == "now":
                     f.seek(0, os.SEEK_END)

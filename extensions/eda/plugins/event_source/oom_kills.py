@@ -131,6 +131,9 @@ options:
         P(sre.oom.oom_facts#module) reads from files, for example C(/dev/kmsg) records
         saved one per line, or C(/var/log/kern.log)). A file that is truncated or
         replaced is read again from its start.
+      - It must be a regular file; a FIFO, a device (C(/dev/kmsg): use O(source=kmsg)) or
+        a directory is an error at start. A non-regular file that replaces it later is
+        waited past, like a missing one.
     type: path
   kinds:
     description: Emit only kills of these kinds (default all).
