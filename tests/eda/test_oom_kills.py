@@ -8,6 +8,7 @@ import asyncio
 import errno
 import json
 import os
+import re
 import time
 
 import pytest
@@ -483,6 +484,40 @@ def test_path_that_is_not_a_regular_file_is_a_clear_error(src, tmp_path, kind):
     finally:
         if holder is not None:
             os.close(holder)
+
+
+def test_state_file_not_utf8_is_a_clear_error(src, tmp_path):
+    state = tmp_path / "state.json"
+    state.write_bytes(b'{"cursor": "s=\xff\xfe"}')
+    with pytest.raises(src["OomKillsError"], match=r"state_file .*state.json does not hold a journal cursor"):
+        run(src["main"](asyncio.Queue(), {"journal_directory": str(tmp_path), "state_file": str(state),
+                                          "scope": "host", "summary_interval": 0}))
+
+
+def test_state_file_that_is_a_fifo_is_a_clear_error_not_a_hang(src, tmp_path):
+    """Opening a FIFO that no one writes blocks: the source refuses it instead of
+    hanging the event loop (run in a thread, so that the old hang fails the test)."""
+    import threading
+    state = str(tmp_path / "state.json")
+    os.mkfifo(state)
+    result = []
+
+    def load():
+        try:
+            run(src["main"](asyncio.Queue(), {"journal_directory": str(tmp_path), "state_file": state,
+                                              "scope": "host", "summary_interval": 0}))
+        except Exception as exc:  # noqa: BLE001 - the test looks at it
+            result.append(exc)
+
+    thread = threading.Thread(target=load, daemon=True)
+    thread.start()
+    thread.join(20)
+    if thread.is_alive():
+        os.close(os.open(state, os.O_WRONLY | os.O_NONBLOCK))     # let the blocked open end
+        thread.join(20)
+        pytest.fail("the source hung opening a FIFO state_file")
+    assert len(result) == 1 and isinstance(result[0], src["OomKillsError"]), result
+    assert re.search(r"cannot read state_file .*state.json: not a regular file", str(result[0])), result
 
 
 def test_documentation_is_yaml_with_every_argument(src):

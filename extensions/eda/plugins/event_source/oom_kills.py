@@ -99,6 +99,8 @@ options:
       - Without it, the cursor is kept in memory only (restarts of C(journalctl) lose
         nothing; a restart of ansible-rulebook starts from O(start)).
       - For the journal only; with O(path) or O(source=kmsg) it is an error.
+      - When it exists it must be a regular file holding what this source wrote (UTF-8
+        JSON); anything else (a FIFO, a directory, other content) is an error at start.
     type: path
   inventory:
     description:
