@@ -466,3 +466,23 @@ def test_a_rotated_file_is_not_delivered_again_nor_after_a_restart(src, fleet):
     _archive(journals, "web1", 2)                      # rotated while no source ran
     journals.write("web1", [KILL % (4, "d")])
     assert pids(run(go(lambda: None))) == [4]
+
+
+def test_an_empty_directory_starts_and_picks_up_files_as_they_appear(src, fleet):
+    """A fresh collector: the directory holds no journal yet. The source starts, and
+    the first host's file, when it comes, is read from its start, each kill once."""
+    journals, _inv, state = fleet
+
+    async def go():
+        r = Running(src, _args(journals, None, state, start="now"))
+        try:
+            await _following()
+            await asyncio.sleep(1)
+            journals.write("web1", [KILL % (201, "first")])
+            got = await _events(r, first=30)
+            journals.write("web1", [KILL % (202, "second")])
+            return got + await _events(r, first=30)
+        finally:
+            await r.stop()
+
+    assert [e["oom_kill"]["victim"]["pid"] for e in run(go())] == [201, 202]

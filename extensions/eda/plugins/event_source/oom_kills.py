@@ -90,6 +90,8 @@ options:
         C(systemd-journal-remote) writes what the hosts upload.
       - Kills are told apart by the record's C(_HOSTNAME); each host has its own parser.
       - O(scope) is then V(host) (V(container) is an error).
+      - The directory must exist; it may still be empty (a fresh collector): the hosts'
+        files are read as they appear.
     type: path
   state_file:
     description:
