@@ -486,3 +486,21 @@ def test_an_empty_directory_starts_and_picks_up_files_as_they_appear(src, fleet)
             await r.stop()
 
     assert [e["oom_kill"]["victim"]["pid"] for e in run(go())] == [201, 202]
+
+
+def test_a_process_name_with_a_line_separator_does_not_hide_its_kill(src, fleet):
+    """U+2028 is written raw by journalctl -o json: the sweep (start: boot reads the
+    files) must not split the record there."""
+    journals, _inv, _state = fleet
+    journals.write("web1", [KILL % (41, "a\u2028b"), KILL % (42, "c\u2029d"), KILL % (43, "plain")])
+
+    async def go():
+        r = Running(src, _args(journals, None, None))
+        try:
+            return await _events(r, first=30)
+        finally:
+            await r.stop()
+
+    got = run(go())
+    assert [(e["oom_kill"]["victim"]["pid"], e["oom_kill"]["victim"]["comm"]) for e in got] == [
+        (41, "a\u2028b"), (42, "c\u2029d"), (43, "plain")]

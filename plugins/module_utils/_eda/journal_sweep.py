@@ -55,7 +55,7 @@ class Sweeper(object):
             LOG.warning("sre.oom.oom_kills: journalctl --file %s failed (rc %s): %s", path, rc, err.strip()[:300])
             return cursor, 0
         n = 0
-        for text in out.splitlines():
+        for text in out.split("\n"):           # not splitlines(): U+2028 and the like are raw in a record
             try:
                 rec = json.loads(text)
             except ValueError:
