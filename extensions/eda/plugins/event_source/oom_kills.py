@@ -90,7 +90,7 @@ options:
         C(systemd-journal-remote) writes what the hosts upload.
       - Kills are told apart by the record's C(_HOSTNAME); each host has its own parser.
       - O(scope) is then V(host) (V(container) is an error).
-      - The directory must exist; it may still be empty (a fresh collector): the hosts'
+      - The directory must exist; it may still be empty (a fresh collector); the hosts'
         files are read as they appear.
     type: path
   state_file:
@@ -135,7 +135,7 @@ options:
         P(sre.oom.oom_facts#module) reads from files, for example C(/dev/kmsg) records
         saved one per line, or C(/var/log/kern.log)). A file that is truncated or
         replaced is read again from its start.
-      - It must be a regular file; a FIFO, a device (C(/dev/kmsg): use O(source=kmsg)) or
+      - It must be a regular file; a FIFO, a device (C(/dev/kmsg), for which use O(source=kmsg)) or
         a directory is an error at start. A non-regular file that replaces it later is
         waited past, like a missing one.
     type: path
@@ -165,7 +165,7 @@ options:
       - V(now) emits only kills logged after the source started; V(boot) emits the
         kills of the current boot still in the log first, then follows.
       - With O(journal_directory), V(now) takes each host's file from its end at the
-        start (its last entry then, whatever the hosts' clocks say): what was in the
+        start (its last entry then, whatever the hosts' clocks say), so what was in the
         directory is not emitted. A host file that appears after the start (a new host,
         or one that uploads for the first time) is read from its start, since all of it
         reached the collector after the source started; its backlog is emitted.
