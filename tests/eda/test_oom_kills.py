@@ -438,6 +438,14 @@ def test_scope_filter(src, monkeypatch):
     ({"summary_interval": "nan"}, r"summary_interval must be a number"),
     ({"poll_interval": 0}, r"poll_interval must be greater than 0"),
     ({"path": ""}, r"path must be a file name"),
+    ({"rate_limit": {"events": 10 ** 400}}, r"rate_limit.events must be at most 1000000000, got 1000"),
+    ({"restart_limit": 10 ** 400}, r"restart_limit must be at most 1000, got"),
+    ({"sweep_interval": 10 ** 400}, r"sweep_interval must be from 1 to 86400 seconds, got"),
+    ({"summary_interval": 10 ** 400}, r"summary_interval must be 0 or from 0.1 to 86400 seconds"),
+    ({"summary_interval": 1e-7}, r"summary_interval must be 0 or from 0.1 to 86400 seconds, got 1e-07"),
+    ({"poll_interval": 1e-7}, r"poll_interval must be from 0.01 to 86400 seconds, got 1e-07"),
+    ({"poll_interval": 1e300}, r"poll_interval must be from 0.01 to 86400 seconds"),
+    ({"rate_limit": {"events": 1, "interval": 10 ** 400}}, r"rate_limit.interval must be at most 86400 seconds"),
     ({"sources": "kmsg"}, r"unknown argument\(s\) sources"),
 ])
 def test_bad_arguments_are_clear_errors(src, args, message):
