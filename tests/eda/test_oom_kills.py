@@ -528,6 +528,15 @@ def test_state_file_that_is_a_fifo_is_a_clear_error_not_a_hang(src, tmp_path):
     assert re.search(r"cannot read state_file .*state.json: not a regular file", str(result[0])), result
 
 
+def test_state_file_where_no_file_can_be_written_is_a_clear_error(src, tmp_path):
+    """/sys passes os.access(W_OK) for root but refuses to create a file there."""
+    if not os.access("/sys/kernel", os.W_OK | os.X_OK):
+        pytest.skip("/sys/kernel does not claim to be writable here (not root)")
+    with pytest.raises(src["OomKillsError"], match=r"state_file /sys/kernel/s.json: cannot write in its directory"):
+        run(src["main"](asyncio.Queue(), {"journal_directory": str(tmp_path), "state_file": "/sys/kernel/s.json",
+                                          "scope": "host", "summary_interval": 0}))
+
+
 def test_documentation_is_yaml_with_every_argument(src):
     import yaml
     doc = yaml.safe_load(src["DOCUMENTATION"])

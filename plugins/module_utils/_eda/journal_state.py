@@ -119,6 +119,15 @@ class JournalState(object):
         if not os.path.isdir(directory) or not os.access(directory, os.W_OK | os.X_OK):
             raise OomKillsError("sre.oom.oom_kills: state_file %s: its directory %s does not exist or is not "
                                 "writable" % (self.path, directory))
+        # os.access can say yes where a write fails (/sys, /proc, a read-only mount, an LSM):
+        # try the temporary file that save() writes
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=".oom_kills-state.", dir=directory)
+            os.close(fd)
+            os.unlink(tmp)
+        except OSError as exc:
+            raise OomKillsError("sre.oom.oom_kills: state_file %s: cannot write in its directory %s: %s"
+                                % (self.path, directory, exc.strerror or exc))
 
     def note_seen(self, cursor):
         self.seen[cursor_key(cursor)] = None
