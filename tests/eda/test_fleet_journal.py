@@ -504,3 +504,25 @@ def test_a_process_name_with_a_line_separator_does_not_hide_its_kill(src, fleet)
     got = run(go())
     assert [(e["oom_kill"]["victim"]["pid"], e["oom_kill"]["victim"]["comm"]) for e in got] == [
         (41, "a\u2028b"), (42, "c\u2029d"), (43, "plain")]
+
+
+def test_deleted_files_leave_the_state(src, fleet):
+    """A file vacuumed from the directory is dropped from the state file (which
+    would otherwise grow with every rotation until it could not be read)."""
+    journals, _inv, state = fleet
+    journals.write("web1", [KILL % (1, "a")])
+    gone = journals.write("db1", [KILL % (2, "b")])
+
+    async def go():
+        r = Running(src, _args(journals, None, state))
+        try:
+            got = await _events(r, first=30)
+            os.unlink(gone)
+            journals.write("web1", [KILL % (3, "c")])
+            return got + await _events(r, first=30)
+        finally:
+            await r.stop()
+
+    assert sorted(e["oom_kill"]["victim"]["pid"] for e in run(go())) == [1, 2, 3]
+    with open(state) as f:
+        assert sorted(os.path.basename(p) for p in json.load(f)["files"]) == ["remote-web1.journal"]

@@ -124,8 +124,10 @@ class Sweeper(object):
         gone = set(moved.values())
         for path, rec in files.items():
             st = stats.get(path)
-            if path in gone or (st is not None and rec["ino"] != st.st_ino):
-                continue      # moved away, or a new file under a known name (the old one archived or gone)
+            if path in gone or st is None or rec["ino"] != st.st_ino:
+                # moved away, deleted (vacuumed: kept, the state would grow with every
+                # rotation), or a new file under a known name (the old one archived or gone)
+                continue
             kept[path] = rec
         for path, old in moved.items():
             kept[path] = files[old]
@@ -135,6 +137,8 @@ class Sweeper(object):
             files.clear()
             files.update(kept)
             self.state.dirty = True
+        for path in [p for p in self.last if p not in stats]:
+            del self.last[path]
         # the files read on first (the rest of an archived one before its successor), then the new ones
         for path in sorted(stats, key=lambda p: (p not in files, os.path.basename(p))):
             st = stats[path]
