@@ -406,3 +406,123 @@ def test_hosts_upload_to_journal_remote_and_the_source_sees_each_kill(src, fleet
     assert [(e["host"], e["oom_kill"]["victim"]["pid"]) for e in got] == [("db-primary", 501), ("web1", 502), ("db-primary", 503)]
     assert max(lat) < 5
     print("host journal write -> upload -> remote -> event: %s s" % ", ".join("%.2f" % x for x in lat))
+
+
+def test_start_now_skips_what_the_directory_holds_and_reads_hosts_that_appear_later(src, fleet):
+    """start: now (no state file): the kills already in the hosts' files are not
+    emitted, whatever their time; what a file gets after the start is. A host whose
+    file appears after the start is read from its start (all of it reached the
+    collector after the source started), even a kill it logged an hour ago."""
+    journals, _inv, _state = fleet
+    journals.write("web1", [KILL % (101, "old-a")], ago=3600)
+    journals.write("db1", [KILL % (102, "old-b")])
+
+    async def go():
+        r = Running(src, _args(journals, None, None, start="now", sweep_interval=1))
+        try:
+            await _following()
+            await asyncio.sleep(1)
+            journals.write("web1", [KILL % (103, "new")], ago=7200)     # a clock two hours behind
+            journals.write("cache01", [KILL % (104, "backlog")], ago=3600)
+            return await _events(r, first=30)
+        finally:
+            await r.stop()
+
+    got = run(go())
+    assert sorted((e["machine"], e["oom_kill"]["victim"]["pid"]) for e in got) == [("cache01", 104), ("web1", 103)]
+
+
+def _archive(journals, machine, n):
+    """Rotate a host's file as journald and journal-remote do: NAME.journal renamed to
+    NAME@SEQNUMID-SEQNUM-REALTIME.journal (same inode); the next write starts a new NAME.journal."""
+    live = os.path.join(journals.directory, "remote-%s.journal" % machine)
+    os.rename(live, os.path.join(journals.directory, "remote-%s@%s-%016x-%016x.journal" % (machine, "0" * 32, n, n)))
+
+
+def test_a_rotated_file_is_not_delivered_again_nor_after_a_restart(src, fleet):
+    journals, _inv, state = fleet
+    journals.write("web1", ["web1 ships"])
+
+    async def go(then, quiet=4.0):
+        r = Running(src, _args(journals, None, state))
+        try:
+            await _following()
+            await asyncio.sleep(1.5)
+            then()
+            return await r.drain(quiet)
+        finally:
+            await r.stop()
+
+    def pids(events):
+        return [e["oom_kill"]["victim"]["pid"] for e in events]
+
+    def rotate_then_write():
+        journals.write("web1", [KILL % (1, "a"), KILL % (2, "b")])
+        time.sleep(3)
+        _archive(journals, "web1", 1)
+        journals.write("web1", [KILL % (3, "c")])
+
+    assert pids(run(go(rotate_then_write))) == [1, 2, 3]
+    _archive(journals, "web1", 2)                      # rotated while no source ran
+    journals.write("web1", [KILL % (4, "d")])
+    assert pids(run(go(lambda: None))) == [4]
+
+
+def test_an_empty_directory_starts_and_picks_up_files_as_they_appear(src, fleet):
+    """A fresh collector: the directory holds no journal yet. The source starts, and
+    the first host's file, when it comes, is read from its start, each kill once."""
+    journals, _inv, state = fleet
+
+    async def go():
+        r = Running(src, _args(journals, None, state, start="now"))
+        try:
+            await _following()
+            await asyncio.sleep(1)
+            journals.write("web1", [KILL % (201, "first")])
+            got = await _events(r, first=30)
+            journals.write("web1", [KILL % (202, "second")])
+            return got + await _events(r, first=30)
+        finally:
+            await r.stop()
+
+    assert [e["oom_kill"]["victim"]["pid"] for e in run(go())] == [201, 202]
+
+
+def test_a_process_name_with_a_line_separator_does_not_hide_its_kill(src, fleet):
+    """U+2028 is written raw by journalctl -o json: the sweep (start: boot reads the
+    files) must not split the record there."""
+    journals, _inv, _state = fleet
+    journals.write("web1", [KILL % (41, "a\u2028b"), KILL % (42, "c\u2029d"), KILL % (43, "plain")])
+
+    async def go():
+        r = Running(src, _args(journals, None, None))
+        try:
+            return await _events(r, first=30)
+        finally:
+            await r.stop()
+
+    got = run(go())
+    assert [(e["oom_kill"]["victim"]["pid"], e["oom_kill"]["victim"]["comm"]) for e in got] == [
+        (41, "a\u2028b"), (42, "c\u2029d"), (43, "plain")]
+
+
+def test_deleted_files_leave_the_state(src, fleet):
+    """A file vacuumed from the directory is dropped from the state file (which
+    would otherwise grow with every rotation until it could not be read)."""
+    journals, _inv, state = fleet
+    journals.write("web1", [KILL % (1, "a")])
+    gone = journals.write("db1", [KILL % (2, "b")])
+
+    async def go():
+        r = Running(src, _args(journals, None, state))
+        try:
+            got = await _events(r, first=30)
+            os.unlink(gone)
+            journals.write("web1", [KILL % (3, "c")])
+            return got + await _events(r, first=30)
+        finally:
+            await r.stop()
+
+    assert sorted(e["oom_kill"]["victim"]["pid"] for e in run(go())) == [1, 2, 3]
+    with open(state) as f:
+        assert sorted(os.path.basename(p) for p in json.load(f)["files"]) == ["remote-web1.journal"]

@@ -8,6 +8,7 @@ import asyncio
 import errno
 import json
 import os
+import re
 import time
 
 import pytest
@@ -94,6 +95,33 @@ def test_start_now_skips_what_is_there_and_follows_appends(src, tmp_path):
     assert ev["oom_kill"]["victim"]["pid"] == 6999
     assert ev["oom_kill"]["victim"]["comm"] == "my (weird) hog"
     assert latency < 1.0
+
+
+def test_a_big_file_gives_the_event_loop_back_between_batches(src, tmp_path):
+    """A file read as fast as it can be (start: boot on 40 MB) does not hold the event
+    loop: another task's 50 ms sleep still wakes within a fraction of a second, and the
+    source can be stopped meanwhile."""
+    path = tmp_path / "big.log"
+    line = b"6,1,1000,-;filler line of a busy kernel log that holds no kill at all, just text\n"
+    with open(path, "wb") as f:
+        f.write(line * (40 * 1000 * 1000 // len(line)))
+
+    async def go():
+        r = Running(src, {"path": str(path), "start": "boot", "scope": "host", "summary_interval": 0})
+        worst = 0.0
+        try:
+            for _dummy in range(20):
+                t0 = time.monotonic()
+                await asyncio.sleep(0.05)
+                worst = max(worst, time.monotonic() - t0)
+        finally:
+            t0 = time.monotonic()
+            await r.stop()
+            stopped = time.monotonic() - t0
+        return worst, stopped
+
+    worst, stopped = run(go())
+    assert worst < 0.5 and stopped < 0.5, (worst, stopped)
 
 
 def test_a_line_written_in_two_pieces_is_parsed_once_complete(src, tmp_path):
@@ -410,6 +438,14 @@ def test_scope_filter(src, monkeypatch):
     ({"summary_interval": "nan"}, r"summary_interval must be a number"),
     ({"poll_interval": 0}, r"poll_interval must be greater than 0"),
     ({"path": ""}, r"path must be a file name"),
+    ({"rate_limit": {"events": 10 ** 400}}, r"rate_limit.events must be at most 1000000000, got 1000"),
+    ({"restart_limit": 10 ** 400}, r"restart_limit must be at most 1000, got"),
+    ({"sweep_interval": 10 ** 400}, r"sweep_interval must be from 1 to 86400 seconds, got"),
+    ({"summary_interval": 10 ** 400}, r"summary_interval must be 0 or from 0.1 to 86400 seconds"),
+    ({"summary_interval": 1e-7}, r"summary_interval must be 0 or from 0.1 to 86400 seconds, got 1e-07"),
+    ({"poll_interval": 1e-7}, r"poll_interval must be from 0.01 to 86400 seconds, got 1e-07"),
+    ({"poll_interval": 1e300}, r"poll_interval must be from 0.01 to 86400 seconds"),
+    ({"rate_limit": {"events": 1, "interval": 10 ** 400}}, r"rate_limit.interval must be at most 86400 seconds"),
     ({"sources": "kmsg"}, r"unknown argument\(s\) sources"),
 ])
 def test_bad_arguments_are_clear_errors(src, args, message):
@@ -436,6 +472,69 @@ def test_good_arguments(src):
 def test_missing_path_is_a_clear_error(src, tmp_path):
     with pytest.raises(src["OomKillsError"], match=r"cannot read path .*missing"):
         run(src["main"](asyncio.Queue(), {"path": str(tmp_path / "missing")}))
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_path_that_is_not_a_regular_file_is_a_clear_error(src, tmp_path, kind):
+    """A FIFO (here with a writer holding it open) or a device such as /dev/null is
+    refused at start with one clear message: reading one would block the event loop,
+    never end (/dev/zero) or not seek (/dev/kmsg)."""
+    holder = None
+    if kind == "fifo":
+        path = str(tmp_path / "fifo")
+        os.mkfifo(path)
+        holder = os.open(path, os.O_RDWR | os.O_NONBLOCK)
+    else:
+        path = os.devnull
+    try:
+        with pytest.raises(src["OomKillsError"], match=r"cannot read path .*: not a regular file"):
+            run(src["main"](asyncio.Queue(), {"path": path, "scope": "host", "summary_interval": 0}))
+    finally:
+        if holder is not None:
+            os.close(holder)
+
+
+def test_state_file_not_utf8_is_a_clear_error(src, tmp_path):
+    state = tmp_path / "state.json"
+    state.write_bytes(b'{"cursor": "s=\xff\xfe"}')
+    with pytest.raises(src["OomKillsError"], match=r"state_file .*state.json does not hold a journal cursor"):
+        run(src["main"](asyncio.Queue(), {"journal_directory": str(tmp_path), "state_file": str(state),
+                                          "scope": "host", "summary_interval": 0}))
+
+
+def test_state_file_that_is_a_fifo_is_a_clear_error_not_a_hang(src, tmp_path):
+    """Opening a FIFO that no one writes blocks: the source refuses it instead of
+    hanging the event loop (run in a thread, so that the old hang fails the test)."""
+    import threading
+    state = str(tmp_path / "state.json")
+    os.mkfifo(state)
+    result = []
+
+    def load():
+        try:
+            run(src["main"](asyncio.Queue(), {"journal_directory": str(tmp_path), "state_file": state,
+                                              "scope": "host", "summary_interval": 0}))
+        except Exception as exc:  # noqa: BLE001 - the test looks at it
+            result.append(exc)
+
+    thread = threading.Thread(target=load, daemon=True)
+    thread.start()
+    thread.join(20)
+    if thread.is_alive():
+        os.close(os.open(state, os.O_WRONLY | os.O_NONBLOCK))     # let the blocked open end
+        thread.join(20)
+        pytest.fail("the source hung opening a FIFO state_file")
+    assert len(result) == 1 and isinstance(result[0], src["OomKillsError"]), result
+    assert re.search(r"cannot read state_file .*state.json: not a regular file", str(result[0])), result
+
+
+def test_state_file_where_no_file_can_be_written_is_a_clear_error(src, tmp_path):
+    """/sys passes os.access(W_OK) for root but refuses to create a file there."""
+    if not os.access("/sys/kernel", os.W_OK | os.X_OK):
+        pytest.skip("/sys/kernel does not claim to be writable here (not root)")
+    with pytest.raises(src["OomKillsError"], match=r"state_file /sys/kernel/s.json: cannot write in its directory"):
+        run(src["main"](asyncio.Queue(), {"journal_directory": str(tmp_path), "state_file": "/sys/kernel/s.json",
+                                          "scope": "host", "summary_interval": 0}))
 
 
 def test_documentation_is_yaml_with_every_argument(src):

@@ -66,7 +66,8 @@ async def journal_batches(api, cfg, state, tracker):
         # with a sweep every sweep_interval for what reaches the collector late.
         sweeper = Sweeper(journalctl, directory, matches, state, boot_id, api,
                           time.time() if cfg["start"] == "now" else None)
-        groups, _n = await sweeper.sweep()
+        # start: now without a saved state: each file from its end as it is now
+        groups, _n = await sweeper.sweep(start_now=cfg["start"] == "now" and state.cursor is None and not state.files)
         if groups or state.dirty:
             yield groups, None
         next_sweep = time.monotonic() + cfg["sweep_interval"]
@@ -78,6 +79,8 @@ async def journal_batches(api, cfg, state, tracker):
             # the journal's end now (all records, not only matches): follow after it
             rc, out, err = await system.run(base + ["-n", "0", "--show-cursor"])
             tail = [line[len("-- cursor: "):].strip() for line in out.splitlines() if line.startswith("-- cursor: ")]
+            if rc != 0 and directory and not tail and not _has_journal_files(directory):
+                rc = 0                      # a fresh collector: no file yet (journalctl -f waits for them)
             if rc != 0:
                 raise OomKillsError("sre.oom.oom_kills: journalctl failed (rc %s): %s" % (rc, (err or out).strip()[:300]))
             if tail:
@@ -188,6 +191,14 @@ async def journal_batches(api, cfg, state, tracker):
         LOG.warning("sre.oom.oom_kills: %s; starting it again in %.1f s after the last record handled", why, backoff)
         await asyncio.sleep(backoff)
         backoff = min(backoff * 2, BACKOFF_MAX)
+
+
+def _has_journal_files(directory):
+    """True when the directory holds a journal file (journalctl fails on one without)."""
+    try:
+        return any(e.name.endswith(".journal") for e in os.scandir(directory))
+    except OSError:
+        return True                         # let journalctl's own error say why
 
 
 class JournalTracker(object):

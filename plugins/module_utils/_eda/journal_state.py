@@ -10,8 +10,10 @@ directory, and the state file that keeps them across restarts (written atomicall
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import stat
 import tempfile
 import time
 
@@ -66,14 +68,24 @@ class JournalState(object):
         if not self.path:
             return None
         try:
-            with open(self.path, "r", encoding="utf-8") as f:
-                text = f.read(MAX_STATE)
+            # without blocking: a FIFO under that name would hang the event loop
+            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+            try:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    raise OSError(errno.EINVAL, "not a regular file")
+                with os.fdopen(fd, "rb") as f:
+                    fd = None
+                    raw = f.read(MAX_STATE)
+            finally:
+                if fd is not None:
+                    os.close(fd)
         except FileNotFoundError:
             self.check_writable()
             return None
         except OSError as exc:
             raise OomKillsError("sre.oom.oom_kills: cannot read state_file %s: %s" % (self.path, exc.strerror or exc))
         try:
+            text = raw.decode("utf-8")
             data = json.loads(text)
             cursor = data.get("cursor")
             files = data.get("files") or {}
@@ -107,6 +119,15 @@ class JournalState(object):
         if not os.path.isdir(directory) or not os.access(directory, os.W_OK | os.X_OK):
             raise OomKillsError("sre.oom.oom_kills: state_file %s: its directory %s does not exist or is not "
                                 "writable" % (self.path, directory))
+        # os.access can say yes where a write fails (/sys, /proc, a read-only mount, an LSM):
+        # try the temporary file that save() writes
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=".oom_kills-state.", dir=directory)
+            os.close(fd)
+            os.unlink(tmp)
+        except OSError as exc:
+            raise OomKillsError("sre.oom.oom_kills: state_file %s: cannot write in its directory %s: %s"
+                                % (self.path, directory, exc.strerror or exc))
 
     def note_seen(self, cursor):
         self.seen[cursor_key(cursor)] = None

@@ -55,7 +55,7 @@ class Sweeper(object):
             LOG.warning("sre.oom.oom_kills: journalctl --file %s failed (rc %s): %s", path, rc, err.strip()[:300])
             return cursor, 0
         n = 0
-        for text in out.splitlines():
+        for text in out.split("\n"):           # not splitlines(): U+2028 and the like are raw in a record
             try:
                 rec = json.loads(text)
             except ValueError:
@@ -76,8 +76,22 @@ class Sweeper(object):
                 groups.setdefault(machine, []).extend(lines)
         return cursor, n
 
+    async def _tail(self, path):
+        """(ok, the cursor of the last entry of a file): None for a file without entries."""
+        rc, out, _err = await system.run([self.journalctl, "-q", "--no-pager", "--file", path, "-n", "0",
+                                          "--show-cursor"], timeout=120)
+        tail = [line[len("-- cursor: "):].strip() for line in out.splitlines() if line.startswith("-- cursor: ")]
+        return rc == 0, (tail[-1] if tail else None)
+
     async def sweep(self, start_now=False):
-        """({machine: lines}, records handed on) of every changed file; state.files updated."""
+        """({machine: lines}, records handed on) of every changed file; state.files updated.
+
+        `start_now` (the first sweep of start: now without a saved state): each file
+        present is taken from its end as it is now (its last entry's cursor), so only
+        what reaches it after the source started is handed on, whatever the hosts'
+        clocks say. A file that appears later is read from its start: all of it
+        reached the collector after the source started.
+        """
         groups = {}
         found = 0
         try:
@@ -85,36 +99,68 @@ class Sweeper(object):
         except OSError as exc:
             raise OomKillsError("sre.oom.oom_kills: journal_directory %s cannot be read: %s"
                                 % (self.directory, exc.strerror or exc))
-        by_ino = None
-        for entry in sorted(entries, key=lambda e: e.name):
-            st = entry.stat()
+        stats = {}
+        for entry in entries:
+            try:
+                stats[entry.path] = entry.stat()
+            except OSError:
+                continue              # gone meanwhile
+        files = self.state.files
+        # A file archived under another name (journald and journal-remote rename
+        # NAME.journal to NAME@....journal and start a new NAME.journal) keeps its
+        # inode: its record goes with it, so it is read on after its cursor under
+        # its new name, not again from its start; the new file under the old name
+        # is a new file.
+        by_ino = {rec["ino"]: path for path, rec in files.items()}
+        moved = {}
+        for path, st in stats.items():
+            rec = files.get(path)
+            if rec is not None and rec["ino"] == st.st_ino:
+                continue
+            old = by_ino.get(st.st_ino)
+            if old is not None and old != path and getattr(stats.get(old), "st_ino", None) != st.st_ino:
+                moved[path] = old
+        kept = {}
+        gone = set(moved.values())
+        for path, rec in files.items():
+            st = stats.get(path)
+            if path in gone or st is None or rec["ino"] != st.st_ino:
+                # moved away, deleted (vacuumed: kept, the state would grow with every
+                # rotation), or a new file under a known name (the old one archived or gone)
+                continue
+            kept[path] = rec
+        for path, old in moved.items():
+            kept[path] = files[old]
+        if kept != files:
+            for path in set(files) - set(kept) | set(moved):
+                self.last.pop(path, None)
+            files.clear()
+            files.update(kept)
+            self.state.dirty = True
+        for path in [p for p in self.last if p not in stats]:
+            del self.last[path]
+        # the files read on first (the rest of an archived one before its successor), then the new ones
+        for path in sorted(stats, key=lambda p: (p not in files, os.path.basename(p))):
+            st = stats[path]
             sig = (st.st_ino, st.st_size, st.st_mtime_ns)
-            path = entry.path
             if self.last.get(path) == sig:
                 continue
-            rec = self.state.files.get(path)
+            rec = files.get(path)
             if rec is None:
-                # a host not seen before: from the source's start (start: now), or all of it
-                rec = {"ino": st.st_ino, "cursor": None, "since": self.started if start_now else None}
-            elif rec["ino"] != st.st_ino:
-                # rotated: the rest of the old file (same inode, archived name), then the new one
-                if by_ino is None:
-                    by_ino = {}
-                    for e in os.scandir(self.directory):
-                        try:
-                            by_ino.setdefault(e.stat().st_ino, e.path)
-                        except OSError:
-                            pass
-                old = by_ino.get(rec["ino"])
-                if old and old != path and rec["cursor"]:
-                    _cur, n = await self._read(old, rec["cursor"], None, groups)
-                    found += n
+                # a host not seen before: all of it, or (start: now, at start) after its end now
                 rec = {"ino": st.st_ino, "cursor": None, "since": None}
+                if start_now:
+                    ok, tail = await self._tail(path)
+                    if tail:
+                        rec["cursor"] = tail
+                        self.state.note_swept(tail)
+                    elif not ok:
+                        rec["since"] = self.started      # unreadable end: by time instead
             cursor, n = await self._read(path, rec["cursor"], rec["since"], groups)
             found += n
-            if cursor != rec["cursor"] or path not in self.state.files:
+            if cursor != rec["cursor"] or path not in files:
                 rec = {"ino": st.st_ino, "cursor": cursor, "since": rec["since"] if cursor is None else None}
-                self.state.files[path] = rec
+                files[path] = rec
                 self.state.dirty = True
             self.last[path] = sig
         return groups, found

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import os
+import stat
 
 from ansible_collections.sre.oom.plugins.module_utils._eda.errors import OomKillsError
 
@@ -22,6 +23,7 @@ KMSG = "/dev/kmsg"
 READ_CHUNK = 1 << 16
 MAX_LINE = 1 << 20          # a longer line (no newline) in a followed file is cut
 MAX_BATCH = 4096            # records read before the parser's events are emitted
+MAX_BATCH_BYTES = 4 << 20   # bytes read before the parser's events are emitted
 
 
 async def kmsg_batches(counters, start, path=KMSG, after_usec=None):
@@ -79,6 +81,7 @@ async def kmsg_batches(counters, start, path=KMSG, after_usec=None):
                 batch.extend(line for line in rec.split(b"\n") if line)
             if batch:
                 yield batch
+                await asyncio.sleep(0)    # the event loop's turn between batches, however fast the log runs
                 continue
             readable.clear()
             await readable.wait()
@@ -87,6 +90,20 @@ async def kmsg_batches(counters, start, path=KMSG, after_usec=None):
             loop.remove_reader(fd)
         finally:
             os.close(fd)
+
+
+def _open_regular(path):
+    """(file, stat) of a regular file, opened without blocking (a FIFO or a device
+    under that name would hang the event loop or never end): OSError otherwise."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file (path follows a log file; for /dev/kmsg use source: kmsg)")
+        return os.fdopen(fd, "rb"), st
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 async def file_batches(path, start, poll_interval):
@@ -104,13 +121,12 @@ async def file_batches(path, start, poll_interval):
         while True:
             if f is None:
                 try:
-                    f = open(path, "rb")  # noqa: SIM115 - kept open while following
+                    f, st = _open_regular(path)
                 except OSError as exc:
                     if first:
                         raise OomKillsError("sre.oom.oom_kills: cannot read path %s: %s" % (path, exc.strerror or exc))
                     await asyncio.sleep(poll_interval)
                     continue
-                st = os.fstat(f.fileno())
                 ino = (st.st_dev, st.st_ino)
                 if first and start == "now":
                     f.seek(0, os.SEEK_END)
@@ -118,10 +134,12 @@ async def file_batches(path, start, poll_interval):
                 replaced = False
                 pending = b""
             batch = []
-            while len(batch) < MAX_BATCH:
+            size = 0
+            while len(batch) < MAX_BATCH and size < MAX_BATCH_BYTES:
                 data = f.read(READ_CHUNK)
                 if not data:
                     break
+                size += len(data)
                 parts = (pending + data).split(b"\n")
                 pending = parts.pop()
                 if len(pending) > MAX_LINE:
@@ -130,6 +148,7 @@ async def file_batches(path, start, poll_interval):
                 batch.extend(p for p in parts if p)
             if batch:
                 yield batch
+                await asyncio.sleep(0)    # the event loop's turn between batches, however fast the file grows
                 continue
             if replaced:
                 # the old file is read to its end: go on with the new one

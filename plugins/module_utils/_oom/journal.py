@@ -86,7 +86,10 @@ def journal_lines(out, boot_id, hostname="localhost"):
     """
     decode = _RAW_DECODE
     last_sec, last_iso = None, None
-    for raw in out.splitlines() if isinstance(out, str) else out:
+    # Records end at "\n" only: str.splitlines() also breaks at U+2028, U+2029, \x1c..\x1e,
+    # \x85 ..., which journalctl -o json writes raw inside a string (a process name
+    # chosen to hide its kill); oom_facts' Stream splits at "\n" too.
+    for raw in out.split("\n") if isinstance(out, str) else out:
         if raw[:1] != "{":
             raw = raw.strip()
             if raw[:1] != "{":

@@ -90,6 +90,8 @@ options:
         C(systemd-journal-remote) writes what the hosts upload.
       - Kills are told apart by the record's C(_HOSTNAME); each host has its own parser.
       - O(scope) is then V(host) (V(container) is an error).
+      - The directory must exist; it may still be empty (a fresh collector); the hosts'
+        files are read as they appear.
     type: path
   state_file:
     description:
@@ -99,6 +101,8 @@ options:
       - Without it, the cursor is kept in memory only (restarts of C(journalctl) lose
         nothing; a restart of ansible-rulebook starts from O(start)).
       - For the journal only; with O(path) or O(source=kmsg) it is an error.
+      - When it exists it must be a regular file holding what this source wrote (UTF-8
+        JSON); anything else (a FIFO, a directory, other content) is an error at start.
     type: path
   inventory:
     description:
@@ -116,13 +120,14 @@ options:
         the time-ordered follower cannot show because they reached the collector
         after a newer entry of another host (a slow or returning uploader, a clock
         behind). Such an entry is delivered within this time; the others at once.
+      - From 1 to 86400 seconds.
     type: float
     default: 30
   restart_limit:
     description:
       - How many times in a row C(journalctl) may end within 10 seconds of its start
         before the source stops with an error (it is restarted after 0.5, 1, 2, ... up
-        to 30 seconds).
+        to 30 seconds). At most 1000.
     type: int
     default: 8
   path:
@@ -131,6 +136,9 @@ options:
         P(sre.oom.oom_facts#module) reads from files, for example C(/dev/kmsg) records
         saved one per line, or C(/var/log/kern.log)). A file that is truncated or
         replaced is read again from its start.
+      - It must be a regular file; a FIFO, a device (C(/dev/kmsg), for which use O(source=kmsg)) or
+        a directory is an error at start. A non-regular file that replaces it later is
+        waited past, like a missing one.
     type: path
   kinds:
     description: Emit only kills of these kinds (default all).
@@ -157,6 +165,12 @@ options:
     description:
       - V(now) emits only kills logged after the source started; V(boot) emits the
         kills of the current boot still in the log first, then follows.
+      - With O(journal_directory), V(now) takes each host's file from its end at the
+        start (its last entry then, whatever the hosts' clocks say), so what was in the
+        directory is not emitted. A host file that appears after the start (a new host,
+        or one that uploads for the first time) is read from its start, since all of it
+        reached the collector after the source started; its backlog is emitted.
+        V(boot) reads every file from its start.
     type: str
     choices: [now, boot]
     default: now
@@ -167,21 +181,22 @@ options:
     type: dict
     suboptions:
       events:
-        description: Events allowed per interval (at least 1).
+        description: Events allowed per interval (from 1 to 1000000000).
         type: int
         required: true
       interval:
-        description: Length of the interval in seconds (greater than 0).
+        description: Length of the interval in seconds (greater than 0, at most 86400).
         type: float
         default: 60
   summary_interval:
     description:
       - Seconds between summary events; a summary is emitted only when events were
-        dropped or log records lost in that period. V(0) disables summaries.
+        dropped or log records lost in that period. V(0) disables summaries; otherwise
+        from 0.1 to 86400 seconds.
     type: float
     default: 60
   poll_interval:
-    description: With O(path), how often (seconds) the file is checked for new lines.
+    description: With O(path), how often (seconds, from 0.01 to 86400) the file is checked for new lines.
     type: float
     default: 0.25
 """
@@ -308,21 +323,40 @@ def _choice(args, name, choices, default):
     return value
 
 
-def _number(value, name, integer=False, zero_ok=False):
-    """A number > 0 (>= 0 with zero_ok) from an argument; OomKillsError otherwise."""
+def _number(value, name, integer=False, zero_ok=False, low=None, high=None):
+    """A number > 0 (>= 0 with zero_ok), within [low, high] (0 aside) when given, from an
+    argument; OomKillsError otherwise (huge integers included: no OverflowError)."""
     kind = "an integer" if integer else "a number"
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise OomKillsError("sre.oom.oom_kills: %s must be %s, got %r" % (name, kind, value))
     try:
         num = int(value) if integer and not isinstance(value, float) else float(value)
+    except OverflowError:
+        num = math.inf            # 10**400 as a float: too big, said so by the range below
     except ValueError:
-        raise OomKillsError("sre.oom.oom_kills: %s must be %s, got %r" % (name, kind, value))
-    if not math.isfinite(num) or (integer and num != int(num)):
-        raise OomKillsError("sre.oom.oom_kills: %s must be %s, got %r" % (name, kind, value))
+        num = math.nan
+    if isinstance(num, float) and (math.isnan(num) or (math.isinf(num) and high is None)
+                                   or (integer and math.isfinite(num) and not num.is_integer())):
+        raise OomKillsError("sre.oom.oom_kills: %s must be %s, got %s" % (name, kind, _short(value)))
     if num < 0 or (num == 0 and not zero_ok):
-        raise OomKillsError("sre.oom.oom_kills: %s must be %s, got %r"
-                            % (name, "0 or more" if zero_ok else "greater than 0", value))
+        raise OomKillsError("sre.oom.oom_kills: %s must be %s, got %s"
+                            % (name, "0 or more" if zero_ok else "greater than 0", _short(value)))
+    if num != 0 and ((low is not None and num < low) or (high is not None and num > high)):
+        raise OomKillsError("sre.oom.oom_kills: %s must be %s%s%s, got %s" % (
+            name, "0 or " if zero_ok else "", ("from %g to %g" % (low, high) if low is not None else "at most %s" % (high if integer else "%g" % high)),
+            "" if integer else " seconds", _short(value)))
+    if isinstance(num, float) and math.isinf(num):
+        raise OomKillsError("sre.oom.oom_kills: %s must be %s, got %s" % (name, kind, _short(value)))
     return int(num) if integer else num
+
+
+def _short(value):
+    """repr of an argument, cut (a 400-digit number is not repeated whole)."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+DAY = 86400.0
 
 
 def _list(args, name, choices):
@@ -376,9 +410,9 @@ def validate(args):
         raise OomKillsError("sre.oom.oom_kills: state_file keeps a journal cursor: it needs source journal "
                             "or auto (or journal_directory), not %s" % ("path" if cfg["path"] else "kmsg"))
     sweep = args.get("sweep_interval", 30)
-    cfg["sweep_interval"] = _number(30 if sweep is None else sweep, "sweep_interval")
+    cfg["sweep_interval"] = _number(30 if sweep is None else sweep, "sweep_interval", low=1, high=DAY)
     limit = args.get("restart_limit", 8)
-    cfg["restart_limit"] = _number(8 if limit is None else limit, "restart_limit", integer=True)
+    cfg["restart_limit"] = _number(8 if limit is None else limit, "restart_limit", integer=True, high=1000)
     rate = args.get("rate_limit")
     if rate is not None:
         if not isinstance(rate, dict) or "events" not in rate:
@@ -388,12 +422,12 @@ def validate(args):
         if extra:
             raise OomKillsError("sre.oom.oom_kills: rate_limit: unknown key(s) %s; known: events, interval"
                                 % ", ".join(extra))
-        cfg["rate_events"] = _number(rate["events"], "rate_limit.events", integer=True)
-        cfg["rate_interval"] = _number(rate.get("interval", 60), "rate_limit.interval")
+        cfg["rate_events"] = _number(rate["events"], "rate_limit.events", integer=True, high=10 ** 9)
+        cfg["rate_interval"] = _number(rate.get("interval", 60), "rate_limit.interval", high=DAY)
     summary = args.get("summary_interval", 60)
-    cfg["summary_interval"] = _number(60 if summary is None else summary, "summary_interval", zero_ok=True)
+    cfg["summary_interval"] = _number(60 if summary is None else summary, "summary_interval", zero_ok=True, low=0.1, high=DAY)
     poll = args.get("poll_interval", 0.25)
-    cfg["poll_interval"] = _number(0.25 if poll is None else poll, "poll_interval")
+    cfg["poll_interval"] = _number(0.25 if poll is None else poll, "poll_interval", low=0.01, high=DAY)
     return cfg
 
 

@@ -34,6 +34,19 @@ def test_whole_text_and_streamed_lines_decode_alike():
     assert list(journal.journal_lines(iter(text.splitlines(True)), BOOT)) == whole
 
 
+@pytest.mark.parametrize("sep", ["\u2028", "\u2029", "\x85"])
+def test_a_record_is_split_at_newlines_only(sep):
+    """journalctl -o json writes U+2028 and the like raw inside a string: a process
+    named with one must not cut its record in two (its kill would be lost), whether
+    the records come as one text (the EDA source) or as lines (oom_facts' Stream)."""
+    rec = {"MESSAGE": "Killed process 41 (a%sb) total-vm:1kB" % sep, "_TRANSPORT": "kernel",
+           "_BOOT_ID": "f" * 32, "__REALTIME_TIMESTAMP": "1764356276000000"}
+    text = json.dumps(rec, ensure_ascii=False) + "\n" + json.dumps(dict(rec, MESSAGE="other")) + "\n"
+    whole = list(journal.journal_lines(text, BOOT))
+    assert len(whole) == 2 and whole[0].endswith("Killed process 41 (a%sb) total-vm:1kB" % sep)
+    assert list(journal.journal_lines(iter(text.split("\n")), BOOT)) == whole
+
+
 def test_records_become_parser_lines():
     recs = [
         # a kernel record of this boot: /dev/kmsg style, the kernel's own uptime, backslash escaped
