@@ -134,8 +134,12 @@ options:
     description:
       - Follow this file like C(tail -f) instead of the kernel log (lines in any format
         P(sre.oom.oom_facts#module) reads from files, for example C(/dev/kmsg) records
-        saved one per line, or C(/var/log/kern.log)). A file that is truncated or
-        replaced is read again from its start.
+        saved one per line, or C(/var/log/kern.log)). A file that is replaced (a new
+        inode) is read from its start. A file truncated in place (C(copytruncate)) is
+        read again from its start when it is seen shorter than what was read; if it has
+        grown past that length again between two polls (O(poll_interval)), the lines
+        written before the poll are missed, as with C(tail -F). Rotation by rename
+        (C(create)) has no such gap.
       - It must be a regular file; a FIFO, a device (C(/dev/kmsg), for which use O(source=kmsg)) or
         a directory is an error at start. A non-regular file that replaces it later is
         waited past, like a missing one.
