@@ -25,6 +25,7 @@ def is_digits(text):
     takes digits such as '\u00b2', which ``int()`` refuses)."""
     return text.isascii() and text.isdigit()
 
+
 # ---------------------------------------------------------------------------
 # Line prefixes. Each line's format is detected by itself. Every pattern is
 # anchored at the start of the line and has no nested or adjacent unbounded

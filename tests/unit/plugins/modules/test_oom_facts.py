@@ -571,7 +571,6 @@ def test_top_processes_limits_the_list(host, run_module):
     assert [p["pid"] for p in oom["protected"]] == [300]
 
 
-
 def test_unicode_digits_in_proc_are_skipped_not_a_traceback(host, run_module):
     # '\u00b2' passes str.isdigit() but int() refuses it
     host.files["/proc/200/statm"] = "1 \u00b2 3 0 0 0 0\n"
@@ -582,14 +581,12 @@ def test_unicode_digits_in_proc_are_skipped_not_a_traceback(host, run_module):
     assert [d["domain"] for d in oom["next_victims"]] == ["global"]
 
 
-
 def test_a_cgroup_mount_listed_twice_counts_each_cgroup_once(host, run_module):
     host.files["/proc/self/mounts"] += "cgroup2 /sys/fs/cgroup/unified cgroup2 rw,nosuid 0 0\n"
     oom = facts(run_module(oom_facts.main, {"gather_subset": ["counters"]}))
     assert oom["counters"]["cgroup_count"] == 2
     assert [(c["path"], c["version"]) for c in oom["counters"]["cgroups"]] == [
         ("/", 1), ("/system.slice/hog.service", 2)]
-
 
 
 def test_meminfo_without_memtotal_warns_and_leaves_the_machine_size_out(host, run_module):
