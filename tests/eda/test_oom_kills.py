@@ -625,3 +625,48 @@ def test_journal_reading_needs_no_ansible_core(src):
     assert len(got["lines"]) >= 3
     assert got["matches"] == list(journal.JOURNAL_MATCHES)
     assert got["ansible"] == ["ansible"]         # only the blocked name: nothing of ansible-core was loaded
+
+
+def _journal_state():
+    from ansible_collections.sre.oom.plugins.module_utils._eda import journal_state
+    return journal_state
+
+
+def test_a_symlinked_state_file_is_kept_where_it_points(src, tmp_path):
+    """The link (to a persistent volume, say) stays a link; the state is written there."""
+    js = _journal_state()
+    (tmp_path / "volume").mkdir()
+    target = tmp_path / "volume" / "state.json"
+    link = tmp_path / "state.json"
+    link.symlink_to(target)
+    state = js.JournalState(str(link))
+    assert state.load() is None
+    state.cursor, state.dirty = "s=abc;i=1", True
+    state.save()
+    assert link.is_symlink() and json.loads(target.read_text())["cursor"] == "s=abc;i=1"
+    again = js.JournalState(str(link))
+    assert again.load() == "s=abc;i=1"
+
+
+def test_a_save_that_fails_while_running_is_said_once_and_retried(src, tmp_path, monkeypatch, caplog):
+    """A full disk mid-run: the source goes on (no exception), says so once, and the
+    state is written with the next records once the disk has room again."""
+    js = _journal_state()
+    state = js.JournalState(str(tmp_path / "state.json"))
+    state.load()
+    real = js.tempfile.mkstemp
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(js.tempfile, "mkstemp", full)
+    for n in range(3):
+        state.cursor, state.dirty = "s=abc;i=%d" % n, True
+        state.save()
+    failures = [r for r in caplog.records if "cannot save state_file" in r.getMessage()]
+    assert len(failures) == 1 and "No space left on device" in failures[0].getMessage()
+    assert state.dirty is True and not (tmp_path / "state.json").exists()
+    monkeypatch.setattr(js.tempfile, "mkstemp", real)
+    state.save()
+    assert state.dirty is False and json.loads((tmp_path / "state.json").read_text())["cursor"] == "s=abc;i=2"
+    assert any("saved again" in r.getMessage() for r in caplog.records)

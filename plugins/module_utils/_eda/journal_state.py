@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import json
+import logging
 import os
 import stat
 import tempfile
@@ -19,6 +20,8 @@ import time
 
 from ansible_collections.sre.oom.plugins.module_utils._eda import system
 from ansible_collections.sre.oom.plugins.module_utils._eda.errors import OomKillsError
+
+LOG = logging.getLogger("sre.oom.oom_kills")
 
 
 MAX_SEEN = 100000           # records the follower handled ahead of the per-file sweep (bounded)
@@ -47,7 +50,10 @@ class JournalState(object):
     """
 
     def __init__(self, path):
-        self.path = path
+        # a symlink is followed: the state is kept where it points (a persistent volume),
+        # and the atomic rename replaces the file there, not the link
+        self.path = os.path.realpath(path) if path else path
+        self.save_failed = None     # why the last save failed (the source goes on)
         self.cursor = None
         self.files = {}
         self.seen = {}
@@ -136,9 +142,28 @@ class JournalState(object):
         self.dirty = True
 
     def save(self):
-        """Write the state (atomically: a temporary file in the same directory, renamed)."""
+        """Write the state (atomically: a temporary file in the same directory, renamed).
+
+        A save that fails while the source runs (a full disk, a directory gone) is said
+        once, not raised: the events go on, the state stays in memory and is written with
+        the next records; a restart before then starts from the state saved last."""
         if not self.path or not self.dirty:
             return
+        try:
+            self._write()
+        except OSError as exc:
+            why = exc.strerror or str(exc)
+            if why != self.save_failed:
+                LOG.warning("sre.oom.oom_kills: cannot save state_file %s: %s; the source goes on and saves it "
+                            "with the next records (a restart before then starts from the state saved last)",
+                            self.path, why)
+            self.save_failed = why
+            return
+        if self.save_failed is not None:
+            LOG.warning("sre.oom.oom_kills: state_file %s saved again", self.path)
+            self.save_failed = None
+
+    def _write(self):
         directory = os.path.dirname(self.path) or "."
         fd, tmp = tempfile.mkstemp(prefix=".oom_kills-state.", dir=directory)
         try:

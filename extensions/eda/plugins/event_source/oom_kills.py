@@ -103,6 +103,9 @@ options:
       - For the journal only; with O(path) or O(source=kmsg) it is an error.
       - When it exists it must be a regular file holding what this source wrote (UTF-8
         JSON); anything else (a FIFO, a directory, other content) is an error at start.
+      - A symlink is followed (the state is written where it points). A save that fails
+        while the source runs (a full disk) is logged once; the source goes on and saves
+        with the next records (a restart before then starts from the state saved last).
     type: path
   inventory:
     description:
