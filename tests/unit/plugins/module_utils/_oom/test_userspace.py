@@ -111,34 +111,31 @@ def test_userspace_kill_deep_in_a_mixed_syslog_file_is_found_by_the_fast_path():
     assert [e["victim"]["pid"] for e in events] == [2232050, 2677144, 3001, 3100, 3200]
 
 
-@pytest.mark.parametrize("rss", ["inf", "1e999", "nan"])
-def test_a_nohang_victim_with_a_size_that_is_no_number(rss):
-    """The kill is kept with its size unknown; the parser counts no error."""
+def _nohang_2019_kill(*victim_lines):
+    """One kill in nohang's early-2019 format with these victim lines, line by line
+    through the parser: (the one event, the parser)."""
     lines = ["Oct  3 09:10:00 ws nohang[700]: " + text for text in (
-        "Found a process with highest badness:", "  Name:     java", "  PID:      5100",
-        "  VmRSS:    %s MiB" % rss, "Implement a corrective action:",
-        "  Send SIGKILL to the victim; OK; response time: 8 ms")]
+        ("Found a process with highest badness:", "  Name:     java") + victim_lines
+        + ("Implement a corrective action:", "  Send SIGKILL to the victim; OK; response time: 8 ms"))]
     coll = L.EventCollector()
     parser = L.OomLogParser(coll, source="file", reference_time=REF)
     for line in lines:
         parser.feed(line)
     parser.flush()
     [ev] = coll.events()
+    return ev, parser
+
+
+@pytest.mark.parametrize("rss", ["inf", "1e999", "nan"])
+def test_a_nohang_victim_with_a_size_that_is_no_number(rss):
+    """The kill is kept with its size unknown; the parser counts no error."""
+    ev, parser = _nohang_2019_kill("  PID:      5100", "  VmRSS:    %s MiB" % rss)
     assert ev["killer"] == "nohang" and ev["victim"]["pid"] == 5100 and ev["victim"]["rss_kb"] is None
     assert parser.errors == 0
 
 
 def test_a_nohang_victim_with_a_pid_of_unicode_digits_is_kept_without_it():
     """'\u00b2' passes str.isdigit() but is no number: the pid and uid are unknown, no error."""
-    lines = ["Oct  3 09:10:00 ws nohang[700]: " + text for text in (
-        "Found a process with highest badness:", "  Name:     java", "  PID:      51\u00b200",
-        "  EUID:     \u00b2", "  VmRSS:    5 MiB", "Implement a corrective action:",
-        "  Send SIGKILL to the victim; OK; response time: 8 ms")]
-    coll = L.EventCollector()
-    parser = L.OomLogParser(coll, source="file", reference_time=REF)
-    for line in lines:
-        parser.feed(line)
-    parser.flush()
-    [ev] = coll.events()
+    ev, parser = _nohang_2019_kill("  PID:      51\u00b200", "  EUID:     \u00b2", "  VmRSS:    5 MiB")
     assert ev["victim"]["pid"] is None and ev["victim"]["uid"] is None and ev["victim"]["comm"] == "java"
     assert parser.errors == 0
