@@ -10,15 +10,13 @@ directory, and the state file that keeps them across restarts (written atomicall
 
 from __future__ import annotations
 
-import errno
 import json
 import logging
 import os
-import stat
 import tempfile
 import time
 
-from ansible_collections.sre.oom.plugins.module_utils._eda import system
+from ansible_collections.sre.oom.plugins.module_utils._eda import readers, system
 from ansible_collections.sre.oom.plugins.module_utils._eda.errors import OomKillsError
 
 LOG = logging.getLogger("sre.oom.oom_kills")
@@ -75,16 +73,9 @@ class JournalState(object):
             return None
         try:
             # without blocking: a FIFO under that name would hang the event loop
-            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
-            try:
-                if not stat.S_ISREG(os.fstat(fd).st_mode):
-                    raise OSError(errno.EINVAL, "not a regular file")
-                with os.fdopen(fd, "rb") as f:
-                    fd = None
-                    raw = f.read(MAX_STATE)
-            finally:
-                if fd is not None:
-                    os.close(fd)
+            f, _st = readers.open_regular(self.path)
+            with f:
+                raw = f.read(MAX_STATE)
         except FileNotFoundError:
             self.check_writable()
             return None

@@ -92,14 +92,14 @@ async def kmsg_batches(counters, start, path=KMSG, after_usec=None):
             os.close(fd)
 
 
-def _open_regular(path):
+def open_regular(path):
     """(file, stat) of a regular file, opened without blocking (a FIFO or a device
     under that name would hang the event loop or never end): OSError otherwise."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise OSError(errno.EINVAL, "not a regular file (path follows a log file; for /dev/kmsg use source: kmsg)")
+            raise OSError(errno.EINVAL, "not a regular file")
         return os.fdopen(fd, "rb"), st
     except BaseException:
         os.close(fd)
@@ -121,10 +121,12 @@ async def file_batches(path, start, poll_interval):
         while True:
             if f is None:
                 try:
-                    f, st = _open_regular(path)
+                    f, st = open_regular(path)
                 except OSError as exc:
                     if first:
-                        raise OomKillsError("sre.oom.oom_kills: cannot read path %s: %s" % (path, exc.strerror or exc))
+                        raise OomKillsError("sre.oom.oom_kills: cannot read path %s: %s%s" % (
+                            path, exc.strerror or exc,
+                            " (path follows a log file; for /dev/kmsg use source: kmsg)" if exc.errno == errno.EINVAL else ""))
                     await asyncio.sleep(poll_interval)
                     continue
                 ino = (st.st_dev, st.st_ino)
