@@ -167,6 +167,8 @@ matrix-%:
 bench: setup molecule-infra
 	$(BIN)/python bench/oom_facts/run.py
 	$(BIN)/python bench/oom_facts/journal.py
+	$(BIN)/python bench/oom_facts/dmesg.py --decompose
+	$(BIN)/python bench/oom_facts/payload.py
 	$(BIN)/python bench/report/run.py
 	molecule/scripts/with-host-sysctls.sh $(BIN)/python bench/fleet/run.py
 	$(BIN)/python bench/eda/latency.py
