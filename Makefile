@@ -103,7 +103,7 @@ runner-tests: setup
 # two-VM fleet test is `make eda-vm` (also part of `make test`).
 eda-tests: setup molecule-infra
 	tests/eda/ensure-deps.sh >/dev/null
-	SRE_OOM_REQUIRE_LIVE=1 $(BIN)/python -m pytest tests/eda -q -p no:cacheprovider --ignore tests/eda/test_vm_fleet.py
+	$(SAFE) env SRE_OOM_REQUIRE_LIVE=1 $(BIN)/python -m pytest tests/eda -q -p no:cacheprovider --ignore tests/eda/test_vm_fleet.py
 
 # next_victims against the kernel's real choice: memory-cgroup OOMs on this
 # machine's kernel (own memory cgroups, own processes; no sysctl touched).
@@ -114,10 +114,12 @@ live-tests: setup
 # systemd-journal-remote on 127.0.0.1, a real kill on vm2 fires the rule, and the
 # response playbook restarts the unit on vm2 over SSH; kill -> event and kill ->
 # playbook start are written to bench/results/eda-vm.json (~5 min under TCG).
+# Whatever happens, both VMs are stopped by their pids (the test, and the trap here).
 eda-vm: setup
 	scripts/vm/deps.sh
 	tests/eda/ensure-deps.sh >/dev/null
-	SRE_OOM_EDA_VM=1 SRE_OOM_REQUIRE_LIVE=1 $(BIN)/python -m pytest tests/eda/test_vm_fleet.py -q -s -p no:cacheprovider
+	trap 'scripts/vm/down.sh vm1 vm2' EXIT; \
+	  SRE_OOM_EDA_VM=1 SRE_OOM_REQUIRE_LIVE=1 $(BIN)/python -m pytest tests/eda/test_vm_fleet.py -q -s -p no:cacheprovider
 
 integration: setup molecule-infra
 	ANSIBLE_ROLES_PATH=$(CURDIR)/tests/integration/targets \

@@ -16,8 +16,14 @@ python=${1:?}; venv=${2:?}; req=${3:?}; core=${4:-}; bundle=${5:-}
 here=$(cd "$(dirname "$0")" && pwd)
 
 [ -x "$python" ] || { echo "setup-venv: no Python at '$python' (install python3 and python3-venv)" >&2; exit 1; }
-if [ ! -x "$venv/bin/python" ]; then
-    "$python" -m venv "$venv" || { echo "setup-venv: '$python -m venv' failed (on Debian: apt-get install python3-venv)" >&2; exit 1; }
+if [ ! -x "$venv/bin/python" ] || [ ! -x "$venv/bin/pip" ]; then
+    if ! "$python" -m venv "$venv"; then
+        # Debian's python3 has no ensurepip without python3-venv: install it, once
+        # shellcheck source=scripts/lib/apt-install.sh
+        . "$here/lib/apt-install.sh"
+        apt_install_missing setup-venv python3-venv && "$python" -m venv --clear "$venv" \
+            || { echo "setup-venv: '$python -m venv' failed (on Debian: apt-get install python3-venv)" >&2; exit 1; }
+    fi
 fi
 pip=("$venv/bin/pip" --disable-pip-version-check --quiet)
 if [ -z "$core" ]; then

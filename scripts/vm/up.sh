@@ -77,9 +77,11 @@ free_port() {
 host_boot=$(cat /proc/sys/kernel/random/boot_id)
 accel_file=$vmdir/run/accel
 
-# probe_kvm: 0 when the image's kernel reaches user space under KVM within
-# probe_s seconds (a throw-away QEMU, no disk). Nested KVM here either aborts
-# ("failed to set MSR") or hangs right after the BIOS.
+# probe_kvm: 0 when the image's kernel boots under KVM within probe_s seconds
+# as far as user space, or to mounting its root file system (a throw-away QEMU,
+# no disk: rdinit names no file, so the kernel goes on to mount a root it does
+# not have and panics there). A panic earlier in the boot is no pass. Nested KVM
+# here either aborts ("failed to set MSR") or hangs right after the BIOS.
 probe_kvm() {
     local log=$state/kvm-probe.log pid deadline rc=1
     : >"$log"
@@ -89,13 +91,18 @@ probe_kvm() {
         -append "console=ttyS0 panic=-1 rdinit=/sre-oom-kvm-probe" \
         -serial "file:$log" >"$log.err" 2>&1 &
     pid=$!
+    # the probe runs before the VM's own traps: an interruption ends it here,
+    # then this shell by the same signal (so that the script stops too)
+    trap 'kill -KILL "$pid" 2>/dev/null; trap - INT; kill -s INT "$BASHPID"' INT
+    trap 'kill -KILL "$pid" 2>/dev/null; trap - TERM; kill -s TERM "$BASHPID"' TERM
     deadline=$((SECONDS + probe_s))
     while [ $SECONDS -lt $deadline ] && kill -0 "$pid" 2>/dev/null; do
-        if grep -qa 'Run /init as init process\|Run /sre-oom-kvm-probe\|Kernel panic' "$log"; then rc=0; break; fi
+        if grep -qa 'Run /init as init process\|Run /sre-oom-kvm-probe\|VFS: Unable to mount root fs' "$log"; then rc=0; break; fi
         sleep 0.5
     done
     kill -TERM "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
+    trap - INT TERM
     return $rc
 }
 

@@ -27,6 +27,9 @@ def available():
         return "no cgroup v1 memory controller at %s" % MEMCG_ROOT
     if not os.access("/dev/kmsg", os.R_OK):
         return "/dev/kmsg is not readable"
+    with open("/proc/sys/vm/panic_on_oom") as f:
+        if f.read().strip() == "2":     # the kernel panics on every OOM, memory cgroups too
+            return "vm.panic_on_oom is 2: a memory-cgroup OOM would panic this machine (set it to 0 or 1)"
     return None
 
 

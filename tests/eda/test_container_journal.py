@@ -79,10 +79,12 @@ def test_source_in_a_systemd_container_follows_the_journal(tmp_path):
     name = "sre-oom-eda-test-%d" % os.getpid()
     with open(LOCK, "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        run = _docker("run", "-d", "--name", name, "--privileged", "--cgroupns", "private", "--network", "none",
-                      "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp", IMAGE, "/sbin/init")
-        assert run.returncode == 0, run.stderr
         try:
+            # inside the try: a run that times out or fails after creating the
+            # container still has it removed below
+            run = _docker("run", "-d", "--name", name, "--privileged", "--cgroupns", "private", "--network", "none",
+                          "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp", IMAGE, "/sbin/init")
+            assert run.returncode == 0, run.stderr
             state = ""
             for _dummy in range(60):
                 state = _docker("exec", name, "systemctl", "is-system-running").stdout.strip()

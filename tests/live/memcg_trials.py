@@ -44,12 +44,14 @@ if len(sys.argv) > 4:             # 'exiting': on SIGTERM, take long to exit whi
     def slow(*_a):
         sys.stdout.write("exiting\n")
         sys.stdout.flush()
-        signal.pause()
+        os.read(0, 1)
     signal.signal(signal.SIGTERM, slow)
 data = b"x" * (mb << 20)          # every page written (bytearray(n) would stay unbacked)
 sys.stdout.write("ready\n")
 sys.stdout.flush()
-signal.pause()
+# wait on stdin, a pipe from the test: if the test dies (even by SIGKILL), the
+# pipe ends and so does the candidate
+os.read(0, 1)
 """
 
 TRIGGER = r"""
@@ -73,6 +75,9 @@ def available():
         return "no cgroup v1 memory controller at %s" % MEMCG_ROOT
     if not os.access("/dev/kmsg", os.R_OK):
         return "/dev/kmsg is not readable"
+    with open("/proc/sys/vm/panic_on_oom") as f:
+        if f.read().strip() == "2":     # the kernel panics on every OOM, memory cgroups too
+            return "vm.panic_on_oom is 2: a memory-cgroup OOM would panic this machine (set it to 0 or 1)"
     if not os.path.isdir(SHM):
         return "no tmpfs at %s" % SHM
     return None
@@ -219,7 +224,7 @@ class Trial(object):
             argv = [self.python, "-c", CANDIDATE, procs_file, str(adj), str(mb)]
             if self.exiting_first and i == 0:
                 argv.append("slow-exit")
-            p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,  # noqa: S603
+            p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,  # noqa: S603
                                  stderr=subprocess.DEVNULL)
             self.procs.append(p)
         for p in self.procs:
@@ -272,8 +277,9 @@ class Trial(object):
                 if p.poll() is None:
                     p.kill()
                 p.wait()
-                if p.stdout:
-                    p.stdout.close()
+                for pipe in (p.stdin, p.stdout):
+                    if pipe:
+                        pipe.close()
             try:
                 os.unlink(self.shm)
             except FileNotFoundError:
