@@ -63,14 +63,14 @@ options:
         description:
           - C(OOMPolicy=), what systemd does with the rest of a service when the kernel
             OOM killer kills one of its processes. C(.service) units only.
-        type: str
-        choices: [continue, stop, kill]
+        type: raw
+        choices: [null, continue, stop, kill]
       managed_oom_memory_pressure:
         description:
           - C(ManagedOOMMemoryPressure=) - V(kill) lets systemd-oomd kill the unit's
             cgroup when its memory pressure stays above the limit.
-        type: str
-        choices: [auto, kill]
+        type: raw
+        choices: [null, auto, kill]
       managed_oom_memory_pressure_limit:
         description:
           - C(ManagedOOMMemoryPressureLimit=), a percentage from 0 to 100 with at most two
@@ -83,14 +83,14 @@ options:
         description:
           - C(ManagedOOMSwap=) - V(kill) lets systemd-oomd kill the unit's cgroup when
             swap use goes over oomd's C(SwapUsedLimit=).
-        type: str
-        choices: [auto, kill]
+        type: raw
+        choices: [null, auto, kill]
       managed_oom_preference:
         description:
           - C(ManagedOOMPreference=) - V(avoid) or V(omit) steers systemd-oomd away from
             the unit. systemd 248 and newer (not written on 247, with a warning).
-        type: str
-        choices: [none, avoid, omit]
+        type: raw
+        choices: [null, none, avoid, omit]
       state:
         description:
           - V(present) writes the drop-in with the settings given; V(absent) removes it
@@ -307,7 +307,8 @@ def argument_spec():
         if setting.choices is None:
             unit_options[setting.option] = dict(type="raw")
         else:
-            unit_options[setting.option] = dict(type="str", choices=list(setting.choices))
+            # null is a setting left out (not managed), as for the other settings
+            unit_options[setting.option] = dict(type="raw", choices=[None] + list(setting.choices))
     return dict(_unit_spec.common_argument_spec(),
                 units=dict(type="list", elements="dict", required=True, options=unit_options))
 

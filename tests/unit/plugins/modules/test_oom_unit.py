@@ -298,6 +298,19 @@ def test_choice_validated_by_argument_spec(fake, run_module):
     assert fake.calls == []
 
 
+def test_null_choice_is_a_setting_left_out(fake, run_module):
+    """As documented, null is a setting not managed, for the settings with choices too."""
+    nulls = dict(oom_policy=None, managed_oom_memory_pressure=None, managed_oom_swap=None,
+                 managed_oom_preference=None)
+    r = run(run_module, {"units": [dict(nulls, name="db", oom_score_adj=5)]})
+    assert not r.get("failed"), r
+    text = dropin(fake, "db.service").read_text()
+    assert "OOMScoreAdjust=5" in text
+    assert "OOMPolicy" not in text and "ManagedOOM" not in text
+    r = run(run_module, {"units": [dict(nulls, name="db")]})
+    assert r["failed"] is True and "state=present needs at least one of" in r["msg"]
+
+
 def test_symlinked_unit_dir_refused(fake, run_module, tmp_path):
     target = tmp_path / "elsewhere"
     target.mkdir()
