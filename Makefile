@@ -22,7 +22,7 @@ MOLECULE_SCENARIOS ?= default oom_event oom_scope unprivileged oomd
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help setup setup-dev report test test-matrix lint sanity units hostile-tests docs-tests report-tests runner-tests eda-tests eda-vm live-tests \
+.PHONY: help setup setup-dev report test test-matrix lint sanity units hostile-tests docs-tests report-tests runner-tests roles-tests eda-tests eda-vm live-tests \
         integration molecule molecule-infra vm vm-down ee bench changelog build clean
 
 help:
@@ -56,7 +56,7 @@ $(COLLECTIONS)/ansible_collections/sre/oom:
 report: $(REPORT_VENV) $(COLLECTIONS)/ansible_collections/sre/oom
 	ansible-playbook -i $(INVENTORY) playbooks/report.yml $(REPORT_ARGS)
 
-test: setup lint sanity units docs-tests report-tests runner-tests eda-tests live-tests integration molecule vm eda-vm ee
+test: setup lint sanity units docs-tests report-tests runner-tests roles-tests eda-tests live-tests integration molecule vm eda-vm ee
 
 lint: setup
 	yamllint -s .
@@ -94,6 +94,11 @@ report-tests: setup
 # (site.yml in check mode on this machine, report.yml into a temporary dir).
 runner-tests: setup
 	$(BIN)/python -m pytest tests/runner -q -p no:cacheprovider
+
+# The roles' checks of their variables: each role applied to this machine with
+# `ansible-playbook --check --diff` (nothing changed), bad values refused.
+roles-tests: setup
+	$(BIN)/python -m pytest tests/roles -q -p no:cacheprovider
 
 # The EDA source sre.oom.oom_kills: unit tests on fixtures, then on the real
 # /dev/kmsg with a real memory-cgroup OOM kill, on the real journal in a systemd
