@@ -102,8 +102,13 @@ def test_journal_ship_refuses_a_directory_that_holds_other_files(tmp_path):
     assert rc != 0
     line = task_result(out, "sre.oom.journal_ship : Refuse a directory that holds other files")
     assert line.startswith("fatal:"), out[-3000:]
-    assert "holds files and is not owned by systemd-journal-remote" in out
+    assert "or holds files and is not owned by systemd-journal-remote" in out
     assert "Create the directory the journals" not in out
+    # a file where the directory should be
+    rc, out = play(tmp_path, "sre.oom.journal_ship", dict(
+        COLLECTOR, oom_journal_ship_protocol="http", oom_journal_ship_directory=str(mine / "notes.txt")))
+    assert rc != 0 and "exists and is not a directory" in out
+    assert task_result(out, "sre.oom.journal_ship : Refuse a directory that holds other files").startswith("fatal:")
     # an empty directory is the collector's to take
     (mine / "notes.txt").unlink()
     rc, out = play(tmp_path, "sre.oom.journal_ship", dict(
