@@ -165,7 +165,9 @@ class ActionModule(ActionBase):
         except BaseException:
             files.abort()
             raise
-        result.update(changed=bool(written), dest=dest, files=written, summary=self._summary, parts=self._parts)
+        # check mode predicts the real run: the report is written anew every time
+        changed = bool(written) or (check and bool(args['formats'] or textdir))
+        result.update(changed=changed, dest=dest, files=written, summary=self._summary, parts=self._parts)
         if textdir:
             result['textfiles'] = 0 if check else len(proms)
         return result
