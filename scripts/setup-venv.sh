@@ -21,8 +21,10 @@ if [ ! -x "$venv/bin/python" ] || [ ! -x "$venv/bin/pip" ]; then
         # Debian's python3 has no ensurepip without python3-venv: install it, once
         # shellcheck source=scripts/lib/apt-install.sh
         . "$here/lib/apt-install.sh"
-        apt_install_missing setup-venv python3-venv && "$python" -m venv --clear "$venv" \
-            || { echo "setup-venv: '$python -m venv' failed (on Debian: apt-get install python3-venv)" >&2; exit 1; }
+        if ! apt_install_missing setup-venv python3-venv || ! "$python" -m venv --clear "$venv"; then
+            echo "setup-venv: '$python -m venv' failed (on Debian: apt-get install python3-venv)" >&2
+            exit 1
+        fi
     fi
 fi
 pip=("$venv/bin/pip" --disable-pip-version-check --quiet)

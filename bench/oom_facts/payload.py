@@ -84,8 +84,8 @@ def compiles(py, payload, extra, env):
         res = subprocess.run([py, "-c", COUNTER, out, payload] + extra, env=env, cwd=ROOT,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, check=False)
         if '"event_count": 1' not in res.stdout.replace('"event_count":1', '"event_count": 1'):
-            raise SystemExit("the counted run did not read the one kill: %s %s" % (res.stdout[-300:],
-                                                                                    res.stderr[-300:]))
+            raise SystemExit("the counted run did not read the one kill: %s %s"
+                             % (res.stdout[-300:], res.stderr[-300:]))
         with open(out) as f:
             return json.load(f)
     finally:
