@@ -6,7 +6,8 @@
 #        scripts/vm/down.sh --check NAME   exit 0 when NAME's QEMU is running
 #
 # A pid is only signalled when /proc/<pid>/cmdline is that VM's QEMU (its own
-# overlay disk on the command line): a stale pidfile never kills a stranger.
+# overlay disk on the command line), or that VM's up.sh while it still starts
+# it: a stale pidfile never kills a stranger.
 # SIGTERM, then SIGKILL after 10 s. Keeps serial.log and vm.env for reading.
 #   SRE_OOM_VM_DIR   as for up.sh (default <repo>/build/vm)
 #   SRE_OOM_VM_KEEP_DISK=1  keep <state>/disk.qcow2
@@ -26,19 +27,49 @@ ours() {
     echo "$pid"
 }
 
+# running PID: the process is there and not a zombie (an exited child that its
+# parent has not reaped yet is gone for our purpose).
+running() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    [ "${stat%% *}" != Z ]
+}
+
+# starting NAME: print the pid of an up.sh still starting NAME, else fail (the
+# up.sh that runs this script is not counted: SRE_OOM_VM_UP_PID).
+starting() {
+    local state=$vmdir/run/$1 pid
+    [ -s "$state/up.pid" ] || return 1
+    pid=$(tr -dc 0-9 <"$state/up.pid")
+    [ -n "$pid" ] && [ "$pid" != "${SRE_OOM_VM_UP_PID:-}" ] && [ -r "/proc/$pid/cmdline" ] || return 1
+    [[ $(tr '\0' ' ' <"/proc/$pid/cmdline") == *"up.sh $1 "* ]] || return 1
+    echo "$pid"
+}
+
 stop() {
     local name=$1 state=$vmdir/run/$1 pid
+    # An up.sh still starting the VM ends first (SIGTERM: its trap stops what it
+    # booted, and it boots nothing after it): else it could boot the VM after this.
+    if pid=$(starting "$name"); then
+        kill -TERM "$pid" 2>/dev/null
+        for _ in $(seq 1 150); do
+            running "$pid" || break
+            sleep 0.2
+        done
+        running "$pid" && echo "vm-down[$name]: up.sh (pid $pid) is still in a step; it exits at its end and boots nothing" >&2
+    fi
     if pid=$(ours "$name"); then
         kill -TERM "$pid" 2>/dev/null
         for _ in $(seq 1 50); do
-            [ -d "/proc/$pid" ] || break
+            running "$pid" || break
             sleep 0.2
         done
-        if [ -d "/proc/$pid" ]; then
+        if running "$pid"; then
             kill -KILL "$pid" 2>/dev/null
             sleep 0.5
         fi
-        if [ -d "/proc/$pid" ]; then
+        if running "$pid"; then
             echo "vm-down[$name]: ERROR: pid $pid did not stop" >&2
             return 1
         fi

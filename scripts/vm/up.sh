@@ -54,9 +54,15 @@ state=$vmdir/run/$name
 if [ -s "$state/qemu.pid" ] && "$here/down.sh" --check "$name" 2>/dev/null; then
     die "already running (pid $(cat "$state/qemu.pid")); stop it first: scripts/vm/down.sh $name"
 fi
-image=$("$here/image.sh" "$release")
 mkdir -p "$state"
 chmod 700 "$state"
+# down.sh NAME, run while this script still starts NAME (Ansible's async job
+# detaches it from a Ctrl-C), ends this script first by this pid; the down.sh
+# this script runs itself leaves it alone.
+echo $$ >"$state/up.pid"
+export SRE_OOM_VM_UP_PID=$$
+trap 'rm -f "$state/up.pid"' EXIT
+image=$("$here/image.sh" "$release")
 rm -f "$state/qemu.pid" "$state/vm.env" "$state/serial.log" "$state/disk.qcow2"
 
 key=${SRE_OOM_VM_KEY:-$state/id_ed25519}
@@ -156,7 +162,7 @@ start=$SECONDS
 accel=$(decide_accel)
 # From here on, a failure or an interruption stops the VM (by its pid).
 up_ok=
-trap '[ -n "$up_ok" ] || "$here/down.sh" "$name" >/dev/null 2>&1 || true' EXIT
+trap '[ -n "$up_ok" ] || "$here/down.sh" "$name" >/dev/null 2>&1 || true; rm -f "$state/up.pid"' EXIT
 trap 'exit 130' INT TERM
 for _ in 1 2 3; do
     port=$(free_port)
