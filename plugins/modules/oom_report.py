@@ -102,7 +102,8 @@ options:
 attributes:
   check_mode:
     support: full
-    description: In check mode the report is computed and the counts returned, but nothing is written; it reports C(changed) as the real run would (the report is written anew on every run).
+    description: In check mode the report is computed and the counts returned, but nothing is written;
+      it reports C(changed) as the real run would (the report is written anew on every run).
   diff_mode:
     support: none
     description: The report files are replaced whole; there is no diff.
