@@ -160,6 +160,27 @@ systemd_running:
   returned: always
   type: bool
   sample: true
+cmd:
+  description: The C(systemctl) command that failed (C(daemon-reload), C(show), C(restart) or C(try-restart)).
+  returned: when a systemctl command failed
+  type: list
+  elements: str
+  sample: ["/usr/bin/systemctl", "daemon-reload"]
+rc:
+  description: The exit status of the C(systemctl) command that failed.
+  returned: when a systemctl command failed
+  type: int
+  sample: 1
+stdout:
+  description: What the C(systemctl) command that failed printed on its output.
+  returned: when a systemctl command failed
+  type: str
+  sample: ""
+stderr:
+  description: What the C(systemctl) command that failed printed on error.
+  returned: when a systemctl command failed
+  type: str
+  sample: "Failed to reload daemon: Access denied"
 units:
   description: One entry per unit, keyed by the full unit name.
   returned: always

@@ -204,6 +204,27 @@ ranking:
   sample:
     - {pid: 412, comm: sshd, unit: ssh.service, before: 3, after: null, oom_score_adj_before: 0,
        oom_score_adj_after: -1000, text: "sshd (412, ssh.service): 3rd -> never"}
+cmd:
+  description: The C(systemctl) command that failed (C(daemon-reload), C(show), C(restart) or C(try-restart)).
+  returned: when a systemctl command failed
+  type: list
+  elements: str
+  sample: ["/usr/bin/systemctl", "daemon-reload"]
+rc:
+  description: The exit status of the C(systemctl) command that failed.
+  returned: when a systemctl command failed
+  type: int
+  sample: 1
+stdout:
+  description: What the C(systemctl) command that failed printed on its output.
+  returned: when a systemctl command failed
+  type: str
+  sample: ""
+stderr:
+  description: What the C(systemctl) command that failed printed on error.
+  returned: when a systemctl command failed
+  type: str
+  sample: "Failed to reload daemon: Access denied"
 units:
   description: One entry per unit, keyed by the full unit name.
   returned: always
