@@ -28,6 +28,37 @@ class Counters(object):
         self.p_start = time.time()
 
 
+# Every string of an event carries "{" as \x7b (systemd's escape of it, as in a
+# unit name). ansible-rulebook hands an event to a playbook as extra vars, which
+# ansible-core trusts: a string of the event that held "{{", "{%" or "{#" would be
+# evaluated as a template on the controller wherever the playbook reads it. The
+# strings of an event come from the log: a process's name, a cgroup's path (a
+# user names the cgroups of their own systemd subtree), a host's name in a journal.
+_BRACE = "\\x7b"
+
+
+def untemplatable(value):
+    """A copy of ``value`` (an event: dicts, lists, strings, numbers) with each "{"
+    of its strings and keys as \\x7b. Iterative: any depth, linear time."""
+    root = [value]
+    todo = [(root, 0)]
+    while todo:
+        holder, key = todo.pop()
+        v = holder[key]
+        if isinstance(v, str):
+            if "{" in v:
+                holder[key] = v.replace("{", _BRACE)
+        elif isinstance(v, dict):
+            v = {(k.replace("{", _BRACE) if isinstance(k, str) else k): item for k, item in v.items()}
+            holder[key] = v
+            todo.extend((v, k) for k in v)
+        elif isinstance(v, (list, tuple)):
+            v = list(v)
+            holder[key] = v
+            todo.extend((v, i) for i in range(len(v)))
+    return root[0]
+
+
 class Emitter(object):
     """Filters, rate-limits and puts events on the queue."""
 
@@ -49,10 +80,11 @@ class Emitter(object):
         self.pending.append((ev, machine))
 
     def event(self, key, value, machine=None):
-        """An event of the source: the value, and the machine's inventory name (one rule)."""
+        """An event of the source: the value, and the machine's inventory name (one rule);
+        no string of it can be taken for a template (``untemplatable``)."""
         machine = machine or self.local
         host = self.names.name(machine)
-        return {key: value, "host": host, "machine": machine, "meta": {"hosts": host}}
+        return untemplatable({key: value, "host": host, "machine": machine, "meta": {"hosts": host}})
 
     def wanted(self, ev):
         cfg = self.cfg

@@ -13,6 +13,9 @@ kill on the queue:
      "host": <inventory name>, "machine": <the machine's own name>,
      "meta": {"hosts": <inventory name>}}
 
+with every "{" of its strings written as \\x7b, so that no string from the log can
+be a template where a playbook reads the event.
+
 Arguments (all optional; see DOCUMENTATION):
     source: auto | kmsg | journal          (default auto)
     journal_directory: a directory of journals (systemd-journal-remote's output)
@@ -56,6 +59,10 @@ description:
     itself (the journal's C(_HOSTNAME), or the host name of the machine running the
     source); and C(meta.hosts), the same inventory name, so that a C(run_playbook)
     action runs on that host only.
+  - Every C({) in an event's strings and keys is written as C(\x7b) (systemd's escape
+    of it). The strings come from the log (process names, cgroup paths that users
+    name, host names that a shipping host sends), and ansible-rulebook hands an
+    event to a playbook as extra vars, which ansible-core evaluates as templates.
   - With O(journal_directory), the source follows the journals that hosts send with
     C(systemd-journal-upload) to a C(systemd-journal-remote) on this machine, so one
     rulebook sees the kills of a whole fleet.
