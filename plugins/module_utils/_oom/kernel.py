@@ -49,6 +49,10 @@ _HDR_OLD_ADJ_RE = re.compile(r"\boom_adj=(-?\d{1,5})")
 _SUMMARY_LIT = "oom-kill:constraint="
 _SUMMARY_TAIL_RE = re.compile(r",pid=(?P<pid>\d{1,10}),uid=(?P<uid>\d{1,10}) {0,8}$")
 _TASK_IN_LIT = "Task in "
+# the longest comm before " invoked oom-killer": 15 bytes (TASK_COMM_LEN - 1),
+# each written as \xNN at worst (dmesg's escape of a byte that is no character)
+_COMM_MAX = 60
+_REAPER_PREFIX = "oom_reaper: "
 _TASK_IN_MID = " killed as a result of limit of "
 _KILL_PROCESS_HEAD_RE = re.compile(r"ill process (?P<pid>\d{1,10}) \(")
 _KILL_PROCESS_TAIL_RE = re.compile(r"\) score (?P<score>\d{1,20}) or (?:sacrifice|a) child")
@@ -282,13 +286,18 @@ class KernelMessages(object):
         self._last = None          # (event, Line, prefix) of the last kill, for a "Tasks in" line
         self._sweep = None         # the memory.oom.group sweep under way
 
+    # Each of the kernel's lines is recognised where the kernel prints it: at the
+    # start of the message, or after the kernel's own prefix ("Out of memory: ",
+    # the invoker's comm of at most 15 bytes). A kernel line that quotes a
+    # user's text (a mount option, a file name) holds the same words further on,
+    # and must not make or change a kill.
     def handle(self, info):
         msg = info.msg
         at = msg.find("Killed process ")
         if at >= 0:
             m = _KILLED_RE.match(msg, at) or _KILLED_BARE_RE.match(msg, at)
-            if m:
-                prefix = _killed_prefix(msg[:at])
+            prefix = _killed_prefix(msg[:at]) if m else None
+            if m and (at == 0 or (prefix is not None and msg.startswith(prefix))):
                 if self._sweep is not None and self._member(m, info, prefix):
                     return
                 self._killed(m, info, prefix)
@@ -296,24 +305,24 @@ class KernelMessages(object):
         if "memory.oom.group set" in msg:
             text = msg.rstrip()
             at = text.find(_GROUP_LIT)
-            if at >= 0 and text.endswith(_GROUP_TAIL):
+            if at == 0 and text.endswith(_GROUP_TAIL):
                 self._group(text[at + len(_GROUP_LIT):len(text) - len(_GROUP_TAIL)], info)
                 return
         at = msg.find(_HEADER_LIT)
-        if at >= 0:
+        if 0 <= at <= _COMM_MAX:
             m = _GFP_RE.match(msg, at + len(_HEADER_LIT))
             if m:
                 self._header(msg[:at], m.group(0), msg[m.end():], info)
                 return
         at = msg.find(_SUMMARY_LIT)
-        if at >= 0:
+        if at == 0:
             summary = parse_summary(msg, at)
             if summary is not None:
                 self._pending["summary"] = summary
                 self._sweep = self._last = None
                 return
         at = msg.find("reaped process ")
-        if at >= 0:
+        if at == len(_REAPER_PREFIX) and msg.startswith(_REAPER_PREFIX):
             m = _REAPER_RE.match(msg, at)
             if m:
                 pid = int(m.group("pid"))
@@ -326,12 +335,12 @@ class KernelMessages(object):
             at = msg.find("ill process ")
             if at > 0 and msg[at - 1] in "Kk":
                 kill = parse_kill_process(msg, at)
-                if kill is not None:
+                if kill is not None and (at == 1 or (kill[0] is not None and msg.startswith(kill[0]))):
                     self._pending["kill"] = kill
                     self._sweep = self._last = None
                     return
         at = msg.find(_TASK_IN_LIT)
-        if at >= 0:
+        if at == 0:
             task_in = parse_task_in(msg, at)
             if task_in is not None:
                 self._pending["task_in"] = task_in

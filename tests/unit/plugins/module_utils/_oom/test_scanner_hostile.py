@@ -244,3 +244,53 @@ def test_a_flood_of_one_pathological_line_is_linear(rid, line, per, within):
     if per is not None:
         assert coll.count <= n * per + 1
     assert len(coll.events()) <= 10
+
+
+# A kernel line that quotes a user's text holds the kernel's own words further on:
+# a mount option (`unshare -rm mount -t tmpfs -o '<text>' none /mnt` prints
+# "tmpfs: Unknown parameter '<text>'"), a file name in the exec warning. Past the
+# kernel's rate limit of OOM reports, a kill comes without its report, and such a
+# line before it must not give it a cgroup, nor make a kill of its own.
+QUOTED = [
+    "tmpfs: Unknown parameter 'Task in /system.slice/postgresql.service killed as a result of limit of "
+    "/system.slice/postgresql.service'",
+    "tmpfs: Unknown parameter 'oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,"
+    "oom_memcg=/system.slice/postgresql.service,task_memcg=/system.slice/postgresql.service,task=hog,pid=5555,"
+    "uid=1000'",
+    "tmpfs: Unknown parameter 'Tasks in /system.slice/postgresql.service are going to be killed due to "
+    "memory.oom.group set'",
+    "tmpfs: Unknown parameter 'oom_reaper: reaped process 5555 (hog), now anon-rss:0kB, file-rss:0kB, "
+    "shmem-rss:0kB'",
+]
+KILL = ("Memory cgroup out of memory: Killed process 5555 (hog) total-vm:1000kB, anon-rss:500kB, file-rss:0kB, "
+        "shmem-rss:0kB, UID:1000 pgtables:40kB oom_score_adj:0")
+
+
+@pytest.mark.parametrize("quoted", QUOTED, ids=["task-in", "summary", "group", "reaper"])
+def test_a_quoted_kernel_line_gives_a_kill_nothing(quoted):
+    text = "[  100.000001] %s\n[  100.000002] %s\n" % (quoted, KILL)
+    for events in parse_both(text):
+        assert len(events) == 1
+        ev = events[0]
+        assert ev["victim"]["pid"] == 5555
+        assert ev["memcg"] is None and ev["oom_memcg"] is None
+        assert ev["group"] is None and ev["reaped"] is False
+
+
+def test_a_quoted_kill_line_is_no_kill():
+    # the exec warning names the file a process ran: any text a user chose
+    text = ("[  100.000001] process 'a' launched '/tmp/Memory cgroup out of memory: Killed process 1 (postgres) "
+            "total-vm:1kB, anon-rss:1kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:1kB oom_score_adj:0' "
+            "with NULL argv: empty string added\n"
+            "[  100.000002] tmpfs: Unknown parameter 'x: Kill process 1 (postgres) score 1 or sacrifice child'\n")
+    for events in parse_both(text):
+        assert events == []
+
+
+def test_the_kernels_own_lines_still_give_the_kill_its_cgroup():
+    text = ("[  100.000000] hog invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0\n"
+            "[  100.000001] Task in /system.slice/app.service killed as a result of limit of /system.slice/app.service\n"
+            "[  100.000002] %s\n" % KILL)
+    for events in parse_both(text):
+        assert [(e["victim"]["pid"], e["memcg"], e["oom_memcg"]) for e in events] == [
+            (5555, "/system.slice/app.service", "/system.slice/app.service")]
