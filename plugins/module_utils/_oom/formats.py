@@ -366,7 +366,10 @@ def _split(line, reference_time):
             flags = m.group("flags")
             if "caller=" in flags:
                 caller = flags.split("caller=", 1)[1].split(",", 1)[0] or None
-            return Line("kmsg", None, int(m.group("usec")) / 1e6, caller, _kmsg_unescape(line[m.end():]), True)
+            # facility 0 is the kernel's own: a record written to /dev/kmsg from user
+            # space has another (the kernel gives it LOG_USER unless it names one)
+            kernel = int(m.group("prio")) >> 3 == 0
+            return Line("kmsg", None, int(m.group("usec")) / 1e6, caller, _kmsg_unescape(line[m.end():]), kernel)
         m = _ISO_RE.match(line)
         if m:
             return _stamped("rfc3339", m, line[m.end():], reference_time)

@@ -109,7 +109,16 @@ def journal_lines(out, boot_id, hostname="localhost"):
         if not isinstance(msg, str):
             continue
         ident = rec.get("SYSLOG_IDENTIFIER")
-        kernel = rec.get("_TRANSPORT") == "kernel" or not isinstance(ident, str) or ident == "kernel"
+        transport = rec.get("_TRANSPORT")
+        if transport is not None:
+            # journald's own fields: the kernel's records, at the kernel's facility 0
+            # (a record written to /dev/kmsg from user space has another one); a
+            # SYSLOG_IDENTIFIER of "kernel" is any program's choice (logger -t kernel)
+            kernel = transport == "kernel" and rec.get("SYSLOG_FACILITY", "0") == "0"
+            if not kernel and (not isinstance(ident, str) or ident == "kernel"):
+                continue        # it would read as the kernel's line: not the kernel's
+        else:
+            kernel = not isinstance(ident, str) or ident == "kernel"
         if kernel and boot_id and rec.get("_BOOT_ID") == boot_id:
             mono = _usec(rec.get("_SOURCE_MONOTONIC_TIMESTAMP"))
             if mono is not None:

@@ -14,7 +14,7 @@ import pytest
 
 from ansible_collections.sre.oom.plugins.module_utils import _host
 from ansible_collections.sre.oom.plugins.module_utils._oom import collector as _collector
-from ansible_collections.sre.oom.plugins.module_utils._oom import journal
+from ansible_collections.sre.oom.plugins.module_utils._oom import journal, scanner
 from ansible_collections.sre.oom.plugins.module_utils._oom.sources import SourceError
 from ansible_collections.sre.oom.tests.unit.plugins.module_utils._oom.oomlog import L
 
@@ -45,6 +45,28 @@ def test_a_record_is_split_at_newlines_only(sep):
     whole = list(journal.journal_lines(text, BOOT))
     assert len(whole) == 2 and whole[0].endswith("Killed process 41 (a%sb) total-vm:1kB" % sep)
     assert list(journal.journal_lines(iter(text.split("\n")), BOOT)) == whole
+
+
+def test_only_the_kernels_own_records_are_kernel_lines():
+    """journald sets _TRANSPORT and SYSLOG_FACILITY itself: `logger -t kernel` (any
+    user) sets only SYSLOG_IDENTIFIER, and a write to /dev/kmsg from user space has a
+    facility other than the kernel's 0. Neither is read as the kernel's."""
+    kill = "Memory cgroup out of memory: Killed process 77 (x) total-vm:1kB, anon-rss:1kB, file-rss:0kB"
+    base = {"MESSAGE": kill, "_BOOT_ID": BOOT, "_SOURCE_MONOTONIC_TIMESTAMP": "5000000",
+            "__REALTIME_TIMESTAMP": "1764356400000000", "_HOSTNAME": "web1", "_PID": "4242"}
+    recs = [
+        dict(base, _TRANSPORT="syslog", SYSLOG_IDENTIFIER="kernel", SYSLOG_FACILITY="1"),
+        dict(base, _TRANSPORT="kernel", SYSLOG_IDENTIFIER="kernel", SYSLOG_FACILITY="1"),
+        dict(base, _TRANSPORT="kernel", SYSLOG_IDENTIFIER="kernel", SYSLOG_FACILITY="0"),
+    ]
+    lines = list(journal.journal_lines("\n".join(json.dumps(r) for r in recs), BOOT))
+    assert lines == ["6,0,5000000,-;" + kill]
+    events = []
+    parser = scanner.OomLogParser(events.append, reference_time=0)
+    for line in lines:
+        parser.feed(line)
+    parser.flush()
+    assert [e["victim"]["pid"] for e in events] == [77]
 
 
 def test_records_become_parser_lines():

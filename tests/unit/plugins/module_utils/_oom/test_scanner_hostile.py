@@ -294,3 +294,15 @@ def test_the_kernels_own_lines_still_give_the_kill_its_cgroup():
     for events in parse_both(text):
         assert [(e["victim"]["pid"], e["memcg"], e["oom_memcg"]) for e in events] == [
             (5555, "/system.slice/app.service", "/system.slice/app.service")]
+
+
+def test_a_kmsg_record_from_user_space_is_no_kernel_line():
+    """/dev/kmsg gives a record written from user space the facility LOG_USER (or the
+    one it names, never the kernel's 0): root's or a privileged container's `echo ... >
+    /dev/kmsg` is not the kernel's kill."""
+    body = ("Memory cgroup out of memory: Killed process 77 (x) total-vm:1kB, anon-rss:1kB, file-rss:0kB, "
+            "shmem-rss:0kB, UID:0 pgtables:1kB oom_score_adj:0")
+    text = "14,100,100000000,-;%s\n30,101,100000001,-;%s\n6,102,100000002,-;%s\n" % (
+        body, body.replace(" 77 ", " 78 "), body.replace(" 77 ", " 79 "))
+    for events in parse_both(text):
+        assert [e["victim"]["pid"] for e in events] == [79]
