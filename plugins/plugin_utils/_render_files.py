@@ -20,28 +20,20 @@ import shutil
 import tempfile
 import uuid
 
+from ansible_collections.sre.oom.plugins.module_utils import _tree
+
 
 FILES = {'html': 'index.html', 'json': 'report.json', 'md': 'report.md'}
 
 
+def _no_nan(value):
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
 def _finite(value):
     """A copy of `value` with each NaN and infinity (a JSON fact cache can hold
-    them; JSON itself cannot) as None. Iterative: any depth, linear time."""
-    root = [value]
-    todo = [(root, 0)]
-    while todo:
-        holder, key = todo.pop()
-        v = holder[key]
-        if isinstance(v, float):
-            if not math.isfinite(v):
-                holder[key] = None
-        elif isinstance(v, dict):
-            holder[key] = v = dict(v)
-            todo.extend((v, k) for k in v)
-        elif isinstance(v, (list, tuple)):
-            holder[key] = v = list(v)
-            todo.extend((v, i) for i in range(len(v)))
-    return root[0]
+    them; JSON itself cannot) as None."""
+    return _tree.mapped(value, _no_nan)
 
 
 def _dumps(value, **kwargs):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+from ansible_collections.sre.oom.plugins.module_utils import _tree
 from ansible_collections.sre.oom.plugins.module_utils._eda import system
 
 
@@ -37,26 +38,13 @@ class Counters(object):
 _BRACE = "\\x7b"
 
 
+def _escaped(value):
+    return value.replace("{", _BRACE) if isinstance(value, str) and "{" in value else value
+
+
 def untemplatable(value):
-    """A copy of ``value`` (an event: dicts, lists, strings, numbers) with each "{"
-    of its strings and keys as \\x7b. Iterative: any depth, linear time."""
-    root = [value]
-    todo = [(root, 0)]
-    while todo:
-        holder, key = todo.pop()
-        v = holder[key]
-        if isinstance(v, str):
-            if "{" in v:
-                holder[key] = v.replace("{", _BRACE)
-        elif isinstance(v, dict):
-            v = {(k.replace("{", _BRACE) if isinstance(k, str) else k): item for k, item in v.items()}
-            holder[key] = v
-            todo.extend((v, k) for k in v)
-        elif isinstance(v, (list, tuple)):
-            v = list(v)
-            holder[key] = v
-            todo.extend((v, i) for i in range(len(v)))
-    return root[0]
+    """A copy of ``value`` (an event) with each "{" of its strings and keys as \\x7b."""
+    return _tree.mapped(value, _escaped, _escaped)
 
 
 class Emitter(object):
