@@ -20,7 +20,7 @@ import shutil
 import tempfile
 import uuid
 
-from ansible_collections.sre.oom.plugins.module_utils import _tree
+from ansible_collections.sre.oom.plugins.module_utils._oom import tree as _tree
 
 
 FILES = {'html': 'index.html', 'json': 'report.json', 'md': 'report.md'}

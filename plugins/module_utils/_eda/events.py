@@ -13,8 +13,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-from ansible_collections.sre.oom.plugins.module_utils import _tree
 from ansible_collections.sre.oom.plugins.module_utils._eda import system
+from ansible_collections.sre.oom.plugins.module_utils._oom import tree as _tree
 
 
 class Counters(object):

@@ -1,13 +1,13 @@
 # Copyright (c) 2026, sre.oom contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""_tree.mapped: one walk over JSON-like data."""
+"""_oom/tree.py: one walk over JSON-like data."""
 
 from __future__ import annotations
 
 import math
 
-from ansible_collections.sre.oom.plugins.module_utils import _tree
+from ansible_collections.sre.oom.plugins.module_utils._oom import tree as _tree
 
 
 def test_leaves_and_keys_are_mapped_and_the_input_is_left_alone():

@@ -4,8 +4,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Internal to the sre.oom collection: one walk over JSON-like data. Not a public API.
 
-Pure, standard library only: the EDA source (inside ansible-rulebook, without
-ansible-core) and the report on the controller both use it.
+Pure, standard library only, as all of _oom: the EDA source (inside
+ansible-rulebook, without ansible-core) and the report on the controller use it.
 """
 
 from __future__ import annotations
