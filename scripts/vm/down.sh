@@ -36,6 +36,16 @@ running() {
     [ "${stat%% *}" != Z ]
 }
 
+# ended PID TRIES: 0 once PID is gone, after SIGTERM and up to TRIES checks 0.2 s apart.
+ended() {
+    kill -TERM "$1" 2>/dev/null
+    for _ in $(seq 1 "$2"); do
+        running "$1" || return 0
+        sleep 0.2
+    done
+    ! running "$1"
+}
+
 # starting NAME: print the pid of an up.sh still starting NAME, else fail (the
 # up.sh that runs this script is not counted: SRE_OOM_VM_UP_PID).
 starting() {
@@ -51,21 +61,11 @@ stop() {
     local name=$1 state=$vmdir/run/$1 pid
     # An up.sh still starting the VM ends first (SIGTERM: its trap stops what it
     # booted, and it boots nothing after it): else it could boot the VM after this.
-    if pid=$(starting "$name"); then
-        kill -TERM "$pid" 2>/dev/null
-        for _ in $(seq 1 150); do
-            running "$pid" || break
-            sleep 0.2
-        done
-        running "$pid" && echo "vm-down[$name]: up.sh (pid $pid) is still in a step; it exits at its end and boots nothing" >&2
+    if pid=$(starting "$name") && ! ended "$pid" 150; then
+        echo "vm-down[$name]: up.sh (pid $pid) is still in a step; it exits at its end and boots nothing" >&2
     fi
     if pid=$(ours "$name"); then
-        kill -TERM "$pid" 2>/dev/null
-        for _ in $(seq 1 50); do
-            running "$pid" || break
-            sleep 0.2
-        done
-        if running "$pid"; then
+        if ! ended "$pid" 50; then
             kill -KILL "$pid" 2>/dev/null
             sleep 0.5
         fi
