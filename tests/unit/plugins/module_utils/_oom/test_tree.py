@@ -23,12 +23,12 @@ def test_without_a_key_function_keys_stay():
 
 def test_any_depth_in_linear_time():
     deep = current = []
-    for _ in range(100000):          # far deeper than recursion could go
+    for _dummy in range(100000):          # far deeper than recursion could go
         nxt = []
         current.append(nxt)
         current = nxt
     current.append("leaf")
     out = _tree.mapped(deep, lambda v: v.upper())
-    for _ in range(100000):
+    for _dummy in range(100000):
         out = out[0]
     assert out == ["LEAF"]
