@@ -28,8 +28,7 @@ import pytest
 import yaml
 
 from ansible_collections.sre.oom.plugins.module_utils import _atomic, _managed, _sysctl
-from ansible_collections.sre.oom.plugins.modules import oom_facts, oom_policy, oom_report, oom_score_adj, oom_unit
-from ansible_collections.sre.oom.tests.unit.plugins.action import test_oom_report as report_base
+from ansible_collections.sre.oom.plugins.modules import oom_facts, oom_policy, oom_score_adj, oom_unit
 from ansible_collections.sre.oom.tests.unit.plugins.modules import test_oom_facts as facts_base
 from ansible_collections.sre.oom.tests.unit.plugins.modules import test_oom_policy as policy_base
 from ansible_collections.sre.oom.tests.unit.plugins.modules import test_oom_policy_oomd as oomd_base
@@ -491,21 +490,3 @@ def test_oom_unit_write_failure(unit_fake, run_module, monkeypatch):
     result = unit_base.run(run_module, {"units": [{"name": "db", "oom_score_adj": 2}]})
     assert result["failed"] is True
     assert_matches(oom_unit, result)
-
-
-# ---------------------------------------------------------------------------
-# oom_report (an action plugin; its RETURN is in plugins/modules/oom_report.py)
-
-@pytest.mark.parametrize("args,check_mode", [
-    ({}, False),
-    ({}, True),
-    ({"formats": ["json"], "textfiles_dir": "tf"}, False),
-], ids=["write", "check", "textfiles"])
-def test_oom_report(tmp_path, args, check_mode):
-    args = dict(args, dest=str(tmp_path / "out"))
-    if "textfiles_dir" in args:
-        (tmp_path / "tf").mkdir()
-        args["textfiles_dir"] = str(tmp_path / "tf")
-    action = report_base.action(args, check_mode=check_mode)
-    result = action.run(task_vars=report_base.task_vars())
-    assert_matches(oom_report, result)
