@@ -175,15 +175,14 @@ class Sweep(object):
 
 
 def _killed_prefix(before):
-    """The "Out of memory..." / "Memory cgroup out of memory" prefix ending ``before``, or None."""
-    if not before.endswith(": "):
-        return None
-    if before.endswith("Memory cgroup out of memory: "):
+    """The "Out of memory..." / "Memory cgroup out of memory" prefix that ``before`` (the
+    message up to a kill) is, with its ": ", or None: the kernel prints it at the start
+    of the message, and a kill line after other text is a user's text quoted."""
+    if before == "Memory cgroup out of memory: ":
         return "Memory cgroup out of memory"
-    k = before.rfind("Out of memory")
-    if k >= 0 and (k == 0 or before[k - 1] == " ") and (
-            before.endswith("Out of memory: ") or before[k + 13:k + 15] == " ("):
-        return before[k:-2]
+    if before.startswith("Out of memory") and before.endswith(": ") and (
+            before == "Out of memory: " or before[13:15] == " ("):
+        return before[:-2]
     return None
 
 
@@ -297,7 +296,7 @@ class KernelMessages(object):
         if at >= 0:
             m = _KILLED_RE.match(msg, at) or _KILLED_BARE_RE.match(msg, at)
             prefix = _killed_prefix(msg[:at]) if m else None
-            if m and (at == 0 or (prefix is not None and msg.startswith(prefix))):
+            if m and (at == 0 or prefix is not None):
                 if self._sweep is not None and self._member(m, info, prefix):
                     return
                 self._killed(m, info, prefix)
@@ -335,7 +334,7 @@ class KernelMessages(object):
             at = msg.find("ill process ")
             if at > 0 and msg[at - 1] in "Kk":
                 kill = parse_kill_process(msg, at)
-                if kill is not None and (at == 1 or (kill[0] is not None and msg.startswith(kill[0]))):
+                if kill is not None and (at == 1 or kill[0] is not None):
                     self._pending["kill"] = kill
                     self._sweep = self._last = None
                     return
