@@ -5,8 +5,11 @@
 (`make molecule-infra`'s image) on an internal Docker network of their own:
 
 - Debian's systemd-journal-remote package (downloaded on this machine for the
-  image's package list, installed from the .deb files: the containers have no
-  network beyond each other) goes into both;
+  image's package list; the containers have no network beyond each other, so
+  the .deb files with an index are their one package source) is installed by the
+  role itself;
+- `--check` of the playbook on the hosts without the package passes and
+  changes nothing; so does a run refused because of a file of the host's own;
 - playbooks/journal_ship.yml (role sre.oom.journal_ship, over the docker
   connection) makes `collector` receive (systemd-journal-remote.socket, http on
   the internal network) and `web7` send (systemd-journal-upload); a second run
@@ -21,6 +24,7 @@ The machine-wide Docker lock is held while the containers live.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -77,6 +81,16 @@ def _debs(dest):
     shutil.rmtree(dest / "debs" / "partial")
     debs = sorted(p.name for p in (dest / "debs").glob("*.deb"))
     assert any(d.startswith("systemd-journal-remote_") for d in debs), debs
+    # an index, so that the directory is a package source (deb [trusted=yes] file:...):
+    # each package's control fields (dpkg-deb, part of dpkg) with its file, size and hash
+    stanzas = []
+    for name in debs:
+        deb = dest / "debs" / name
+        control = subprocess.run(["dpkg-deb", "-f", str(deb)], capture_output=True, text=True,  # noqa: S603,S607
+                                 check=True, timeout=60).stdout.rstrip("\n")
+        stanzas.append("%s\nFilename: ./%s\nSize: %d\nSHA256: %s\n" % (
+            control, name, deb.stat().st_size, hashlib.sha256(deb.read_bytes()).hexdigest()))
+    (dest / "debs" / "Packages").write_text("\n".join(stanzas))
     return dest / "debs"
 
 
@@ -135,7 +149,17 @@ def test_role_ships_a_real_kill_from_web7_to_the_source_on_the_collector(tmp_pat
             for name in names.values():
                 _wait_running(name)
                 _ok(_docker("cp", str(debs), "%s:/var/tmp/debs" % name))
-                _ok(_docker("exec", name, "sh", "-c", "apt-get install -y -q --no-install-recommends /var/tmp/debs/*.deb"))
+                # the .deb files as the hosts' one package source: the role installs the package itself
+                _ok(_docker("exec", name, "sh", "-c", "echo 'deb [trusted=yes] file:/var/tmp/debs ./' > /etc/apt/sources.list"
+                            " && rm -f /etc/apt/sources.list.d/* && apt-get update -q"))
+            # --check on hosts without the package: it passes and changes nothing
+            # (the units it would start do not exist before the package is installed)
+            checked = subprocess.run(playbook + ["--check"], capture_output=True, text=True, check=False, env=env,  # noqa: S603
+                                     cwd=str(REPO), timeout=600)
+            assert checked.returncode == 0, checked.stdout[-4000:] + checked.stderr[-2000:]
+            for name in names.values():
+                assert _docker("exec", name, "dpkg", "-s", "systemd-journal-remote").returncode != 0, name
+            assert _docker("exec", names["web7"], "ls", "/etc/systemd/journal-upload.conf.d").returncode != 0
             # a file of the host's own where the role writes: refused, kept, nothing else done
             users = "/etc/systemd/journal-upload.conf.d/60-sre-oom.conf"
             _ok(_docker("exec", names["web7"], "sh", "-c", "mkdir -p %s && printf '[Upload]\\nURL=http://mine:1\\n' > %s"
@@ -144,9 +168,12 @@ def test_role_ships_a_real_kill_from_web7_to_the_source_on_the_collector(tmp_pat
             assert refused.returncode != 0 and "%s exists and was not written by sre.oom" % users in refused.stdout, \
                 refused.stdout[-3000:]
             assert _docker("exec", names["web7"], "cat", users).stdout == "[Upload]\nURL=http://mine:1\n"
+            assert _docker("exec", names["web7"], "dpkg", "-s", "systemd-journal-remote").returncode != 0
             _ok(_docker("exec", names["web7"], "rm", users))
             first = subprocess.run(playbook, capture_output=True, text=True, check=False, env=env, cwd=str(REPO), timeout=600)  # noqa: S603
             assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-2000:]
+            for name in names.values():
+                assert "Status: install ok installed" in _ok(_docker("exec", name, "dpkg", "-s", "systemd-journal-remote"))
             again = subprocess.run(playbook, capture_output=True, text=True, check=False, env=env, cwd=str(REPO), timeout=600)  # noqa: S603
             assert again.returncode == 0, again.stdout[-4000:]
             assert all("changed=0" in line for line in again.stdout.splitlines() if " : ok=" in line), again.stdout[-2000:]
