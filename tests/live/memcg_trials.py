@@ -243,6 +243,9 @@ class Trial(object):
         trigger = None
         try:
             _write(os.path.join(self.path, "memory.limit_in_bytes"), str(self.limit_mb << 20))
+            # no swap inside the trial: on a host with swap the candidates would be
+            # swapped out at the limit instead of one of them being killed
+            _write(os.path.join(self.path, "memory.swappiness"), "0")
             self._spawn_candidates()
             if self.exiting_first:
                 # the first candidate is now exiting slowly: SIGTERM caught, memory held
