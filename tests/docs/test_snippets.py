@@ -78,8 +78,12 @@ def tool(name):
 
 @pytest.fixture(scope='module')
 def sandbox(tmp_path_factory):
-    """A scratch copy of the checkout (what git would ship) with a ready .venv."""
+    """A scratch copy of the checkout (what git would ship) after `make setup`."""
     tool('ansible-playbook')
+    if os.environ.get('PYTEST_XDIST_WORKER'):
+        # a later block may use what an earlier one made, in the one scratch copy
+        pytest.fail('the blocks run in file order in one scratch copy: run them without -n (make docs-tests)',
+                    pytrace=False)
     dest = str(tmp_path_factory.mktemp('docs') / 'sre-oom')
     os.makedirs(dest)
     try:
@@ -104,6 +108,10 @@ def sandbox(tmp_path_factory):
             os.symlink(os.path.join(real, entry), os.path.join(venv, entry))
     with open(os.path.join(venv, '.stamp'), 'w'):
         pass
+    # what `make setup` leaves (the .venv above and build/collections), whichever
+    # block runs first: the blocks run in any order, and in parallel under -n
+    code, out = run(['make', 'setup'], dest, plain_env())
+    assert code == 0, out[-3000:]
     return dest
 
 
