@@ -111,9 +111,10 @@ eda-tests: setup molecule-infra
 	$(SAFE) env SRE_OOM_REQUIRE_LIVE=1 $(BIN)/python -m pytest tests/eda -q -p no:cacheprovider --ignore tests/eda/test_vm_fleet.py
 
 # next_victims against the kernel's real choice: memory-cgroup OOMs on this
-# machine's kernel (own memory cgroups, own processes; no sysctl touched).
+# machine's kernel (own memory cgroups, own processes); and the sysctl guard
+# itself, on vm.oom_dump_tasks (flipped, then written back).
 live-tests: setup
-	SRE_OOM_REQUIRE_LIVE=1 $(BIN)/python -m pytest tests/live -q -p no:cacheprovider
+	$(SAFE) env SRE_OOM_REQUIRE_LIVE=1 $(BIN)/python -m pytest tests/live -q -p no:cacheprovider
 
 # The fleet on the VM test bed (scripts/vm/): two VMs ship their journals to a
 # systemd-journal-remote on 127.0.0.1, a real kill on vm2 fires the rule, and the
