@@ -11,6 +11,7 @@ named no variable), or a valid value that used to be refused.
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -127,14 +128,30 @@ def test_services_null_settings_are_left_out(tmp_path):
     assert "+OOMScoreAdjust=5" in out and "+OOMPolicy" not in out and "+ManagedOOM" not in out
 
 
+def _max_events_limit():
+    """sre.oom.oom_facts' own bound of max_events (MAX_EVENTS_LIMIT in the module)."""
+    tree = ast.parse((ROOT / "plugins" / "modules" / "oom_facts.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and [t.id for t in node.targets if isinstance(t, ast.Name)] == ["MAX_EVENTS_LIMIT"]:
+            return node.value.value
+    raise AssertionError("MAX_EVENTS_LIMIT is no longer in oom_facts.py")
+
+
+REPORT_CHECK = "sre.oom.report : Check the number of kills to gather per host"
+
+
 def test_report_max_events_out_of_range_fails_before_any_host_is_contacted(tmp_path):
+    # the role's range is the module's: a change to one without the other fails here
+    limit = _max_events_limit()
     rc, out = play(tmp_path, "sre.oom.report", {"oom_report_max_events": "many"})
     assert rc != 0 and "unable to convert to int" in out and "Gather OOM facts" not in out
-    for bad in (-1, 1001):
+    for bad in (-1, limit + 1):
         rc, out = play(tmp_path, "sre.oom.report", {"oom_report_max_events": bad,
                                                     "oom_report_dir": str(tmp_path / "report")})
         assert rc != 0, bad
-        line = task_result(out, "sre.oom.report : Check the number of kills to gather per host")
-        assert line.startswith("fatal:"), out[-2000:]
-        assert "must be a whole number from 0 to 1000" in out
+        assert task_result(out, REPORT_CHECK).startswith("fatal:"), out[-2000:]
+        assert "must be a whole number from 0 to %d" % limit in out
         assert "Gather OOM facts" not in out and not (tmp_path / "report").exists()
+    rc, out = play(tmp_path, "sre.oom.report", {"oom_report_max_events": limit,
+                                                "oom_report_dir": str(tmp_path / "report")})
+    assert task_result(out, REPORT_CHECK).startswith("ok:"), out[-2000:]
