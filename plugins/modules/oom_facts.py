@@ -20,9 +20,11 @@ description:
     domain (the whole machine and every memory cgroup with a limit), memory
     pressure, and the systemd units with an OOM setting or an OOM-killed last run.
   - Events are parsed from the kernel log of any kernel era (2.6 to 6.x) and in any
-    usual log format (raw and C(dmesg -T) output, also localized, printk caller ids,
-    C(/dev/kmsg) records, RFC 3164 and RFC 3339 syslog, C(journalctl) short
-    formats, bare messages). Each line's format is detected by itself.
+    usual log format (raw, C(dmesg -T), C(-x), C(-d) and C(--time-format iso)
+    output, also localized, printk caller ids, C(/dev/kmsg) records, RFC 3164 and
+    RFC 3339 syslog, busybox syslogd, C(journalctl) short formats, bare messages),
+    also with a file name or line number in front (C(grep -H), C(grep -n),
+    C(zgrep)). Each line's format is detected by itself.
   - An event is anchored on the kernel's C(Killed process) line, which is never
     rate-limited; the C(invoked oom-killer) header, the C(oom-kill:) summary, the
     older C(Task in ... killed as a result of limit of) and C(Kill process ...

@@ -37,11 +37,16 @@ _FACLEV_RE = re.compile(
     r"^(?:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|res0|res1|res2|res3|local[0-7]) {0,8}:"
     r" {0,8}(?:emerg|alert|crit|err|warn|notice|info|debug) {0,8}: "
 )
-_UPTIME_RE = re.compile(r"^\[ {0,12}(?P<up>\d{1,12}\.\d{1,9})\](?: ?\[ {0,12}(?P<caller>[TC]\d{1,10})\])? ?")
+# `dmesg -d` and `journalctl -o short-delta` print the time since the line before
+# inside the brackets, "[  123.456789 <    0.000010>]"
+_UPTIME_RE = re.compile(
+    r"^\[ {0,12}(?P<up>\d{1,12}\.\d{1,9})(?: {0,4}<[ \d.]{1,24}>)?\](?: ?\[ {0,12}(?P<caller>[TC]\d{1,10})\])? ?")
 _DMESG_T_RE = re.compile(
     r"^\[(?P<wday>[^\s\]]{1,20}) {1,4}(?P<mon>[^\s\]]{1,20}) {1,4}(?P<day>\d{1,2}) {1,4}(?P<H>\d{1,2}):(?P<M>\d{2})"
-    r":(?P<S>\d{2}) {1,4}(?P<Y>\d{4})\](?: ?\[ {0,12}(?P<caller>[TC]\d{1,10})\])? ?"
+    r":(?P<S>\d{2}) {1,4}(?P<Y>\d{4})(?: {0,4}<[ \d.]{1,24}>)?\](?: ?\[ {0,12}(?P<caller>[TC]\d{1,10})\])? ?"
 )
+# `dmesg -t` on a kernel that records the caller (CONFIG_PRINTK_CALLER): "[  T4242] "
+_CALLER_RE = re.compile(r"^\[ {0,12}(?P<caller>[TC]\d{1,10})\] ?")
 _ISO_RE = re.compile(
     r"^(?P<Y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})[T ](?P<H>\d{2}):(?P<M>\d{2}):(?P<S>\d{2})(?P<frac>\.\d{1,9})?"
     r"(?P<tz>Z|[+-]\d{2}:?\d{2})? {1,4}"
@@ -50,8 +55,10 @@ _ISO_RE = re.compile(
 # message itself (no host, no tag).
 _DMESG_ISO_RE = re.compile(
     r"^(?P<Y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})T(?P<H>\d{2}):(?P<M>\d{2}):(?P<S>\d{2}),(?P<frac>\d{1,9})"
-    r"(?P<tz>Z|[+-]\d{2}:?\d{2}) ?"
+    r"(?P<tz>Z|[+-]\d{2}:?\d{2}) ?(?:\[ {0,12}(?P<caller>[TC]\d{1,10})\] ?)?"
 )
+# `journalctl -o short-unix`: seconds since the epoch, with microseconds
+_UNIX_RE = re.compile(r"^(?P<epoch>\d{9,12}\.\d{6}) ")
 _FULL_RE = re.compile(
     r"^[A-Za-z]{3} (?P<Y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2}) (?P<H>\d{2}):(?P<M>\d{2}):(?P<S>\d{2})(?P<frac>\.\d{1,9})?"
     r" (?P<tzname>[A-Za-z][A-Za-z0-9_/+\-]{0,40}) "
@@ -72,7 +79,12 @@ _PYLOG_RE = re.compile(
 # A line number in front of a line: `grep -n` ("12:"; "12-" for context lines),
 # `cat -n` / `nl` (blanks, the number, a tab), or a number and a space; and the
 # blanks after it.
-_LINENO_RE = re.compile(r"^\d{1,12}(?::|\t|-(?=[A-Za-z\[<])| (?=[A-Za-z0-9\[<]))[ \t]{0,64}")
+_LINENO_RE = re.compile(r"^\d{1,12}(?::|\t|-(?=[A-Za-z0-9\[<])| (?=[A-Za-z0-9\[<]))[ \t]{0,64}")
+# busybox syslogd (Alpine's /var/log/messages) writes "<facility>.<level>" between
+# the host and the tag: "Apr 18 00:37:34 host kern.warn kernel: ..."
+# the host and the tag: "Apr 18 00:37:34 host kern.warn kernel: ..."; a line
+# tagged kernel at another facility was written by a program, not the kernel
+_FACDOT_RE = re.compile(r"^(?P<fac>[a-z]{2,8}[0-7]?)\.[a-z]{3,7} ")
 # Blanks in front of a line (an indented paste): stripped when a stamp follows.
 _BLANKS_RE = re.compile(r"^[ \t]{1,64}")
 # A syslog tag: program name, optional [pid], colon, space.
@@ -183,7 +195,7 @@ def tz_seconds(tz):
 # ---------------------------------------------------------------------------
 # Prefix parsing
 
-JOURNALISH = ("syslog", "rfc3339", "journal-full", "journal-monotonic")
+JOURNALISH = ("syslog", "rfc3339", "journal-full", "journal-monotonic", "journal-unix")
 
 
 class Line(object):
@@ -214,6 +226,8 @@ class Line(object):
         if m is None:
             return None
         fmt = self.fmt
+        if fmt == "journal-unix":
+            return float(m.group("epoch"))
         if fmt == "dmesg-T":
             mon = month_number(m.group("mon"))
             if not mon:
@@ -287,6 +301,11 @@ def _ident(rest):
     sp = rest.find(" ", 0, 257)
     if sp > 0:
         after = rest[sp + 1:]
+        m = _FACDOT_RE.match(after)
+        if m:
+            after = after[m.end():]
+            if m.group("fac") != "kern" and after.startswith("kernel:"):
+                return "kernel@" + m.group("fac"), after[7:].lstrip(" ")
         if after.startswith("kernel:"):
             return "kernel", after[8:] if after.startswith("kernel: ") else after[7:]
         m = _IDENT_RE.match(after)
@@ -318,25 +337,63 @@ def _stamped(fmt, m, rest, reference_time):
 def split_prefix(line, reference_time=None):
     """Detect the line's own format and return a Line.
 
-    Blanks before the line's stamp (an indented copy) and a line number in front
-    of it (``grep -n``, ``cat -n``) are not part of the line: when the line
-    without them has a known stamp, that is the line.
+    Blanks before the line's stamp (an indented copy), a line number in front of
+    it (``grep -n``, ``cat -n``) and a file name (``grep -H``, ``grep -r``,
+    ``zgrep`` over several files) are not part of the line: when the line without
+    them has a known stamp, that is the line.
     """
     info = _split(line, reference_time)
-    if info.fmt != "bare" or line[:1] not in _LEADERS:
+    if info.fmt != "bare":
         return info
-    rest = line
-    for prefix in (_BLANKS_RE, _LINENO_RE):     # blanks, then a line number (and its blanks)
-        m = prefix.match(rest)
-        if m:
-            rest = rest[m.end():]
-            inner = _split(rest, reference_time)
-            if inner.fmt != "bare":
-                return inner
-    return info
+    if line[:1] in _LEADERS:
+        rest = line
+        for prefix in (_BLANKS_RE, _LINENO_RE):     # blanks, then a line number (and its blanks)
+            m = prefix.match(rest)
+            if m:
+                rest = rest[m.end():]
+                inner = _split(rest, reference_time)
+                if inner.fmt != "bare":
+                    return inner
+    inner = _after_file_name(line, reference_time)
+    return info if inner is None else inner
 
 
 _LEADERS = frozenset(" \t0123456789")
+# What a stamp starts with: a digit, "[", "<", or a month's or a day's name.
+_STAMP_STARTS = frozenset("0123456789[<ADFJMNOSTW")
+_MAX_FILE_NAME_TRIES = 8
+
+
+def _after_file_name(line, reference_time):
+    """The line after a file name and its separator, "kern.log.1:" (a match of
+    ``grep -H``) or "syslog.2.gz-" (a context line), and a line number after it
+    ("kern.log:166233:"); None when no stamp follows any of them. The name is
+    the line's first word: each ':' or '-' in it followed by what a stamp starts
+    with is tried, at most a few."""
+    head = line.find(" ", 0, 4097)
+    head = min(len(line), 4096) if head < 0 else head
+    tries = 0
+    # the next ':' and '-' in the name, each searched for again only once passed
+    colon, dash = line.find(":", 0, head), line.find("-", 0, head)
+    while tries < _MAX_FILE_NAME_TRIES:
+        if colon < 0 and dash < 0:
+            return None
+        if dash < 0 or 0 <= colon < dash:
+            p, colon = colon + 1, line.find(":", colon + 1, head)
+        else:
+            p, dash = dash + 1, line.find("-", dash + 1, head)
+        if line[p:p + 1] not in _STAMP_STARTS:
+            continue
+        tries += 1
+        rest = line[p:]
+        inner = _split(rest, reference_time)
+        if inner.fmt == "bare" and rest[:1].isdigit():
+            m = _LINENO_RE.match(rest)
+            if m:
+                inner = _split(rest[m.end():], reference_time)
+        if inner.fmt != "bare":
+            return inner
+    return None
 
 
 def is_continuation(line):
@@ -375,16 +432,20 @@ def _split(line, reference_time):
             return _stamped("rfc3339", m, line[m.end():], reference_time)
         m = _DMESG_ISO_RE.match(line)
         if m:
-            return Line("dmesg-iso", m, None, None, line[m.end():], True, reference_time)
+            return Line("dmesg-iso", m, None, m.group("caller"), line[m.end():], True, reference_time)
         m = _PYLOG_RE.match(line)
         if m:
             return Line("pylog", m, None, None, line[m.end():], False, reference_time)
+        m = _UNIX_RE.match(line)
+        if m:
+            return _stamped("journal-unix", m, line[m.end():], reference_time)
     if first == "<":
+        # a syslog priority ("<4>"): what follows is read as a line of its own
         m = _PRI_RE.match(line)
         if m:
             line = line[m.end():]
             first = line[:1]
-    elif first.isalpha():
+    if first.isalpha():
         m = _BSD_KERNEL_RE.match(line)
         if m:
             up = m.group("up")
@@ -397,6 +458,11 @@ def _split(line, reference_time):
         if m:
             line = line[m.end():]
             first = line[:1]
+            if first.isdigit():
+                # dmesg -x --time-format iso
+                m = _DMESG_ISO_RE.match(line)
+                if m:
+                    return Line("dmesg-iso", m, None, m.group("caller"), line[m.end():], True, reference_time)
         else:
             m = _FULL_RE.match(line)
             if m:
@@ -419,6 +485,9 @@ def _split(line, reference_time):
         m = _DMESG_T_RE.match(line)
         if m:
             return Line("dmesg-T", m, None, m.group("caller"), line[m.end():], True, reference_time)
+        m = _CALLER_RE.match(line)
+        if m:
+            return Line("dmesg", None, None, m.group("caller"), line[m.end():], True)
     return Line("bare", None, None, None, line, True)
 
 

@@ -416,6 +416,30 @@ PREFIX_ROWS = [
     ("journal-short-monotonic", "[  355.272006] vm kernel: x", "journal-monotonic", None, 355.272006, None, "x"),
     ("bare", "Killed process 3876 (dd) total-vm:8484kB", "bare", None, None, None,
      "Killed process 3876 (dd) total-vm:8484kB"),
+    # what other tools put around a line (constructed from their documented formats)
+    ("grep-H", "kern.log.1:Sep  7 14:18:32 h kernel: [ 2653.410539] x", "syslog", "2026-09-07T14:18:32Z",
+     2653.410539, None, "x"),
+    ("zgrep-path-lineno", "/var/log/kern.log.2.gz:166233:Sep  7 14:18:32 h kernel: x", "syslog",
+     "2026-09-07T14:18:32Z", None, None, "x"),
+    ("grep-H-context", "/var/log/syslog-12-2024-01-07T19:53:49+02:00 h kernel: x", "rfc3339",
+     "2024-01-07T17:53:49Z", None, None, "x"),
+    ("grep-n-context-iso", "1200-2024-01-07T17:53:49.053661+00:00 h kernel: x", "rfc3339",
+     "2024-01-07T17:53:49.053661Z", None, None, "x"),
+    ("busybox-syslogd", "Sep  7 14:18:32 alpine kern.warn kernel: [ 2653.410539] x", "syslog",
+     "2026-09-07T14:18:32Z", 2653.410539, None, "x"),
+    ("journal-short-unix", "1704650029.053661 vm kernel: x", "journal-unix", "2024-01-07T17:53:49.053661Z",
+     None, None, "x"),
+    ("journal-short-delta", "[  355.272006 <    0.000010 >] vm kernel: x", "journal-monotonic", None,
+     355.272006, None, "x"),
+    ("dmesg-d", "[  355.272006 <    0.000010>] x", "dmesg", None, 355.272006, None, "x"),
+    ("dmesg-T-d", "[Thu May  9 14:52:38 2024 <    0.000010>] x", "dmesg-T", "2024-05-09T14:52:38Z", None,
+     None, "x"),
+    ("dmesg-t-caller", "[  T4242] x", "dmesg", None, None, "T4242", "x"),
+    ("dmesg-iso-caller", "2024-01-07T17:53:49,053661+00:00 [  T4242] x", "dmesg-iso",
+     "2024-01-07T17:53:49.053661Z", None, "T4242", "x"),
+    ("dmesg-x-iso", "kern  :warn  : 2024-01-07T17:53:49,053661+00:00 x", "dmesg-iso",
+     "2024-01-07T17:53:49.053661Z", None, None, "x"),
+    ("priority-rfc3164", "<4>Sep  7 14:18:32 h kernel: x", "syslog", "2026-09-07T14:18:32Z", None, None, "x"),
 ]
 
 
@@ -459,6 +483,32 @@ def test_other_programs_lines_are_not_kernel_messages():
     fake = "Jun 19 16:23:32 ripper myapp[1]: Out of memory: Killed process 5 (x) total-vm:1kB, anon-rss:1kB, " \
            "file-rss:0kB, shmem-rss:0kB"
     assert L.parse_lines([fake], reference_time=REF) == []
+
+
+def test_a_kernel_tag_at_another_facility_is_a_programs_line():
+    # busybox syslogd writes the facility: a program can tag its line "kernel"
+    # (logger -t kernel), not give it the kernel's facility
+    info = L.split_prefix("Sep  7 14:18:32 alpine user.notice kernel: Out of memory: Killed process 5 (x)", REF)
+    assert (info.kernel, info.ident) == (False, "kernel@user")
+    fake = "Sep  7 14:18:32 alpine user.notice kernel: Out of memory: Killed process 5 (x) total-vm:1kB, " \
+           "anon-rss:1kB, file-rss:0kB, shmem-rss:0kB"
+    assert L.parse_lines([fake], reference_time=REF) == []
+    # a program's own line keeps its tag after the facility
+    info = L.split_prefix("Sep  7 14:18:32 alpine daemon.info earlyoom[12]: low memory", REF)
+    assert (info.kernel, info.ident, info.msg) == (False, "earlyoom", "low memory")
+
+
+@pytest.mark.parametrize("line", [
+    "oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,"
+    "oom_memcg=/kubepods/cri-containerd-3f9a.scope,task_memcg=/x-1,task=x,pid=1,uid=0",
+    "Mem-Info:", "active_anon:1234 inactive_anon:0 isolated_anon:0",
+    "CPU: 1 PID: 4242 Comm: stress Not tainted 6.1.0-18-amd64 #1",
+    "x" * 5000 + ":-" * 3000,
+], ids=["summary", "mem-info", "mem-info-counts", "cpu-line", "long"])
+def test_a_bare_line_stays_bare_when_no_stamp_follows_a_file_name(line):
+    # the file-name fallback takes a word's ':' or '-' only when a stamp follows it
+    info = L.split_prefix(line, REF)
+    assert (info.fmt, info.msg) == ("bare", line)
 
 
 def test_local_time_zone_is_applied(host_zone):

@@ -18,6 +18,8 @@ import io
 
 import json
 import os
+import time
+
 import pytest
 
 from ansible_collections.sre.oom.tests.unit.plugins.module_utils._oom.oomlog import (
@@ -239,6 +241,79 @@ def test_constructed_messages_of_other_eras(rid, messages, expected, mode):
     for ev, (_p, _c, _k, fields) in zip(events, expected):
         for key, want in fields.items():
             assert _field(ev, key) == want, key
+
+
+# ---------------------------------------------------------------------------
+# A whole report under what other tools put before each line (constructed from
+# the tools' documented output formats): every field as without the prefix
+
+_T0 = calendar.timegm((2024, 4, 18, 0, 37, 34, 0, 0, 0))   # the header's wall time (UTC)
+_UP0 = 123.456789                                           # and its uptime
+_REPORT = [
+    (0.0, "stress invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0"),
+    (0.00001, "CPU: 1 PID: 4242 Comm: stress Not tainted 6.1.0-18-amd64 #1 Debian 6.1.76-1"),
+    (0.001, "oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,"
+            "oom_memcg=/system.slice/app.service,task_memcg=/system.slice/app.service,task=stress,pid=4243,uid=1000"),
+    (0.0012, "Memory cgroup out of memory: Killed process 4243 (stress) total-vm:1056000kB, anon-rss:1048000kB, "
+             "file-rss:512kB, shmem-rss:0kB, UID:1000 pgtables:2100kB oom_score_adj:0"),
+    (0.05, "oom_reaper: reaped process 4243 (stress), now anon-rss:0kB, file-rss:0kB, shmem-rss:0kB"),
+    (30.0, "Out of memory: Killed process 5555 (java) total-vm:9000000kB, anon-rss:8000000kB, file-rss:0kB, "
+           "shmem-rss:0kB, UID:0 pgtables:16000kB oom_score_adj:0"),
+]
+
+
+def _bsd(t):
+    return "Apr %2d %s" % (time.gmtime(t).tm_mday, time.strftime("%H:%M:%S", time.gmtime(t)))
+
+
+def _iso(t, sep="."):
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + "%s%06d+00:00" % (sep, round(t % 1 * 1e6))
+
+
+def _up(u):
+    return "[%12.6f]" % u
+
+
+# name: (the line of message m at uptime u and wall time t, the time's resolution
+# in the events: "s", "us" or None (no wall time), whether the line has the uptime)
+TOOL_PREFIXES = {
+    "grep-H": (lambda u, t, m: "kern.log.1:%s host kernel: %s %s" % (_bsd(t), _up(u), m), "s", True),
+    "zgrep-path": (lambda u, t, m: "/var/log/kern.log.2.gz:%s host kernel: %s %s" % (_bsd(t), _up(u), m), "s", True),
+    "grep-Hn": (lambda u, t, m: "/var/log/kern.log:166233:%s host kernel: %s %s" % (_bsd(t), _up(u), m), "s", True),
+    "busybox-syslogd": (lambda u, t, m: "%s alpine kern.warn kernel: %s %s" % (_bsd(t), _up(u), m), "s", True),
+    "journal-short-unix": (lambda u, t, m: "%.6f host kernel: %s" % (t, m), "us", False),
+    "journal-short-delta": (lambda u, t, m: "[%5d.%06d <%5d.%06d >] host kernel: %s"
+                            % (int(u), round(u % 1 * 1e6), 0, 10, m), None, True),
+    "dmesg-d": (lambda u, t, m: "[%12.6f <%12.6f>] %s" % (u, 0.00001, m), None, True),
+    "dmesg-T-d": (lambda u, t, m: "[%s <%12.6f>] %s" % (time.strftime("%a %b %e %H:%M:%S %Y", time.gmtime(t)),
+                                                        0.00001, m), "s", False),
+    "dmesg-t-caller": (lambda u, t, m: "[  T4242] %s" % m, None, False),
+    "dmesg-iso-caller": (lambda u, t, m: "%s [  T4242] %s" % (_iso(t, ","), m), "us", False),
+    "dmesg-x-iso": (lambda u, t, m: "kern  :warn  : %s %s" % (_iso(t, ","), m), "us", False),
+    "priority-rfc3164": (lambda u, t, m: "<4>%s host kernel: %s %s" % (_bsd(t), _up(u), m), "s", True),
+}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", sorted(TOOL_PREFIXES))
+def test_a_report_under_a_tools_prefix(name, mode):
+    line_of, res, has_up = TOOL_PREFIXES[name]
+    lines = [line_of(_UP0 + d, _T0 + d, m) for d, m in _REPORT]
+    if mode == "lines":
+        events = L.parse_lines(lines, reference_time=_T0 + 86400)
+    else:
+        events = L.parse_bytes_file(io.BytesIO("\n".join(lines).encode() + b"\n"), reference_time=_T0 + 86400)
+    assert [(e["victim"]["pid"], e["kind"]) for e in events] == [(4243, "memcg"), (5555, "global")]
+    a, b = events
+    assert (a["memcg"], a["constraint"], a["reaped"]) == ("/system.slice/app.service", "CONSTRAINT_MEMCG", True)
+    assert (a["invoker"]["comm"], a["invoker"]["pid"]) == ("stress", 4242)
+    assert (b["invoker"]["comm"], b["memcg"], b["reaped"]) == (None, None, False)
+    for ev, d in ((a, 0.0012), (b, 30.0)):
+        if has_up:
+            assert ev["uptime"] == pytest.approx(_UP0 + d)
+        t = _T0 + d
+        want = None if res is None else L.iso_utc(float(int(t)) if res == "s" else round(t, 6))
+        assert ev["time"] == want
 
 
 # ---------------------------------------------------------------------------
