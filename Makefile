@@ -27,7 +27,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
 help:
 	@echo "make report       gather OOM facts and write the fleet report (read-only)"
-	@echo "make test         every test: lint, sanity, units, runner, integration, molecule, vm, ee"
+	@echo "make test         every test: lint, sanity, units, docs, report, runner, roles, eda, live, integration, molecule, vm, eda-vm, ee (README: Tests)"
 	@echo "make vm           the VM scenario alone (QEMU: systemd-oomd, kernel kills, panic)"
 	@echo "make test-matrix  sanity and units on ansible-core $(MATRIX)"
 	@echo "make setup        create .venv with the whole toolchain, and the collection link tree (alias: setup-dev)"

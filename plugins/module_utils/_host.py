@@ -28,7 +28,7 @@ API, kept small on purpose:
   ``exists(path)``, ``stat(path)``, ``lstat(path)`` (raise OSError), ``mtime(path)``
   (or None), ``realpath(path)``, ``glob(pattern)``.
 - ``write_text(path, text)``: write to a kernel file (/proc/sys, /proc/<pid>); raises
-  OSError. Files sre.oom manages are written by module_utils/_managed (atomic,
+  OSError. Files sre.oom manages are written by module_utils/_atomic (atomic,
   never through a symlink) at ``path(...)``, not here.
 - ``writable(path)``: why ``path`` cannot be written (read-only filesystem, no
   permission), or None.

@@ -108,8 +108,8 @@ def sandbox(tmp_path_factory):
             os.symlink(os.path.join(real, entry), os.path.join(venv, entry))
     with open(os.path.join(venv, '.stamp'), 'w'):
         pass
-    # what `make setup` leaves (the .venv above and build/collections), whichever
-    # block runs first: the blocks run in any order, and in parallel under -n
+    # what `make setup` leaves (the .venv above and build/collections), so that
+    # the first block to run finds the checkout as the docs say a reader has it
     code, out = run(['make', 'setup'], dest, plain_env())
     assert code == 0, out[-3000:]
     return dest

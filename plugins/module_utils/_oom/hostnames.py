@@ -5,7 +5,7 @@
 """Internal to the sre.oom collection: the one rule naming a machine. Not a public API.
 
 In module_utils/_oom (standard library only) because the EDA source, which may
-import nothing else of the collection, applies it; controller code imports it too.
+import nothing else of the collection, applies it.
 
 A kill is logged under the name the machine gives itself (the journal's
 `_HOSTNAME`, or `gethostname()` for the machine that reads its own kernel log).

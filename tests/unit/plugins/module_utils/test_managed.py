@@ -74,6 +74,7 @@ def test_body_is_the_text_without_any_header(text, expected):
     assert _managed.body(text) == expected
 
 
+@pytest.mark.hostile
 def test_has_marker_is_linear_on_a_huge_first_line():
     # a first line of 4 MB that almost matches: the check is a single anchored match
     text = "# Managed by sre.oom 0.1.0 (" + "a" * (4 << 20) + "\n"

@@ -46,6 +46,7 @@ def test_parse_duration(value, usec):
     assert _oomd.parse_duration(value) == usec
 
 
+@pytest.mark.hostile
 def test_parse_duration_is_linear_on_hostile_input():
     # 64 characters at most are looked at: a long run of digits and blanks is refused at once
     assert _oomd.parse_duration("1 " * 100000) is None

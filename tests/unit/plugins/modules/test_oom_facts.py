@@ -463,6 +463,7 @@ def test_journal_record_of_another_boot_keeps_journald_time(host, run_module):
     assert by_pid[26598]["time"].startswith(time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(1795897383)))
 
 
+@pytest.mark.hostile
 def test_journal_json_garbage_is_skipped(host, run_module):
     garbage = '{"MESSAGE": [255, 254, 75, 105, 108, 108]}\nnot json\n{"MESSAGE": 5}\n[1,2]\n{broken\n'
     host.responses[tuple(J_BOOT)] = (0, garbage, "")

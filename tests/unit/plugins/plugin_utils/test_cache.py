@@ -87,6 +87,7 @@ HOSTILE = {
 }
 
 
+@pytest.mark.hostile
 @pytest.mark.parametrize('name', sorted(HOSTILE))
 def test_hostile_entry_is_unreadable_and_kept(tmp_path, name):
     path = tmp_path / name

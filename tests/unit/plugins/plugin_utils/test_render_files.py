@@ -14,6 +14,7 @@ from ansible_collections.sre.oom.plugins.plugin_utils import _render_files
 from ansible_collections.sre.oom.tests.unit.plugins.plugin_utils.reportfacts import HOSTILE
 
 
+@pytest.mark.hostile
 def test_json_round_trips_hostile_strings(hostile):
     back = json.loads(_render_files.to_json(hostile[0]))
     assert back['hosts'][0]['events'][0]['victim']['comm'] == HOSTILE

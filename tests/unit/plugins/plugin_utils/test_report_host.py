@@ -114,6 +114,7 @@ MALFORMED = [
 ]
 
 
+@pytest.mark.hostile
 @pytest.mark.parametrize('name, bad, problem', MALFORMED, ids=[m[0] for m in MALFORMED])
 def test_malformed_host_keeps_its_row_and_spares_the_others(name, bad, problem):
     good_before = copy.deepcopy(GOOD)

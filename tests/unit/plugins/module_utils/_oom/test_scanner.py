@@ -398,11 +398,13 @@ if HAVE_HYPOTHESIS:
     line_strategy = st.one_of(st.binary(max_size=200), truncated_real,
                               st.text(max_size=200).map(lambda t: t.encode("utf-8", "surrogatepass")))
 
+    @pytest.mark.hostile
     @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(st.lists(line_strategy, max_size=40))
     def test_garbage_truncated_and_binary_input_never_raises(lines):
         _checked_parse(b"\n".join(lines))
 
+    @pytest.mark.hostile
     @settings(max_examples=100, deadline=None)
     @given(st.binary(max_size=5000))
     def test_random_bytes_never_raise(data):
