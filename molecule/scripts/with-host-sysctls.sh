@@ -13,8 +13,8 @@
 # A run killed before it could restore (SIGKILL, a CI timeout) leaves its record in
 # $SRE_OOM_SYSCTL_STATE_DIR (default /run/sre-oom, gone at reboot, when the kernel's
 # own values are back anyway): the next run puts those values back first. A record
-# is one `key=value` line a key, named after the pid that wrote it; the record of
-# a run still going is left alone.
+# holds one `key=value` line per key and is named after the pid that wrote it; the
+# record of a run still going is left alone.
 set -uo pipefail
 
 [ $# -gt 0 ] || { echo "usage: $0 CMD [ARGS...]" >&2; exit 2; }

@@ -81,7 +81,6 @@ _PYLOG_RE = re.compile(
 # blanks after it.
 _LINENO_RE = re.compile(r"^\d{1,12}(?::|\t|-(?=[A-Za-z0-9\[<])| (?=[A-Za-z0-9\[<]))[ \t]{0,64}")
 # busybox syslogd (Alpine's /var/log/messages) writes "<facility>.<level>" between
-# the host and the tag: "Apr 18 00:37:34 host kern.warn kernel: ..."
 # the host and the tag: "Apr 18 00:37:34 host kern.warn kernel: ..."; a line
 # tagged kernel at another facility was written by a program, not the kernel
 _FACDOT_RE = re.compile(r"^(?P<fac>[a-z]{2,8}[0-7]?)\.[a-z]{3,7} ")
