@@ -7,6 +7,8 @@
   repository, or a machine-specific absolute path of the developers' machines).
 - Every relative link of every Markdown file resolves to a file or directory of
   the checkout.
+- Every path a Markdown file names in backticks under one of the checkout's top
+  directories exists.
 """
 
 from __future__ import annotations
@@ -67,3 +69,61 @@ def test_relative_links_resolve(path):
         if not full.startswith(ROOT + os.sep) or not os.path.exists(full):
             broken.append(target)
     assert not broken, '%s links to %s: no such file in the repository' % (path, ', '.join(broken))
+
+
+# An inline code span (not a fenced block) and the path-like words inside it.
+CODE_SPAN = re.compile(r'(?<!`)`([^`\n]+)`(?!`)')
+# Words standing for a value the reader fills in: not a path of the checkout.
+PLACEHOLDER = re.compile(r'[*?<>{}$…]|\bN\b|PATH|HOST')
+
+
+def top_level_entries():
+    out = subprocess.run(['git', '-C', ROOT, 'ls-files', '-z', '--cached', '--others', '--exclude-standard'],
+                         stdout=subprocess.PIPE, check=True).stdout.decode()
+    return {f.split('/', 1)[0] for f in out.split('\0') if '/' in f}
+
+
+def git_ignored(rel):
+    return subprocess.run(['git', '-C', ROOT, 'check-ignore', '-q', '--no-index', rel],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False).returncode == 0
+
+
+def named_paths(text, tops):
+    """The words of inline code spans that name a path under one of the checkout's top directories."""
+    text = re.sub(r'^ {0,3}(```|~~~).*?^ {0,3}\1', '', text, flags=re.S | re.M)
+    for span in CODE_SPAN.findall(text):
+        for word in span.split():
+            word = word.strip(',;:()"\'')
+            if '/' in word and word.split('/', 1)[0] in tops and not PLACEHOLDER.search(word):
+                yield word
+
+
+@pytest.mark.parametrize('path', snippets.markdown_files())
+def test_named_paths_exist(path):
+    """A path a page names in backticks (`plugins/modules/oom_facts.py`, a role's
+    `meta/argument_specs.yml`) is in the checkout: relative to the page or to the
+    root. Generated outputs (git-ignored, such as `bench/results/`) are not checked."""
+    with open(os.path.join(ROOT, path), encoding='utf-8') as f:
+        text = f.read()
+    tops = top_level_entries()
+    here = os.path.dirname(path)
+    missing = []
+    for word in named_paths(text, tops):
+        candidates = [os.path.normpath(os.path.join(here, word)), os.path.normpath(word)]
+        if any(os.path.exists(os.path.join(ROOT, c)) for c in candidates):
+            continue
+        if git_ignored(os.path.normpath(word)):
+            continue
+        missing.append(word)
+    assert not missing, ('%s names %s in backticks: no such path in the checkout (relative to the page '
+                         'or to the root); correct the path, or name a file of another project '
+                         'without its full path' % (path, ', '.join(sorted(set(missing)))))
+
+
+def test_named_paths_catch_a_wrong_path():
+    """The check itself: a misspelt path is found, placeholders and prose are not."""
+    tops = {'plugins', 'roles'}
+    text = ('See `plugins/modules/oom_fact.py` and `roles/<name>/meta/main.yml`, '
+            '`plugins/*.py`, `and/or` and `ansible-doc sre.oom.oom_facts`.\n'
+            '```\nplugins/not/checked.py\n```\n')
+    assert list(named_paths(text, tops)) == ['plugins/modules/oom_fact.py']
