@@ -452,10 +452,14 @@ ansible_facts:
               swap; the cgroup's limit + the swap it may use). The same
               C(oom_score_adj) weighs far less inside a small cgroup, so the order
               differs from C(processes) (machine-wide C(oom_score)).
-            - C(oom_score_adj) -1000, kernel threads and init are left out; a task
-              already exiting (a fatal signal pending; C(exiting) true) comes first,
-              as the kernel lets it exit instead of killing another; ties go to the
-              higher pid (the task scanned last).
+            - C(oom_score_adj) -1000, kernel threads and init are left out. A task
+              with SIGKILL pending (C(exiting) true) keeps its place by points, as in
+              the kernel since 4.7; when it is itself an OOM victim still exiting, the
+              kernel waits for it and kills no one, which C(/proc) cannot tell apart.
+              Ties go to the higher pid (the task scanned last) from kernel 5.3, to
+              the lower pid before. A process whose main thread has exited while its
+              other threads run is ranked by the memory of those threads, as the
+              kernel does.
             - Only the processes that can matter are read in full - those whose
               C(/proc/PID/oom_score) (the kernel's own whole-machine badness, rounded)
               can place them in the first O(top_processes), and those in a limited
@@ -465,8 +469,11 @@ ansible_facts:
               (null for V(global)), C(total_kb) (the pages the adj is scaled by, in
               kB; null for V(global) when C(/proc/meminfo) has no C(MemTotal), with a
               warning - its candidates are then in the order of C(oom_score) and
-              their C(points) are null), C(eligible) (how many could be chosen) and C(candidates), the
-              first O(top_processes) - C(pid), C(comm), C(points) (the kernel's
+              their C(points) are null), C(eligible) (how many could be chosen),
+              C(oom_kill_disable) (true for a cgroup v1 domain with
+              C(memory.oom_control) C(oom_kill_disable 1) - the kernel kills no one
+              there, its tasks wait for memory, and C(candidates) is empty) and
+              C(candidates), the first O(top_processes) - C(pid), C(comm), C(points) (the kernel's
               badness in pages), C(oom_score_adj), C(rss_kb), C(swap_kb),
               C(pgtables_kb), C(exiting), C(unit), C(cgroup), and C(group) - on
               cgroup v2 with C(memory.oom.group) set on the candidate's cgroup or
@@ -481,6 +488,7 @@ ansible_facts:
               limit_kb: null
               total_kb: 24683772
               eligible: 42
+              oom_kill_disable: false
               candidates:
                 - {pid: 812, comm: java, points: 1380825, oom_score_adj: 0, rss_kb: 5523300, swap_kb: 0,
                    pgtables_kb: 11000, exiting: false, unit: app.service, cgroup: /system.slice/app.service,
@@ -490,6 +498,7 @@ ansible_facts:
               limit_kb: 262144
               total_kb: 262144
               eligible: 3
+              oom_kill_disable: false
               candidates:
                 - {pid: 6999, comm: hog, points: 74044, oom_score_adj: 900, rss_kb: 61440, swap_kb: 0,
                    pgtables_kb: 176, exiting: false, unit: hog.service, cgroup: /system.slice/hog.service,

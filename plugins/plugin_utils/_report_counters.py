@@ -78,7 +78,8 @@ def victim_domains(domains, problems, top=TOP_DOMAINS, candidates=TOP_CANDIDATES
     the first `top` domains with their first `candidates` (the module ranks
     them). [] for older facts.
 
-    Each domain: domain, limit_kb, total_kb, eligible, candidates [{pid, comm,
+    Each domain: domain, limit_kb, total_kb, eligible, oom_kill_disable (the
+    kernel kills no one there: no candidates), candidates [{pid, comm,
     points, oom_score_adj, rss_kb, swap_kb, unit, cgroup, exiting, group}],
     and `domains` (how many the host returned).
     """
@@ -113,7 +114,8 @@ def victim_domains(domains, problems, top=TOP_DOMAINS, candidates=TOP_CANDIDATES
                          'exiting': c.get('exiting') is True,
                          'group': _count(group.get('count')) if group else None})
         out.append({'domain': name, 'limit_kb': _num(d.get('limit_kb')), 'total_kb': _num(d.get('total_kb')),
-                    'eligible': _count(d.get('eligible')), 'candidates': kept})
+                    'eligible': _count(d.get('eligible')), 'oom_kill_disable': d.get('oom_kill_disable') is True,
+                    'candidates': kept})
 
     def order(d):
         return (d['domain'] != 'global', -(d['eligible'] or 0), d['domain'])

@@ -16,10 +16,14 @@ How the kernel ranks (6.x; older eras below):
   256 MB-limit/1000 = 262 KB per step inside a 256 MB cgroup but 24 MB per step on
   a 24 GB machine: the machine-wide ``oom_score`` order is not the cgroup's order;
 - ``oom_score_adj`` -1000, kernel threads and init are never chosen;
-- a task already exiting (a fatal signal pending) is chosen first: the kernel
-  lets it exit instead of killing another one;
-- among equal points the task scanned last wins (``>=``); the scan goes in task
-  creation order, so the higher pid is taken here;
+- a task with SIGKILL pending keeps its place by points (``exiting`` is only
+  shown): select_bad_process() has no preference for it since 4.7, and one that
+  is already an OOM victim makes the kernel wait and kill no one (which /proc
+  cannot tell from another pending kill);
+- among equal points the task scanned last wins (``>=``) from 5.3, the first one
+  before (the thread-group-leader check that 5.3 removed kept the chosen one);
+  the scan goes in task creation order, so the higher pid is taken from 5.3 and
+  the lower one before;
 - on cgroup v2 the victim's highest ancestor, up to the domain, with
   ``memory.oom.group`` 1 is killed whole.
 Eras: before 3.8 the points were scaled to 0-1000 (``pages * 1000 / totalpages``
@@ -34,7 +38,7 @@ import re
 OOM_SCORE_ADJ_MIN = -1000
 CAP_SYS_ADMIN = 21
 SIGKILL_BIT = 1 << 8                           # signal 9 in a SigPnd/ShdPnd mask
-_STATUS_KEYS = {"Name", "State", "Kthread", "RssAnon", "RssFile", "RssShmem", "VmRSS", "VmSwap", "VmPTE",
+_STATUS_KEYS = {"Name", "State", "Threads", "Kthread", "RssAnon", "RssFile", "RssShmem", "VmRSS", "VmSwap", "VmPTE",
                 "VmPMD", "SigPnd", "ShdPnd", "CapEff"}
 
 
@@ -77,6 +81,17 @@ def _unescape(name):
 
 
 _STATUS_RE = re.compile(r"^(%s):[ \t]*([^\n]*)" % "|".join(sorted(_STATUS_KEYS)), re.M)
+
+
+def status_fields(text, keys):
+    """{key: value} of the lines of a /proc/PID/status whose key is in ``keys``."""
+    return {k: v for k, v in _STATUS_RE.findall(text or "") if k in keys}
+
+
+def status_name(text):
+    """The task's name (``Name:``, unescaped) of a /proc/PID/status, or None."""
+    name = status_fields(text, ("Name",)).get("Name")
+    return None if name is None else _unescape(name)
 
 
 def parse_status(text):
@@ -150,7 +165,7 @@ def badness(proc, totalpages, page_kb, era=(6, 0)):
 
 def rank(procs, totalpages, page_kb, era=(6, 0)):
     """The eligible records of ``procs`` with ``points`` set, in the order the kernel
-    would choose them: exiting tasks first, then by points, ties to the later pid."""
+    would choose them: by points, ties to the later pid (the earlier one before 5.3)."""
     out = []
     for p in procs:
         points = badness(p, totalpages, page_kb, era)
@@ -159,8 +174,16 @@ def rank(procs, totalpages, page_kb, era=(6, 0)):
         q = dict(p)
         q["points"] = points
         out.append(q)
-    out.sort(key=lambda q: (not q.get("exiting"), -q["points"], -q["pid"]))
+    out.sort(key=tie_order(lambda q: -q["points"], era))
     return out
+
+
+def tie_order(primary, era):
+    """A sort key: ``primary`` (smaller first), then the pid the kernel of ``era``
+    keeps among equals - the one scanned last from 5.3, the first one before."""
+    if era < (5, 3):
+        return lambda q: (primary(q), q["pid"])
+    return lambda q: (primary(q), -q["pid"])
 
 
 def ordinal(n):

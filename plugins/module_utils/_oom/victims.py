@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from ansible_collections.sre.oom.plugins.module_utils._oom.badness import (
     OOM_SCORE_ADJ_MIN, describe_change, global_shortlist, kernel_era, parse_meminfo, parse_status, rank,
-    ranking_change)
+    ranking_change, status_fields, status_name, tie_order)
+from ansible_collections.sre.oom.plugins.module_utils._oom.counters import parse_flat_keyed
 from ansible_collections.sre.oom.plugins.module_utils._oom.formats import is_digits
 
-PAGE_COUNTER_MAX_V1 = 9223372036854771712      # memory.limit_in_bytes when unlimited
+LONG_MAX_64 = (1 << 63) - 1
+LONG_MAX_32 = (1 << 31) - 1
 
 
 # ---------------------------------------------------------------------------
@@ -43,14 +45,20 @@ def parse_proc_cgroup(text):
 
 
 def v1_limit_pages(text, page_kb):
-    """memory.limit_in_bytes (or memsw) in pages; None when unlimited or unreadable."""
+    """memory.limit_in_bytes (or memsw) in pages; None when unlimited or unreadable.
+
+    Unlimited reads as PAGE_COUNTER_MAX pages in bytes, which depends on the page
+    size: LONG_MAX // PAGE_SIZE pages on a 64-bit kernel (9223372036854771712 with
+    4 KiB pages, 9223372036854710272 with 64 KiB ones), LONG_MAX pages on a 32-bit
+    one (include/linux/page_counter.h)."""
     try:
         value = int((text or "").strip())
     except ValueError:
         return None
-    if value >= PAGE_COUNTER_MAX_V1 or value < 0:
+    page_bytes = page_kb * 1024
+    if value < 0 or value >= LONG_MAX_64 // page_bytes * page_bytes or value == LONG_MAX_32 * page_bytes:
         return None
-    return value // (page_kb * 1024)
+    return value // page_bytes
 
 
 def v2_limit_pages(text, page_kb):
@@ -117,17 +125,20 @@ def domain_members(cgroup_pids, domain_paths, records):
     return out
 
 
-def domain_entry(name, version, limit_pages, totalpages, members, page_kb, top, era, group_flags, group_pids):
+def domain_entry(name, version, limit_pages, totalpages, members, page_kb, top, era, group_flags, group_pids,
+                 kill_disabled=False):
     """One element of next_victims: the domain and its first ``top`` candidates.
     ``group_pids(cgroup)`` lists the pids a memory.oom.group kill of that cgroup takes.
     ``totalpages`` None: the domain's size is unknown, ``members`` are in their order
-    already and have no points."""
+    already and have no points. ``kill_disabled`` (cgroup v1 ``oom_kill_disable``):
+    the kernel kills no one in that cgroup, its tasks wait for memory, so there is
+    no candidate."""
     if totalpages is None:
         ranked = [dict(p, points=None) for p in members]
     else:
         ranked = rank(members, totalpages, page_kb, era)
     candidates = []
-    for q in ranked[:top]:
+    for q in ([] if kill_disabled else ranked[:top]):
         group = None
         if version in (2, None):
             gpath = oom_group_of(q.get("cgroup"), name, group_flags)
@@ -146,6 +157,7 @@ def domain_entry(name, version, limit_pages, totalpages, members, page_kb, top, 
         "limit_kb": None if limit_pages is None else limit_pages * page_kb,
         "total_kb": None if totalpages is None else totalpages * page_kb,
         "eligible": len(ranked),
+        "oom_kill_disable": bool(kill_disabled),
         "candidates": candidates,
     }
 
@@ -181,8 +193,17 @@ def memory_mounts(mounts_text):
 
 def read_process(host, pid):
     """A process record (pid, comm, oom_score_adj, rss_kb, swap_kb, pgtables_kb,
-    exiting, cap_sys_admin), or None for a kernel thread, a zombie or a gone pid."""
-    rec = parse_status(host.read_text("/proc/%d/status" % pid))
+    exiting, cap_sys_admin), or None for a kernel thread, a zombie or a gone pid.
+
+    A process whose main thread has exited while others run shows no memory in its
+    own status; oom_badness() takes the first of its threads that still has one
+    (find_lock_task_mm()), and so does this, keeping the process's pid and name."""
+    text = host.read_text("/proc/%d/status" % pid)
+    rec = parse_status(text)
+    if rec is None and leader_exited(text):
+        rec = live_thread_status(host, pid)
+        if rec is not None:
+            rec["comm"] = status_name(text) or rec["comm"]
     if rec is None:
         return None
     adj = _int(host.read_text("/proc/%d/oom_score_adj" % pid))
@@ -191,6 +212,24 @@ def read_process(host, pid):
     rec["pid"] = pid
     rec["oom_score_adj"] = adj
     return rec
+
+
+def leader_exited(text):
+    """True when a status is a thread-group leader that has exited (a zombie) with
+    other threads still running."""
+    fields = status_fields(text, ("State", "Threads"))
+    return fields.get("State", "").startswith("Z") and (_int(fields.get("Threads")) or 0) > 1
+
+
+def live_thread_status(host, pid):
+    """parse_status of the first thread of ``pid`` that still has memory, or None."""
+    for tid in sorted(int(t) for t in host.listdir("/proc/%d/task" % pid) if is_digits(t)):
+        if tid == pid:
+            continue
+        rec = parse_status(host.read_text("/proc/%d/task/%d/status" % (pid, tid)))
+        if rec is not None:
+            return rec
+    return None
 
 
 def read_processes(host, page_kb, pids=None):
@@ -228,7 +267,7 @@ def read_limited_cgroups(host, mounts, page_kb, total_swap_pages, swappiness):
     """The memory cgroups with a limit, and the pids below them.
 
     Returns (domains, cgroup_pids, group_flags): domains is a list of
-    (path, version, limit_pages, totalpages); cgroup_pids maps each cgroup path at
+    (path, version, limit_pages, totalpages, kill_disabled); cgroup_pids maps each cgroup path at
     or below a limited one to its pids; group_flags maps v2 paths to memory.oom.group,
     read when first asked for (only the candidates' cgroups are).
     """
@@ -250,7 +289,10 @@ def read_limited_cgroups(host, mounts, page_kb, total_swap_pages, swappiness):
                 else:
                     limit = v2_limit_pages(text, page_kb)
             if limit is not None:
+                kill_disabled = False
                 if version == 1:
+                    kill_disabled = parse_flat_keyed(
+                        host.read_text(dirpath + "/memory.oom_control")).get("oom_kill_disable") == 1
                     swap_limit = None
                     if "memory.memsw.limit_in_bytes" in files:
                         swap_limit = v1_limit_pages(host.read_text(dirpath + "/memory.memsw.limit_in_bytes"),
@@ -258,11 +300,15 @@ def read_limited_cgroups(host, mounts, page_kb, total_swap_pages, swappiness):
                     own = _int(host.read_text(dirpath + "/memory.swappiness"))
                     cg_swappiness = own if own is not None else swappiness
                 else:
+                    # no memory.swap.max (swap accounting off, before 6.1): the
+                    # cgroup's swap limit stays unlimited, and the kernel counts
+                    # the machine's swap in the domain
                     swap_limit = v2_limit_pages(host.read_text(dirpath + "/memory.swap.max"), page_kb) \
-                        if "memory.swap.max" in files else 0
+                        if "memory.swap.max" in files else None
                     cg_swappiness = swappiness
                 domains.append((rel, version, limit,
-                                memcg_totalpages(version, limit, swap_limit, total_swap_pages, cg_swappiness)))
+                                memcg_totalpages(version, limit, swap_limit, total_swap_pages, cg_swappiness),
+                                kill_disabled))
                 limited.add(rel)
             if "cgroup.procs" in files and _under_any(rel, limited):
                 pids = [int(t) for t in (host.read_text(dirpath + "/cgroup.procs") or "").split()
@@ -368,7 +414,7 @@ def gather(host, top, unit_of, page_kb=4, warnings=None):
         # kernel's own oom_score orders the machine, the points are left out
         global_total = None
         ranked = rank(procs, 1, page_kb, era)          # who is eligible, who exits
-        ranked.sort(key=lambda q: (not q.get("exiting"), -(scores.get(q["pid"]) or 0), -q["pid"]))
+        ranked.sort(key=tie_order(lambda q: -(scores.get(q["pid"]) or 0), era))
         if warnings is not None:
             warnings.append("oom_facts: /proc/meminfo has no MemTotal: next_victims' whole-machine domain"
                             " has no total_kb and no points; its candidates are in the order of oom_score")
@@ -378,11 +424,11 @@ def gather(host, top, unit_of, page_kb=4, warnings=None):
     entry["eligible"] = len(ranked) + unread_eligible
     out.append(entry)
     members_of = domain_members(cgroup_pids, [d[0] for d in domains], by_pid)
-    for path, version, limit, totalpages in sorted(domains, key=lambda d: d[0]):
+    for path, version, limit, totalpages, kill_disabled in sorted(domains, key=lambda d: d[0]):
         ranked = rank(members_of.get(path, []), totalpages, page_kb, era)
         head = annotate([by_pid[q["pid"]] for q in ranked[:top]])
         entry = domain_entry(path, version, limit, totalpages, head, page_kb, top, era,
-                             group_flags if version == 2 else {}, group_pids)
+                             group_flags if version == 2 else {}, group_pids, kill_disabled)
         entry["eligible"] = len(ranked)
         out.append(entry)
     return out

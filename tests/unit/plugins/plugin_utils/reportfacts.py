@@ -69,10 +69,10 @@ def candidate(pid, comm, points, adj=0, rss_kb=1024, **extra):
     return c
 
 
-def domain(name, candidates, limit_kb=None, eligible=None):
+def domain(name, candidates, limit_kb=None, eligible=None, oom_kill_disable=False):
     return {'domain': name, 'version': None if name == 'global' else 2, 'limit_kb': limit_kb,
             'total_kb': limit_kb or 16777216, 'eligible': len(candidates) if eligible is None else eligible,
-            'candidates': candidates}
+            'oom_kill_disable': oom_kill_disable, 'candidates': candidates}
 
 
 def managed(unit, full, limit='60%', over=None, swap='auto'):

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 
 from ansible_collections.sre.oom.plugins.plugin_utils import _render_html, _render_view
 from ansible_collections.sre.oom.tests.unit.plugins.plugin_utils.reportfacts import (
-    HOSTILE, NEW_KEYS, build, event, events_table, facts, section)
+    HOSTILE, NEW_KEYS, build, candidate, domain, event, events_table, facts, section)
 
 
 class Scripts(HTMLParser):
@@ -118,6 +118,17 @@ def test_units_wrap_at_separators_not_inside_words():
     assert 'overflow-wrap: anywhere' not in page.split('td.prob')[0]     # only problems may break anywhere
     assert str(_render_html.soft(HOSTILE)).count('<script') == 0
     assert _render_html.soft('a/b<c>') == 'a/<wbr>b&lt;c&gt;'
+
+
+def test_html_says_a_domain_kills_no_one_when_its_oom_killer_is_disabled():
+    f = facts([event('2026-11-30T11:00:00Z')],
+              next_victims=[domain('global', [candidate(7, 'java', 99)], eligible=4),
+                            domain('/held.slice', [], limit_kb=262144, eligible=3, oom_kill_disable=True),
+                            domain('/empty.slice', [], limit_kb=1024, eligible=0)])
+    rows = re.findall(r'<tr>(.*?)</tr>', section(_render_html.html(*build({'h': f})), 'domains-table'), re.S)[1:]
+    assert len(rows) == 3 and 'java' in rows[0]
+    assert 'held.' in rows[1] and 'OOM killer disabled here' in rows[1] and 'no eligible' not in rows[1]
+    assert 'empty.' in rows[2] and 'no eligible process' in rows[2] and 'disabled' not in rows[2]
 
 
 def test_html_shows_subtrees_domains_and_pressure():

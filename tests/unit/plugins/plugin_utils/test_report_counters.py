@@ -70,6 +70,15 @@ def test_victim_domains_keep_the_oom_group_and_exiting_and_survive_bad_input():
     assert _report_counters.victim_domains(None, problems) == []
 
 
+def test_victim_domains_say_where_the_oom_killer_is_disabled():
+    problems = _report_values._Problems()
+    held = domain('/held', [], limit_kb=2048, eligible=3, oom_kill_disable=True)
+    odd = domain('/odd', [candidate(5, 'x', 10)], limit_kb=1024, oom_kill_disable='yes')
+    out = _report_counters.victim_domains([held, odd], problems)
+    assert [(d['domain'], d['oom_kill_disable'], d['candidates']) for d in out][0] == ('/held', True, [])
+    assert out[1]['oom_kill_disable'] is False          # only a real true disables
+
+
 def test_pressure_over_limit_first_and_older_facts():
     pressure = {'memory': {'some': {'avg10': 12.5, 'avg60': 1.5, 'avg300': 0.2, 'total': 1},
                            'full': {'avg10': 8.25, 'avg60': 0.75, 'avg300': 0.1, 'total': 1}},

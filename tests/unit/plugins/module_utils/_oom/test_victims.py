@@ -107,14 +107,86 @@ def test_top_bounds_the_candidates_not_the_count(dict_host):
     assert [c["pid"] for c in w["candidates"]] == [10] and w["eligible"] == 3
 
 
-def test_an_exiting_task_comes_first_and_ties_go_to_the_later_pid(dict_host):
+def test_a_pending_kill_keeps_its_place_and_ties_go_to_the_later_pid(dict_host):
+    # select_bad_process() ranks a task with SIGKILL pending by its points like any
+    # other (since 4.7): a process stuck in D state after kill -9 is not the next victim
     files = host_with_memcg()
     files["/proc/12/status"] = status("small", 10 * 1024, shdpnd="0000000000000100")
     proc(files, 14, "twin", 30 * 1024, 950, "/app.slice/work.scope")
     files["/sys/fs/cgroup/memory/app.slice/work.scope/cgroup.procs"] += "14\n"
     w = domain(victims.gather(dict_host(files), 10, _cgroup.cgroup_unit), "/app.slice/work.scope")
-    assert [(c["pid"], c["exiting"]) for c in w["candidates"]] == [(12, True), (10, False), (14, False),
-                                                                   (11, False)]
+    assert [(c["pid"], c["exiting"]) for c in w["candidates"]] == [(10, False), (14, False), (11, False),
+                                                                   (12, True)]
+
+
+def test_ties_go_to_the_earlier_pid_before_5_3(dict_host):
+    # before 5.3 the task already chosen stayed chosen on equal points (the
+    # thread-group-leader check); with the clamp to 1 point, every task of a
+    # cgroup at adj -997 ties
+    files = host_with_memcg()
+    files["/proc/sys/kernel/osrelease"] = "4.19.0-26-amd64\n"
+    proc(files, 14, "twin", 30 * 1024, 950, "/app.slice/work.scope")
+    files["/sys/fs/cgroup/memory/app.slice/work.scope/cgroup.procs"] += "14\n"
+    for pid in (10, 11, 14):
+        files["/proc/%d/oom_score_adj" % pid] = "-997\n"
+    w = domain(victims.gather(dict_host(files), 10, _cgroup.cgroup_unit), "/app.slice/work.scope")
+    assert [(c["pid"], c["points"]) for c in w["candidates"]][:3] == [(12, 2562 + 990 * 65), (10, 1), (11, 1)]
+    files["/proc/sys/kernel/osrelease"] = "5.3.0\n"
+    w = domain(victims.gather(dict_host(files), 10, _cgroup.cgroup_unit), "/app.slice/work.scope")
+    assert [c["pid"] for c in w["candidates"]] == [12, 14, 11, 10]
+
+
+def test_a_process_whose_main_thread_exited_is_ranked_by_its_live_threads(dict_host):
+    # the leader is a zombie (no memory lines in its status) while a thread runs
+    # with 4 GB: oom_badness() finds that thread (find_lock_task_mm), so must this
+    files = base()
+    proc(files, 50, "worker", 4 * GB, 0, "/other")
+    proc(files, 60, "small", 1 * GB, 0, "/other")
+    thread = files["/proc/50/status"]
+    leader = ("Name:\tworker\nState:\tZ (zombie)\nTgid:\t50\nPid:\t50\nThreads:\t2\n"
+              "SigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\nCapEff:\t0000000000000000\n")
+    files["/proc/50/status"] = files["/proc/50/task/50/status"] = leader
+    files["/proc/50/task/51/status"] = thread.replace("worker", "worker-io")
+    files["/proc/50/oom_score"] = "777\n"
+    files["/proc/60/oom_score"] = "722\n"
+    g = domain(victims.gather(dict_host(files), 1, _cgroup.cgroup_unit), "global")
+    assert [(c["pid"], c["comm"], c["rss_kb"]) for c in g["candidates"]] == [(50, "worker", 4 * GB)]
+    # a zombie with no live thread is still no candidate
+    files["/proc/50/task/51/status"] = leader
+    g = domain(victims.gather(dict_host(files), 10, _cgroup.cgroup_unit), "global")
+    assert 50 not in [c["pid"] for c in g["candidates"]]
+
+
+def test_v1_unlimited_reads_per_page_size():
+    # PAGE_COUNTER_MAX in bytes: LONG_MAX // PAGE_SIZE pages on 64-bit kernels
+    assert victims.v1_limit_pages("9223372036854771712", 4) is None
+    assert victims.v1_limit_pages("9223372036854710272", 64) is None       # 64 KiB pages (arm64, ppc64le)
+    assert victims.v1_limit_pages("9223372036854767616", 16) is None       # 16 KiB pages
+    assert victims.v1_limit_pages("8796093018112", 4) is None               # 32-bit: LONG_MAX pages
+    assert victims.v1_limit_pages("268435456", 64) == 4096
+    assert victims.v1_limit_pages("9223372036854710272", 4) == 9223372036854710272 // 4096
+
+
+def test_unlimited_v1_cgroups_are_no_domains_with_64k_pages(dict_host):
+    files = host_with_memcg()
+    for path in ("", "/app.slice/work.scope/inner", "/other"):
+        files["/sys/fs/cgroup/memory%s/memory.limit_in_bytes" % path] = "9223372036854710272\n"
+    out = victims.gather(dict_host(files), 10, _cgroup.cgroup_unit, page_kb=64)
+    assert [d["domain"] for d in out] == ["global", "/app.slice", "/app.slice/work.scope"]
+
+
+def test_oom_kill_disable_leaves_a_v1_domain_without_candidates(dict_host):
+    # the kernel kills no one in such a cgroup: its tasks wait for memory
+    files = host_with_memcg()
+    files["/sys/fs/cgroup/memory/app.slice/work.scope/memory.oom_control"] = (
+        "oom_kill_disable 1\nunder_oom 0\noom_kill 0\n")
+    files["/sys/fs/cgroup/memory/app.slice/memory.oom_control"] = "oom_kill_disable 0\nunder_oom 0\n"
+    out = victims.gather(dict_host(files), 10, _cgroup.cgroup_unit)
+    w = domain(out, "/app.slice/work.scope")
+    assert w["oom_kill_disable"] is True and w["candidates"] == [] and w["eligible"] == 3
+    outer = domain(out, "/app.slice")
+    assert outer["oom_kill_disable"] is False and [c["pid"] for c in outer["candidates"]] == [10, 12, 11]
+    assert domain(out, "global")["oom_kill_disable"] is False
 
 
 def test_swap_raises_both_the_points_and_the_domain(dict_host):
@@ -154,7 +226,7 @@ def test_cgroup_v2_memory_max_and_oom_group(dict_host):
     out = victims.gather(dict_host(files), 10, _cgroup.cgroup_unit)
     assert [d["domain"] for d in out] == ["global", "/system.slice/db.service"]
     d = domain(out, "/system.slice/db.service")
-    assert d["version"] == 2 and d["limit_kb"] == 256 * 1024
+    assert d["version"] == 2 and d["limit_kb"] == 256 * 1024 and d["total_kb"] == 256 * 1024
     assert [c["pid"] for c in d["candidates"]] == [31, 30]
     # memory.oom.group on db.service: a victim anywhere below takes the whole
     # service with it, except oom_score_adj -1000
@@ -268,3 +340,23 @@ def test_many_limited_cgroups_are_gathered_in_linear_time(dict_host, within):
         out = victims.gather(dict_host(files), 1, _cgroup.cgroup_unit)
     assert len(out) == n + 1
     assert [c["pid"] for c in domain(out, "/work.slice/c7.service")["candidates"]] == [1007]
+
+
+def test_v2_without_memory_swap_max_counts_the_machines_swap(dict_host):
+    # swap accounting off (before 6.1): no memory.swap.max, but the cgroup's swap
+    # limit stays unlimited and mem_cgroup_get_max() adds the machine's swap
+    files = base(swap_kb=4 * GB)
+    files["/proc/self/mounts"] = "cgroup2 /sys/fs/cgroup cgroup2 rw 0 0\n"
+    del files["/sys/fs/cgroup/memory/memory.limit_in_bytes"]
+    del files["/sys/fs/cgroup/memory/cgroup.procs"]
+    root = "/sys/fs/cgroup/app.slice"
+    files[root + "/memory.max"] = "%d\n" % (1 << 30)
+    files[root + "/cgroup.procs"] = "20\n21\n"
+    for pid, rss, adj in [(20, 400 * 1024, 0), (21, 40 * 1024, 100)]:
+        files["/proc/%d/status" % pid] = status("p%d" % pid, rss)
+        files["/proc/%d/oom_score_adj" % pid] = "%d\n" % adj
+        files["/proc/%d/cgroup" % pid] = "0::/app.slice\n"
+    d = domain(victims.gather(dict_host(files), 10, _cgroup.cgroup_unit), "/app.slice")
+    assert d["total_kb"] == 5 * GB
+    # 1310 pages per adj step: the small process at adj 100 goes first
+    assert [c["pid"] for c in d["candidates"]] == [21, 20]
