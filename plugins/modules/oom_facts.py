@@ -275,13 +275,16 @@ ansible_facts:
             - C(cgroups), the memory cgroups with a non-zero count, at most
               O(top_cgroups) (the most kills; sorted by path); cgroup v2
               C(memory.events) (C(oom), C(oom_kill), C(oom_group_kill); these
-              counts include descendants) and cgroup v1 C(memory.oom_control)
-              (C(oom_kill); C(oom) and C(oom_group_kill) are null). C(path) is
+              counts include descendants since kernel 5.2 - C(hierarchical) true -
+              and are the cgroup's own before 5.2 or on a mount with
+              C(memory_localevents) - C(hierarchical) false) and cgroup v1
+              C(memory.oom_control) (C(oom_kill); C(oom) and C(oom_group_kill) are
+              null; C(hierarchical) false). C(path) is
               relative to the cgroup mount (a mount point listed more than once in
               C(/proc/self/mounts) is read once); C(unit) is the systemd unit it names,
               or null. C(local) has the cgroup's own counts (v2
-              C(memory.events.local), null on kernels without it; v1 counts are
-              always the cgroup's own); C(under_oom) is v1's flag (null on v2);
+              C(memory.events.local); where the counts are the cgroup's own, the
+              same as them); C(under_oom) is v1's flag (null on v2);
               C(oomd_ooms) and C(oomd_kill) are systemd-oomd's xattrs
               C(user.oomd_ooms) (its kills of that cgroup) and C(user.oomd_kill)
               (processes killed), null when absent. C(cgroup_count) counts them all.
@@ -292,8 +295,12 @@ ansible_facts:
               the log, all sources read, before O(scope)), C(userspace_kills)
               (systemd-oomd's, earlyoom's and nohang's), C(counter_kills) (v2, the subtree's
               C(memory.events) C(oom_kill), which keeps the kills of removed child
-              cgroups; v1, the sum over the subtree's existing cgroups,
-              C(counter_complete) false; null when no cgroup is there any more)
+              cgroups; where the counts are each cgroup's own - v1, and v2 with
+              C(hierarchical) false - the sum over the subtree's existing cgroups,
+              C(counter_complete) false; null when no cgroup is there any more;
+              v1 kernels from 5.2 without the May 2020 fix of inconsistent OOM
+              event counting count a child's kills in its parents too, and the sum
+              counts them twice)
               and C(unattributed) (C(counter_kills) minus C(log_kills) when larger,
               else 0; null without a counter). C(subtree_count) counts them all.
             - C(attributed), the kernel kills of this boot in the log that name a
@@ -317,10 +324,11 @@ ansible_facts:
             unattributed: 0
             cgroup_count: 2
             cgroups:
-              - {path: /system.slice, version: 2, oom: 3, oom_kill: 3, oom_group_kill: 0, unit: null,
-                 local: {oom: 0, oom_kill: 0, oom_group_kill: 0}, under_oom: null, oomd_ooms: null, oomd_kill: null}
+              - {path: /system.slice, version: 2, oom: 3, oom_kill: 3, oom_group_kill: 0, hierarchical: true,
+                 unit: null, local: {oom: 0, oom_kill: 0, oom_group_kill: 0}, under_oom: null, oomd_ooms: null,
+                 oomd_kill: null}
               - {path: /system.slice/hog.service, version: 2, oom: 1, oom_kill: 1, oom_group_kill: 0,
-                 unit: hog.service, local: {oom: 1, oom_kill: 1, oom_group_kill: 0}, under_oom: null,
+                 hierarchical: true, unit: hog.service, local: {oom: 1, oom_kill: 1, oom_group_kill: 0}, under_oom: null,
                  oomd_ooms: null, oomd_kill: null}
             subtree_count: 3
             subtrees:
@@ -700,7 +708,9 @@ def gather_counters(host, top):
     for line in vmstat.splitlines():
         if line.startswith("oom_kill "):
             oom_kill = _int_or_none(line[9:])
-    entries = _counters.read_cgroups(host, _cgroup_mounts(host), _cgroup.cgroup_unit)
+    mounts_text = host.read_text("/proc/self/mounts")
+    entries = _counters.read_cgroups(host, _victims.memory_mounts(mounts_text), _cgroup.cgroup_unit,
+                                     _counters.local_events_mounts(mounts_text))
     return {"oom_kill": oom_kill, "cgroups": _counters.top_cgroups(entries, top), "cgroup_count": len(entries),
             "subtrees": None, "subtree_count": None, "attributed": None, "unattributed": None}, entries
 

@@ -31,10 +31,8 @@ def cgroup_unit(path):
     if not path:
         return None
     for part in reversed(path.split("/")):
-        if part.endswith((".service", ".scope")):
-            if len(part) > 8 and not part.startswith("crio-conmon-"):
-                return part
-            if part.startswith("crio-conmon-"):
+        for suffix in (".service", ".scope"):
+            if part.endswith(suffix) and len(part) > len(suffix):
                 return part
     return None
 

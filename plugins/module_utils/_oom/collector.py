@@ -13,6 +13,7 @@ from __future__ import annotations
 import collections
 import heapq
 
+from ansible_collections.sre.oom.plugins.module_utils._oom.counters import of_this_boot
 from ansible_collections.sre.oom.plugins.module_utils._oom.scanner import public
 
 # This many recent kills are remembered to drop the same kill read from a second
@@ -226,7 +227,7 @@ class EventCollector(object):
                 _merge(old.ev, ev)
             return
         self._remember(entries, mark)
-        if kernel and self.boot_time is not None and epoch is not None and epoch >= self.boot_time - 1:
+        if kernel and of_this_boot(epoch, self.boot_time):
             self.kernel_since_boot += 1
         if self.keep is not None and not self.keep(ev):
             return

@@ -7,8 +7,9 @@
 Three witnesses of a kill, each with its blind spot:
 - /proc/vmstat ``oom_kill``: every kernel kill since boot, no cgroup;
 - the memory cgroup's counters: cgroup v2 ``memory.events`` counts the kills of a
-  cgroup and its descendants (since about 5.2, so a slice keeps the count of a unit
-  whose cgroup is gone), ``memory.events.local`` the cgroup's own; cgroup v1
+  cgroup and its descendants (since 5.2, unless mounted with
+  ``memory_localevents``; so a slice keeps the count of a unit whose cgroup is
+  gone), ``memory.events.local`` the cgroup's own; cgroup v1
   ``memory.oom_control`` counts the cgroup's own kills only (``oom_kill``, and
   ``under_oom`` while it is in OOM); systemd-oomd's xattrs ``user.oomd_ooms`` and
   ``user.oomd_kill`` on the cgroup it acted on. They vanish with the cgroup;
@@ -50,14 +51,30 @@ def _xattr_int(value):
         return None
 
 
-def cgroup_entry(rel, version, events, local, oom_control, xattrs, unit_of, has_local=False):
-    """One counters.cgroups element, or None when every count is zero."""
+def local_events_mounts(mounts_text):
+    """The cgroup v2 mount points mounted with ``memory_localevents`` (their
+    memory.events count the cgroup's own events only, as before 5.2)."""
+    out = set()
+    for line in (mounts_text or "").splitlines():
+        parts = line.split()
+        if len(parts) >= 4 and parts[2] == "cgroup2" and "memory_localevents" in parts[3].split(","):
+            out.add(parts[1])
+    return out
+
+
+def cgroup_entry(rel, version, events, local, oom_control, xattrs, unit_of, has_local=False, hierarchical=True):
+    """One counters.cgroups element, or None when every count is zero.
+    ``hierarchical`` (v2): memory.events counts the descendants' events too - false
+    before 5.2 (no memory.events.local) and under ``memory_localevents``, where
+    memory.events is the cgroup's own."""
     if version == 2:
         oom, kills, group = (events.get(k) for k in _EVENT_KEYS)
         if local is not None:
             local_counts = {k: local.get(k) for k in _EVENT_KEYS}
         elif has_local:
             local_counts = dict.fromkeys(_EVENT_KEYS, 0)
+        elif not hierarchical:
+            local_counts = {k: events.get(k) for k in _EVENT_KEYS}
         else:
             local_counts = None
         under = None
@@ -68,6 +85,7 @@ def cgroup_entry(rel, version, events, local, oom_control, xattrs, unit_of, has_
         under = oom_control.get("under_oom")
         under = None if under is None else bool(under)
     entry = {"path": rel, "version": version, "oom": oom, "oom_kill": kills, "oom_group_kill": group,
+             "hierarchical": version == 2 and hierarchical,
              "unit": unit_of(rel), "local": local_counts, "under_oom": under,
              "oomd_ooms": xattrs.get("oomd_ooms"), "oomd_kill": xattrs.get("oomd_kill")}
     if not (oom or kills or group or under or entry["oomd_ooms"] or entry["oomd_kill"]
@@ -76,9 +94,10 @@ def cgroup_entry(rel, version, events, local, oom_control, xattrs, unit_of, has_
     return entry
 
 
-def read_cgroups(host, mounts, unit_of):
+def read_cgroups(host, mounts, unit_of, local_mounts=()):
     """Every memory cgroup with a non-zero count (kernel or systemd-oomd), by walking
-    each mount once: [(entry, ...)], unsorted."""
+    each mount once: [(entry, ...)], unsorted. ``local_mounts``: the v2 mount points
+    whose memory.events are the cgroups' own (``local_events_mounts``)."""
     out = []
     getxattr = getattr(host, "getxattr", None)
     for mount, version in mounts:
@@ -87,6 +106,7 @@ def read_cgroups(host, mounts, unit_of):
             if fname not in files:
                 continue
             rel = dirpath[len(mount):] or "/"
+            has_local = "memory.events.local" in files
             if version == 2:
                 events = parse_flat_keyed(host.read_text(dirpath + "/memory.events"))
                 local = None
@@ -101,8 +121,8 @@ def read_cgroups(host, mounts, unit_of):
             else:
                 events, local, xattrs = {}, None, {}
                 control = parse_flat_keyed(host.read_text(dirpath + "/memory.oom_control"))
-            entry = cgroup_entry(rel, version, events, local, control, xattrs, unit_of,
-                                 has_local="memory.events.local" in files)
+            entry = cgroup_entry(rel, version, events, local, control, xattrs, unit_of, has_local=has_local,
+                                 hierarchical=has_local and mount not in local_mounts)
             if entry is not None:
                 out.append(entry)
     return out
@@ -117,6 +137,14 @@ def top_cgroups(entries, top):
 
 # ---------------------------------------------------------------------------
 # The log's side
+
+def of_this_boot(epoch, boot_time):
+    """True when a kill at ``epoch`` (seconds, None when the log gave no time) is of
+    the boot that started at ``boot_time``: a kill without a time is not known to be
+    (a saved dmesg of an earlier boot has uptimes only). One rule for the log's kills
+    of this boot, in the counters' tally and in the collector's count alike."""
+    return boot_time is not None and epoch is not None and epoch >= boot_time - 1
+
 
 def event_path(ev):
     """The cgroup a kill happened in: the victim's memcg, else the OOM's, else
@@ -139,8 +167,7 @@ class KillTally(object):
         self.kernel_without_path = 0
 
     def __call__(self, ev):
-        epoch = ev.get("_epoch")
-        if self.boot_time is not None and (epoch is None or epoch >= self.boot_time - 1):
+        if of_this_boot(ev.get("_epoch"), self.boot_time):
             path = event_path(ev)
             kernel = (ev.get("killer") or "kernel") == "kernel"
             if kernel:
@@ -183,8 +210,9 @@ def subtrees(tally, cgroup_entries, unit_of, container_of, pod_of, top):
     the counter of the subtree's cgroup where it exists, and their difference.
 
     ``counter_kills`` is cgroup v2 memory.events oom_kill (descendants included);
-    on cgroup v1, whose counts are per cgroup, the sum over the existing cgroups of
-    the subtree (``counter_complete`` false: removed cgroups took theirs along).
+    where the counts are per cgroup (cgroup v1, and v2 before 5.2 or under
+    ``memory_localevents``), the sum over the existing cgroups of the subtree
+    (``counter_complete`` false: removed cgroups took theirs along).
     ``unattributed`` = counter - log when the counter is the larger, else 0; null
     without a counter."""
     rows = {}
@@ -201,29 +229,29 @@ def subtrees(tally, cgroup_entries, unit_of, container_of, pod_of, top):
             for kind, name, sub in subjects(path, unit_of, container_of, pod_of):
                 row(kind, name, sub)[field] += n
     by_path = {}
-    v1_sums = {}          # path -> (sum of the v1 oom_kill at or below it, any v1 entry there)
+    own_sums = {}         # path -> the sum of the per-cgroup oom_kill at or below it
     for e in cgroup_entries:
         by_path.setdefault(e["path"], []).append(e)
-        if e["version"] == 1:
+        if not e.get("hierarchical"):
             # one walk up per entry: the work is the entries times their depth
             path = e["path"]
             while True:
-                v1_sums[path] = v1_sums.get(path, 0) + (e["oom_kill"] or 0)
+                own_sums[path] = own_sums.get(path, 0) + (e["oom_kill"] or 0)
                 if path in ("/", ""):
                     break
                 path = path.rsplit("/", 1)[0] or "/"
     for e in cgroup_entries:
         for kind, name, sub in subjects(e["path"], unit_of, container_of, pod_of):
-            if sub == e["path"] or e["version"] == 1:
+            if sub == e["path"] or not e.get("hierarchical"):
                 row(kind, name, sub)
     for r in rows.values():
         sub = r["cgroup"]
-        v2 = [e for e in by_path.get(sub, ()) if e["version"] == 2]
-        if v2:
-            r["counter_kills"] = v2[0]["oom_kill"] or 0
+        whole = [e for e in by_path.get(sub, ()) if e.get("hierarchical")]
+        if whole:
+            r["counter_kills"] = whole[0]["oom_kill"] or 0
             r["counter_complete"] = True
-        elif sub in v1_sums:
-            r["counter_kills"] = v1_sums[sub]
+        elif sub in own_sums:
+            r["counter_kills"] = own_sums[sub]
             r["counter_complete"] = False
         if r["counter_kills"] is not None:
             r["unattributed"] = max(r["counter_kills"] - r["log_kills"], 0)

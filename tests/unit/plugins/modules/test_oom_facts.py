@@ -208,6 +208,8 @@ BASE_FILES = {
         "cgroup /sys/fs/cgroup/cpu cgroup rw,nosuid,cpu 0 0\n"),
     "/sys/fs/cgroup/unified/system.slice/hog.service/memory.events":
         "low 0\nhigh 0\nmax 12\noom 2\noom_kill 1\noom_group_kill 0\n",
+    "/sys/fs/cgroup/unified/system.slice/hog.service/memory.events.local":
+        "low 0\nhigh 0\nmax 12\noom 2\noom_kill 1\noom_group_kill 0\n",
     "/sys/fs/cgroup/unified/system.slice/calm.service/memory.events":
         "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\noom_group_kill 0\n",
     "/sys/fs/cgroup/memory/memory.oom_control": "oom_kill_disable 0\nunder_oom 0\noom_kill 8\n",
@@ -262,11 +264,12 @@ def test_defaults_gather_everything_without_systemd(host, run_module):
     counters = dict(oom["counters"])
     subtrees = counters.pop("subtrees")
     assert counters == {"oom_kill": 8, "cgroups": [
-        {"path": "/", "version": 1, "oom": None, "oom_kill": 8, "oom_group_kill": None, "unit": None,
-         "local": {"oom": None, "oom_kill": 8, "oom_group_kill": None}, "under_oom": False,
+        {"path": "/", "version": 1, "oom": None, "oom_kill": 8, "oom_group_kill": None, "hierarchical": False,
+         "unit": None, "local": {"oom": None, "oom_kill": 8, "oom_group_kill": None}, "under_oom": False,
          "oomd_ooms": None, "oomd_kill": None},
         {"path": "/system.slice/hog.service", "version": 2, "oom": 2, "oom_kill": 1, "oom_group_kill": 0,
-         "unit": "hog.service", "local": None, "under_oom": None, "oomd_ooms": None, "oomd_kill": None},
+         "hierarchical": True, "unit": "hog.service", "local": {"oom": 2, "oom_kill": 1, "oom_group_kill": 0},
+         "under_oom": None, "oomd_ooms": None, "oomd_kill": None},
     ], "cgroup_count": 2, "parsed_since_boot": 8, "missed": 0, "attributed": 7, "unattributed": 1,
         "subtree_count": len(subtrees)}
     # per subtree (a slice, unit, container or pod path): the kills the log names there;

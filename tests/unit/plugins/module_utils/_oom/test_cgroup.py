@@ -104,6 +104,10 @@ CGROUP_ROWS = [
      "podef91e487_dec5_4613_800b_eb23e1a1617d.slice", None, None, "ef91e487-dec5-4613-800b-eb23e1a1617d"),
     ("crio-conmon-is-not-the-container", "/kubepods.slice/crio-conmon-%s.scope" % HEX_A,
      "crio-conmon-%s.scope" % HEX_A, None, None),
+    ("short-scope", "/system.slice/db.scope", "db.scope", None, None),
+    ("one-letter-scope-in-a-user-service", "/user.slice/user-1000.slice/user@1000.service/app.slice/a.scope",
+     "a.scope", None, None),
+    ("bare-suffix-is-no-unit", "/system.slice/.scope", None, None, None),
     ("root", "/", None, None, None),
     ("none", None, None, None, None),
 ]

@@ -38,7 +38,7 @@ def test_v2_counts_local_counts_and_oomd_xattrs(v2_host):
     by = {e["path"]: e for e in entries}
     assert sorted(by) == ["/system.slice", "/system.slice/db.service", "/user.slice/app.scope"]
     assert by["/system.slice"] == {"path": "/system.slice", "version": 2, "oom": 3, "oom_kill": 3,
-                                   "oom_group_kill": 0, "unit": None,
+                                   "oom_group_kill": 0, "hierarchical": True, "unit": None,
                                    "local": {"oom": 0, "oom_kill": 0, "oom_group_kill": 0},
                                    "under_oom": None, "oomd_ooms": None, "oomd_kill": None}
     assert by["/user.slice/app.scope"]["oomd_ooms"] == 2 and by["/user.slice/app.scope"]["oomd_kill"] == 5
@@ -80,6 +80,50 @@ def test_tally_counts_this_boots_kills_and_passes_the_scope_decision_on():
     assert tally.userspace == {"/user.slice/app.scope": 1}
     assert tally.kernel_total == 3 and tally.kernel_without_path == 1
     assert len(kept) == 3      # the scope's own decision is kept
+
+
+def test_a_kill_without_a_time_is_not_this_boots():
+    # a saved dmesg of an earlier boot has uptimes only: the collector does not count
+    # its kills as this boot's, nor may the tally (attributed would pass oom_kill)
+    tally, _kept = tally_of([ev("/system.slice/old.service", None), ev("/system.slice/db.service", BOOT + 1)])
+    assert tally.kernel == {"/system.slice/db.service": 1} and tally.kernel_total == 1
+
+
+def per_cgroup_v2_host(dict_host, local_files):
+    """A slice whose limit was hit twice, each kill in one of its units (b's not in the
+    log), on a v2 hierarchy whose memory.events are the cgroups' own."""
+    r = "/sys/fs/cgroup"
+    files = {r + "/batch.slice/memory.events": EV % (9, 2, 0, 0),
+             r + "/batch.slice/a.service/memory.events": EV % (0, 0, 1, 0),
+             r + "/batch.slice/b.service/memory.events": EV % (0, 0, 1, 0)}
+    if local_files:
+        files.update({k + ".local": v for k, v in list(files.items())})
+    return dict_host(files)
+
+
+@pytest.mark.parametrize("kernel", ["before-5.2", "memory_localevents"])
+def test_per_cgroup_v2_counts_are_summed_like_v1(dict_host, kernel):
+    # before 5.2 there is no memory.events.local and memory.events is the cgroup's
+    # own; with the memory_localevents mount option too (and .local says the same)
+    host = per_cgroup_v2_host(dict_host, local_files=kernel == "memory_localevents")
+    local_mounts = counters.local_events_mounts(
+        "cgroup2 /sys/fs/cgroup cgroup2 rw,nosuid,nsdelegate,memory_localevents 0 0\n"
+        if kernel == "memory_localevents" else "cgroup2 /sys/fs/cgroup cgroup2 rw,nosuid,nsdelegate 0 0\n")
+    entries = counters.read_cgroups(host, [("/sys/fs/cgroup", 2)], _cgroup.cgroup_unit, local_mounts)
+    assert {e["path"]: (e["hierarchical"], e["local"]["oom_kill"]) for e in entries} == {
+        "/batch.slice": (False, 0), "/batch.slice/a.service": (False, 1), "/batch.slice/b.service": (False, 1)}
+    tally, _kept = tally_of([ev("/batch.slice/a.service", BOOT + 5)])
+    rows, _count = subtree_rows(tally, entries)
+    s = rows[("slice", "/batch.slice")]
+    assert (s["log_kills"], s["counter_kills"], s["counter_complete"], s["unattributed"]) == (1, 2, False, 1)
+    assert rows[("unit", "/batch.slice/b.service")]["unattributed"] == 1
+
+
+def test_local_events_mounts_reads_the_option():
+    text = ("cgroup2 /sys/fs/cgroup cgroup2 rw,nosuid,memory_localevents 0 0\n"
+            "cgroup2 /other cgroup2 rw,memory_recursiveprot 0 0\n"
+            "tmpfs /memory_localevents tmpfs rw,memory_localevents 0 0\n")
+    assert counters.local_events_mounts(text) == {"/sys/fs/cgroup"}
 
 
 def subtree_rows(tally, entries, top=50):
