@@ -561,8 +561,10 @@ ansible_facts:
               C(over_limit) (C(full) C(avg10) above C(effective_limit), for pressure
               only; systemd-oomd also waits C(DefaultMemoryPressureDurationSec=)), and
               C(oomd_candidates) - systemd-oomd's kill order below it (at most
-              O(top_cgroups)) beside the kernel's C(next_victims) - the leaf cgroups,
-              those marked C(user.oomd_omit) left out, C(user.oomd_avoid) ones last,
+              O(top_cgroups)) beside the kernel's C(next_victims) - the leaf cgroups
+              and those with C(memory.oom.group) 1 (a candidate whole, as with
+              C(OOMPolicy=kill)), those whose own cgroup is marked C(user.oomd_omit)
+              left out (the mark is not inherited), C(user.oomd_avoid) ones last,
               then for pressure the most page scanning (the cumulative C(pgscan) of
               C(memory.stat); systemd-oomd uses its rate between two readings) and the
               most memory, for swap the most swap; each with C(cgroup), C(unit),

@@ -9,7 +9,9 @@ the ``full avg10`` memory pressure of its cgroup stays above its
 ``ManagedOOMMemoryPressureLimit=`` (for ``DefaultMemoryPressureDurationSec=``),
 and on one with ``ManagedOOMSwap=kill`` when the machine's swap use passes
 ``SwapUsedLimit=``. It then kills one cgroup below it: among the leaf cgroups
-(those marked ``user.oomd_omit`` left out with their subtree), ``user.oomd_avoid``
+and those with ``memory.oom.group`` 1 (a candidate whole, not looked into; systemd
+sets it for ``OOMPolicy=kill``), those marked ``user.oomd_omit`` left out (the mark
+of the candidate's own cgroup: an ancestor's is not inherited), ``user.oomd_avoid``
 ones last, for pressure the one with the highest page-scan rate then memory use,
 for swap the one using the most swap; cgroups that neither scanned nor use memory
 are skipped. One reading cannot give a rate: the cumulative ``pgscan`` of
@@ -83,12 +85,16 @@ def _int(text):
         return None
 
 
+_TRUE = ("1", "yes", "y", "true", "t", "on")       # systemd's parse_boolean()
+
+
 def _flag(host, path, name):
+    """A boolean xattr as systemd reads it: true only for what parse_boolean() takes as true."""
     getxattr = getattr(host, "getxattr", None)
     if getxattr is None:
         return False
     value = getxattr(path, name)
-    return bool(value) and value.strip(b"\0 \n") not in (b"", b"0", b"false")
+    return bool(value) and value.strip(b"\0 \n").decode("ascii", "replace").lower() in _TRUE
 
 
 def oomd_order(leaves, swap):
@@ -109,27 +115,27 @@ def oomd_order(leaves, swap):
 
 
 def leaves_below(host, v2_root, cgroup, unit_of):
-    """The leaf cgroups below ``cgroup`` that systemd-oomd would consider."""
+    """The cgroups below ``cgroup`` that systemd-oomd would consider
+    (recursively_get_cgroup_context()): the leaves, and a cgroup with memory.oom.group
+    1 as one candidate (what is below it is not), each unless its own cgroup is
+    marked user.oomd_omit."""
     top = v2_root.rstrip("/") + cgroup.rstrip("/")
-    omitted = {}
     out = []
-    walked = list(host.walk(top))
+    walked = list(host.walk(top))          # top-down: a parent before its children
     parents = {d.rsplit("/", 1)[0] for d, _s, _f in walked}
-
-    def omit(path):
-        # this cgroup or one of its ancestors below ``top`` is marked user.oomd_omit
-        while path != top and path.startswith(top + "/"):
-            if path not in omitted:
-                omitted[path] = _flag(host, path, "user.oomd_omit")
-            if omitted[path]:
-                return True
-            path = path.rsplit("/", 1)[0]
-        return False
+    grouped = set()         # cgroups with memory.oom.group 1 below top, and all below them
 
     for dirpath, _sub, files in walked:
-        if dirpath in parents:
+        parent = dirpath.rsplit("/", 1)[0]
+        if parent in grouped:
+            grouped.add(dirpath)
+            continue          # inside a candidate taken whole
+        whole = dirpath != top and (host.read_text(dirpath + "/memory.oom.group") or "").strip() == "1"
+        if whole:
+            grouped.add(dirpath)
+        elif dirpath in parents:
             continue          # not a leaf
-        if "memory.current" not in files or omit(dirpath):
+        if "memory.current" not in files or _flag(host, dirpath, "user.oomd_omit"):
             continue
         rel = dirpath[len(v2_root.rstrip("/")):] or "/"
         current = _int(host.read_text(dirpath + "/memory.current"))

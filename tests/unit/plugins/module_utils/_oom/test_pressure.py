@@ -46,7 +46,7 @@ def oomd_host(dict_host):
     leaf(files, "/batch.slice/keep.service", 800, swap_mb=80, pgscan=5000)
     leaf(files, "/batch.slice/skip.slice/x.service", 999, swap_mb=99, pgscan=9999)
     xattrs = {(R + "/batch.slice/keep.service", "user.oomd_avoid"): b"1",
-              (R + "/batch.slice/skip.slice", "user.oomd_omit"): b"1"}
+              (R + "/batch.slice/skip.slice/x.service", "user.oomd_omit"): b"1"}
     return dict_host(files, xattrs)
 
 
@@ -61,7 +61,7 @@ def test_managed_slice_pressure_beside_its_limit_and_oomds_order(oomd_host):
     assert batch["memory_pressure"]["full"]["avg10"] == 71.0
     assert batch["managed_oom_memory_pressure_limit"] == "60%" and batch["effective_limit"] == "60%"
     assert batch["over_limit"] is True
-    # pressure: the most scanning first, avoid last, omit (and its subtree) and idle left out
+    # pressure: the most scanning first, avoid last, omit and idle left out
     assert [c["unit"] for c in batch["oomd_candidates"]] == [
         "b.service", "a.service", "c.service", "keep.service"]
     assert batch["oomd_candidates"][0] == {"cgroup": "/batch.slice/b.service", "unit": "b.service",
@@ -72,6 +72,27 @@ def test_managed_slice_pressure_beside_its_limit_and_oomds_order(oomd_host):
     assert [c["unit"] for c in swapper["oomd_candidates"]] == [
         "b.service", "a.service", "c.service", "keep.service"]
     assert swapper["over_limit"] is None and swapper["effective_limit"] == "60%"
+
+
+def test_oom_group_cgroups_are_candidates_whole_and_omit_is_not_inherited(oomd_host):
+    # recursively_get_cgroup_context(): a cgroup with memory.oom.group 1 is one
+    # candidate and what is below it is not looked at; oomd reads user.oomd_omit on
+    # the candidate's own cgroup only
+    files = oomd_host.files
+    leaf(files, "/batch.slice/grp.service", 500, pgscan=700)
+    files[R + "/batch.slice/grp.service/memory.oom.group"] = "1\n"
+    leaf(files, "/batch.slice/grp.service/w1", 300, pgscan=99999)
+    leaf(files, "/batch.slice/grp.service/w2", 200, pgscan=1)
+    files[R + "/batch.slice/skip.slice/y.service/memory.oom.group"] = "0\n"
+    leaf(files, "/batch.slice/skip.slice/y.service", 10, pgscan=50)
+    oomd_host.xattrs[(R + "/batch.slice/skip.slice", "user.oomd_omit")] = b"1"
+    oomd_host.xattrs[(R + "/batch.slice/a.service", "user.oomd_omit")] = b"no"     # parse_boolean: false
+    managed = [{"unit": "batch.slice", "cgroup": "/batch.slice", "memory_pressure": "kill", "swap": None,
+                "limit": "60%"}]
+    (unit,) = pressure.gather(oomd_host, managed, R, _cgroup.cgroup_unit, 10)["units"]
+    assert [c["cgroup"] for c in unit["oomd_candidates"]] == [
+        "/batch.slice/b.service", "/batch.slice/grp.service", "/batch.slice/skip.slice/y.service",
+        "/batch.slice/a.service", "/batch.slice/c.service", "/batch.slice/keep.service"]
 
 
 def test_without_cgroup_v2_only_the_machine_pressure(oomd_host):
