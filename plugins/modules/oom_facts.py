@@ -460,7 +460,9 @@ ansible_facts:
               swap; the cgroup's limit + the swap it may use). The same
               C(oom_score_adj) weighs far less inside a small cgroup, so the order
               differs from C(processes) (machine-wide C(oom_score)).
-            - C(oom_score_adj) -1000, kernel threads and init are left out. A task
+            - C(oom_score_adj) -1000, kernel threads and the machine's init are left
+              out; run in a container with its own pid namespace, its pid 1 is listed,
+              as the kernel kills a container's init like any other task. A task
               with SIGKILL pending (C(exiting) true) keeps its place by points, as in
               the kernel since 4.7; when it is itself an OOM victim still exiting, the
               kernel waits for it and kills no one, which C(/proc) cannot tell apart.

@@ -232,13 +232,31 @@ def live_thread_status(host, pid):
     return None
 
 
-def read_processes(host, page_kb, pids=None):
-    """Every process with memory of its own (or those of ``pids``), except init."""
+INIT_PID_NS_INO = 0xEFFFFFFC           # PROC_PID_INIT_INO: the initial pid namespace's inode
+
+
+def init_is_global(host):
+    """True when pid 1 of this /proc is the machine's init, which the kernel never
+    kills (is_global_init()): the module runs in the initial pid namespace. In a
+    container with its own pid namespace, pid 1 is the container's init, and the
+    kernel kills it like any other task. True when it cannot be told."""
+    stat = getattr(host, "stat", None)
+    if stat is None:
+        return True
+    try:
+        return stat("/proc/self/ns/pid").st_ino == INIT_PID_NS_INO
+    except OSError:
+        return True
+
+
+def read_processes(host, page_kb, pids=None, skip_init=True):
+    """Every process with memory of its own (or those of ``pids``), except the
+    machine's init (``skip_init``: pid 1 is it)."""
     if pids is None:
         pids = [int(n) for n in host.listdir("/proc") if is_digits(n)]
     procs = []
     for pid in pids:
-        if pid == 1:
+        if pid == 1 and skip_init:
             continue
         rec = read_process(host, pid)
         if rec is not None:
@@ -368,13 +386,14 @@ def gather(host, top, unit_of, page_kb=4, warnings=None):
             cg_of[pid] = path
     # every process's oom_score (small); the exact figures only of those that can
     # lead the whole machine's order and of those in a limited cgroup
+    skip_init = init_is_global(host)
     scores = {}
     for name in host.listdir("/proc"):
-        if is_digits(name) and name != "1":
+        if is_digits(name) and not (name == "1" and skip_init):
             scores[int(name)] = _int(host.read_text("/proc/%s/oom_score" % name))
     wanted = set(global_shortlist(scores, top))
     wanted.update(pid for pid in cg_of if pid in scores)
-    procs = read_processes(host, page_kb, sorted(wanted))
+    procs = read_processes(host, page_kb, sorted(wanted), skip_init)
     by_pid = {p["pid"]: p for p in procs}
     unread_eligible = sum(1 for pid, v in scores.items() if pid not in wanted and v)
 
@@ -403,7 +422,7 @@ def gather(host, top, unit_of, page_kb=4, warnings=None):
         if not v2_mount:
             return []
         return [pid for pid in subtree_pids(host, v2_mount[0].rstrip("/") + (gpath if gpath != "/" else ""))
-                if pid != 1 and (adj_of(pid) or 0) > OOM_SCORE_ADJ_MIN]
+                if not (pid == 1 and skip_init) and (adj_of(pid) or 0) > OOM_SCORE_ADJ_MIN]
 
     out = []
     if meminfo.get("MemTotal", 0) > 0:
@@ -446,7 +465,7 @@ def preview(host, proposed_by_unit, unit_of, page_kb=4, top=100):
     if not meminfo.get("MemTotal"):
         return []       # the machine's size unknown: no order to show (next_victims says so too)
     total = (meminfo["MemTotal"] + meminfo.get("SwapTotal", 0)) // page_kb or 1
-    procs = read_processes(host, page_kb)
+    procs = read_processes(host, page_kb, skip_init=init_is_global(host))
     unit_of_pid = {}
     proposed = {}
     for p in procs:

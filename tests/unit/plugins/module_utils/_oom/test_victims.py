@@ -6,6 +6,8 @@ one seam: read/listdir/walk over a dict of files)."""
 
 from __future__ import annotations
 
+import errno
+import os
 
 from ansible_collections.sre.oom.plugins.module_utils._oom import cgroup as _cgroup
 from ansible_collections.sre.oom.plugins.module_utils._oom import victims
@@ -360,3 +362,30 @@ def test_v2_without_memory_swap_max_counts_the_machines_swap(dict_host):
     assert d["total_kb"] == 5 * GB
     # 1310 pages per adj step: the small process at adj 100 goes first
     assert [c["pid"] for c in d["candidates"]] == [21, 20]
+
+
+def test_a_containers_init_is_a_candidate_the_machines_is_not(dict_host):
+    # is_global_init() protects pid 1 of the initial pid namespace only: in a
+    # container with its own, pid 1 (often its main process) can be killed
+    files = host_with_memcg()
+    files["/proc/1/status"] = status("java", 2 * GB)
+    files["/proc/1/cgroup"] = "4:memory:/other\n1:name=systemd:/other\n"
+    files["/sys/fs/cgroup/memory/other/cgroup.procs"] = "1\n20\n"
+
+    def with_ns(ino):
+        host = dict_host(files)
+
+        def stat(path):
+            if path != "/proc/self/ns/pid":
+                raise OSError(errno.ENOENT, "No such file or directory", path)
+            return os.stat_result((0, ino, 0, 1, 0, 0, 0, 0, 0, 0))
+        host.stat = stat
+        return host
+
+    inside = domain(victims.gather(with_ns(4026532290), 10, _cgroup.cgroup_unit), "global")
+    assert 1 in [c["pid"] for c in inside["candidates"]] and inside["eligible"] == 5
+    outside = domain(victims.gather(with_ns(victims.INIT_PID_NS_INO), 10, _cgroup.cgroup_unit), "global")
+    assert 1 not in [c["pid"] for c in outside["candidates"]] and outside["eligible"] == 4
+    # a host that cannot say (no stat, or it fails) keeps pid 1 out
+    assert 1 not in [c["pid"] for c in domain(victims.gather(dict_host(files), 10, _cgroup.cgroup_unit),
+                                               "global")["candidates"]]
