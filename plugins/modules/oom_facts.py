@@ -566,7 +566,9 @@ ansible_facts:
               O(top_cgroups)) beside the kernel's C(next_victims) - the leaf cgroups
               and those with C(memory.oom.group) 1 (a candidate whole, as with
               C(OOMPolicy=kill)), those whose own cgroup is marked C(user.oomd_omit)
-              left out (the mark is not inherited), C(user.oomd_avoid) ones last,
+              left out (the mark is not inherited), C(user.oomd_avoid) ones last (a
+              cgroup's marks count when root owns it, or the owner of the managed
+              cgroup for pressure, as systemd-oomd reads them),
               then for pressure the most page scanning (the cumulative C(pgscan) of
               C(memory.stat); systemd-oomd uses its rate between two readings) and the
               most memory, for swap the most swap; each with C(cgroup), C(unit),

@@ -11,8 +11,8 @@ and on one with ``ManagedOOMSwap=kill`` when the machine's swap use passes
 ``SwapUsedLimit=``. It then kills one cgroup below it: among the leaf cgroups
 and those with ``memory.oom.group`` 1 (a candidate whole, not looked into; systemd
 sets it for ``OOMPolicy=kill``), those marked ``user.oomd_omit`` left out (the mark
-of the candidate's own cgroup: an ancestor's is not inherited), ``user.oomd_avoid``
-ones last, for pressure the one with the highest page-scan rate then memory use,
+of the candidate's own cgroup: an ancestor's is not inherited; read only on a cgroup
+owned by root or by the managed cgroup's owner), ``user.oomd_avoid`` ones last, for pressure the one with the highest page-scan rate then memory use,
 for swap the one using the most swap; cgroups that neither scanned nor use memory
 are skipped. One reading cannot give a rate: the cumulative ``pgscan`` of
 memory.stat stands in for it here.
@@ -114,12 +114,28 @@ def oomd_order(leaves, swap):
     return sorted(keep, key=key)
 
 
-def leaves_below(host, v2_root, cgroup, unit_of):
+def _owner(host, path):
+    """The uid owning a cgroup directory; 0 when the host cannot say, None when it is gone."""
+    stat = getattr(host, "stat", None)
+    if stat is None:
+        return 0
+    try:
+        return stat(path).st_uid
+    except OSError:
+        return None
+
+
+def leaves_below(host, v2_root, cgroup, unit_of, swap=False):
     """The cgroups below ``cgroup`` that systemd-oomd would consider
     (recursively_get_cgroup_context()): the leaves, and a cgroup with memory.oom.group
     1 as one candidate (what is below it is not), each unless its own cgroup is
-    marked user.oomd_omit."""
+    marked user.oomd_omit.
+
+    systemd-oomd reads the marks of a cgroup owned by root, or by the owner of the
+    cgroup it acts for (oomd_fetch_cgroup_oom_preference(): for pressure the managed
+    cgroup, for swap the root); other cgroups' marks are not read."""
     top = v2_root.rstrip("/") + cgroup.rstrip("/")
+    trusted = {0} if swap else {0, _owner(host, top)}
     out = []
     walked = list(host.walk(top))          # top-down: a parent before its children
     parents = {d.rsplit("/", 1)[0] for d, _s, _f in walked}
@@ -135,7 +151,10 @@ def leaves_below(host, v2_root, cgroup, unit_of):
             grouped.add(dirpath)
         elif dirpath in parents:
             continue          # not a leaf
-        if "memory.current" not in files or _flag(host, dirpath, "user.oomd_omit"):
+        if "memory.current" not in files:
+            continue
+        marks = _owner(host, dirpath) in trusted
+        if marks and _flag(host, dirpath, "user.oomd_omit"):
             continue
         rel = dirpath[len(v2_root.rstrip("/")):] or "/"
         current = _int(host.read_text(dirpath + "/memory.current"))
@@ -146,7 +165,7 @@ def leaves_below(host, v2_root, cgroup, unit_of):
             "memory_current_kb": None if current is None else current // 1024,
             "swap_current_kb": None if swap is None else swap // 1024,
             "pgscan": _stat_value(host.read_text(dirpath + "/memory.stat"), "pgscan"),
-            "preference": "avoid" if _flag(host, dirpath, "user.oomd_avoid") else None,
+            "preference": "avoid" if marks and _flag(host, dirpath, "user.oomd_avoid") else None,
         })
     return out
 
@@ -170,8 +189,8 @@ def gather(host, managed, v2_root, unit_of, top):
             over = full10 > limit
         candidates = []
         if v2_root and cg:
-            leaves = leaves_below(host, v2_root, cg, unit_of)
-            order = oomd_order(leaves, swap=m.get("memory_pressure") != "kill" and m.get("swap") == "kill")
+            swap = m.get("memory_pressure") != "kill" and m.get("swap") == "kill"
+            order = oomd_order(leaves_below(host, v2_root, cg, unit_of, swap), swap=swap)
             candidates = order[:top]
         units.append({"unit": m["unit"], "cgroup": cg, "managed_oom_memory_pressure": m.get("memory_pressure"),
                       "managed_oom_swap": m.get("swap"), "managed_oom_memory_pressure_limit": m.get("limit"),

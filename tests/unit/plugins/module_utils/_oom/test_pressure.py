@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from ansible_collections.sre.oom.plugins.module_utils._oom import cgroup as _cgroup
@@ -93,6 +95,30 @@ def test_oom_group_cgroups_are_candidates_whole_and_omit_is_not_inherited(oomd_h
     assert [c["cgroup"] for c in unit["oomd_candidates"]] == [
         "/batch.slice/b.service", "/batch.slice/grp.service", "/batch.slice/skip.slice/y.service",
         "/batch.slice/a.service", "/batch.slice/c.service", "/batch.slice/keep.service"]
+
+
+def test_marks_are_read_only_on_cgroups_of_a_trusted_owner(oomd_host):
+    # oomd_fetch_cgroup_oom_preference(): a cgroup owned by root or by the managed
+    # cgroup's owner (for swap: root's); a user's marks under root's slice are not read
+    owners = {R + "/batch.slice/keep.service": 1000, R + "/batch.slice/skip.slice/x.service": 1000}
+
+    def stat(path):
+        return os.stat_result((0, 0, 0, 1, owners.get(path, 0), 0, 0, 0, 0, 0))
+    oomd_host.stat = stat
+    managed = [{"unit": "batch.slice", "cgroup": "/batch.slice", "memory_pressure": "kill", "swap": None,
+                "limit": "60%"}]
+    (unit,) = pressure.gather(oomd_host, managed, R, _cgroup.cgroup_unit, 10)["units"]
+    assert [(c["unit"], c["preference"]) for c in unit["oomd_candidates"]][:3] == [
+        ("x.service", None), ("keep.service", None), ("b.service", None)]
+    # the managed cgroup owned by the same user: its marks count again
+    owners[R + "/batch.slice"] = 1000
+    (unit,) = pressure.gather(oomd_host, managed, R, _cgroup.cgroup_unit, 10)["units"]
+    assert [c["unit"] for c in unit["oomd_candidates"]] == ["b.service", "a.service", "c.service", "keep.service"]
+    # for swap systemd-oomd compares with the root's owner: the user's marks are not read
+    swapper = [{"unit": "batch.slice", "cgroup": "/batch.slice", "memory_pressure": None, "swap": "kill",
+                "limit": None}]
+    (unit,) = pressure.gather(oomd_host, swapper, R, _cgroup.cgroup_unit, 10)["units"]
+    assert [c["unit"] for c in unit["oomd_candidates"]][:2] == ["x.service", "keep.service"]
 
 
 def test_without_cgroup_v2_only_the_machine_pressure(oomd_host):
