@@ -371,6 +371,16 @@ class Host(object):
             os.close(fd)
             raise
 
+    def read_regular_text(self, path):
+        """Text of a regular file (a configuration file), or None when it cannot be
+        read or is not a regular file: a FIFO or a device there is never read, so it
+        cannot block the module."""
+        try:
+            with self.open_regular(path) as f:
+                return f.read().decode("utf-8", "replace")
+        except (IOError, OSError):
+            return None
+
     def kmsg_records(self):
         """Yield the records of /dev/kmsg without blocking; raises OSError."""
         fd = os.open(self.path(KMSG), os.O_RDONLY | os.O_NONBLOCK)

@@ -306,7 +306,7 @@ def effective_from_files(host, managed_path=None, managed_text=None):
         if path == managed_path:
             text = managed_text
         else:
-            text = host.read_text(path)
+            text = host.read_regular_text(path)
         for key, value in parse_conf(text).items():
             if key in out:
                 out[key] = (value if value != "" else DEFAULTS[key], path)

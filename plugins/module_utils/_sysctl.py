@@ -257,7 +257,7 @@ def boot_order(host):
     """
     chosen = _managed.conf_files(host, SYSCTL_DIRS)
     order = [chosen[name] for name in sorted(chosen)]
-    if host.read_text(SYSCTL_CONF) is not None:
+    if host.read_regular_text(SYSCTL_CONF) is not None:
         order.append(SYSCTL_CONF)
     return order
 
@@ -289,7 +289,7 @@ def shadowing(keys, managed_path, managed_text, host):
         if path == managed_path:
             text = managed_text
         else:
-            text = host.read_text(path)
+            text = host.read_regular_text(path)
         for key, _value, is_glob in parse_assignments(text or ""):
             for wanted in keys:
                 if is_glob:

@@ -68,37 +68,49 @@ class Transaction(object):
         self.module = module
         self._staged = {}
         self._done = []
+        self.leftovers = []        # [(path, OSError)]: what a removal's clean-up could not remove
+
 
     def stage(self, change):
         if change.after is not None:
             self._staged[change.path] = _atomic.stage(self.module, change.path, change.after, change.mode)
 
     def abort(self):
-        for staged in self._staged.values():
+        # last staged first: an earlier one may have created a directory a later
+        # one's temporary file is in
+        for staged in reversed(list(self._staged.values())):
             staged.abort()
         self._staged = {}
 
     def commit(self, change, rmdir=None, stale=()):
         """Make ``change``; with ``rmdir`` (a removal), then remove ``stale`` (this
-        collection's temporary files) and the directory ``rmdir`` when it is empty."""
+        collection's temporary files) and the directory ``rmdir`` when it is empty.
+
+        Once the file is removed the change is made and recorded (so that ``undo``
+        puts it back); the clean-up after it is best effort, and what it could not
+        remove is in ``leftovers``."""
         pending = missing_dirs(os.path.dirname(change.path))
-        removed_dir = False
-        try:
-            if change.after is None:
-                _atomic.remove(change.path)
-                created = []
-                if rmdir:
+        if change.after is None:
+            _atomic.remove(change.path)
+            removed_dir = False
+            if rmdir:
+                try:
                     for tmp in stale:
                         _atomic.remove(tmp)
                     removed_dir = _rmdir_empty(rmdir)
-            elif change.path in self._staged:
+                except OSError as exc:
+                    self.leftovers.append((getattr(exc, "filename", None) or rmdir, exc))
+            self._done.append((change, (), removed_dir))
+            return
+        try:
+            if change.path in self._staged:
                 created = self._staged.pop(change.path).commit()
             else:
                 created = _atomic.atomic_write(self.module, change.path, change.after, change.mode)
         except OSError:
             _rmdir_quiet(pending)
             raise
-        self._done.append((change, tuple(reversed(created or ())), removed_dir))
+        self._done.append((change, tuple(reversed(created or ())), False))
 
     def undo(self):
         restored, failed = [], []

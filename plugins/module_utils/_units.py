@@ -57,10 +57,11 @@ class Runner(object):
 # Phase 3: one pass of writes, all or nothing
 # ---------------------------------------------------------------------------
 
-def write_files(module, plans):
+def write_files(module, plans, warnings=None):
     """Write every changed drop-in in one _transaction.Transaction. On the first OS error,
     undo this run's writes (including directories it created) and raise _unit_spec.UnitsError
-    naming the path."""
+    naming the path. What a removal left behind (an empty drop-in directory that could
+    not be removed) is a warning."""
     tx = _transaction.Transaction(module)
     for plan in plans:
         if not plan.changed:
@@ -80,6 +81,10 @@ def write_files(module, plans):
             else:
                 msg += "; nothing was changed (this run's other drop-ins were put back)"
             raise _unit_spec.UnitsError(msg)
+    if warnings is not None:
+        for path, exc in tx.leftovers:
+            warnings.append("the drop-in was removed, but %s was left: %s"
+                            % (path, getattr(exc, "strerror", None) or exc))
 
 
 # ---------------------------------------------------------------------------
@@ -97,11 +102,17 @@ def show_props(options):
     return tuple(props)
 
 
-def run_checked(host, argv, what):
+def run_checked(host, argv, what, warnings=None):
+    """Run a systemctl command. A non-zero exit code fails. So does anything on
+    stderr when ``warnings`` is None (daemon-reload, which prints nothing when it
+    works); otherwise what it says with exit code 0 - such as (try-)restart's warning
+    that a unit's files changed on disk while the restart was done - is a warning."""
     rc, out, err = host.run(argv)
-    if rc != 0 or err.strip():
-        raise _unit_spec.UnitsError("%s failed (rc=%d): %s" % (what, rc, err.strip() or out.strip()),
+    if rc != 0 or (err.strip() and warnings is None):
+        raise _unit_spec.UnitsError("%s failed (rc=%d): %s" % (what, rc, err.strip() or out.strip() or "no output"),
                                     rc=rc, stdout=out, stderr=err, cmd=argv)
+    if err.strip() and warnings is not None:
+        warnings.append("%s: %s" % (what, err.strip()))
     return out
 
 
@@ -109,7 +120,7 @@ def show(host, systemctl, props, units, warnings):
     argv = _systemctl.show_argv(systemctl, props, units)
     rc, out, err = host.run(argv)
     if rc != 0:
-        raise _unit_spec.UnitsError("systemctl show failed (rc=%d): %s" % (rc, err.strip() or out.strip()),
+        raise _unit_spec.UnitsError("systemctl show failed (rc=%d): %s" % (rc, err.strip() or out.strip() or "no output"),
                                     rc=rc, stdout=out, stderr=err, cmd=argv)
     try:
         blocks = _systemctl.parse_show(out, len(units))
@@ -234,7 +245,7 @@ def reconcile(host, runner, systemctl, plans, observed, restart, live_enabled, w
                 restarted.append(plan.unit)
         if restarted:
             verb = "restart" if restart == "always" else "try-restart"
-            runner.act(run_checked, host, [systemctl, verb, "--"] + restarted, "systemctl %s" % verb)
+            runner.act(run_checked, host, [systemctl, verb, "--"] + restarted, "systemctl %s" % verb, warnings)
     live = {}
     if live_enabled:
         for plan in plans:
@@ -356,7 +367,7 @@ def run(module, host, req):
     any_changed = any(p.changed for p in plans)
     diff = _unit_plan.diff_of(plans)
 
-    runner.act(write_files, module, plans)
+    runner.act(write_files, module, plans, warnings)
 
     if not live_tree:
         if tree_root == "/" and any_changed:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import errno
 import os
+import signal
 import stat
 
 import pytest
@@ -419,3 +420,47 @@ def test_a_huge_foreign_file_is_refused_quickly(host, run_module):
     before = snapshot(host)
     result = run_module(oom_policy.main, {"panic_on_oom": 1, "path": path})
     assert_refused(result, before, host, "exists and was not written by sre.oom")
+
+
+class _Blocked(Exception):
+    pass
+
+
+def _within_5s(func, *args):
+    """func(*args), failing the test (not hanging it) after 5 s."""
+    def alarm(signum, frame):
+        raise _Blocked()
+    old = signal.signal(signal.SIGALRM, alarm)
+    signal.alarm(5)
+    try:
+        return func(*args)
+    except _Blocked:
+        pytest.fail("blocked for 5 s")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+@pytest.mark.hostile
+@pytest.mark.parametrize("fifo", ["etc/sysctl.d/99-fifo.conf", "etc/sysctl.conf"])
+def test_a_fifo_among_the_sysctl_files_is_not_read(host, run_module, fifo):
+    # a plain open() of a FIFO with no writer blocks forever, even in check mode
+    os.mkfifo(str(host / fifo))
+    r = _within_5s(run_module, oom_policy.main, {"panic": 10, "path": str(host / "etc/sysctl.d/60-sre-oom.conf"),
+                                                 "_ansible_check_mode": True})
+    assert r["failed"] is False and r["changed"] is True
+
+
+@pytest.mark.hostile
+def test_a_kernel_refusal_leaves_no_directory_the_run_created(host, run_module):
+    # both files under one new directory; the live write fails after both are
+    # staged: every directory the run created goes again, whatever the order
+    target = host / "proc/sys/vm/panic_on_oom"
+    target.unlink()
+    target.mkdir()
+    r = run_module(oom_policy.main, {"panic_on_oom": 1, "panic": 10,
+                                     "path": str(host / "etc/new/a/60-sre-oom.conf"),
+                                     "oomd_path": str(host / "etc/new/b/60-sre-oom.conf"),
+                                     "oomd_swap_used_limit": "80%"})
+    assert r["failed"] is True and "Nothing was persisted" in r["msg"]
+    assert not (host / "etc/new").exists()

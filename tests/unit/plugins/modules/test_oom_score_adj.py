@@ -6,6 +6,7 @@ faked at one seam: the module's Host class."""
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 
@@ -180,6 +181,37 @@ def test_absent_removes_marked_file_and_own_dir(fake, run_module):
     assert proc(fake, 101) == "5"  # running processes keep their value
     r = run(run_module, {"name": ["worker", "idle"], "state": "absent"})
     assert r["changed"] is False
+
+
+def test_absent_whose_directory_cannot_go_removes_the_dropin_and_warns(fake, run_module, monkeypatch):
+    # a bind-mounted <unit>.d (EBUSY): the drop-in is removed and systemd reloaded;
+    # the directory left behind is a warning, not a failure that says nothing changed
+    run(run_module, {"name": "worker", "value": 5})
+    unit_d = str(dropin(fake).parent)
+    real_rmdir = os.rmdir
+
+    def rmdir(path, *args, **kwargs):
+        if str(path) == unit_d:
+            raise OSError(errno.EBUSY, "Device or resource busy", str(path))
+        return real_rmdir(path, *args, **kwargs)
+    monkeypatch.setattr(os, "rmdir", rmdir)
+    fake.calls[:] = []
+    r = run(run_module, {"name": "worker", "state": "absent"})
+    assert r["failed"] is False and r["changed"] is True and fake.calls[0] == RELOAD
+    assert not dropin(fake).exists() and os.path.isdir(unit_d)
+    assert any("drop-in was removed" in w and "EBUSY" in w for w in r["warnings"])
+
+
+def test_a_warning_on_stderr_of_a_restart_that_worked_is_a_warning(fake, run_module):
+    # real systemctl warns that a unit's files changed on disk (daemon_reload
+    # false) on stderr and exits 0 after restarting it
+    warning = ("Warning: The unit file, source configuration file or drop-ins of worker.service changed on "
+               "disk. Run 'systemctl daemon-reload' to reload units.\n")
+    fake.fail["try-restart"] = (0, "", warning)
+    r = run(run_module, {"name": "worker", "value": 5, "restart": "if_running", "daemon_reload": False})
+    assert r["failed"] is False and r["units"]["worker.service"]["restarted"] is True
+    assert "systemctl try-restart: " + warning.strip() in r["warnings"]
+    assert r["units"]["worker.service"]["live"]["updated"] == [101, 102]
 
 
 def test_absent_keeps_dir_it_did_not_create_and_foreign_files(fake, run_module):
