@@ -214,6 +214,13 @@ def apply_live(host, runner, pids, value):
             continue
         if current == value:
             continue
+        if runner.check_mode and value < current and _services.has_cap_sys_resource(host) is False:
+            # what the real run would meet: systemd set the current value with the
+            # capability, which makes it the process's minimum; lowering it needs it
+            failed[str(pid)] = ("would be refused: oom_score_adj %d is below the current %d, and values below "
+                                "a process's minimum need CAP_SYS_RESOURCE, which this process lacks"
+                                % (value, current))
+            continue
         try:
             runner.act(host.write_text, proc, "%d\n" % value)
         except (IOError, OSError) as e:

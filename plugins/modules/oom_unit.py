@@ -188,9 +188,10 @@ systemd_version:
 ranking:
   description:
     - In check mode and with C(--diff), how the machine-wide OOM kill order of the running
-      processes would move with the proposed O(units[].oom_score_adj) values - every process
-      whose cgroup names one of those units (C(/proc/PID/cgroup)), ordered by its new rank, at
-      most 100. The rank is the place in the kernel's order for a whole-machine OOM (as
+      processes moves with what the run does (or would do) with O(units[].oom_score_adj) - every
+      process of those units (its C(/proc/PID/cgroup) names one) that gets the value, applied
+      live or by a restart, ordered by its new rank, at most 100. A unit whose value is not
+      applied (O(apply_live) false, a later drop-in that shadows it) moves nothing. The rank is the place in the kernel's order for a whole-machine OOM (as
       RV(sre.oom.oom_facts#module:ansible_facts.oom.next_victims) computes it), 1 for the
       first to be killed; null means never (-1000).
     - Each has C(pid), C(comm), C(unit), C(before), C(after), C(oom_score_adj_before),
@@ -334,13 +335,16 @@ def argument_spec():
                 units=dict(type="list", elements="dict", required=True, options=unit_options))
 
 
-def ranking_preview(host, specs, unit_dir):
-    """Check mode and --diff: how the machine-wide OOM kill order of the running
-    processes changes with the proposed oom_score_adj values (None when no entry
-    sets one, or the drop-ins are for another root). /proc is read through the
-    host seam, below the same root as the unit files."""
-    proposed = {s.unit: dict(s.settings)["oom_score_adj"] for s in specs
-                if s.state == "present" and dict(s.settings).get("oom_score_adj") is not None}
+def proposed_values(specs):
+    """unit -> the oom_score_adj an entry asks for (present entries that set one)."""
+    return {s.unit: dict(s.settings)["oom_score_adj"] for s in specs
+            if s.state == "present" and dict(s.settings).get("oom_score_adj") is not None}
+
+
+def ranking_snapshot(host, proposed, unit_dir):
+    """Check mode and --diff: the processes and their order, read before the run
+    changes anything (None when no entry sets an oom_score_adj, or the drop-ins are
+    for another root). /proc is read through the host seam."""
     split = _systemd.split_unit_dir(unit_dir)
     if not proposed or split is None or split[0] != "/":
         return None
@@ -348,7 +352,22 @@ def ranking_preview(host, specs, unit_dir):
         page_kb = os.sysconf("SC_PAGE_SIZE") // 1024
     except (ValueError, OSError, AttributeError):
         page_kb = 4
-    return _victims.preview(host, proposed, _cgroup.cgroup_unit, page_kb)
+    return _victims.preview_snapshot(host, proposed, _cgroup.cgroup_unit, page_kb) or {}
+
+
+def ranking_of(snapshot, proposed, units):
+    """How the order moves with what the run does (or would do): the value of a unit
+    reaches the processes it was applied to live, and those of a unit restarted;
+    a unit whose value is not applied (apply_live false, the drop-in already there,
+    a later drop-in shadowing it) moves nothing."""
+    if not snapshot:
+        return []
+    moving = {}
+    for pid, unit in snapshot["unit_of_pid"].items():
+        result = units.get(unit) or {}
+        if pid in (result.get("live") or {}).get("updated", ()) or result.get("restarted"):
+            moving[pid] = proposed[unit]
+    return _victims.preview_ranking(snapshot, moving)
 
 
 def run_module(module, host):
@@ -358,10 +377,12 @@ def run_module(module, host):
     req = _units.Request(specs, params["unit_dir"], params["dropin"], params["force"],
                          params["daemon_reload"], params["apply_live"], params["restart"],
                          "sre.oom.oom_unit", _unit_spec.OPTIONS, True)
-    ranking = ranking_preview(host, specs, params["unit_dir"]) if (module.check_mode or module._diff) else None
+    proposed = proposed_values(specs)
+    snapshot = ranking_snapshot(host, proposed, params["unit_dir"]) if (module.check_mode or module._diff) else None
     result, warnings, diff = _units.run(module, host, req)
-    if ranking is not None:
-        result["ranking"] = ranking
+    ranking = None
+    if snapshot is not None:
+        ranking = result["ranking"] = ranking_of(snapshot, proposed, result["units"])
     if module._diff:
         moved = [e for e in ranking or () if e["before"] != e["after"]
                  or e["oom_score_adj_before"] != e["oom_score_adj_after"]]

@@ -453,34 +453,52 @@ def gather(host, top, unit_of, page_kb=4, warnings=None):
     return out
 
 
-def preview(host, proposed_by_unit, unit_of, page_kb=4, top=100):
-    """How the machine-wide kill order changes when every process of each unit in
-    ``proposed_by_unit`` (unit -> oom_score_adj) gets that value: entries of
-    ranking_change with ``unit`` and ``text`` ('sshd (412, ssh.service): 3rd ->
-    never'), at most ``top``. Reads /proc through ``host`` (read, listdir)."""
-    if not proposed_by_unit:
-        return []
+def preview_snapshot(host, units, unit_of, page_kb=4):
+    """What a kill-order preview needs, read before a run changes anything: the
+    processes, the machine's size, the kernel era and the pids of ``units`` (their
+    cgroup names one of them). None when the machine's size is unknown (next_victims
+    says so too). Reads /proc through ``host`` (read, listdir)."""
     era = kernel_era(host.read_text("/proc/sys/kernel/osrelease"))
     meminfo = parse_meminfo(host.read_text("/proc/meminfo"))
     if not meminfo.get("MemTotal"):
-        return []       # the machine's size unknown: no order to show (next_victims says so too)
-    total = (meminfo["MemTotal"] + meminfo.get("SwapTotal", 0)) // page_kb or 1
+        return None
     procs = read_processes(host, page_kb, skip_init=init_is_global(host))
     unit_of_pid = {}
-    proposed = {}
     for p in procs:
         paths = parse_proc_cgroup(host.read_text("/proc/%d/cgroup" % p["pid"]))
         for key in ("systemd", "v2", "memory"):
             unit = unit_of(paths.get(key))
             if unit:
                 break
-        if unit in proposed_by_unit:
+        if unit in units:
             unit_of_pid[p["pid"]] = unit
-            proposed[p["pid"]] = proposed_by_unit[unit]
+    return {"era": era, "page_kb": page_kb, "procs": procs, "unit_of_pid": unit_of_pid,
+            "total": (meminfo["MemTotal"] + meminfo.get("SwapTotal", 0)) // page_kb or 1}
+
+
+def preview_ranking(snapshot, proposed, top=100):
+    """How the machine-wide kill order of ``snapshot`` changes when the pids in
+    ``proposed`` (pid -> oom_score_adj) get their values: entries of ranking_change
+    with ``unit`` and ``text`` ('sshd (412, ssh.service): 3rd -> never'), at most ``top``."""
+    if snapshot is None:
+        return []
     out = []
-    for entry in ranking_change(procs, total, page_kb, proposed, era):
-        unit = unit_of_pid[entry["pid"]]
+    for entry in ranking_change(snapshot["procs"], snapshot["total"], snapshot["page_kb"], proposed,
+                                snapshot["era"]):
+        unit = snapshot["unit_of_pid"].get(entry["pid"])
         entry["unit"] = unit
         entry["text"] = describe_change(entry, unit)
         out.append(entry)
     return out[:top]
+
+
+def preview(host, proposed_by_unit, unit_of, page_kb=4, top=100):
+    """How the machine-wide kill order changes when every process of each unit in
+    ``proposed_by_unit`` (unit -> oom_score_adj) gets that value (preview_ranking)."""
+    if not proposed_by_unit:
+        return []
+    snapshot = preview_snapshot(host, proposed_by_unit, unit_of, page_kb)
+    if snapshot is None:
+        return []
+    proposed = {pid: proposed_by_unit[unit] for pid, unit in snapshot["unit_of_pid"].items()}
+    return preview_ranking(snapshot, proposed, top)

@@ -137,6 +137,11 @@ def test_negative_value_eacces_reported_per_pid(fake, run_module):
     r = run(run_module, {"name": "worker", "value": -500})
     assert r["changed"] is False and r["units"]["worker.service"]["live"]["failed"] == {
         "101": EACCES_MSG, "102": EACCES_MSG}
+    # check mode says the same: no change, and the refusal the real run meets
+    c = run(run_module, {"name": "worker", "value": -500}, check_mode=True)
+    assert c["changed"] is False and c["units"]["worker.service"]["live"]["updated"] == []
+    assert set(c["units"]["worker.service"]["live"]["failed"]) == {"101", "102"}
+    assert "would be refused" in c["units"]["worker.service"]["live"]["failed"]["101"]
 
 
 def test_eacces_with_the_capability_says_so(fake, run_module):

@@ -29,6 +29,8 @@ def processes(sd):
         write(root, "/proc/%d/oom_score_adj" % pid, "0\n")
         write(root, "/proc/%d/cgroup" % pid, "0::/system.slice/%s\n" % unit)
     sd.add("ssh.service", pids=(301,))
+    # the module may lower oom_score_adj (CAP_SYS_RESOURCE in CapEff)
+    write(root, "/proc/self/status", "Name:\tpython3\nCapEff:\t000001ffffffffff\n")
 
 
 UNITS = [{"name": "ssh", "oom_score_adj": -1000}, {"name": "web", "oom_score_adj": 300},
@@ -80,15 +82,29 @@ def test_no_ranking_without_check_or_diff_or_without_oom_score_adj(fake, run_mod
 
 
 def test_diff_leaves_out_the_ranking_when_nothing_moves(fake, run_module):
-    """The proposed values already in force: `ranking` still lists the units'
-    processes, unmoved, and the diff gains no 'prepared' entry."""
+    """The proposed values already in force: no process gets a new value, `ranking`
+    is empty and the diff gains no 'prepared' entry."""
     processes(fake)
     for pid, adj in ((301, -1000), (201, 300), (202, 300)):
         write(fake.root, "/proc/%d/oom_score_adj" % pid, "%d\n" % adj)
     r = run(run_module, {"units": UNITS}, check_mode=True, diff=True)
-    assert [e["text"] for e in r["ranking"]] == [
-        "nginx (201, web.service): 1st -> 1st",
-        "nginx (202, web.service): 2nd -> 2nd",
-        "sshd (301, ssh.service): never -> never",
-    ]
+    assert r["ranking"] == []
     assert [d for d in r["diff"] if "prepared" in d] == []
+
+
+def test_the_ranking_moves_only_what_the_run_changes(fake, run_module):
+    """The order a run promises is the order it makes: not the processes of a unit
+    whose value is not applied live (apply_live false, or a later drop-in shadowing
+    it), nor a lowering the kernel will refuse (no CAP_SYS_RESOURCE)."""
+    processes(fake)
+    r = run(run_module, {"units": UNITS, "apply_live": False}, check_mode=True, diff=True)
+    assert r["ranking"] == [] and [d for d in r["diff"] if "prepared" in d] == []
+    write(fake.root, "/etc/systemd/system/ssh.service.d/99-local.conf", "[Service]\nOOMScoreAdjust=0\n")
+    r = run(run_module, {"units": UNITS}, check_mode=True)
+    assert [e["text"] for e in r["ranking"]] == [
+        "nginx (201, web.service): 2nd -> 1st", "nginx (202, web.service): 4th -> 2nd"]
+    write(fake.root, "/proc/self/status", "Name:\tpython3\nCapEff:\t0000000000000000\n")
+    (fake.root / "etc/systemd/system/ssh.service.d/99-local.conf").unlink()
+    r = run(run_module, {"units": UNITS}, check_mode=True)
+    assert "sshd" not in " ".join(e["text"] for e in r["ranking"])
+    assert "would be refused" in r["units"]["ssh.service"]["live"]["failed"]["301"]
