@@ -369,8 +369,8 @@ ansible_facts:
             - C(group) is set on the kernel's kills of a C(memory.oom.group) sweep
               (the kernel's C(Tasks in <cgroup> are going to be killed due to
               memory.oom.group set), systemd's C(OOMPolicy=kill)). Its C(cgroup) is
-              the cgroup killed as a whole, C(pids) every pid killed in that sweep,
-              sorted (at most 65536), and C(count) how many. Every kill of the sweep is
+              the cgroup killed as a whole, C(pids) the pids killed in that sweep,
+              sorted (the lowest 100), and C(count) how many there are. Every kill of the sweep is
               an event with the same C(group), and carries the first kill's C(kind),
               C(constraint), C(oom_memcg) and C(invoker); its C(memcg) is the first
               kill's when that was the group's cgroup, else the group's cgroup (the

@@ -70,6 +70,35 @@ def test_file_from_boot_gives_every_kill_as_oom_facts_does(src, oom_log, tmp_pat
     assert got[2]["oom_kill"]["container_id"] == "3f9a1c2b4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8"
 
 
+def test_a_big_memory_oom_group_sweep_gives_events_of_bounded_size(src, tmp_path):
+    # every kill of a sweep is an event carrying the sweep's group: with all its
+    # pids in each, a sweep of n tasks put n * n pids on the queue (quadratic time
+    # and memory); the group lists the lowest 100 and counts them all
+    n = 5000
+    head = ["[  100.000000] hog invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0",
+            "[  100.000001] oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,"
+            "oom_memcg=/pod.slice,task_memcg=/pod.slice,task=hog,pid=2,uid=0",
+            "[  100.000002] Memory cgroup out of memory: Killed process 2 (hog) total-vm:1kB, anon-rss:1kB, "
+            "file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:1kB oom_score_adj:0",
+            "[  100.000003] Tasks in /pod.slice are going to be killed due to memory.oom.group set"]
+    members = ["[  100.000004] Memory cgroup out of memory: Killed process %d (w) total-vm:1kB, anon-rss:1kB, "
+               "file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:1kB oom_score_adj:0" % (10 + i) for i in range(n)]
+    path = tmp_path / "sweep.log"
+    path.write_text("\n".join(head + members) + "\n")
+
+    async def go():
+        r = Running(src, {"path": str(path), "start": "boot", "scope": "host"})
+        try:
+            return await r.drain()
+        finally:
+            await r.stop()
+
+    got = [e["oom_kill"] for e in run(go())]
+    assert len(got) == n + 1 and {e["group"]["cgroup"] for e in got} == {"/pod.slice"}
+    assert max(len(e["group"]["pids"]) for e in got) == 100
+    assert got[-1]["group"]["count"] == n + 1 and got[-1]["group"]["pids"] == [2] + list(range(10, 109))
+
+
 def test_start_now_skips_what_is_there_and_follows_appends(src, tmp_path):
     lines = kmsg_lines()
     kill_ends = [i for i, line in enumerate(lines) if b"Killed process" in line]

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import collections
+import heapq
 import re
 
 KINDS = ("memcg", "global", "cpuset", "mempolicy", "unknown", "userspace")
@@ -65,8 +66,12 @@ _CPU26_RE = re.compile(r"Pid: (?P<pid>\d{1,10}), comm: ")
 # (oom_kill_memcg_member; the victim's again when it still has its memory).
 _GROUP_LIT = "Tasks in "
 _GROUP_TAIL = " are going to be killed due to memory.oom.group set"
-# The pids a sweep remembers; ``count`` goes on counting past them.
+# The pids a sweep remembers (to count each once); ``count`` goes on past them.
 GROUP_MAX_PIDS = 65536
+# The pids an event's ``group`` lists (the lowest, sorted): every event of a sweep
+# carries its group, so a list of all of them would make a sweep of n kills cost
+# n * n (and an event stream n * n copies); ``count`` says how many there are.
+GROUP_PIDS_SHOWN = 100
 # Seconds between two lines of one sweep (the kernel prints them in one go).
 _GROUP_MAX_GAP = 2.0
 
@@ -170,7 +175,8 @@ class Sweep(object):
     def public(self):
         """The ``group`` of its events (one dict while the sweep does not change)."""
         if self._cache is None:
-            self._cache = {"cgroup": self.cgroup, "pids": sorted(self.pids), "count": self.count}
+            self._cache = {"cgroup": self.cgroup, "pids": heapq.nsmallest(GROUP_PIDS_SHOWN, self.pids),
+                           "count": self.count}
         return self._cache
 
 

@@ -400,8 +400,10 @@ def test_a_sweep_of_thousands_of_tasks_is_linear(mode, within):
         events = coll.events()
     assert parser.errors == 0 and len(events) == n + 1
     group = events[-1]["group"]
-    assert group["count"] == n + 1 and group["pids"][:2] == [2001, 900000 - n + 1] and group["pids"][-1] == 900000
-    assert group["pids"] == sorted(group["pids"]) and len(set(group["pids"])) == n + 1
+    # every kill counted; the lowest 100 pids listed, so that n events carrying
+    # their group stay linear (in an event stream each is a copy)
+    assert group["count"] == n + 1 and group["pids"][:2] == [2001, 900000 - n + 1]
+    assert group["pids"] == [2001] + list(range(900000 - n + 1, 900000 - n + 100))
     # one rendering of the group for all its events (not one sorted copy each)
     assert all(e["group"] is group for e in events)
     assert {e["invoker"]["pid"] for e in events} == {2001}
