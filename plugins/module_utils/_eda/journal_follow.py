@@ -141,7 +141,7 @@ async def journal_batches(api, cfg, state, tracker):
                     text = raw.decode("utf-8", "replace")
                     try:
                         rec = json.loads(text)
-                    except ValueError:
+                    except (ValueError, RecursionError):
                         continue
                     if not isinstance(rec, dict):
                         continue

@@ -102,7 +102,7 @@ def cgroup_pod_uid(path):
 def container_identity(proc1_cgroup, self_cgroup, mountinfo):
     """(ids, paths) of the container this runs in, from the texts of /proc/1/cgroup,
     /proc/self/cgroup and /proc/self/mountinfo (each may be None)."""
-    ids, paths = [], []
+    ids, paths = {}, {}          # insertion-ordered sets: a line costs the same however many came before
     for text in (proc1_cgroup, self_cgroup):
         for line in (text or "").splitlines():
             parts = line.split(":", 2)
@@ -110,23 +110,23 @@ def container_identity(proc1_cgroup, self_cgroup, mountinfo):
                 continue
             path = parts[2].strip()
             for cid in cgroup_container_ids(path):
-                if cid not in ids:
-                    ids.append(cid)
-            if text is proc1_cgroup and path not in ("", "/", "/init.scope") and path not in paths:
+                ids.setdefault(cid)
+            if text is proc1_cgroup and path not in ("", "/", "/init.scope"):
                 # PID 1's cgroup seen without a cgroup namespace is the container's root
-                paths.append(path[:-len("/init.scope")] if path.endswith("/init.scope") else path)
+                paths.setdefault(path[:-len("/init.scope")] if path.endswith("/init.scope") else path)
     for line in (mountinfo or "").splitlines():
         fields = line.split(" ")
         if len(fields) > 4:
             m = _MOUNT_ID_RE.search(fields[3] + "/")
-            if m and m.group(1) not in ids:
-                ids.append(m.group(1))
-    return ids, paths
+            if m:
+                ids.setdefault(m.group(1))
+    return list(ids), list(paths)
 
 
 def in_container_scope(event, ids, paths):
     """True when ``event`` (a parsed event dict) happened in the container with these
-    ``ids`` and cgroup ``paths`` (see container_identity)."""
+    ``ids`` (a set, for one look-up per id of the path) and cgroup ``paths`` (see
+    container_identity)."""
     path = event.get("memcg") or event.get("oom_memcg") or event.get("cgroup")
     if not path:
         return False
@@ -179,4 +179,5 @@ def resolve_scope(host, requested):
                                   "whole host are reported (scope: host)")
         return "container", (lambda ev: False), ("oom_facts: scope container: this container's cgroup cannot "
                                                  "be told from inside; no event can be attributed to it")
+    ids = frozenset(ids)
     return "container", (lambda ev: in_container_scope(ev, ids, paths)), None

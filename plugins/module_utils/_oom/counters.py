@@ -182,27 +182,39 @@ class KillTally(object):
         return True if self.then is None else self.then(ev)
 
 
+MAX_SUBJECTS = 16          # subjects of one path: real ones have a few slices, a unit, a container, a pod
+
+
 def subjects(path, unit_of, container_of, pod_of):
     """[(kind, name, subtree path)] a kill in ``path`` counts for: its unit, every
-    slice above it, its container and its pod."""
+    slice above it, its container and its pod - at most MAX_SUBJECTS, the outermost
+    first, so that a path of thousands of components costs its length, not its
+    length squared (each subtree path is built only when it is kept)."""
     out = []
     parts = [p for p in path.split("/") if p]
     unit = unit_of(path)
     cid = container_of(path)
     pod = pod_of(path)
+    pod_forms = ("pod" + pod, "pod" + pod.replace("-", "_"), "pod" + pod.replace("-", "")) if pod else ()
+    have_container = have_pod = False
     for i, part in enumerate(parts):
-        sub = "/" + "/".join(parts[:i + 1])
+        if len(out) >= MAX_SUBJECTS:
+            break
+        kinds = []
         if part.endswith(".slice"):
-            out.append(("slice", part, sub))
+            kinds.append(("slice", part))
         elif unit and part == unit:
-            out.append(("unit", part, sub))
-        if cid and cid in part and not any(k == "container" for k, _n, _s in out):
-            out.append(("container", cid, sub))
-        if pod and ("pod" + pod in part or "pod" + pod.replace("-", "_") in part
-                    or "pod" + pod.replace("-", "") in part):
-            if not any(k == "pod" for k, _n, _s in out):
-                out.append(("pod", pod, sub))
-    return out
+            kinds.append(("unit", part))
+        if cid and not have_container and cid in part:
+            have_container = True
+            kinds.append(("container", cid))
+        if pod_forms and not have_pod and any(f in part for f in pod_forms):
+            have_pod = True
+            kinds.append(("pod", pod))
+        if kinds:
+            sub = "/" + "/".join(parts[:i + 1])
+            out.extend((kind, name, sub) for kind, name in kinds)
+    return out[:MAX_SUBJECTS]
 
 
 def subtrees(tally, cgroup_entries, unit_of, container_of, pod_of, top):

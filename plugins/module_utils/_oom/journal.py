@@ -96,8 +96,8 @@ def journal_lines(out, boot_id, hostname="localhost"):
                 continue
         try:
             rec = decode(raw)[0]     # one record a line (what follows it is ignored)
-        except ValueError:
-            continue
+        except (ValueError, RecursionError):
+            continue                 # not JSON, or nested deeper than any record journalctl writes
         if not isinstance(rec, dict):
             continue
         msg = rec.get("MESSAGE")

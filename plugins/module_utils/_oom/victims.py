@@ -64,7 +64,7 @@ def v1_limit_pages(text, page_kb):
 def v2_limit_pages(text, page_kb):
     """memory.max (or memory.swap.max) in pages; None for 'max' or unreadable."""
     value = (text or "").strip()
-    if not is_digits(value):
+    if not is_digits(value) or len(value) > 20:      # more digits than any 64-bit value: not a limit
         return None
     return int(value) // (page_kb * 1024)
 

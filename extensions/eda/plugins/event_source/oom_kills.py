@@ -322,6 +322,7 @@ def scope_filter(scope, api):
     if not ids and not paths:
         raise OomKillsError("sre.oom.oom_kills: scope=container but this container's id or cgroup cannot be "
                             "found in /proc/1/cgroup, /proc/self/cgroup or /proc/self/mountinfo; use scope=host")
+    ids = frozenset(ids)
     return (lambda ev: api.in_container_scope(ev, ids, paths)), "container"
 
 

@@ -118,3 +118,15 @@ def test_cgroup_paths(rid, path, unit, cid, pod):
     assert L.cgroup_unit(path) == unit
     assert L.cgroup_container_id(path) == cid
     assert L.cgroup_pod_uid(path) == pod
+
+
+@pytest.mark.hostile
+def test_container_identity_keeps_each_id_once_in_order_over_many_mounts(within):
+    # root in a container can bind-mount 100,000 times; each line cost a scan of
+    # the ids found before it
+    ids = ["%064x" % i for i in range(60000)]
+    mountinfo = "".join("%d 1 0:1 /var/lib/docker/containers/%s/hosts /etc/h%d rw - ext4 /dev/sda1 rw\n"
+                        % (i, cid, i) for i, cid in enumerate(ids + ids[:10]))
+    with within(10):
+        got, paths = cgroup.container_identity(None, None, mountinfo)
+    assert got == ids and paths == []

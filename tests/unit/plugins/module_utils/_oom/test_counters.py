@@ -182,3 +182,16 @@ def test_v1_subtree_counters_in_linear_time(within):
     assert by[("slice", "/system.slice")]["counter_kills"] == 2 * n
     s7 = by[("unit", "/system.slice/s7.service")]
     assert (s7["log_kills"], s7["counter_kills"], s7["counter_complete"], s7["unattributed"]) == (1, 2, False, 1)
+
+
+@pytest.mark.hostile
+def test_a_path_of_thousands_of_slices_counts_for_its_outermost_ones():
+    # each subject's path is a prefix of the kill's: kept for every component, a
+    # path of d components cost d * d in time and memory (d rows of length up to d)
+    deep = "/" + "/".join("s%d.slice" % i for i in range(2000)) + "/x.scope"
+    subs = counters.subjects(deep, _cgroup.cgroup_unit, _cgroup.cgroup_container_id, _cgroup.cgroup_pod_uid)
+    assert len(subs) == counters.MAX_SUBJECTS
+    assert subs[0] == ("slice", "s0.slice", "/s0.slice") and subs[1] == ("slice", "s1.slice", "/s0.slice/s1.slice")
+    tally, _kept = tally_of([ev(deep, BOOT + i) for i in range(3)])
+    rows, count = subtree_rows(tally, [])
+    assert count == counters.MAX_SUBJECTS and rows[("slice", "/s0.slice")]["log_kills"] == 3

@@ -228,3 +228,12 @@ def test_timestamps_that_are_no_times_leave_the_message(field, value):
            "_TRANSPORT": "kernel", "_BOOT_ID": "b", field: value}
     lines = list(journal.journal_lines(json.dumps(rec), "b"))
     assert len(lines) == 1 and lines[0].endswith(rec["MESSAGE"]) and "\u00b2" not in lines[0]
+
+
+@pytest.mark.hostile
+def test_a_record_nested_past_the_recursion_limit_is_skipped():
+    # journalctl never writes one; a broken or fake one must not end the module
+    # in a RecursionError
+    deep = '{"MESSAGE":' + "[" * 100000 + "]" * 100000 + "}\n"
+    good = '{"MESSAGE":"x","_BOOT_ID":"%s","__REALTIME_TIMESTAMP":"1"}\n' % BOOT
+    assert len(list(journal.journal_lines(deep + good, BOOT))) == len(list(journal.journal_lines(good, BOOT)))

@@ -276,6 +276,8 @@ def test_whole_machine_reads_exact_figures_only_where_oom_score_can_lead(dict_ho
 def test_unicode_digits_in_limits_procs_and_pid_names_are_skipped(dict_host):
     # '\u00b2' passes str.isdigit() but int() refuses it: skipped like other garbage
     assert victims.v2_limit_pages("\u00b2\n", 4) is None
+    # more digits than int() takes (4,300 by default) or any 64-bit value: no limit, not a ValueError
+    assert victims.v2_limit_pages("9" * 5000, 4) is None and victims.v2_limit_pages("1" * 21, 4) is None
     files = host_with_memcg()
     files["/sys/fs/cgroup/memory/app.slice/work.scope/cgroup.procs"] = "10\n\u00b2\n11\n13\n"
     files["/proc/\u00b2/oom_score"] = "5\n"
