@@ -65,6 +65,16 @@ def header(what):
         MARKER, VERSION, what)
 
 
+def writer(text):
+    """The writer a managed file's header names (``sre.oom.oom_unit``), or None."""
+    if not has_marker(text):
+        return None
+    first = text.partition("\n")[0]
+    start, end = first.rfind("("), first.rfind(")")
+    name = first[start + 1:end] if 0 <= start < end else ""
+    return name if _WHAT_RE.match(name) else None
+
+
 def body(text):
     """``text`` without its sre.oom header: what two managed files set is compared
     on this, so that a header of another version or writer is no reason to write a

@@ -54,6 +54,21 @@ def _look(path, unit_d, where):
         raise _unit_spec.UnitsError("%s: %s" % (where, msg))
 
 
+def _dropped_by_another_writer(before, keys, what):
+    """The settings of ``before`` (a managed drop-in another sre.oom module wrote) that
+    a drop-in setting only ``keys`` leaves out; () when ``what`` wrote it."""
+    other = _managed.writer(before)
+    if other is None or other == what:
+        return ()
+    present = []
+    for line in _managed.body(before).splitlines():
+        key, sep, _value = line.partition("=")
+        key = key.strip()
+        if sep and key and not key.startswith(("#", ";", "[")) and key not in keys and key not in present:
+            present.append(key)
+    return tuple(present)
+
+
 def plan_unit(spec, ctx):
     """The immutable plan of one unit. Reads the disk, writes nothing."""
     where = spec.where
@@ -82,6 +97,12 @@ def plan_unit(spec, ctx):
         same = _managed.body(before) == _managed.body(after) if managed else before == after
         changed = not same or bool(drift)
         keys = [k for _o, k, _v in written]
+        if managed and not same:
+            dropped = _dropped_by_another_writer(before, keys, ctx.what)
+            if dropped:
+                warnings.append("%s: %s was written by %s and sets %s, which this run drops; two tasks "
+                                "writing one drop-in undo each other on every run: give each its own dropin"
+                                % (spec.unit, path, _managed.writer(before), ", ".join(dropped)))
         if keys:
             resolved = _systemd.resolve_dropins(_systemd.dropin_dirs(spec.unit, ctx.tree), assume=(path,))
             shadow = _systemd.shadowed_by(path, keys, spec.unit, resolved)

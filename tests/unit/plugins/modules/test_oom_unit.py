@@ -130,6 +130,22 @@ def test_a_header_of_another_version_or_module_is_no_change(fake, run_module, mo
     assert run(run_module, {"units": [{"name": "db", "oom_score_adj": -5}]})["changed"] is False
 
 
+def test_two_modules_writing_one_dropin_are_told(fake, run_module):
+    """oom_score_adj and oom_unit default to the same drop-in: a task of each on one
+    unit drops the other's settings on every run. The run that drops another
+    module's settings says so; one that keeps them (moving from oom_score_adj to
+    oom_unit with the same value and more) says nothing."""
+    from ansible_collections.sre.oom.plugins.modules import oom_score_adj
+    run_module(oom_score_adj.main, {"name": ["web"], "value": 300})
+    moved = run(run_module, {"units": [{"name": "web", "oom_score_adj": 300, "oom_policy": "kill"}]})
+    assert moved["changed"] is True and not [w for w in moved["warnings"] if "undo each other" in w]
+    r = run_module(oom_score_adj.main, {"name": ["web"], "value": 300})
+    assert r["changed"] is True
+    told = [w for w in r["warnings"] if "undo each other" in w]
+    assert len(told) == 1 and "written by sre.oom.oom_unit and sets OOMPolicy" in told[0]
+    assert "give each its own dropin" in told[0]
+
+
 def test_check_mode_changes_nothing(fake, run_module):
     r = run(run_module, {"units": FLEET, "restart": "always"}, check_mode=True, diff=True)
     assert r["changed"] and r["daemon_reloaded"]
