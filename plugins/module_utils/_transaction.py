@@ -70,7 +70,6 @@ class Transaction(object):
         self._done = []
         self.leftovers = []        # [(path, OSError)]: what a removal's clean-up could not remove
 
-
     def stage(self, change):
         if change.after is not None:
             self._staged[change.path] = _atomic.stage(self.module, change.path, change.after, change.mode)
