@@ -12,9 +12,9 @@ and on one with ``ManagedOOMSwap=kill`` when the machine's swap use passes
 and those with ``memory.oom.group`` 1 (a candidate whole, not looked into; systemd
 sets it for ``OOMPolicy=kill``), those marked ``user.oomd_omit`` left out (the mark
 of the candidate's own cgroup: an ancestor's is not inherited; read only on a cgroup
-owned by root or by the managed cgroup's owner), ``user.oomd_avoid`` ones last, for pressure the one with the highest page-scan rate then memory use,
-for swap the one using the most swap; cgroups that neither scanned nor use memory
-are skipped. One reading cannot give a rate: the cumulative ``pgscan`` of
+owned by root or by the managed cgroup's owner), ``user.oomd_avoid`` ones last, for
+pressure the one with the highest page-scan rate then memory use, for swap the one
+using the most swap; cgroups that neither scanned nor use memory are skipped. One reading cannot give a rate: the cumulative ``pgscan`` of
 memory.stat stands in for it here.
 
 Pure parsing and ordering, and ``gather`` which reads through the host seam
