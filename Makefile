@@ -180,6 +180,7 @@ bench: setup molecule-infra
 	$(BIN)/python bench/report/run.py
 	molecule/scripts/with-host-sysctls.sh $(BIN)/python bench/fleet/run.py
 	$(BIN)/python bench/eda/latency.py
+	$(BIN)/python bench/eda/sweep.py
 	$(BIN)/python bench/victims/run.py
 	$(BIN)/python bench/victims/accuracy.py
 
