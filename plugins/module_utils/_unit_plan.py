@@ -61,10 +61,8 @@ def _dropped_by_another_writer(before, keys, what):
     if other is None or other == what:
         return ()
     present = []
-    for line in _managed.body(before).splitlines():
-        key, sep, _value = line.partition("=")
-        key = key.strip()
-        if sep and key and not key.startswith(("#", ";", "[")) and key not in keys and key not in present:
+    for _section, key, _value in _systemd.assignments(before):
+        if key is not None and key not in keys and key not in present:
             present.append(key)
     return tuple(present)
 
