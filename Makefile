@@ -130,14 +130,14 @@ eda-vm: setup
 integration: setup molecule-infra
 	ANSIBLE_ROLES_PATH=$(CURDIR)/tests/integration/targets \
 	  $(SAFE) ansible-playbook -i tests/integration/inventory.yml tests/integration/localhost.yml
-	$(SAFE) molecule test -s integration
+	$(SAFE) molecule/scripts/test.sh integration
 
 molecule-infra:
 	molecule/scripts/infra.sh
 
 molecule: setup molecule-infra
 	for s in $(MOLECULE_SCENARIOS); do \
-	  echo "== molecule test -s $$s"; $(SAFE) molecule test -s $$s; done
+	  echo "== molecule test -s $$s"; $(SAFE) molecule/scripts/test.sh $$s; done
 
 # Two VMs (Debian bookworm and trixie under QEMU; KVM when it boots, else
 # TCG), reached over SSH on 127.0.0.1: the policy, systemd-oomd and kernel
@@ -147,7 +147,7 @@ molecule: setup molecule-infra
 VM_NAMES := sre-oom-vm-bookworm sre-oom-vm-trixie
 vm: setup
 	scripts/vm/deps.sh
-	trap 'scripts/vm/down.sh $(VM_NAMES)' EXIT; molecule test -s vm
+	trap 'scripts/vm/down.sh $(VM_NAMES)' EXIT; molecule/scripts/test.sh vm
 
 vm-down:
 	scripts/vm/down.sh --all
