@@ -16,6 +16,7 @@ import errno
 import fnmatch
 import os
 import re
+import stat
 
 from ansible_collections.sre.oom.plugins.module_utils import _managed, _values
 from ansible_collections.sre.oom.plugins.module_utils._oom.formats import is_digits
@@ -257,8 +258,13 @@ def boot_order(host):
     """
     chosen = _managed.conf_files(host, SYSCTL_DIRS)
     order = [chosen[name] for name in sorted(chosen)]
-    if host.read_regular_text(SYSCTL_CONF) is not None:
-        order.append(SYSCTL_CONF)
+    try:
+        # stat, not a read: shadowing() reads the file when it has to (a FIFO
+        # there is no configuration, and is never opened).
+        if stat.S_ISREG(host.stat(SYSCTL_CONF).st_mode):
+            order.append(SYSCTL_CONF)
+    except OSError:
+        pass
     return order
 
 

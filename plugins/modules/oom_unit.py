@@ -191,7 +191,8 @@ ranking:
       processes moves with what the run does (or would do) with O(units[].oom_score_adj) - every
       process of those units (its C(/proc/PID/cgroup) names one) that gets the value, applied
       live or by a restart, ordered by its new rank, at most 100. A unit whose value is not
-      applied (O(apply_live) false, a later drop-in that shadows it) moves nothing. The rank is the place in the kernel's order for a whole-machine OOM (as
+      applied (O(apply_live) false, a later drop-in that shadows it) moves nothing. The rank is
+      the place in the kernel's order for a whole-machine OOM (as
       RV(sre.oom.oom_facts#module:ansible_facts.oom.next_victims) computes it), 1 for the
       first to be killed; null means never (-1000).
     - Each has C(pid), C(comm), C(unit), C(before), C(after), C(oom_score_adj_before),

@@ -490,15 +490,3 @@ def preview_ranking(snapshot, proposed, top=100):
         entry["text"] = describe_change(entry, unit)
         out.append(entry)
     return out[:top]
-
-
-def preview(host, proposed_by_unit, unit_of, page_kb=4, top=100):
-    """How the machine-wide kill order changes when every process of each unit in
-    ``proposed_by_unit`` (unit -> oom_score_adj) gets that value (preview_ranking)."""
-    if not proposed_by_unit:
-        return []
-    snapshot = preview_snapshot(host, proposed_by_unit, unit_of, page_kb)
-    if snapshot is None:
-        return []
-    proposed = {pid: proposed_by_unit[unit] for pid, unit in snapshot["unit_of_pid"].items()}
-    return preview_ranking(snapshot, proposed, top)
