@@ -23,6 +23,9 @@ LIMIT = 1500
 SHOWN = 3
 # Colours and other terminal escapes, as Molecule prints them.
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+# Molecule indents Ansible's output with a box-drawing bar ("  \u2502 ") and
+# wraps long lines, the continuation two spaces further in.
+BAR = re.compile("^\\s*\u2502 ?")
 HEADER = re.compile(r"^(TASK|RUNNING HANDLER) \[")
 FAILURE = re.compile(r"^(fatal|failed): \[")
 # What ends a failure's text: a blank line, or the next header of any kind.
@@ -35,7 +38,7 @@ def failures(lines):
     task = "(no task header)"
     current = None
     for raw in lines:
-        line = ANSI.sub("", raw.rstrip("\r\n"))
+        line = BAR.sub("", ANSI.sub("", raw.rstrip("\r\n")))
         if current is not None:
             if line.startswith("...ignoring"):
                 current = None

@@ -52,6 +52,32 @@ def test_the_real_failure_is_printed_with_its_task_and_message(tmp_path):
     assert "\x1b" not in done.stdout
 
 
+def test_molecule_s_bar_and_wrapped_lines_are_read(tmp_path):
+    # As Molecule 25 prints a verify step: every line behind "  \u2502 ", long
+    # ones wrapped with two more spaces, the JSON result over several lines.
+    prefix = "  \u2502 "
+    log = "\n".join(prefix + line for line in [
+        "TASK [(f) Check next_victims named the kernel's first victim in every",
+        "  trial] *****",
+        "fatal: [sre-oom-vm-trixie]: FAILED! => {",
+        '    "assertion": "__v.hits | int == __v.trials | int",',
+        '    "msg": "{\'trials\': \'3\', \'hits\': \'2\'}: [{\\"index\\": 0,',
+        '  \\"kernel_victim\\": 845}]"',
+        "}",
+        "",
+        "PLAY RECAP",
+        "  *****",
+    ]) + "\nERROR    Molecule executed 1 scenario (1 failed)\n"
+    done = run(tmp_path, log, "molecule vm")
+    assert done.returncode == 0, done.stdout
+    lines = done.stdout.splitlines()
+    assert lines[1] == "TASK [(f) Check next_victims named the kernel's first victim in every"
+    assert lines[2] == "fatal: [sre-oom-vm-trixie]: FAILED! => {"
+    assert '"assertion": "__v.hits | int == __v.trials | int",' in done.stdout
+    assert "kernel_victim" in done.stdout and lines[-1] == "}"
+    assert "\u2502" not in done.stdout and "PLAY RECAP" not in done.stdout
+
+
 def test_a_long_failure_is_cut_and_the_last_three_are_shown(tmp_path):
     blocks = []
     for n in range(5):
