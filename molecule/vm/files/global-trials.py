@@ -22,9 +22,10 @@ The first 'Killed process' line after the trigger names the kernel's victim.
 
 No near ties: a plan whose first two candidates are expected within APART pages
 of each other is drawn again. Such a tie is decided by the pages that move
-between next_victims' reading and the kill (the kernel reclaims the candidates'
-file pages as memory runs out), not by the rule under test; the memory-cgroup
-trials of tests/live keep near ties and are held to 95 %.
+between next_victims' reading and the kill (measured: every candidate lost 17-35
+pages, more when the kill comes after minutes of reclaim of file pages), not by
+the rule under test; the memory-cgroup trials of tests/live keep near ties and
+are held to 95 %.
 
 Each trial's record also has the points next_victims gave its first two, and
 the task list of the kernel's OOM report (vm.oom_dump_tasks): each task's rss,
@@ -98,23 +99,14 @@ APART = 256
 DUMP_RE = re.compile(rb";\[\s*(\d+)\]\s+((?:-?\d+\s+){6,})(\S.*?)\s*$")
 
 
-def available_mb():
-    with open("/proc/meminfo") as f:
-        for line in f:
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) >> 10
-    raise RuntimeError("no MemAvailable in /proc/meminfo")
-
-
-def meminfo_pages():
-    """MemTotal + SwapTotal in pages: the global domain's size (swap is off here)."""
+def meminfo():
+    """/proc/meminfo as {key: kB}."""
     kb = {}
     with open("/proc/meminfo") as f:
         for line in f:
             key, _sep, rest = line.partition(":")
-            if key in ("MemTotal", "SwapTotal"):
-                kb[key] = int(rest.split()[0])
-    return (kb["MemTotal"] + kb.get("SwapTotal", 0)) * 1024 // PAGE
+            kb[key] = int(rest.split()[0])
+    return kb
 
 
 def plan_apart(mt, rng, limit_mb, totalpages):
@@ -254,8 +246,10 @@ def main():
     try:
         for i in range(n):
             # memcg_trials' plan keeps the candidates' total under 0.8 x the "limit"
-            totalpages = meminfo_pages()
-            rec = trial(mt, i, plan_apart(mt, rng, available_mb() // 2, totalpages), gather, totalpages)
+            kb = meminfo()
+            # the global domain's size: MemTotal + SwapTotal (swap is off here)
+            totalpages = (kb["MemTotal"] + kb.get("SwapTotal", 0)) * 1024 // PAGE
+            rec = trial(mt, i, plan_apart(mt, rng, (kb["MemAvailable"] >> 10) // 2, totalpages), gather, totalpages)
             results.append(rec)
             print(json.dumps(rec, sort_keys=True), flush=True)
             time.sleep(1)
