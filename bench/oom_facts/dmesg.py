@@ -26,7 +26,9 @@ Interleaved, ROUNDS times:
 Writes bench/results/oom_facts-dmesg.json and prints a summary.
 
 ``--baseline DIR``: also run DIR's parse_once.py on its own code (a checkout of an
-earlier commit with its build/collections link tree), in the same rounds.
+earlier commit with its build/collections link tree), in the same rounds, and
+(unless ``--no-ansible``) the ad hoc command of 3 with DIR's collection
+(``ANSIBLE_COLLECTIONS_PATH=DIR/build/collections``).
 
 usage: .venv/bin/python bench/oom_facts/dmesg.py [--rounds 7] [--no-ansible] [--decompose]
        [--baseline DIR]
@@ -146,6 +148,13 @@ def main():
             row["adhoc_facts_events"] = int(text.split('"event_count": ', 1)[1].split(",", 1)[0])
             row["adhoc_grep_s"], _c, res = timed([ansible, "localhost", "-o", "-m", "ansible.builtin.command", "-a",
                                                   "grep -cE '%s' %s" % (GREP, log)], env=env_ans)
+            if a.baseline:
+                # the same ad hoc command with the baseline's collection (its module and plugins)
+                env_ab = dict(env_ans, ANSIBLE_COLLECTIONS_PATH=os.path.join(a.baseline, "build", "collections"))
+                row["baseline_adhoc_facts_s"], _c, res = timed([ansible, "localhost", "-o", "-m", "sre.oom.oom_facts",
+                                                                "-a", facts_args], env=env_ab)
+                if '"event_count": %d,' % row["adhoc_facts_events"] not in res.stdout:
+                    raise SystemExit("the baseline's oom_facts did not count every kill: %s" % res.stdout[-400:])
             if a.decompose:
                 for key, args in adhoc.items():
                     row[key], _c, res = timed([ansible, "localhost", "-o"] + args, env=env_ans)
@@ -157,6 +166,9 @@ def main():
         if not a.no_ansible:
             extra += "  ansible oom_facts %.3fs vs ansible command grep %.3fs: %.2f" % (
                 row["adhoc_facts_s"], row["adhoc_grep_s"], row["adhoc_facts_s"] / row["adhoc_grep_s"])
+            if a.baseline:
+                extra += " (baseline oom_facts %.3fs: %.2f)" % (
+                    row["baseline_adhoc_facts_s"], row["baseline_adhoc_facts_s"] / row["adhoc_grep_s"])
         print("round %d: grep %.3fs (cpu %.3f)  parse %.3fs (cpu %.3f) ratio %.2f (cpu %.2f)  VmHWM %.1f MiB  "
               "events %d%s" % (i + 1, row["grep_s"], row["grep_cpu_s"], row["parse_s"], row["parse_cpu_s"],
                                row["parse_s"] / row["grep_s"], row["parse_cpu_s"] / row["grep_cpu_s"],
@@ -191,6 +203,13 @@ def main():
             "adhoc_median_ratio": round(statistics.median(r["adhoc_facts_s"] / r["adhoc_grep_s"] for r in rounds), 3),
             "adhoc_facts_events": rounds[-1]["adhoc_facts_events"],
         })
+        if a.baseline:
+            summary.update({
+                "median_baseline_adhoc_facts_s": med("baseline_adhoc_facts_s"),
+                "baseline_adhoc_ratio_of_medians": round(med("baseline_adhoc_facts_s") / med("adhoc_grep_s"), 3),
+                "baseline_adhoc_median_ratio": round(statistics.median(
+                    r["baseline_adhoc_facts_s"] / r["adhoc_grep_s"] for r in rounds), 3),
+            })
     if a.decompose and not a.no_ansible:
         summary["adhoc_decomposed"] = decompose(med)
     with open(os.path.join(RESULTS, "oom_facts-dmesg.json"), "w") as f:
