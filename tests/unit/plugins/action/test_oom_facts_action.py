@@ -28,6 +28,7 @@ def _action():
 def restore_gc():
     was = gc.isenabled()
     yield
+    gc.unfreeze()
     if was:
         gc.enable()
     else:
@@ -43,10 +44,29 @@ def test_the_module_runs_with_the_collector_paused_and_its_result_is_returned(mo
 
     monkeypatch.setattr(NormalAction, 'run', run)
     gc.enable()
+    gc.unfreeze()
     result = _action().run(task_vars={'inventory_hostname': 'h1'})
     assert seen == [(False, {'inventory_hostname': 'h1'})]
     assert result == {'ansible_facts': {'oom': {'event_count': 3}}}
     assert gc.isenabled()
+
+
+def test_what_the_run_left_is_frozen_not_collected_on_the_spot(monkeypatch, restore_gc):
+    # reference cycles made during the run, as ansible-core's syntax trees are
+    def run(self, tmp=None, task_vars=None):
+        for _i in range(1000):
+            node = {'name': 'Import'}
+            node['parent'] = {'body': [node]}
+        return {'changed': False}
+
+    monkeypatch.setattr(NormalAction, 'run', run)
+    gc.enable()
+    gc.unfreeze()
+    gc.collect()
+    assert gc.get_freeze_count() == 0
+    _action().run(task_vars={})
+    assert gc.get_freeze_count() > 0
+    assert gc.get_count()[0] < 100   # not 3,000 new objects for the next collection to walk
 
 
 def test_the_collector_is_restored_when_the_run_fails(monkeypatch, restore_gc):
@@ -55,9 +75,11 @@ def test_the_collector_is_restored_when_the_run_fails(monkeypatch, restore_gc):
 
     monkeypatch.setattr(NormalAction, 'run', run)
     gc.enable()
+    gc.unfreeze()
     with pytest.raises(RuntimeError, match='connection lost'):
         _action().run(task_vars={})
     assert gc.isenabled()
+    assert gc.get_freeze_count() > 0
 
 
 def test_a_collector_paused_by_someone_else_stays_paused(monkeypatch, restore_gc):
