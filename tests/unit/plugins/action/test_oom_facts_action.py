@@ -51,10 +51,11 @@ def test_the_module_runs_with_the_collector_paused_and_its_result_is_returned(mo
     assert gc.isenabled()
 
 
-def test_what_the_run_left_is_frozen_not_collected_on_the_spot(monkeypatch, restore_gc):
-    # reference cycles made during the run, as ansible-core's syntax trees are
+def _run_leaving_cycles(monkeypatch, cycles):
+    """Run the action on a runner that makes `cycles` reference cycles (3 objects
+    each), as ansible-core's syntax trees are, from a collector on and emptied."""
     def run(self, tmp=None, task_vars=None):
-        for _i in range(oom_facts.FREEZE_ABOVE):
+        for _i in range(cycles):
             node = {'name': 'Import'}
             node['parent'] = {'body': [node]}
         return {'changed': False}
@@ -64,25 +65,19 @@ def test_what_the_run_left_is_frozen_not_collected_on_the_spot(monkeypatch, rest
     gc.unfreeze()
     gc.collect()
     assert gc.get_freeze_count() == 0
-    _action().run(task_vars={})
+    assert _action().run(task_vars={}) == {'changed': False}
+    assert gc.isenabled()
+
+
+def test_what_a_build_leaves_is_frozen_not_collected_on_the_spot(monkeypatch, restore_gc):
+    _run_leaving_cycles(monkeypatch, oom_facts.FREEZE_ABOVE)
     assert gc.get_freeze_count() > 0
     assert gc.get_count()[0] < 100   # not 30,000 new objects for the next collection to walk
 
 
 def test_a_run_with_a_cached_build_leaves_its_few_objects_to_the_collector(monkeypatch, restore_gc):
-    def run(self, tmp=None, task_vars=None):
-        for _i in range(100):
-            node = {'name': 'Import'}
-            node['parent'] = {'body': [node]}
-        return {'changed': False}
-
-    monkeypatch.setattr(NormalAction, 'run', run)
-    gc.enable()
-    gc.unfreeze()
-    gc.collect()
-    _action().run(task_vars={})
+    _run_leaving_cycles(monkeypatch, 100)
     assert gc.get_freeze_count() == 0
-    assert gc.isenabled()
 
 
 def test_the_collector_is_restored_when_the_run_fails(monkeypatch, restore_gc):
