@@ -614,7 +614,8 @@ from ansible_collections.sre.oom.plugins.module_utils._oom import sources as _so
 # The events (and the options' checks) are imported above. The code of the other
 # subsets is imported by the function that gathers each, so that a run that leaves
 # a subset out does not load it: on the host, Python compiles every file it imports
-# from the module's payload anew on each run (about 25 ms for these five files).
+# from the module's payload anew on each run (gather_subset: [events] starts 25 ms
+# sooner without _sysctl, _services, _victims, _pressure and what they import).
 
 SUBSETS = ("sysctl", "counters", "events", "processes", "services", "pressure")
 SOURCES = ("auto", "journal", "kmsg", "dmesg", "file")
