@@ -29,7 +29,7 @@ BAR = re.compile("^\\s*\u2502 ?")
 HEADER = re.compile(r"^(TASK|RUNNING HANDLER) \[")
 FAILURE = re.compile(r"^(fatal|failed): \[")
 # What ends a failure's text: a blank line, or the next header of any kind.
-END = re.compile(r"^(TASK|RUNNING HANDLER|PLAY|PLAY RECAP) \[|^PLAY RECAP|^$")
+END = re.compile(r"^(TASK|RUNNING HANDLER|PLAY) \[|^PLAY RECAP|^$")
 
 
 def failures(lines):
