@@ -99,16 +99,6 @@ APART = 256
 DUMP_RE = re.compile(rb";\[\s*(\d+)\]\s+((?:-?\d+\s+){6,})(\S.*?)\s*$")
 
 
-def meminfo():
-    """/proc/meminfo as {key: kB}."""
-    kb = {}
-    with open("/proc/meminfo") as f:
-        for line in f:
-            key, _sep, rest = line.partition(":")
-            kb[key] = int(rest.split()[0])
-    return kb
-
-
 def plan_apart(mt, rng, limit_mb, totalpages):
     """memcg_trials' plan, drawn again until the first two are APART pages apart,
     by the kernel's rule on the planned sizes (the interpreters' own pages are
@@ -233,7 +223,7 @@ def main():
     sys.path.insert(0, os.path.join(tree, "ansible_collections", "sre", "oom", "tests", "live"))
     import memcg_trials as mt
     from ansible_collections.sre.oom.plugins.module_utils import _host
-    from ansible_collections.sre.oom.plugins.module_utils._oom import cgroup, victims
+    from ansible_collections.sre.oom.plugins.module_utils._oom import badness, cgroup, victims
 
     def gather():
         return victims.gather(_host.Host(), 10, cgroup.cgroup_unit)
@@ -246,7 +236,7 @@ def main():
     try:
         for i in range(n):
             # memcg_trials' plan keeps the candidates' total under 0.8 x the "limit"
-            kb = meminfo()
+            kb = badness.parse_meminfo(_host.Host().read_text("/proc/meminfo"))
             # the global domain's size: MemTotal + SwapTotal (swap is off here)
             totalpages = (kb["MemTotal"] + kb.get("SwapTotal", 0)) * 1024 // PAGE
             rec = trial(mt, i, plan_apart(mt, rng, (kb["MemAvailable"] >> 10) // 2, totalpages), gather, totalpages)
